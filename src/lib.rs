@@ -6,4 +6,7 @@
 //! - [`scaleout`]: the guide as data and pure rules, driven by the TUI and `apply`
 //! - [`tui`]: the terminal screens
 
+pub mod cli;
 pub mod cloud;
+pub mod i18n;
+pub mod sim;

@@ -1,0 +1,67 @@
+//! The command line: `tcscale` (the wizard), and its subcommands. Each
+//! subcommand lives in its own file and gets the parsed global options.
+
+use clap::{Args, Parser, Subcommand};
+
+pub mod api;
+pub mod sim;
+
+/// Options every command understands, as tccli users expect them.
+#[derive(Debug, Clone, Args, Default)]
+pub struct GlobalOpts {
+    /// Region, e.g. ap-guangzhou (else TENCENTCLOUD_REGION, the profile, the config).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send every call to this URL instead of <service>.tencentcloudapi.com (the simulator, a proxy).
+    #[arg(long, global = true)]
+    pub endpoint: Option<String>,
+    /// tccli profile name (else TCCLI_PROFILE, else "default").
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// SecretId (prefer the environment or a profile: flags end up in shell history).
+    #[arg(long, global = true, hide = true)]
+    pub secret_id: Option<String>,
+    /// SecretKey (prefer the environment or a profile).
+    #[arg(long, global = true, hide = true)]
+    pub secret_key: Option<String>,
+    /// Use the built-in simulated cloud instead of a real account.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// UI language: en or zh-CN (else LANG / LC_ALL, else the config).
+    #[arg(long, global = true)]
+    pub lang: Option<String>,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tcscale",
+    version,
+    about = "Scale a WeChat mini-program backend on Tencent Cloud out to a cluster behind load balancers"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call one API action and print its Response as JSON (like tccli).
+    Api(api::ApiArgs),
+    /// Run the simulated Tencent Cloud on loopback.
+    Sim(sim::SimArgs),
+}
+
+/// Entry point of the binary; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Api(args)) => api::run(&cli.global, args),
+        Some(Command::Sim(args)) => sim::run(&cli.global, args),
+        None => {
+            eprintln!("the wizard is not built yet");
+            2
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! The strings table: every piece of UI text, in zh-CN and en.
+//!
+//! Text lives in `assets/i18n/*.toml` (one file per area of the app), each
+//! entry `[key]` with `en = "…"` and `zh = "…"`; placeholders are `{name}`.
+//! Files are compiled in, so a missing translation is a test failure, not a
+//! blank on screen.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "en")]
+    En,
+    #[serde(rename = "zh-CN")]
+    Zh,
+}
+
+impl Lang {
+    /// From `LC_ALL`, then `LC_MESSAGES`, then `LANG` (the POSIX order); `zh*` means Chinese.
+    pub fn from_env() -> Lang {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Ok(v) = std::env::var(var) {
+                if !v.is_empty() {
+                    return Lang::from_locale(&v);
+                }
+            }
+        }
+        Lang::En
+    }
+
+    pub fn from_locale(v: &str) -> Lang {
+        if v.to_ascii_lowercase().starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    pub fn toggle(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    /// The code used in config files and `X-TC-Language`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en-US",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" | "en-us" | "english" => Some(Lang::En),
+            "zh" | "zh-cn" | "cn" | "中文" => Some(Lang::Zh),
+            _ => None,
+        }
+    }
+}
+
+/// Every strings file, compiled in. Add a file here when an area gets one.
+const FILES: &[(&str, &str)] = &[
+    ("common", include_str!("../assets/i18n/common.toml")),
+    ("cloud", include_str!("../assets/i18n/cloud.toml")),
+    ("wizard", include_str!("../assets/i18n/wizard.toml")),
+    ("browse", include_str!("../assets/i18n/browse.toml")),
+    ("onboarding", include_str!("../assets/i18n/onboarding.toml")),
+    ("scaleout", include_str!("../assets/i18n/scaleout.toml")),
+    (
+        "autoscaling",
+        include_str!("../assets/i18n/autoscaling.toml"),
+    ),
+];
+
+#[derive(serde::Deserialize)]
+struct Entry {
+    en: String,
+    zh: String,
+}
+
+type Table = HashMap<String, (String, String)>;
+
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut t = HashMap::new();
+        for (file, text) in FILES {
+            let entries: HashMap<String, Entry> = toml::from_str(text)
+                .unwrap_or_else(|e| panic!("assets/i18n/{file}.toml is not valid: {e}"));
+            for (k, e) in entries {
+                t.insert(k, (e.en, e.zh));
+            }
+        }
+        t
+    })
+}
+
+/// The text of `key` in `lang`. An unknown key shows itself, bracketed, so a
+/// typo is visible on screen and caught by the snapshot tests.
+pub fn t(lang: Lang, key: &str) -> String {
+    match table().get(key) {
+        Some((en, zh)) => match lang {
+            Lang::En => en.clone(),
+            Lang::Zh => zh.clone(),
+        },
+        None => format!("[{key}]"),
+    }
+}
+
+/// `t` with `{name}` placeholders filled in.
+pub fn tf(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let mut s = t(lang, key);
+    for (name, value) in args {
+        s = s.replace(&format!("{{{name}}}"), &value.to_string());
+    }
+    s
+}
+
+/// Whether a key exists (for tests of code that builds keys from data).
+pub fn has(key: &str) -> bool {
+    table().contains_key(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_parses_and_every_entry_has_both_languages() {
+        for (k, (en, zh)) in table() {
+            assert!(!en.trim().is_empty(), "{k}: empty en");
+            assert!(!zh.trim().is_empty(), "{k}: empty zh");
+        }
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        let re = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                .collect();
+            v.sort();
+            v
+        };
+        for (k, (en, zh)) in table() {
+            assert_eq!(re(en), re(zh), "{k}: placeholders differ");
+        }
+    }
+
+    #[test]
+    fn locale_detection() {
+        assert_eq!(Lang::from_locale("zh_CN.UTF-8"), Lang::Zh);
+        assert_eq!(Lang::from_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::from_locale("C"), Lang::En);
+        assert_eq!(t(Lang::Zh, "app.name"), "tcscale");
+        assert_eq!(t(Lang::En, "no.such.key"), "[no.such.key]");
+        assert_eq!(
+            tf(Lang::En, "common.step_of", &[("n", &2), ("total", &9)]),
+            "Step 2/9"
+        );
+    }
+}

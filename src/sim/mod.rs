@@ -1,0 +1,13 @@
+//! The simulated Tencent Cloud: API v3 on loopback, for the sandbox and tests.
+//!
+//! Layout: `server` (HTTP, signature checks, envelopes, faults, rate limits)
+//! → `validate` (requests against the generated member tables) → one module
+//! per service, each `handle(world, ctx, action, params)` on the shared
+//! [`world::World`]. Async work (images, launches, CLB tasks, TAT runs)
+//! advances with simulated time in `tick`.
+
+pub mod world;
+
+pub mod autoscaling;
+pub mod clb;
+pub mod tat;
