@@ -8,6 +8,11 @@
 
 pub mod world;
 
+pub mod cvm;
+pub mod faults;
+pub mod tag;
+pub mod vpc;
+
 pub mod autoscaling;
 pub mod clb;
 pub mod tat;
