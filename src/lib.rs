@@ -9,4 +9,5 @@
 pub mod cli;
 pub mod cloud;
 pub mod i18n;
+pub mod scaleout;
 pub mod sim;

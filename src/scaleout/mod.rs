@@ -1,0 +1,24 @@
+//! The guide as data and pure rules: no UI, no network.
+//!
+//! - [`eligibility`]: may an instance be bound to a CLB (the console's rule)
+//! - [`consistency`]: do new instances, image, CLB and existing servers share placement
+//! - [`security_group`]: does a security group let the CLB VIP reach the backend port
+//! - [`sdk_config`]: the `authServerUrl` edit of `sdk.config`, formatting kept
+//! - [`remote_op`]: the declared-operation header of remote scripts and its application
+//!   to a virtual filesystem (what the simulator does instead of running a script)
+//! - [`scripts`]: the real bash / PowerShell scripts sent through TAT
+//! - [`validate`]: field validation shared by the plan file and the TUI forms
+//! - [`plan`]: the non-interactive plan file of `tcscale apply`
+//! - [`steps`]: the guide's steps per role and the API calls each makes
+//! - [`journal`]: the run journal (resume / cleanup)
+
+pub mod consistency;
+pub mod eligibility;
+pub mod journal;
+pub mod plan;
+pub mod remote_op;
+pub mod scripts;
+pub mod sdk_config;
+pub mod security_group;
+pub mod steps;
+pub mod validate;
