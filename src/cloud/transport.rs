@@ -2,10 +2,17 @@
 //! choice (the real regional hosts, or one `--endpoint` for the simulator),
 //! and decoding of the `{"Response": …}` envelope.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use backon::Retryable;
 use serde_json::Value;
 
+use crate::cloud::audit::{AuditLog, AuditRecord};
+use crate::cloud::rate_limit::{RateLimit, RateLimiter};
+use crate::cloud::retry::{self, RetryPolicy};
 use crate::cloud::{sign, Action, CloudError, Credential, Service};
 
 /// How the client is set up. `endpoint` sends every service to one base URL
@@ -16,9 +23,15 @@ pub struct ClientConfig {
     pub region: String,
     pub endpoint: Option<String>,
     pub connect_timeout: Duration,
+    /// Per attempt, connect included.
     pub timeout: Duration,
     /// `X-TC-Language`: `zh-CN` or `en-US`, so API messages come in the user's language.
     pub language: Option<String>,
+    pub retry: RetryPolicy,
+    pub rate_limit: RateLimit,
+    /// Where each attempt is recorded (JSON lines); `None` records nothing.
+    /// Defaults to this run's file under the data dir.
+    pub audit_path: Option<PathBuf>,
 }
 
 impl ClientConfig {
@@ -30,6 +43,9 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             language: None,
+            retry: RetryPolicy::default(),
+            rate_limit: RateLimit::default(),
+            audit_path: crate::cloud::audit::default_audit_path(),
         }
     }
 
@@ -37,12 +53,42 @@ impl ClientConfig {
         self.endpoint = endpoint;
         self
     }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn with_rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    pub fn with_audit_path(mut self, audit_path: Option<PathBuf>) -> Self {
+        self.audit_path = audit_path;
+        self
+    }
+
+    pub fn with_language(mut self, language: Option<String>) -> Self {
+        self.language = language;
+        self
+    }
+
+    pub fn with_timeouts(mut self, connect: Duration, total: Duration) -> Self {
+        self.connect_timeout = connect;
+        self.timeout = total;
+        self
+    }
 }
 
+/// The API client. Cheap to clone: clones share the connection pool, the
+/// rate limiter and the audit log.
 #[derive(Debug, Clone)]
 pub struct Client {
     http: reqwest::Client,
-    config: ClientConfig,
+    config: Arc<ClientConfig>,
+    limiter: Arc<RateLimiter>,
+    audit: Arc<AuditLog>,
 }
 
 impl Client {
@@ -54,7 +100,12 @@ impl Client {
             .user_agent(concat!("tcscale/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| CloudError::Local(format!("cannot build HTTP client: {e}")))?;
-        Ok(Client { http, config })
+        Ok(Client {
+            http,
+            limiter: Arc::new(RateLimiter::new(config.rate_limit.clone())),
+            audit: Arc::new(AuditLog::new(config.audit_path.clone())),
+            config: Arc::new(config),
+        })
     }
 
     pub fn config(&self) -> &ClientConfig {
@@ -65,9 +116,14 @@ impl Client {
         &self.config.region
     }
 
+    /// The audit log file of this client, if it keeps one.
+    pub fn audit_path(&self) -> Option<&std::path::Path> {
+        self.audit.path()
+    }
+
     /// A typed call in the configured region.
     pub async fn call<A: Action>(&self, req: &A) -> Result<A::Response, CloudError> {
-        self.call_in(&self.config.region.clone(), req).await
+        self.call_in(&self.config.region, req).await
     }
 
     /// A typed call in a given region.
@@ -88,6 +144,8 @@ impl Client {
     }
 
     /// An untyped call; returns the `Response` object (without `Error`).
+    /// Rate-limited, retried by the [`RetryPolicy`] (see [`retry`] for what
+    /// is safe to repeat), and every attempt is audited.
     pub async fn call_raw(
         &self,
         service: Service,
@@ -95,9 +153,59 @@ impl Client {
         region: &str,
         body: &Value,
     ) -> Result<Value, CloudError> {
+        if !body.is_object() {
+            return Err(CloudError::Local(format!(
+                "{service}.{action}: the parameters must be a JSON object"
+            )));
+        }
         let payload = serde_json::to_vec(body)
             .map_err(|e| CloudError::Local(format!("cannot encode {action}: {e}")))?;
-        self.send_once(service, action, region, &payload).await
+        let attempts = AtomicU32::new(0);
+        let attempt = || async {
+            let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
+            self.limiter.acquire(service, action).await;
+            self.send_audited(service, action, region, &payload, n)
+                .await
+        };
+        attempt
+            .retry(self.config.retry.backoff())
+            .sleep(tokio::time::sleep)
+            .when(|e| retry::should_retry(e, action, body))
+            .notify(|e, wait| {
+                tracing::info!("{service}.{action}: {e}; retrying in {wait:?}");
+            })
+            .await
+    }
+
+    async fn send_audited(
+        &self,
+        service: Service,
+        action: &str,
+        region: &str,
+        payload: &[u8],
+        attempt: u32,
+    ) -> Result<Value, CloudError> {
+        let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let started = Instant::now();
+        let result = self.send_once(service, action, region, payload).await;
+        let request_id = match &result {
+            Ok(v) => v
+                .get("RequestId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            Err(e) => e.request_id().map(str::to_string),
+        };
+        self.audit.record(&AuditRecord {
+            time,
+            service: service.name().to_string(),
+            action: action.to_string(),
+            region: region.to_string(),
+            request_id,
+            duration_ms: started.elapsed().as_millis() as u64,
+            attempt,
+            error_code: result.as_ref().err().map(CloudError::kind_code),
+        });
+        result
     }
 
     fn url_and_host(&self, service: Service) -> (String, String) {
@@ -149,14 +257,28 @@ impl Client {
         let net = |e: reqwest::Error| CloudError::Network {
             service,
             action: action.to_string(),
-            message: e.to_string(),
+            message: error_chain(&e),
             timed_out: e.is_timeout(),
+            before_send: e.is_connect(),
         };
         let resp = rb.send().await.map_err(net)?;
         let status = resp.status().as_u16();
         let bytes = resp.bytes().await.map_err(net)?;
         decode_envelope(service, action, status, &bytes)
     }
+}
+
+/// reqwest's message plus its causes ("error sending request: connection
+/// reset by peer"). The URL is only the endpoint; no header is ever included.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
 }
 
 /// Turns the raw answer into the `Response` object or a typed error.

@@ -1,0 +1,269 @@
+//! When a failed call is tried again, and how long to wait in between.
+//!
+//! The rule that keeps retries safe: a call may be repeated when the server
+//! certainly did not act on it (throttled, connection refused), or when doing
+//! it twice is harmless. A read is always harmless. Every other action is
+//! treated as a creation: after an *ambiguous* failure (timeout, connection
+//! dropped after sending, HTTP 5xx, `InternalError`) it is repeated only when
+//! its body carries a non-empty `ClientToken`, which makes the server
+//! recognise the repeat instead of creating a second resource.
+
+use std::time::{Duration, Instant};
+
+use rand::{rngs::SmallRng, Rng, SeedableRng};
+use serde_json::Value;
+
+use crate::cloud::CloudError;
+
+/// How often and how long a call is retried.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    /// Attempts in total, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// No retry starts later than this after the first attempt began.
+    pub max_total: Duration,
+    /// Upper bound of the first wait; doubles each retry (full jitter draws in [0, bound]).
+    pub base_delay: Duration,
+    /// Cap of the doubling bound.
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 5,
+            max_total: Duration::from_secs(60),
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The waits between attempts, as a backon backoff, starting its clock now.
+    pub fn backoff(&self) -> FullJitter {
+        FullJitter::new(self)
+    }
+}
+
+/// Exponential backoff with full jitter (each wait uniform in
+/// `[0, min(max_delay, base·2ⁿ)]`, as AWS's "Exponential Backoff And Jitter"
+/// recommends): many clients throttled at once spread out instead of
+/// retrying in lockstep. Ends after `max_attempts` or when the next wait
+/// would cross `max_total`.
+#[derive(Debug)]
+pub struct FullJitter {
+    bounds: backon::ExponentialBackoff,
+    rng: SmallRng,
+    started: Instant,
+    max_total: Duration,
+}
+
+impl FullJitter {
+    fn new(policy: &RetryPolicy) -> Self {
+        use backon::BackoffBuilder;
+        let bounds = backon::ExponentialBuilder::default()
+            .with_min_delay(policy.base_delay)
+            .with_max_delay(policy.max_delay)
+            .with_factor(2.0)
+            .with_max_times(policy.max_attempts.saturating_sub(1) as usize)
+            .build();
+        FullJitter {
+            bounds,
+            rng: SmallRng::from_entropy(),
+            started: Instant::now(),
+            max_total: policy.max_total,
+        }
+    }
+}
+
+impl Iterator for FullJitter {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        let bound = self.bounds.next()?;
+        let wait = bound.mul_f64(self.rng.gen::<f64>());
+        (self.started.elapsed() + wait <= self.max_total).then_some(wait)
+    }
+}
+
+/// Actions that only read: repeating them can never change anything.
+pub fn is_read_only(action: &str) -> bool {
+    const READ_PREFIXES: [&str; 8] = [
+        "Describe", "Inquiry", "Inquire", "Get", "List", "Query", "Check", "Search",
+    ];
+    READ_PREFIXES.iter().any(|p| action.starts_with(p))
+}
+
+/// Whether a request body carries a non-empty `ClientToken` (idempotency key).
+pub fn has_client_token(body: &Value) -> bool {
+    body.get("ClientToken")
+        .and_then(Value::as_str)
+        .is_some_and(|t| !t.trim().is_empty())
+}
+
+/// What a failure says about whether the server acted on the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The server certainly did not execute it (throttled, never connected).
+    NotExecuted,
+    /// It may or may not have been executed (timeout, dropped, 5xx, InternalError).
+    Ambiguous,
+    /// A definite answer that a retry would not change (bad parameter, auth, quota…).
+    Final,
+}
+
+pub fn classify(err: &CloudError) -> FailureKind {
+    match err {
+        CloudError::Api { .. } if err.is("RequestLimitExceeded") => FailureKind::NotExecuted,
+        CloudError::Api { .. } if err.is("InternalError") => FailureKind::Ambiguous,
+        CloudError::Api { .. } => FailureKind::Final,
+        CloudError::Network {
+            before_send: true, ..
+        } => FailureKind::NotExecuted,
+        CloudError::Network { .. } => FailureKind::Ambiguous,
+        CloudError::Decode { status, .. } if *status >= 500 => FailureKind::Ambiguous,
+        CloudError::Decode { .. } | CloudError::Local(_) => FailureKind::Final,
+    }
+}
+
+/// Whether `err`, from calling `action` with `body`, may be retried (see the module doc).
+pub fn should_retry(err: &CloudError, action: &str, body: &Value) -> bool {
+    match classify(err) {
+        FailureKind::NotExecuted => true,
+        FailureKind::Ambiguous => is_read_only(action) || has_client_token(body),
+        FailureKind::Final => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloud::Service;
+    use serde_json::json;
+
+    fn api(code: &str) -> CloudError {
+        CloudError::Api {
+            service: Service::Cvm,
+            action: "RunInstances".into(),
+            code: code.into(),
+            message: String::new(),
+            request_id: String::new(),
+        }
+    }
+
+    fn net(before_send: bool) -> CloudError {
+        CloudError::Network {
+            service: Service::Cvm,
+            action: "RunInstances".into(),
+            message: "reset".into(),
+            timed_out: false,
+            before_send,
+        }
+    }
+
+    fn http(status: u16) -> CloudError {
+        CloudError::Decode {
+            service: Service::Clb,
+            action: "X".into(),
+            status,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn throttling_is_retried_for_every_action() {
+        let e = api("RequestLimitExceeded.UinLimitExceeded");
+        assert!(should_retry(&e, "RunInstances", &json!({})));
+        assert!(should_retry(&e, "DescribeInstances", &json!({})));
+        assert!(should_retry(&net(true), "CreateLoadBalancer", &json!({})));
+    }
+
+    #[test]
+    fn ambiguous_failures_repeat_creations_only_with_a_client_token() {
+        for e in [
+            api("InternalError"),
+            api("InternalError.Db"),
+            net(false),
+            http(502),
+        ] {
+            assert!(should_retry(&e, "DescribeInstances", &json!({})), "{e}");
+            assert!(!should_retry(&e, "RunInstances", &json!({})), "{e}");
+            assert!(!should_retry(
+                &e,
+                "RunInstances",
+                &json!({"ClientToken": " "})
+            ));
+            assert!(should_retry(
+                &e,
+                "RunInstances",
+                &json!({"ClientToken": "t-1"})
+            ));
+            assert!(!should_retry(&e, "RegisterTargets", &json!({})));
+            assert!(!should_retry(&e, "ModifyTargetWeight", &json!({})));
+        }
+    }
+
+    #[test]
+    fn definite_answers_are_final() {
+        for code in [
+            "InvalidParameterValue",
+            "AuthFailure.SignatureFailure",
+            "LimitExceeded",
+            "FailedOperation.ResourceInOperating",
+        ] {
+            assert!(!should_retry(&api(code), "DescribeInstances", &json!({})));
+        }
+        assert!(!should_retry(&http(404), "DescribeInstances", &json!({})));
+    }
+
+    #[test]
+    fn backoff_is_bounded_in_count_and_size() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            max_total: Duration::from_secs(60),
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(300),
+        };
+        let waits: Vec<Duration> = p.backoff().collect();
+        assert_eq!(waits.len(), 4);
+        let bounds = [100, 200, 300, 300];
+        for (w, b) in waits.iter().zip(bounds) {
+            assert!(*w <= Duration::from_millis(b), "{w:?} > {b}ms");
+        }
+        assert_eq!(RetryPolicy::none().backoff().count(), 0);
+    }
+
+    #[test]
+    fn full_jitter_spreads_waits_over_the_whole_range() {
+        let p = RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(1000),
+            ..RetryPolicy::default()
+        };
+        let waits: Vec<Duration> = (0..200).filter_map(|_| p.backoff().next()).collect();
+        assert_eq!(waits.len(), 200);
+        assert!(waits.iter().any(|w| *w < Duration::from_millis(250)));
+        assert!(waits.iter().any(|w| *w > Duration::from_millis(750)));
+    }
+
+    #[test]
+    fn the_total_time_bound_stops_retries() {
+        let p = RetryPolicy {
+            max_attempts: 100,
+            max_total: Duration::from_millis(0),
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(10),
+        };
+        // every positive wait crosses a zero budget; a zero draw is possible but rare
+        assert!(p.backoff().take(100).filter(|w| !w.is_zero()).count() == 0);
+    }
+}
