@@ -15,4 +15,6 @@ pub mod vpc;
 
 pub mod autoscaling;
 pub mod clb;
+pub mod clb_targets;
+pub mod svc_util;
 pub mod tat;
