@@ -348,8 +348,16 @@ mod tests {
         assert_eq!(
             bad,
             vec![
-                (PartyKind::Image, Attribute::Region, "ap-shanghai".to_string()),
-                (PartyKind::ExistingServer, Attribute::Zone, "ap-guangzhou-4".into()),
+                (
+                    PartyKind::Image,
+                    Attribute::Region,
+                    "ap-shanghai".to_string()
+                ),
+                (
+                    PartyKind::ExistingServer,
+                    Attribute::Zone,
+                    "ap-guangzhou-4".into()
+                ),
                 (PartyKind::ExistingServer, Attribute::Project, "0".into()),
                 (PartyKind::LoadBalancer, Attribute::Vpc, "vpc-2".into()),
             ]
@@ -367,7 +375,10 @@ mod tests {
         let src = instance("ins-s1", "ap-guangzhou-3", 0, "vpc-1");
         let target = Placement::of_instance(&src, GZ);
         // An internal CLB whose subnet zone we could not learn.
-        let list = check(&target, &[Party::load_balancer(&internal_clb(0, "vpc-1"), GZ, None)]);
+        let list = check(
+            &target,
+            &[Party::load_balancer(&internal_clb(0, "vpc-1"), GZ, None)],
+        );
         let zone = list
             .checks
             .iter()
@@ -384,7 +395,10 @@ mod tests {
             load_balancer_type: Some("OPEN".into()),
             ..internal_clb(0, "vpc-1")
         };
-        let list = check(&Placement::of_instance(&src, GZ), &[Party::load_balancer(&lb, GZ, None)]);
+        let list = check(
+            &Placement::of_instance(&src, GZ),
+            &[Party::load_balancer(&lb, GZ, None)],
+        );
         assert!(list.checks.iter().all(|c| c.attribute != Attribute::Zone));
         assert!(!list.is_blocked());
     }

@@ -189,10 +189,18 @@ fn rule_matches(
     }
     let cidr = rule.cidr_block.as_deref().map(str::trim).unwrap_or("");
     if cidr.is_empty() {
-        if rule.security_group_id.as_deref().is_some_and(|s| !s.is_empty()) {
+        if rule
+            .security_group_id
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+        {
             return Err(CannotEvaluate::SecurityGroupSource);
         }
-        if rule.ipv6_cidr_block.as_deref().is_some_and(|s| !s.is_empty()) {
+        if rule
+            .ipv6_cidr_block
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+        {
             // An IPv6 rule never matches an IPv4 source.
             return Ok(false);
         }
@@ -204,7 +212,8 @@ fn rule_matches(
     if protocol != Protocol::Icmp && !port_matches(rule.port.as_deref().unwrap_or(""), port)? {
         return Ok(false);
     }
-    cidr_contains(cidr, source).ok_or_else(|| CannotEvaluate::Unreadable(format!("CidrBlock={cidr}")))
+    cidr_contains(cidr, source)
+        .ok_or_else(|| CannotEvaluate::Unreadable(format!("CidrBlock={cidr}")))
 }
 
 fn protocol_matches(rule: &str, protocol: Protocol) -> Result<bool, CannotEvaluate> {
@@ -256,7 +265,11 @@ pub fn cidr_contains(cidr: &str, ip: Ipv4Addr) -> Option<bool> {
     if addr.is_unspecified() {
         return Some(true);
     }
-    let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
     Some(u32::from(addr) & mask == u32::from(ip) & mask)
 }
 
@@ -299,7 +312,11 @@ mod tests {
 
     #[test]
     fn no_match_drops() {
-        let e = vip_allowed(&set(vec![rule("TCP", "22", "0.0.0.0/0", "ACCEPT")]), VIP, 80);
+        let e = vip_allowed(
+            &set(vec![rule("TCP", "22", "0.0.0.0/0", "ACCEPT")]),
+            VIP,
+            80,
+        );
         assert_eq!((e.verdict, e.matched), (Verdict::Drop, None));
         let e = vip_allowed(&vpc::SecurityGroupPolicySet::default(), VIP, 80);
         assert!(!e.allows());
