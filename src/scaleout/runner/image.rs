@@ -1,0 +1,215 @@
+//! Step "Image": a custom image of the source server, waited on until NORMAL.
+//!
+//! CreateImage takes no ClientToken, so before every attempt the step looks
+//! for an image of that name made from that instance (tagged by tcscale) and
+//! re-attaches to it instead of creating a second one.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::models::cvm;
+
+use super::record::{Created, Phase, ResourceKind, StepName};
+use super::wait::{expected, Polled, Sent};
+use super::{Engine, Progress, StepError};
+
+/// The tag tcscale puts on what it creates, so it can recognise its own work.
+pub const SOURCE_TAG: &str = "tcscale-source";
+pub const RUN_TAG: &str = "tcscale-run";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageInput {
+    pub instance_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    /// Use this existing image instead of making one.
+    pub reuse_image_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageOutput {
+    pub image_id: String,
+    /// True when the image existed before this run (reused or re-attached from an earlier run).
+    pub reused: bool,
+}
+
+pub async fn create_image(
+    eng: &Engine,
+    phase: Phase,
+    input: &ImageInput,
+) -> Result<ImageOutput, StepError> {
+    if let Some(id) = &input.reuse_image_id {
+        eng.log("engine.image.reuse", &[("id", id)]);
+        wait_normal(eng, id).await?;
+        return Ok(ImageOutput {
+            image_id: id.clone(),
+            reused: true,
+        });
+    }
+    let run_id = eng.recorded(|r| r.id.clone());
+    loop {
+        if let Some(img) = find_own_image(eng, input).await? {
+            let id = img.image_id.clone().unwrap_or_default();
+            let ours = img
+                .tags
+                .iter()
+                .flatten()
+                .any(|t| t.key.as_deref() == Some(RUN_TAG) && t.value.as_deref() == Some(&run_id));
+            if ours {
+                record_image(eng, phase, &id)?;
+            }
+            eng.log("engine.image.reattach", &[("id", &id)]);
+            wait_normal(eng, &id).await?;
+            return Ok(ImageOutput {
+                image_id: id,
+                reused: !ours,
+            });
+        }
+        let req = cvm::CreateImageRequest {
+            image_name: Some(input.name.clone()),
+            instance_id: Some(input.instance_id.clone()),
+            image_description: input.description.clone().filter(|d| !d.is_empty()),
+            tag_specification: Some(vec![cvm::TagSpecification {
+                resource_type: Some("image".into()),
+                tags: Some(vec![
+                    tag(SOURCE_TAG, &input.instance_id),
+                    tag(RUN_TAG, &run_id),
+                ]),
+            }]),
+            ..Default::default()
+        };
+        match eng.send(&req).await? {
+            Sent::Done(resp) => {
+                let id = resp.image_id.unwrap_or_default();
+                if id.is_empty() {
+                    // Some regions answer without the id: the image appears in DescribeImages.
+                    continue;
+                }
+                record_image(eng, phase, &id)?;
+                wait_normal(eng, &id).await?;
+                return Ok(ImageOutput {
+                    image_id: id,
+                    reused: false,
+                });
+            }
+            Sent::Unknown => continue,
+        }
+    }
+}
+
+fn tag(k: &str, v: &str) -> cvm::Tag {
+    cvm::Tag {
+        key: Some(k.to_string()),
+        value: Some(v.to_string()),
+    }
+}
+
+fn record_image(eng: &Engine, phase: Phase, id: &str) -> Result<(), StepError> {
+    eng.journal(|r| {
+        r.add_created(Created {
+            kind: ResourceKind::Image,
+            id: id.to_string(),
+            parent: None,
+            detail: String::new(),
+        });
+        let key = super::record::RunRecord::step_key(phase, StepName::Image);
+        r.steps
+            .entry(key)
+            .or_insert_with(|| super::record::StepState {
+                status: super::record::StepStatus::Started,
+                error: None,
+                output: serde_json::Value::Null,
+            })
+            .output = serde_json::json!({ "image_id": id });
+    })
+}
+
+/// An image named `input.name` made from `input.instance_id`, not failed.
+/// Images of that name without tcscale's source tag are someone else's:
+/// the name is taken, and the step says so rather than guess.
+async fn find_own_image(eng: &Engine, input: &ImageInput) -> Result<Option<cvm::Image>, StepError> {
+    let resp = eng
+        .call(&cvm::DescribeImagesRequest {
+            filters: Some(vec![
+                cvm::Filter {
+                    name: Some("image-name".into()),
+                    values: Some(vec![input.name.clone()]),
+                },
+                cvm::Filter {
+                    name: Some("image-type".into()),
+                    values: Some(vec!["PRIVATE_IMAGE".into()]),
+                },
+            ]),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await?;
+    let mut same_name = resp
+        .image_set
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.image_name.as_deref() == Some(input.name.as_str()))
+        .filter(|i| !matches!(i.image_state.as_deref(), Some("CREATEFAILED" | "IMPORTFAILED")))
+        .peekable();
+    let mut foreign = None;
+    for img in same_name.by_ref() {
+        let from_source = img.tags.iter().flatten().any(|t| {
+            t.key.as_deref() == Some(SOURCE_TAG)
+                && t.value.as_deref() == Some(input.instance_id.as_str())
+        });
+        if from_source {
+            return Ok(Some(img));
+        }
+        foreign = img.image_id.clone();
+    }
+    match foreign {
+        Some(id) => Err(StepError::Blocked(crate::i18n::tf(
+            eng.lang,
+            "engine.image.name_taken",
+            &[("name", &input.name), ("id", &id)],
+        ))),
+        None => Ok(None),
+    }
+}
+
+/// Polls `ImageState` until NORMAL; CREATEFAILED stops the step.
+pub async fn wait_normal(eng: &Engine, id: &str) -> Result<(), StepError> {
+    let start = Instant::now();
+    eng.poll_until(&format!("image {id}"), expected::IMAGE, || {
+        async move {
+            let resp = eng
+                .call(&cvm::DescribeImagesRequest {
+                    image_ids: Some(vec![id.to_string()]),
+                    ..Default::default()
+                })
+                .await?;
+            let state = resp
+                .image_set
+                .unwrap_or_default()
+                .into_iter()
+                .find(|i| i.image_id.as_deref() == Some(id))
+                .and_then(|i| i.image_state)
+                // Freshly created images may not be listed yet.
+                .unwrap_or_else(|| "CREATING".to_string());
+            eng.report(Progress::ImageState {
+                id: id.to_string(),
+                state: state.clone(),
+                elapsed: start.elapsed(),
+            });
+            match state.as_str() {
+                "NORMAL" => Ok(Polled::Ready(())),
+                "CREATEFAILED" | "IMPORTFAILED" => Err(StepError::Failed {
+                    what: format!("CreateImage {id}"),
+                    reason: crate::i18n::tf(
+                        eng.lang,
+                        "engine.image.failed",
+                        &[("state", &state)],
+                    ),
+                }),
+                _ => Ok(Polled::Pending(state)),
+            }
+        }
+    })
+    .await
+}

@@ -1,0 +1,273 @@
+//! Step "Launch": new servers from the image, in the source's region, zone,
+//! project, VPC, subnet and security groups. First a DryRun; then the real
+//! call with the run's ClientToken for this step, recorded before it is sent,
+//! so a retry or a resume returns the same instances instead of new ones.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::models::cvm;
+
+use super::image::{RUN_TAG, SOURCE_TAG};
+use super::record::{Created, Phase, ResourceKind, StepName};
+use super::wait::{expected, Polled};
+use super::{Engine, Progress, StepError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaunchInput {
+    /// The server being copied: placement, type, network and disks come from it.
+    pub source: cvm::Instance,
+    pub image_id: String,
+    pub count: u32,
+    /// Name of the new servers (the API numbers them when the name has `{R:1}`).
+    pub instance_name: String,
+    /// Override of the source's instance type.
+    pub instance_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaunchOutput {
+    pub instance_ids: Vec<String>,
+}
+
+/// The RunInstances request a launch sends (also shown in the plan preview).
+pub fn run_instances_request(input: &LaunchInput, token: &str, run_id: &str) -> cvm::RunInstancesRequest {
+    let src = &input.source;
+    let placement = src.placement.clone().unwrap_or_default();
+    let vpc = src.virtual_private_cloud.clone().unwrap_or_default();
+    let net = src.internet_accessible.clone().unwrap_or_default();
+    let sys = src.system_disk.clone().unwrap_or_default();
+    cvm::RunInstancesRequest {
+        // Copies are pay-as-you-go: a prepaid source would need a period the plan does not carry.
+        instance_charge_type: Some("POSTPAID_BY_HOUR".into()),
+        placement: Some(cvm::Placement {
+            zone: placement.zone,
+            project_id: placement.project_id,
+            ..Default::default()
+        }),
+        instance_type: input.instance_type.clone().or(src.instance_type.clone()),
+        image_id: Some(input.image_id.clone()),
+        system_disk: Some(cvm::SystemDisk {
+            disk_type: sys.disk_type,
+            disk_size: sys.disk_size,
+            ..Default::default()
+        }),
+        data_disks: src.data_disks.as_ref().map(|ds| {
+            ds.iter()
+                .map(|d| cvm::DataDisk {
+                    disk_type: d.disk_type.clone(),
+                    disk_size: d.disk_size,
+                    ..Default::default()
+                })
+                .collect()
+        }),
+        virtual_private_cloud: Some(cvm::VirtualPrivateCloud {
+            vpc_id: vpc.vpc_id,
+            subnet_id: vpc.subnet_id,
+            ..Default::default()
+        }),
+        internet_accessible: Some(cvm::InternetAccessible {
+            internet_charge_type: net.internet_charge_type,
+            internet_max_bandwidth_out: net.internet_max_bandwidth_out,
+            public_ip_assigned: Some(net.internet_max_bandwidth_out.unwrap_or(0) > 0),
+            ..Default::default()
+        }),
+        instance_count: Some(input.count as i64),
+        instance_name: Some(input.instance_name.clone()),
+        login_settings: Some(cvm::LoginSettings {
+            keep_image_login: Some("TRUE".into()),
+            ..Default::default()
+        }),
+        security_group_ids: src.security_group_ids.clone(),
+        client_token: Some(token.to_string()),
+        tag_specification: Some(vec![cvm::TagSpecification {
+            resource_type: Some("instance".into()),
+            tags: Some(vec![
+                cvm::Tag {
+                    key: Some(RUN_TAG.into()),
+                    value: Some(run_id.into()),
+                },
+                cvm::Tag {
+                    key: Some(SOURCE_TAG.into()),
+                    value: src.instance_id.clone(),
+                },
+            ]),
+        }]),
+        ..Default::default()
+    }
+}
+
+pub async fn run_instances(
+    eng: &Engine,
+    phase: Phase,
+    input: &LaunchInput,
+) -> Result<LaunchOutput, StepError> {
+    if input.count == 0 {
+        return Ok(LaunchOutput {
+            instance_ids: Vec::new(),
+        });
+    }
+    let (token, run_id, known) = {
+        let (token, run_id) = eng.journal(|r| (r.token(phase, StepName::Launch), r.id.clone()))?;
+        let known: Vec<String> = eng.recorded(|r| {
+            r.created_of(ResourceKind::Instance)
+                .iter()
+                .filter(|c| c.detail == token)
+                .map(|c| c.id.clone())
+                .collect()
+        });
+        (token, run_id, known)
+    };
+    let req = run_instances_request(input, &token, &run_id);
+    let ids = if known.len() == input.count as usize {
+        eng.log("engine.launch.reattach", &[("ids", &known.join(", "))]);
+        known
+    } else {
+        if known.is_empty() {
+            dry_run(eng, &req).await?;
+        }
+        // Same ClientToken every time: the API answers with the same instances.
+        let resp = eng.call(&req).await?;
+        let ids = resp.instance_id_set.unwrap_or_default();
+        if ids.is_empty() {
+            return Err(StepError::Failed {
+                what: "RunInstances".into(),
+                reason: eng.text("engine.launch.no_ids"),
+            });
+        }
+        eng.journal(|r| {
+            for id in &ids {
+                r.add_created(Created {
+                    kind: ResourceKind::Instance,
+                    id: id.clone(),
+                    parent: None,
+                    detail: token.clone(),
+                });
+            }
+        })?;
+        ids
+    };
+    wait_running(eng, &ids).await?;
+    Ok(LaunchOutput { instance_ids: ids })
+}
+
+/// RunInstances with DryRun: the API checks quota, type, image, network and
+/// answers `DryRunOperation` (or only a RequestId) when the real call would pass.
+async fn dry_run(eng: &Engine, req: &cvm::RunInstancesRequest) -> Result<(), StepError> {
+    let mut dry = req.clone();
+    dry.dry_run = Some(true);
+    dry.client_token = None;
+    match eng.call(&dry).await {
+        Ok(_) => Ok(()),
+        Err(StepError::Cloud(e)) if e.is("DryRunOperation") => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Polls DescribeInstances until every instance is RUNNING; LAUNCH_FAILED stops the step.
+pub async fn wait_running(eng: &Engine, ids: &[String]) -> Result<(), StepError> {
+    let shown: std::sync::Mutex<BTreeMap<String, String>> = Default::default();
+    let what = format!("RunInstances {}", ids.join(","));
+    eng.poll_until(&what, expected::LAUNCH, || {
+        let shown = &shown;
+        async move {
+            let resp = eng
+                .call(&cvm::DescribeInstancesRequest {
+                    instance_ids: Some(ids.to_vec()),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+                .await?;
+            let set = resp.instance_set.unwrap_or_default();
+            let mut pending = None;
+            for id in ids {
+                let inst = set.iter().find(|i| i.instance_id.as_deref() == Some(id));
+                // A just-launched instance may not be listed yet: it is pending.
+                let state = inst
+                    .and_then(|i| i.instance_state.clone())
+                    .unwrap_or_else(|| "PENDING".into());
+                let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
+                if shown.get(id) != Some(&state) {
+                    shown.insert(id.clone(), state.clone());
+                    eng.report(Progress::InstanceState {
+                        id: id.clone(),
+                        state: state.clone(),
+                    });
+                }
+                match state.as_str() {
+                    "RUNNING" => {}
+                    "LAUNCH_FAILED" => {
+                        let reason = inst
+                            .and_then(|i| i.latest_operation_error_msg.clone())
+                            .filter(|m| !m.is_empty())
+                            .unwrap_or_else(|| "LAUNCH_FAILED".into());
+                        return Err(StepError::Failed {
+                            what: format!("RunInstances {id}"),
+                            reason,
+                        });
+                    }
+                    other => pending = Some(other.to_string()),
+                }
+            }
+            Ok(match pending {
+                None => Polled::Ready(()),
+                Some(s) => Polled::Pending(s),
+            })
+        }
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copies_placement_network_and_groups_from_the_source() {
+        let source = cvm::Instance {
+            instance_id: Some("ins-s1".into()),
+            instance_type: Some("S5.MEDIUM2".into()),
+            placement: Some(cvm::Placement {
+                zone: Some("ap-guangzhou-3".into()),
+                project_id: Some(1001),
+                ..Default::default()
+            }),
+            virtual_private_cloud: Some(cvm::VirtualPrivateCloud {
+                vpc_id: Some("vpc-1".into()),
+                subnet_id: Some("subnet-1".into()),
+                ..Default::default()
+            }),
+            security_group_ids: Some(vec!["sg-1".into(), "sg-2".into()]),
+            internet_accessible: Some(cvm::InternetAccessible {
+                internet_max_bandwidth_out: Some(5),
+                internet_charge_type: Some("TRAFFIC_POSTPAID_BY_HOUR".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let input = LaunchInput {
+            source,
+            image_id: "img-1".into(),
+            count: 2,
+            instance_name: "mina_auth".into(),
+            instance_type: None,
+        };
+        let req = run_instances_request(&input, "tok", "run1");
+        let p = req.placement.unwrap();
+        assert_eq!(p.zone.as_deref(), Some("ap-guangzhou-3"));
+        assert_eq!(p.project_id, Some(1001));
+        let v = req.virtual_private_cloud.unwrap();
+        assert_eq!(v.vpc_id.as_deref(), Some("vpc-1"));
+        assert_eq!(v.subnet_id.as_deref(), Some("subnet-1"));
+        assert_eq!(req.security_group_ids.unwrap(), vec!["sg-1", "sg-2"]);
+        assert_eq!(req.instance_type.as_deref(), Some("S5.MEDIUM2"));
+        assert_eq!(req.client_token.as_deref(), Some("tok"));
+        assert_eq!(req.instance_count, Some(2));
+        assert_eq!(req.image_id.as_deref(), Some("img-1"));
+        assert_eq!(
+            req.internet_accessible.unwrap().internet_max_bandwidth_out,
+            Some(5)
+        );
+    }
+}

@@ -1,0 +1,334 @@
+//! Steps "Load balancer" and "Listener": an internal CLB (created with the
+//! run's ClientToken, or an existing one checked for type and VPC) and a
+//! listener on the chosen port (looked up first: CreateListener has no token).
+//! Every CLB change is an asynchronous task, waited on via DescribeTaskStatus.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::models::clb;
+use crate::i18n::tf;
+
+use super::record::{Created, Phase, ResourceKind, StepName};
+use super::wait::{expected, Polled, Sent};
+use super::{Engine, Progress, StepError};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ClbChoice {
+    /// Use this CLB (it must be of `load_balancer_type` and, if internal, in the VPC).
+    Existing(String),
+    /// Create an internal CLB of this name.
+    Create { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClbInput {
+    pub choice: ClbChoice,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub project_id: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClbOutput {
+    pub load_balancer_id: String,
+    pub vip: String,
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListenerInput {
+    pub load_balancer_id: String,
+    pub protocol: String,
+    pub port: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListenerOutput {
+    pub listener_id: String,
+    pub created: bool,
+}
+
+pub fn create_load_balancer_request(input: &ClbInput, name: &str, token: &str) -> clb::CreateLoadBalancerRequest {
+    clb::CreateLoadBalancerRequest {
+        load_balancer_type: Some("INTERNAL".into()),
+        forward: Some(1),
+        load_balancer_name: Some(name.to_string()),
+        vpc_id: Some(input.vpc_id.clone()),
+        subnet_id: Some(input.subnet_id.clone()),
+        project_id: Some(input.project_id),
+        client_token: Some(token.to_string()),
+        ..Default::default()
+    }
+}
+
+pub async fn ensure_load_balancer(
+    eng: &Engine,
+    phase: Phase,
+    input: &ClbInput,
+) -> Result<ClbOutput, StepError> {
+    match &input.choice {
+        ClbChoice::Existing(id) => {
+            let lb = describe_lb(eng, id).await?.ok_or_else(|| {
+                StepError::Blocked(tf(eng.lang, "engine.clb.not_found", &[("id", id)]))
+            })?;
+            if lb.load_balancer_type.as_deref() != Some("INTERNAL") {
+                return Err(StepError::Blocked(tf(
+                    eng.lang,
+                    "engine.clb.not_internal",
+                    &[("id", id)],
+                )));
+            }
+            if lb.vpc_id.as_deref() != Some(input.vpc_id.as_str()) {
+                return Err(StepError::Blocked(tf(
+                    eng.lang,
+                    "engine.clb.other_vpc",
+                    &[("id", id), ("vpc", &input.vpc_id)],
+                )));
+            }
+            Ok(ClbOutput {
+                load_balancer_id: id.clone(),
+                vip: first_vip(&lb),
+                created: false,
+            })
+        }
+        ClbChoice::Create { name } => {
+            let token = eng.journal(|r| r.token(phase, StepName::LoadBalancer))?;
+            let req = create_load_balancer_request(input, name, &token);
+            // The token makes a repeat return the same CLB, so this call may be retried freely.
+            let resp = eng.call(&req).await?;
+            let id = resp
+                .load_balancer_ids
+                .unwrap_or_default()
+                .into_iter()
+                .next()
+                .ok_or_else(|| StepError::Failed {
+                    what: "CreateLoadBalancer".into(),
+                    reason: eng.text("engine.clb.no_id"),
+                })?;
+            eng.journal(|r| {
+                r.add_created(Created {
+                    kind: ResourceKind::LoadBalancer,
+                    id: id.clone(),
+                    parent: None,
+                    detail: token.clone(),
+                })
+            })?;
+            if let Some(task) = resp.request_id.as_deref() {
+                wait_task(eng, &id, task, expected::CLB_CREATE).await?;
+            }
+            let lb = wait_lb_ready(eng, &id).await?;
+            Ok(ClbOutput {
+                load_balancer_id: id,
+                vip: first_vip(&lb),
+                created: true,
+            })
+        }
+    }
+}
+
+fn first_vip(lb: &clb::LoadBalancer) -> String {
+    lb.load_balancer_vips
+        .iter()
+        .flatten()
+        .next()
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub async fn describe_lb(eng: &Engine, id: &str) -> Result<Option<clb::LoadBalancer>, StepError> {
+    let resp = eng
+        .call(&clb::DescribeLoadBalancersRequest {
+            load_balancer_ids: Some(vec![id.to_string()]),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .load_balancer_set
+        .unwrap_or_default()
+        .into_iter()
+        .find(|l| l.load_balancer_id.as_deref() == Some(id)))
+}
+
+/// Waits until the CLB is listed with status 1 (normal) and a VIP.
+async fn wait_lb_ready(eng: &Engine, id: &str) -> Result<clb::LoadBalancer, StepError> {
+    eng.poll_until(&format!("CLB {id}"), expected::CLB_CREATE, || async move {
+        match describe_lb(eng, id).await? {
+            Some(lb) if lb.status == Some(1) && !first_vip(&lb).is_empty() => Ok(Polled::Ready(lb)),
+            Some(lb) => Ok(Polled::Pending(format!("status {}", lb.status.unwrap_or(0)))),
+            None => Ok(Polled::Pending("creating".into())),
+        }
+    })
+    .await
+}
+
+/// Polls DescribeTaskStatus (the task id is the RequestId of the change)
+/// until 0 (done); 1 (failed) stops the step with the API's message.
+pub async fn wait_task(
+    eng: &Engine,
+    clb_id: &str,
+    task_id: &str,
+    expect: std::time::Duration,
+) -> Result<(), StepError> {
+    let last = std::sync::Mutex::new(None);
+    eng.poll_until(&format!("CLB task {task_id}"), expect, || {
+        let last = &last;
+        async move {
+            let resp = eng
+                .call(&clb::DescribeTaskStatusRequest {
+                    task_id: Some(task_id.to_string()),
+                    ..Default::default()
+                })
+                .await?;
+            let status = resp.status.unwrap_or(2);
+            if last.lock().unwrap_or_else(|p| p.into_inner()).replace(status) != Some(status) {
+                eng.report(Progress::Task {
+                    clb: clb_id.to_string(),
+                    task_id: task_id.to_string(),
+                    status,
+                });
+            }
+            match status {
+                0 => Ok(Polled::Ready(())),
+                1 => Err(StepError::Failed {
+                    what: format!("CLB {clb_id} task {task_id}"),
+                    reason: resp
+                        .message
+                        .filter(|m| !m.is_empty())
+                        .unwrap_or_else(|| "status 1".into()),
+                }),
+                s => Ok(Polled::Pending(format!("status {s}"))),
+            }
+        }
+    })
+    .await
+}
+
+/// The listener on `port`, if any (whatever its protocol).
+pub async fn find_listener(
+    eng: &Engine,
+    lb: &str,
+    port: i64,
+) -> Result<Option<clb::Listener>, StepError> {
+    let resp = eng
+        .call(&clb::DescribeListenersRequest {
+            load_balancer_id: Some(lb.to_string()),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .listeners
+        .unwrap_or_default()
+        .into_iter()
+        .find(|l| l.port == Some(port)))
+}
+
+pub fn create_listener_request(input: &ListenerInput) -> clb::CreateListenerRequest {
+    clb::CreateListenerRequest {
+        load_balancer_id: Some(input.load_balancer_id.clone()),
+        ports: Some(vec![input.port]),
+        protocol: Some(input.protocol.clone()),
+        listener_names: Some(vec![input.name.clone()]),
+        ..Default::default()
+    }
+}
+
+pub async fn ensure_listener(
+    eng: &Engine,
+    input: &ListenerInput,
+) -> Result<ListenerOutput, StepError> {
+    let lb = &input.load_balancer_id;
+    loop {
+        if let Some(l) = find_listener(eng, lb, input.port).await? {
+            let id = l.listener_id.clone().unwrap_or_default();
+            if !l
+                .protocol
+                .as_deref()
+                .is_some_and(|p| p.eq_ignore_ascii_case(&input.protocol))
+            {
+                return Err(StepError::Blocked(tf(
+                    eng.lang,
+                    "engine.listener.port_taken",
+                    &[
+                        ("port", &input.port),
+                        ("id", &id),
+                        ("protocol", &l.protocol.unwrap_or_default()),
+                    ],
+                )));
+            }
+            // Ours if journaled, or named with this run's id (created just before a crash).
+            let run_id = eng.recorded(|r| r.id.clone());
+            let named_ours = l.listener_name.as_deref() == Some(input.name.as_str())
+                && input.name.contains(&run_id);
+            let journaled = eng.recorded(|r| {
+                r.created_of(ResourceKind::Listener)
+                    .iter()
+                    .any(|c| c.id == id)
+            });
+            if named_ours && !journaled {
+                eng.journal(|r| {
+                    r.add_created(Created {
+                        kind: ResourceKind::Listener,
+                        id: id.clone(),
+                        parent: Some(lb.clone()),
+                        detail: format!("{}:{}", input.protocol, input.port),
+                    })
+                })?;
+            }
+            let ours = journaled || named_ours;
+            if !ours {
+                eng.log("engine.listener.reuse", &[("id", &id), ("port", &input.port)]);
+            }
+            return Ok(ListenerOutput {
+                listener_id: id,
+                created: ours,
+            });
+        }
+        match eng.send(&create_listener_request(input)).await? {
+            Sent::Done(resp) => {
+                let id = resp
+                    .listener_ids
+                    .unwrap_or_default()
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                if !id.is_empty() {
+                    eng.journal(|r| {
+                        r.add_created(Created {
+                            kind: ResourceKind::Listener,
+                            id: id.clone(),
+                            parent: Some(lb.clone()),
+                            detail: format!("{}:{}", input.protocol, input.port),
+                        })
+                    })?;
+                }
+                if let Some(task) = resp.request_id.as_deref() {
+                    wait_task(eng, lb, task, expected::CLB_TASK).await?;
+                }
+                if !id.is_empty() {
+                    return Ok(ListenerOutput {
+                        listener_id: id,
+                        created: true,
+                    });
+                }
+            }
+            Sent::Unknown => {}
+        }
+    }
+}
+
+/// Whether listener `id` still exists on `lb`.
+pub async fn find_listener_by_id(eng: &Engine, lb: &str, id: &str) -> Result<bool, StepError> {
+    let resp = eng
+        .call(&clb::DescribeListenersRequest {
+            load_balancer_id: Some(lb.to_string()),
+            listener_ids: Some(vec![id.to_string()]),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .listeners
+        .unwrap_or_default()
+        .iter()
+        .any(|l| l.listener_id.as_deref() == Some(id)))
+}

@@ -1,0 +1,225 @@
+//! The engine: performs the guide's steps through the API client, one async
+//! function per step, reporting live [`Progress`] through a channel and
+//! recording every ClientToken and every id in the run journal before and
+//! after each call, so a run can be resumed or cleaned up.
+//!
+//! - [`wait`]: calls with reconnect/retry, and polling at a gentle interval
+//! - [`image`], [`launch`], [`load_balancer`], [`bind`],
+//!   [`security_group_step`], [`sdk_config_step`]: one step each
+//! - [`flow`]: the order of the steps per role, and `run_plan`
+//! - [`record`]: what a run has done so far (persisted in the journal)
+
+pub mod bind;
+pub mod cleanup;
+pub mod flow;
+pub mod image;
+pub mod launch;
+pub mod load_balancer;
+pub mod record;
+pub mod remote_edit;
+pub mod sdk_config_step;
+pub mod security_group_step;
+pub mod wait;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::cloud::{Client, CloudError};
+use crate::i18n::{t, tf, Lang};
+
+pub use flow::{run_plan, RunOutcome};
+pub use record::{RunRecord, StepName};
+pub use wait::PollPolicy;
+
+/// What the engine reports while it works; the TUI and `apply` render from it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    StepStarted {
+        step: StepName,
+    },
+    ImageState {
+        id: String,
+        state: String,
+        elapsed: Duration,
+    },
+    InstanceState {
+        id: String,
+        state: String,
+    },
+    /// A CLB asynchronous task (`DescribeTaskStatus`: 0 done, 1 failed, 2 running).
+    Task {
+        clb: String,
+        task_id: String,
+        status: i64,
+    },
+    TargetBound {
+        instance: String,
+    },
+    TargetHealth {
+        instance: String,
+        status: String,
+    },
+    TatOutput {
+        instance: String,
+        status: String,
+        output: String,
+    },
+    /// A call failed in a way worth retrying (throttled, internal error, CLB busy).
+    Retrying {
+        reason: String,
+        wait: Duration,
+    },
+    /// The network is down; the engine retries by itself when the countdown ends.
+    Reconnecting {
+        seconds_left: u64,
+    },
+    StepDone {
+        step: StepName,
+        summary: String,
+    },
+    StepFailed {
+        step: StepName,
+        error: String,
+    },
+    /// Anything else worth a line (skipped targets, reused resources…).
+    Log(String),
+}
+
+/// Why a step stopped.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StepError {
+    /// The API refused a call (not a transient error).
+    #[error("{0}")]
+    Cloud(#[from] CloudError),
+    /// Asynchronous work ended badly: CREATEFAILED, LAUNCH_FAILED, task status 1, TAT FAILED.
+    #[error("{what}: {reason}")]
+    Failed { what: String, reason: String },
+    /// Something the step needs is missing or inconsistent (no business server, port in use…).
+    #[error("{0}")]
+    Blocked(String),
+    /// Waited longer than the operation can take.
+    #[error("{what}: still {state} after {waited:?}")]
+    TimedOut {
+        what: String,
+        state: String,
+        waited: Duration,
+    },
+    /// The journal could not be written: continuing would lose track of resources.
+    #[error("journal: {0}")]
+    Journal(String),
+}
+
+impl StepError {
+    /// The error as the user reads it, in their language.
+    pub fn explain(&self, lang: Lang) -> String {
+        match self {
+            StepError::Cloud(e) => explain_cloud(e, lang),
+            StepError::Failed { what, reason } => tf(
+                lang,
+                "engine.error.failed",
+                &[("what", what), ("reason", reason)],
+            ),
+            StepError::Blocked(m) => tf(lang, "engine.error.blocked", &[("reason", m)]),
+            StepError::TimedOut {
+                what,
+                state,
+                waited,
+            } => tf(
+                lang,
+                "engine.error.timed_out",
+                &[
+                    ("what", what),
+                    ("state", state),
+                    ("secs", &waited.as_secs()),
+                ],
+            ),
+            StepError::Journal(m) => tf(lang, "engine.error.journal", &[("reason", m)]),
+        }
+    }
+}
+
+/// A cloud error with what it means; the client's own explanation goes here
+/// once it exists, the code, message and RequestId always stay visible.
+fn explain_cloud(e: &CloudError, lang: Lang) -> String {
+    match e {
+        CloudError::Api {
+            action,
+            code,
+            message,
+            request_id,
+            ..
+        } => tf(
+            lang,
+            "engine.error.api",
+            &[
+                ("action", action),
+                ("code", code),
+                ("message", message),
+                ("request_id", request_id),
+            ],
+        ),
+        CloudError::Network { action, .. } => {
+            tf(lang, "engine.error.network", &[("action", action)])
+        }
+        other => other.to_string(),
+    }
+}
+
+/// What every step gets: the client, where to report, how fast to poll,
+/// and the run's record (journal).
+#[derive(Clone)]
+pub struct Engine {
+    pub client: Client,
+    pub progress: UnboundedSender<Progress>,
+    pub poll: PollPolicy,
+    pub lang: Lang,
+    pub record: Arc<Mutex<RunRecord>>,
+}
+
+impl Engine {
+    pub fn new(
+        client: Client,
+        progress: UnboundedSender<Progress>,
+        poll: PollPolicy,
+        lang: Lang,
+        record: RunRecord,
+    ) -> Engine {
+        Engine {
+            client,
+            progress,
+            poll,
+            lang,
+            record: Arc::new(Mutex::new(record)),
+        }
+    }
+
+    /// Reports progress; a closed channel (the UI went away) is not an error:
+    /// the work, once started, is finished and journaled regardless.
+    pub fn report(&self, p: Progress) {
+        let _ = self.progress.send(p);
+    }
+
+    pub fn log(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) {
+        self.report(Progress::Log(tf(self.lang, key, args)));
+    }
+
+    /// Changes the record and writes the journal file at once (atomically).
+    pub fn journal<R>(&self, f: impl FnOnce(&mut RunRecord) -> R) -> Result<R, StepError> {
+        let mut rec = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        let out = f(&mut rec);
+        rec.save().map_err(StepError::Journal)?;
+        Ok(out)
+    }
+
+    /// A read of the record.
+    pub fn recorded<R>(&self, f: impl FnOnce(&RunRecord) -> R) -> R {
+        let rec = self.record.lock().unwrap_or_else(|p| p.into_inner());
+        f(&rec)
+    }
+
+    pub fn text(&self, key: &str) -> String {
+        t(self.lang, key)
+    }
+}

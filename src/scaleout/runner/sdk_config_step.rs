@@ -1,0 +1,180 @@
+//! Step "sdk.config": on every business server, point `authServerUrl` at the
+//! internal CLB (`http://VIP/mina_auth/`). Through TAT: a read script returns
+//! the file's sha256 and content; the new content is computed here (pure,
+//! tested, formatting kept); a compare-and-swap script writes it only if the
+//! sha256 is unchanged, with a backup beside it, then restarts the runtime.
+//! A server already pointing at the VIP is left alone, so a rerun is a no-op.
+
+use std::collections::BTreeMap;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::models::{cvm, tat};
+
+use super::record::{Created, ResourceKind};
+use super::wait::{expected, Polled, Sent};
+use super::{Engine, Progress, StepError};
+
+/// The finished TAT task of one instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TatResult {
+    pub status: String,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+impl TatResult {
+    pub fn ok(&self) -> bool {
+        self.status == "SUCCESS" && self.exit_code == 0
+    }
+}
+
+/// Task states after which nothing changes any more.
+fn is_final(status: &str) -> bool {
+    matches!(
+        status,
+        "SUCCESS"
+            | "FAILED"
+            | "TIMEOUT"
+            | "TASK_TIMEOUT"
+            | "DELIVER_FAILED"
+            | "START_FAILED"
+            | "CANCELLED"
+            | "TERMINATED"
+    )
+}
+
+/// Runs `script` on one instance and waits for its task to finish.
+/// A repeat after an outage is harmless for tcscale's scripts (reads, and
+/// compare-and-swap writes), so an unknown outcome is simply run again.
+pub async fn run_command(
+    eng: &Engine,
+    instance: &str,
+    script: &str,
+    command_type: &str,
+    name: &str,
+) -> Result<TatResult, StepError> {
+    let req = tat::RunCommandRequest {
+        content: Some(base64::engine::general_purpose::STANDARD.encode(script)),
+        instance_ids: Some(vec![instance.to_string()]),
+        command_name: Some(name.to_string()),
+        command_type: Some(command_type.to_string()),
+        timeout: Some(120),
+        ..Default::default()
+    };
+    let invocation = loop {
+        match eng.send(&req).await? {
+            Sent::Done(r) => break r.invocation_id.unwrap_or_default(),
+            Sent::Unknown => continue,
+        }
+    };
+    let last = std::sync::Mutex::new(String::new());
+    eng.poll_until(&format!("TAT {invocation}"), expected::TAT, || {
+        let last = &last;
+        let invocation = invocation.clone();
+        async move {
+            let resp = eng
+                .call(&tat::DescribeInvocationTasksRequest {
+                    filters: Some(vec![tat::Filter {
+                        name: Some("invocation-id".into()),
+                        values: Some(vec![invocation]),
+                    }]),
+                    hide_output: Some(false),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+                .await?;
+            let task = resp
+                .invocation_task_set
+                .unwrap_or_default()
+                .into_iter()
+                .find(|t| t.instance_id.as_deref() == Some(instance));
+            let Some(task) = task else {
+                return Ok(Polled::Pending("PENDING".into()));
+            };
+            let status = task.task_status.clone().unwrap_or_else(|| "PENDING".into());
+            let result = task.task_result.clone().unwrap_or_default();
+            let output = decode_output(result.output.as_deref().unwrap_or(""));
+            let changed = {
+                let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
+                std::mem::replace(&mut *last, status.clone()) != status
+            };
+            if changed {
+                eng.report(Progress::TatOutput {
+                    instance: instance.to_string(),
+                    status: status.clone(),
+                    output: if is_final(&status) { output.clone() } else { String::new() },
+                });
+            }
+            if !is_final(&status) {
+                return Ok(Polled::Pending(status));
+            }
+            let mut output = output;
+            if let Some(err) = task.error_info.filter(|e| !e.is_empty()) {
+                if !output.is_empty() {
+                    output.push('\n');
+                }
+                output.push_str(&err);
+            }
+            Ok(Polled::Ready(TatResult {
+                status,
+                exit_code: result.exit_code.unwrap_or(-1),
+                output,
+            }))
+        }
+    })
+    .await
+}
+
+/// TAT output is base64; anything that is not is shown as it came.
+pub fn decode_output(raw: &str) -> String {
+    match base64::engine::general_purpose::STANDARD.decode(raw.trim()) {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(_) => raw.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SdkInput {
+    pub servers: Vec<cvm::Instance>,
+    pub vip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SdkVerdict {
+    /// Already `http://VIP/mina_auth/`: nothing written.
+    AlreadySet,
+    /// Written, backed up, runtime restarted.
+    Updated { path: String, backup: String },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SdkOutput {
+    pub per_instance: BTreeMap<String, SdkVerdict>,
+}
+
+/// The URL the guide asks for.
+pub fn auth_server_url(vip: &str) -> String {
+    format!("http://{vip}/mina_auth/")
+}
+
+pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOutput, StepError> {
+    let mut out = SdkOutput::default();
+    for server in &input.servers {
+        let id = server.instance_id.clone().unwrap_or_default();
+        let verdict = super::remote_edit::update_one(eng, server, &auth_server_url(&input.vip)).await?;
+        if let SdkVerdict::Updated { path, backup } = &verdict {
+            eng.journal(|r| {
+                r.add_created(Created {
+                    kind: ResourceKind::SdkConfigChange,
+                    id: format!("{id}:{path}"),
+                    parent: Some(id.clone()),
+                    detail: backup.clone(),
+                })
+            })?;
+        }
+        out.per_instance.insert(id, verdict);
+    }
+    Ok(out)
+}

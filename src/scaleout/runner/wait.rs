@@ -1,0 +1,226 @@
+//! Talking to the API patiently: calls that survive a network outage
+//! (with a visible countdown) and transient errors, and polls that ask
+//! no more than once a second per operation on the real cloud.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::cloud::{Action, CloudError};
+
+use super::{Engine, Progress, StepError};
+
+/// How often to poll. The interval follows the operation's expected duration
+/// (an image takes a minute: no need to ask every second), never below
+/// `min_interval`. `speed` divides every duration, so the sandbox and tests
+/// (where the simulator runs faster) poll proportionally faster, while the
+/// real cloud (speed 1) is never asked more than once a second per operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PollPolicy {
+    pub speed: f64,
+    /// Give up reconnecting after this long (at speed 1).
+    pub outage_budget: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        PollPolicy {
+            speed: 1.0,
+            outage_budget: Duration::from_secs(300),
+        }
+    }
+}
+
+impl PollPolicy {
+    pub fn with_speed(speed: f64) -> PollPolicy {
+        PollPolicy {
+            speed: if speed.is_finite() && speed >= 1.0 {
+                speed
+            } else {
+                1.0
+            },
+            ..PollPolicy::default()
+        }
+    }
+
+    /// Scales a duration at speed 1 to this policy's speed.
+    pub fn scaled(&self, d: Duration) -> Duration {
+        d.div_f64(self.speed)
+    }
+
+    /// Poll interval for an operation expected to take `expected` (at speed 1):
+    /// an eighth of it, between 1 s and 10 s, then scaled.
+    pub fn interval(&self, expected: Duration) -> Duration {
+        let base = (expected / 8).clamp(Duration::from_secs(1), Duration::from_secs(10));
+        self.scaled(base)
+    }
+
+    /// How long to wait before declaring an operation stuck: 20× its expected duration, at least 2 min.
+    pub fn deadline(&self, expected: Duration) -> Duration {
+        self.scaled((expected * 20).max(Duration::from_secs(120)))
+    }
+}
+
+/// Errors worth retrying unchanged after a pause (the client retries the
+/// first few itself; these are what is left when it gives up).
+fn is_transient(e: &CloudError) -> bool {
+    e.is("RequestLimitExceeded")
+        || e.is("InternalError")
+        || e.is("FailedOperation.ResourceInOperating")
+        || e.is("ResourceInUse")
+}
+
+fn is_outage(e: &CloudError) -> bool {
+    matches!(e, CloudError::Network { .. })
+}
+
+/// The result of a call that creates something without a ClientToken: when the
+/// network failed, it may or may not have been applied, and the step must look.
+pub enum Sent<T> {
+    Done(T),
+    Unknown,
+}
+
+impl Engine {
+    /// A call that is safe to repeat (a Describe, or a creation with a
+    /// ClientToken): retried through outages and transient errors.
+    pub async fn call<A: Action>(&self, req: &A) -> Result<A::Response, StepError> {
+        let mut outage = Duration::ZERO;
+        let mut attempt = 0u32;
+        loop {
+            match self.client.call(req).await {
+                Ok(r) => return Ok(r),
+                Err(e) if is_outage(&e) => {
+                    outage += self.reconnect_wait(outage).await?;
+                }
+                Err(e) if is_transient(&e) && attempt < 8 => {
+                    attempt += 1;
+                    self.retry_wait(&e, attempt).await;
+                }
+                Err(e) => return Err(StepError::Cloud(e)),
+            }
+        }
+    }
+
+    /// A call that is not safe to repeat blindly (CreateImage, CreateListener,
+    /// RegisterTargets, CreateSecurityGroupPolicies, RunCommand). Transient API
+    /// errors (answered, so not applied) are retried; an outage waits for the
+    /// network and then answers `Unknown`, so the step checks before trying again.
+    pub async fn send<A: Action>(&self, req: &A) -> Result<Sent<A::Response>, StepError> {
+        let mut attempt = 0u32;
+        loop {
+            match self.client.call(req).await {
+                Ok(r) => return Ok(Sent::Done(r)),
+                Err(e) if is_outage(&e) => {
+                    self.reconnect_wait(Duration::ZERO).await?;
+                    return Ok(Sent::Unknown);
+                }
+                Err(e) if is_transient(&e) && attempt < 8 => {
+                    attempt += 1;
+                    self.retry_wait(&e, attempt).await;
+                }
+                Err(e) => return Err(StepError::Cloud(e)),
+            }
+        }
+    }
+
+    async fn retry_wait(&self, e: &CloudError, attempt: u32) {
+        // Exponential with jitter, 1 s … 30 s at speed 1.
+        let base = Duration::from_millis(500u64 << attempt.min(6)).min(Duration::from_secs(30));
+        let jitter = rand::random::<f64>() * 0.5 + 0.75;
+        let wait = self.poll.scaled(base.mul_f64(jitter));
+        self.report(Progress::Retrying {
+            reason: e.code().unwrap_or("error").to_string(),
+            wait,
+        });
+        tokio::time::sleep(wait).await;
+    }
+
+    /// Counts down before the next attempt after a network failure, reporting
+    /// every (scaled) second; returns the wait, or gives up past the budget.
+    async fn reconnect_wait(&self, so_far: Duration) -> Result<Duration, StepError> {
+        if so_far >= self.poll.outage_budget {
+            return Err(StepError::Blocked(self.text("engine.error.outage")));
+        }
+        let secs = (2u64 << (so_far.as_secs() / 20).min(3)).min(15);
+        for left in (1..=secs).rev() {
+            self.report(Progress::Reconnecting { seconds_left: left });
+            tokio::time::sleep(self.poll.scaled(Duration::from_secs(1))).await;
+        }
+        Ok(Duration::from_secs(secs))
+    }
+
+    /// Calls `probe` at the operation's interval until it returns `Some`;
+    /// returns at once when it does (no call after completion is known).
+    /// `what` and the last state name the operation if it takes too long.
+    pub async fn poll_until<T, F, Fut>(
+        &self,
+        what: &str,
+        expected: Duration,
+        mut probe: F,
+    ) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Polled<T>, StepError>>,
+    {
+        let start = Instant::now();
+        let deadline = self.poll.deadline(expected);
+        let interval = self.poll.interval(expected);
+        loop {
+            match probe().await? {
+                Polled::Ready(v) => return Ok(v),
+                Polled::Pending(state) => {
+                    if start.elapsed() > deadline {
+                        return Err(StepError::TimedOut {
+                            what: what.to_string(),
+                            state,
+                            waited: start.elapsed(),
+                        });
+                    }
+                }
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+}
+
+/// One poll's answer: done (with the result) or still going (with the state seen).
+pub enum Polled<T> {
+    Ready(T),
+    Pending(String),
+}
+
+/// The expected durations of the guide's asynchronous operations on the real
+/// cloud (what the simulator's timelines model at speed 1).
+pub mod expected {
+    use std::time::Duration;
+    pub const IMAGE: Duration = Duration::from_secs(60);
+    pub const LAUNCH: Duration = Duration::from_secs(30);
+    pub const CLB_CREATE: Duration = Duration::from_secs(10);
+    pub const CLB_TASK: Duration = Duration::from_secs(3);
+    pub const TAT: Duration = Duration::from_secs(5);
+    pub const HEALTH: Duration = Duration::from_secs(5);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn real_cloud_is_polled_at_most_once_a_second() {
+        let p = PollPolicy::default();
+        assert_eq!(p.interval(Duration::from_secs(3)), Duration::from_secs(1));
+        assert_eq!(
+            p.interval(Duration::from_secs(60)),
+            Duration::from_millis(7500)
+        );
+        assert_eq!(p.interval(Duration::from_secs(3600)), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn speed_scales_intervals_and_never_goes_below_one() {
+        let p = PollPolicy::with_speed(50.0);
+        assert_eq!(p.interval(Duration::from_secs(3)), Duration::from_millis(20));
+        assert_eq!(PollPolicy::with_speed(0.0).speed, 1.0);
+        assert_eq!(PollPolicy::with_speed(f64::NAN).speed, 1.0);
+    }
+}
