@@ -72,6 +72,7 @@ const FILES: &[(&str, &str)] = &[
     ("browse", include_str!("../assets/i18n/browse.toml")),
     ("onboarding", include_str!("../assets/i18n/onboarding.toml")),
     ("scaleout", include_str!("../assets/i18n/scaleout.toml")),
+    ("engine", include_str!("../assets/i18n/engine.toml")),
     (
         "autoscaling",
         include_str!("../assets/i18n/autoscaling.toml"),

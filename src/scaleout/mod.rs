@@ -22,3 +22,5 @@ pub mod sdk_config;
 pub mod security_group;
 pub mod steps;
 pub mod validate;
+pub mod discover;
+pub mod runner;
