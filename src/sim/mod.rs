@@ -8,9 +8,13 @@
 
 pub mod world;
 
+pub mod auth;
 pub mod cvm;
 pub mod faults;
+pub mod query;
+pub mod seed;
 pub mod tag;
+pub mod validate;
 pub mod vpc;
 
 pub mod autoscaling;

@@ -9,9 +9,10 @@ use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::cloud::models::vpc;
+use crate::sim::query::{check_filter_names, filters, page, str_param, string_list};
 use crate::sim::world::{Ctx, SimError, SimResult, World};
 
 /// The VPC part of the world.
@@ -241,12 +242,474 @@ pub fn allocate_ip(world: &mut World, subnet_id: &str) -> Result<String, SimErro
     Ok(ip)
 }
 
-pub fn handle(_world: &mut World, _ctx: &Ctx, action: &str, _params: &Value) -> SimResult {
-    Err(SimError::new(
-        "InvalidAction",
-        format!("{action} is not implemented"),
-    ))
+fn err(code: &str, msg: impl Into<String>) -> SimError {
+    SimError::new(code, msg)
+}
+
+fn to_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+pub fn handle(world: &mut World, ctx: &Ctx, action: &str, params: &Value) -> SimResult {
+    match action {
+        "DescribeVpcs" => describe_vpcs(world, ctx, params),
+        "DescribeSubnets" => describe_subnets(world, ctx, params),
+        "DescribeSecurityGroups" => describe_security_groups(world, ctx, params),
+        "DescribeSecurityGroupPolicies" => describe_policies(world, ctx, params),
+        "CreateSecurityGroupPolicies" => create_policies(world, ctx, params),
+        _ => Err(err(
+            "InvalidAction",
+            format!("The action `{action}` is not supported by the simulator."),
+        )),
+    }
+}
+
+fn check_ids(ids: &[String], prefix: &str) -> Result<(), SimError> {
+    match ids
+        .iter()
+        .find(|id| !crate::sim::cvm::well_formed(id, prefix))
+    {
+        Some(bad) => Err(err(
+            "InvalidParameterValue.Malformed",
+            format!("The id `{bad}` is malformed."),
+        )),
+        None => Ok(()),
+    }
+}
+
+const FILTER_CODE: &str = "InvalidParameter.FilterInvalidKey";
+
+fn describe_vpcs(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
+    let ids = string_list(params, "VpcIds");
+    check_ids(&ids, "vpc")?;
+    let fs = filters(params);
+    check_filter_names(
+        &fs,
+        &["vpc-name", "is-default", "vpc-id", "cidr-block"],
+        FILTER_CODE,
+    )?;
+    let selected: Vec<&vpc::Vpc> = world
+        .vpc
+        .vpcs
+        .iter()
+        .filter(|v| v.region == ctx.region)
+        .map(|v| &v.vpc)
+        .filter(|v| {
+            ids.is_empty()
+                || ids
+                    .iter()
+                    .any(|id| Some(id.as_str()) == v.vpc_id.as_deref())
+        })
+        .filter(|v| {
+            fs.iter().all(|(n, vals)| {
+                let any = |x: &str| vals.iter().any(|y| y == x);
+                match n.as_str() {
+                    "vpc-name" => vals
+                        .iter()
+                        .any(|y| v.vpc_name.as_deref().unwrap_or("").contains(y.as_str())),
+                    "is-default" => any(&v.is_default.unwrap_or(false).to_string()),
+                    "vpc-id" => any(v.vpc_id.as_deref().unwrap_or("")),
+                    "cidr-block" => any(v.cidr_block.as_deref().unwrap_or("")),
+                    _ => false,
+                }
+            })
+        })
+        .collect();
+    let (total, items) = page(selected, params);
+    Ok(json!({"TotalCount": total, "VpcSet": to_value(&items)}))
+}
+
+/// A subnet as DescribeSubnets shows it: IP counts computed from what is in use.
+fn subnet_view(world: &World, s: &SimSubnet) -> vpc::Subnet {
+    let mut out = s.subnet.clone();
+    if let Some((_, len)) = s.subnet.cidr_block.as_deref().and_then(parse_cidr) {
+        let total = (1u64 << (32 - len)).saturating_sub(3);
+        let used = used_ips(world, s.id()).len() as u64;
+        out.total_ip_address_count = Some(total);
+        out.available_ip_address_count = Some(total.saturating_sub(used));
+    }
+    out
+}
+
+fn describe_subnets(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
+    let ids = string_list(params, "SubnetIds");
+    check_ids(&ids, "subnet")?;
+    let fs = filters(params);
+    check_filter_names(
+        &fs,
+        &[
+            "subnet-id",
+            "vpc-id",
+            "cidr-block",
+            "is-default",
+            "subnet-name",
+            "zone",
+        ],
+        FILTER_CODE,
+    )?;
+    let selected: Vec<&SimSubnet> = world
+        .vpc
+        .subnets
+        .iter()
+        .filter(|s| s.region == ctx.region)
+        .filter(|s| ids.is_empty() || ids.iter().any(|id| id == s.id()))
+        .filter(|s| {
+            fs.iter().all(|(n, vals)| {
+                let any = |x: &str| vals.iter().any(|y| y == x);
+                let sub = &s.subnet;
+                match n.as_str() {
+                    "subnet-id" => any(s.id()),
+                    "vpc-id" => any(s.vpc_id()),
+                    "cidr-block" => any(sub.cidr_block.as_deref().unwrap_or("")),
+                    "is-default" => any(&sub.is_default.unwrap_or(false).to_string()),
+                    "subnet-name" => vals.iter().any(|y| {
+                        sub.subnet_name
+                            .as_deref()
+                            .unwrap_or("")
+                            .contains(y.as_str())
+                    }),
+                    "zone" => any(s.zone()),
+                    _ => false,
+                }
+            })
+        })
+        .collect();
+    let (total, items) = page(selected, params);
+    let set: Vec<vpc::Subnet> = items.iter().map(|s| subnet_view(world, s)).collect();
+    Ok(json!({"TotalCount": total, "SubnetSet": to_value(&set)}))
+}
+
+fn describe_security_groups(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
+    let ids = string_list(params, "SecurityGroupIds");
+    check_ids(&ids, "sg")?;
+    let fs = filters(params);
+    check_filter_names(
+        &fs,
+        &["security-group-id", "project-id", "security-group-name"],
+        FILTER_CODE,
+    )?;
+    let selected: Vec<&vpc::SecurityGroup> = world
+        .vpc
+        .security_groups
+        .iter()
+        .filter(|g| g.region == ctx.region)
+        .filter(|g| ids.is_empty() || ids.iter().any(|id| id == g.id()))
+        .map(|g| &g.group)
+        .filter(|g| {
+            fs.iter().all(|(n, vals)| {
+                let any = |x: &str| vals.iter().any(|y| y == x);
+                match n.as_str() {
+                    "security-group-id" => any(g.security_group_id.as_deref().unwrap_or("")),
+                    "project-id" => any(g.project_id.as_deref().unwrap_or("0")),
+                    "security-group-name" => vals.iter().any(|y| {
+                        g.security_group_name
+                            .as_deref()
+                            .unwrap_or("")
+                            .contains(y.as_str())
+                    }),
+                    _ => false,
+                }
+            })
+        })
+        .collect();
+    let (total, items) = page(selected, params);
+    Ok(json!({"TotalCount": total, "SecurityGroupSet": to_value(&items)}))
+}
+
+fn region_group<'w>(
+    world: &'w World,
+    ctx: &Ctx,
+    params: &Value,
+) -> Result<&'w SimSecurityGroup, SimError> {
+    let id = str_param(params, "SecurityGroupId").unwrap_or("");
+    if !crate::sim::cvm::well_formed(id, "sg") {
+        return Err(err(
+            "InvalidParameterValue.Malformed",
+            format!("The security group id `{id}` is malformed."),
+        ));
+    }
+    world
+        .vpc
+        .security_group(id)
+        .filter(|g| g.region == ctx.region)
+        .ok_or_else(|| {
+            err(
+                "ResourceNotFound",
+                format!("The security group `{id}` does not exist."),
+            )
+        })
+}
+
+/// Policies as the API lists them: `PolicyIndex` is the position.
+fn indexed(policies: &[vpc::SecurityGroupPolicy]) -> Vec<vpc::SecurityGroupPolicy> {
+    policies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut p = p.clone();
+            p.policy_index = Some(i as i64);
+            p.port.get_or_insert_with(|| "ALL".into());
+            p.policy_description.get_or_insert_with(String::new);
+            p
+        })
+        .collect()
+}
+
+fn describe_policies(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
+    let g = region_group(world, ctx, params)?;
+    let set = vpc::SecurityGroupPolicySet {
+        version: Some(g.version.to_string()),
+        egress: Some(indexed(&g.egress)),
+        ingress: Some(indexed(&g.ingress)),
+        policy_statistics: Some(vpc::PolicyStatistics {
+            ingress_ipv4_total_count: Some(g.ingress.len() as u64),
+            ingress_ipv6_total_count: Some(0),
+            egress_ipv4_total_count: Some(g.egress.len() as u64),
+            egress_ipv6_total_count: Some(0),
+        }),
+    };
+    Ok(json!({"SecurityGroupPolicySet": to_value(&set)}))
+}
+
+/// Checks one new rule as the API documents (protocol, port only with TCP/UDP, CIDR, action).
+fn check_policy(p: &vpc::SecurityGroupPolicy) -> Result<(), SimError> {
+    let protocol = p.protocol.as_deref().unwrap_or("ALL").to_ascii_uppercase();
+    if !["TCP", "UDP", "ICMP", "ICMPV6", "GRE", "ALL"].contains(&protocol.as_str()) {
+        return Err(err(
+            "InvalidParameterValue.Malformed",
+            format!("`Protocol` {protocol} is not one of TCP, UDP, ICMP, ICMPV6, GRE, ALL."),
+        ));
+    }
+    if let Some(port) = p
+        .port
+        .as_deref()
+        .filter(|x| !x.is_empty() && !x.eq_ignore_ascii_case("ALL"))
+    {
+        if protocol != "TCP" && protocol != "UDP" {
+            return Err(err(
+                "InvalidParameterValue.Malformed",
+                format!("`Port` is only accepted with TCP or UDP, not {protocol}."),
+            ));
+        }
+        let ok = port.split(',').all(|part| {
+            let part = part.trim();
+            match part.split_once('-') {
+                Some((a, b)) => {
+                    matches!((a.parse::<u16>(), b.parse::<u16>()), (Ok(a), Ok(b)) if a <= b)
+                }
+                None => part.parse::<u16>().is_ok(),
+            }
+        });
+        if !ok {
+            return Err(err(
+                "InvalidParameterValue.Malformed",
+                format!("`Port` {port} is not a port or range."),
+            ));
+        }
+    }
+    let cidr = p.cidr_block.as_deref().unwrap_or("");
+    if cidr.is_empty() {
+        return Err(err(
+            "MissingParameter",
+            "A rule needs `CidrBlock` (IPv6 blocks, security group and address template sources are not simulated).",
+        ));
+    }
+    if parse_cidr(cidr).is_none() {
+        return Err(err(
+            "InvalidParameterValue.Malformed",
+            format!("`CidrBlock` {cidr} is not a CIDR block."),
+        ));
+    }
+    match p.action.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        Some("ACCEPT") | Some("DROP") => Ok(()),
+        _ => Err(err(
+            "InvalidParameterValue.Malformed",
+            "`Action` must be ACCEPT or DROP.",
+        )),
+    }
+}
+
+fn same_rule(a: &vpc::SecurityGroupPolicy, b: &vpc::SecurityGroupPolicy) -> bool {
+    let norm = |s: &Option<String>| s.as_deref().unwrap_or("ALL").to_ascii_uppercase();
+    norm(&a.protocol) == norm(&b.protocol)
+        && norm(&a.port) == norm(&b.port)
+        && a.cidr_block == b.cidr_block
+        && norm(&a.action) == norm(&b.action)
+}
+
+fn create_policies(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
+    let group = region_group(world, ctx, params)?;
+    let group_id = group.id().to_string();
+    let set: vpc::SecurityGroupPolicySet = params
+        .get("SecurityGroupPolicySet")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .ok_or_else(|| {
+            err(
+                "InvalidParameter",
+                "`SecurityGroupPolicySet` is not a policy set.",
+            )
+        })?;
+    if let Some(v) = set.version.as_deref().filter(|v| !v.is_empty()) {
+        if v != group.version.to_string() {
+            return Err(err(
+                "UnsupportedOperation.VersionMismatch",
+                format!(
+                    "The policy set version is {}, not {v}; describe it again.",
+                    group.version
+                ),
+            ));
+        }
+    }
+    let ingress = set.ingress.unwrap_or_default();
+    let egress = set.egress.unwrap_or_default();
+    let (rules, is_ingress) = match (ingress.is_empty(), egress.is_empty()) {
+        (false, true) => (ingress, true),
+        (true, false) => (egress, false),
+        (true, true) => return Err(err("MissingParameter", "Give `Ingress` or `Egress` rules.")),
+        (false, false) => {
+            return Err(err(
+                "InvalidParameter.Coexist",
+                "One request creates rules of one direction only.",
+            ))
+        }
+    };
+    let index = rules[0].policy_index;
+    if rules.iter().any(|r| r.policy_index != index) {
+        return Err(err(
+            "InvalidParameterValue.Malformed",
+            "All rules of one request must have the same `PolicyIndex`.",
+        ));
+    }
+    for r in &rules {
+        check_policy(r)?;
+    }
+    let existing = if is_ingress {
+        &group.ingress
+    } else {
+        &group.egress
+    };
+    if rules
+        .iter()
+        .any(|r| existing.iter().any(|e| same_rule(e, r)))
+    {
+        return Err(err(
+            "UnsupportedOperation.DuplicatePolicy",
+            "The same rule already exists.",
+        ));
+    }
+    let stamp = chrono::DateTime::from_timestamp(ctx.unix_time, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    let group = world
+        .vpc
+        .security_groups
+        .iter_mut()
+        .find(|g| g.id() == group_id)
+        .expect("found above");
+    let list = if is_ingress {
+        &mut group.ingress
+    } else {
+        &mut group.egress
+    };
+    let at = index
+        .map(|i| (i.max(0) as usize).min(list.len()))
+        .unwrap_or(list.len());
+    for (k, mut r) in rules.into_iter().enumerate() {
+        r.policy_index = None;
+        r.protocol = r.protocol.map(|p| p.to_ascii_uppercase());
+        r.action = r.action.map(|a| a.to_ascii_uppercase());
+        r.modify_time = Some(stamp.clone());
+        list.insert(at + k, r);
+    }
+    group.version += 1;
+    group.group.update_time = Some(stamp);
+    Ok(json!({}))
 }
 
 /// Networks have no async work.
 pub fn tick(_world: &mut World, _now: f64) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(proto: &str, port: &str, cidr: &str, action: &str) -> vpc::SecurityGroupPolicy {
+        vpc::SecurityGroupPolicy {
+            protocol: Some(proto.into()),
+            port: Some(port.into()),
+            cidr_block: Some(cidr.into()),
+            action: Some(action.into()),
+            ..Default::default()
+        }
+    }
+
+    fn world_with(rules: Vec<vpc::SecurityGroupPolicy>) -> World {
+        let mut w = World::default();
+        w.vpc.security_groups.push(SimSecurityGroup {
+            region: "r".into(),
+            group: vpc::SecurityGroup {
+                security_group_id: Some("sg-aaaaaaaa".into()),
+                ..Default::default()
+            },
+            ingress: rules,
+            egress: vec![],
+            version: 1,
+        });
+        w
+    }
+
+    #[test]
+    fn ports_and_cidrs() {
+        assert!(port_matches("ALL", 80));
+        assert!(port_matches("80", 80));
+        assert!(!port_matches("81", 80));
+        assert!(port_matches("80-90", 85));
+        assert!(port_matches("22, 80,443", 443));
+        assert!(!port_matches("8000-8010", 80));
+        assert!(cidr_contains("0.0.0.0/0", "1.2.3.4"));
+        assert!(cidr_contains("10.0.0.0/16", "10.0.1.20"));
+        assert!(!cidr_contains("10.0.1.4", "10.0.1.20"));
+        assert!(cidr_contains("10.0.1.4/32", "10.0.1.4"));
+    }
+
+    #[test]
+    fn first_matching_rule_decides() {
+        let sg = vec!["sg-aaaaaaaa".to_string()];
+        let w = world_with(vec![
+            rule("TCP", "80", "10.0.1.4", "ACCEPT"),
+            rule("ALL", "ALL", "0.0.0.0/0", "DROP"),
+            rule("TCP", "80", "10.0.1.20", "ACCEPT"),
+        ]);
+        assert!(ingress_allows(&w, &sg, "10.0.1.4", "TCP", 80));
+        assert!(!ingress_allows(&w, &sg, "10.0.1.20", "TCP", 80));
+        assert!(!ingress_allows(&w, &sg, "10.0.1.4", "UDP", 80));
+        let w = world_with(vec![rule("TCP", "80,443", "10.0.0.0/16", "ACCEPT")]);
+        assert!(ingress_allows(&w, &sg, "10.0.1.20", "tcp", 443));
+        assert!(!ingress_allows(&w, &sg, "10.0.1.20", "TCP", 8080));
+        assert!(ingress_allows(&w, &[], "1.1.1.1", "TCP", 1));
+    }
+
+    #[test]
+    fn allocates_the_lowest_free_address() {
+        let mut w = World::default();
+        w.vpc.subnets.push(SimSubnet {
+            region: "r".into(),
+            subnet: vpc::Subnet {
+                subnet_id: Some("subnet-aaaaaaaa".into()),
+                cidr_block: Some("10.0.9.0/30".into()),
+                ..Default::default()
+            },
+            allocated: Default::default(),
+        });
+        assert_eq!(allocate_ip(&mut w, "subnet-aaaaaaaa").unwrap(), "10.0.9.2");
+        assert_eq!(
+            allocate_ip(&mut w, "subnet-aaaaaaaa").unwrap_err().code,
+            "ResourceInsufficient"
+        );
+        assert_eq!(
+            allocate_ip(&mut w, "subnet-nope").unwrap_err().code,
+            "ResourceNotFound"
+        );
+    }
+}

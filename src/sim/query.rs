@@ -1,0 +1,118 @@
+//! What every Describe call shares: `Filters` (AND across filters, OR
+//! across a filter's values) and `Offset`/`Limit` paging with `TotalCount`.
+
+use serde_json::Value;
+
+use crate::sim::validate::int_param;
+use crate::sim::world::SimError;
+
+/// `Filters` of a request as (name, values).
+pub fn filters(params: &Value) -> Vec<(String, Vec<String>)> {
+    let Some(list) = params.get("Filters").and_then(Value::as_array) else {
+        return Vec::new();
+    };
+    list.iter()
+        .map(|f| {
+            let name = f
+                .get("Name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
+            let values = f
+                .get("Values")
+                .and_then(Value::as_array)
+                .map(|vs| vs.iter().map(scalar_string).collect())
+                .unwrap_or_default();
+            (name, values)
+        })
+        .collect()
+}
+
+/// A JSON scalar as the string the API compares it as.
+pub fn scalar_string(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Rejects filter names outside `known` with `code`.
+pub fn check_filter_names(
+    filters: &[(String, Vec<String>)],
+    known: &[&str],
+    code: &str,
+) -> Result<(), SimError> {
+    for (name, _) in filters {
+        if !known.contains(&name.as_str()) {
+            return Err(SimError::new(
+                code,
+                format!(
+                    "The filter `{name}` is not supported (supported: {}).",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A list parameter of strings (`InstanceIds`, …); empty when absent.
+pub fn string_list(params: &Value, name: &str) -> Vec<String> {
+    params
+        .get(name)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(scalar_string).collect())
+        .unwrap_or_default()
+}
+
+pub fn str_param<'a>(params: &'a Value, name: &str) -> Option<&'a str> {
+    params.get(name).and_then(Value::as_str)
+}
+
+/// `(offset, limit)` with the API's defaults (0, 20).
+pub fn paging(params: &Value) -> (usize, usize) {
+    let offset = int_param(params, "Offset").unwrap_or(0).max(0) as usize;
+    let limit = int_param(params, "Limit").unwrap_or(20).max(0) as usize;
+    (offset, limit)
+}
+
+/// One page of `items` and the total before paging.
+pub fn page<T>(items: Vec<T>, params: &Value) -> (usize, Vec<T>) {
+    let (offset, limit) = paging(params);
+    let total = items.len();
+    (total, items.into_iter().skip(offset).take(limit).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pages_with_defaults_and_edges() {
+        let items: Vec<u32> = (0..45).collect();
+        assert_eq!(page(items.clone(), &json!({})), (45, (0..20).collect()));
+        assert_eq!(
+            page(items.clone(), &json!({"Offset": 40, "Limit": 10})).1,
+            vec![40, 41, 42, 43, 44]
+        );
+        assert_eq!(
+            page(items.clone(), &json!({"Offset": "50"})).1,
+            Vec::<u32>::new()
+        );
+        assert_eq!(page(items, &json!({"Limit": 0})).1, Vec::<u32>::new());
+    }
+
+    #[test]
+    fn reads_filters() {
+        let f = filters(&json!({"Filters": [{"Name": "project-id", "Values": [1002189, "0"]}]}));
+        assert_eq!(
+            f,
+            vec![(
+                "project-id".to_string(),
+                vec!["1002189".to_string(), "0".to_string()]
+            )]
+        );
+        assert!(check_filter_names(&f, &["zone"], "InvalidFilter").is_err());
+    }
+}

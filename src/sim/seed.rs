@@ -1,0 +1,198 @@
+//! Loading a world: the built-in sandbox world (`assets/sandbox/world.toml`),
+//! a world file, or a generated one (many instances, for paging tests and
+//! benchmarks), and filling in what a world file may leave out.
+
+use crate::cloud::models::cvm;
+use crate::sim::cvm::SimInstance;
+use crate::sim::world::World;
+
+/// The sandbox world shipped in the binary.
+pub const SANDBOX_WORLD: &str = include_str!("../../assets/sandbox/world.toml");
+
+/// Parses a world file and fills in defaults.
+pub fn load_world(toml_text: &str) -> Result<World, String> {
+    let mut world: World = toml::from_str(toml_text).map_err(|e| format!("world file: {e}"))?;
+    normalize(&mut world);
+    Ok(world)
+}
+
+/// The built-in sandbox world.
+pub fn sandbox_world() -> World {
+    load_world(SANDBOX_WORLD).expect("the built-in sandbox world parses")
+}
+
+/// Fills what the API always returns but a world file may omit, and records
+/// seeded instances' IPs as in use in their subnets.
+pub fn normalize(world: &mut World) {
+    for inst in &mut world.cvm.instances {
+        normalize_instance(inst);
+    }
+    for img in &mut world.cvm.images {
+        let i = &mut img.image;
+        i.image_state.get_or_insert_with(|| "NORMAL".into());
+        i.image_type.get_or_insert_with(|| "PRIVATE_IMAGE".into());
+        i.sync_percent.get_or_insert(100);
+        i.is_support_cloudinit.get_or_insert(true);
+        if img.os_name.is_empty() {
+            img.os_name = i.os_name.clone().unwrap_or_default();
+        }
+    }
+    let ips: Vec<(String, String)> = world
+        .cvm
+        .instances
+        .iter()
+        .flat_map(|i| {
+            let subnet = i.subnet_id().to_string();
+            i.instance
+                .private_ip_addresses
+                .iter()
+                .flatten()
+                .map(move |ip| (subnet.clone(), ip.clone()))
+        })
+        .collect();
+    for (subnet, ip) in ips {
+        if let Some(s) = world.vpc.subnets.iter_mut().find(|s| s.id() == subnet) {
+            s.allocated.insert(ip);
+        }
+    }
+}
+
+fn normalize_instance(inst: &mut SimInstance) {
+    let id = inst.id().to_string();
+    let i = &mut inst.instance;
+    i.instance_state.get_or_insert_with(|| "RUNNING".into());
+    i.restrict_state.get_or_insert_with(|| "NORMAL".into());
+    i.isolated_source
+        .get_or_insert_with(|| "NOTISOLATED".into());
+    i.instance_charge_type
+        .get_or_insert_with(|| "POSTPAID_BY_HOUR".into());
+    i.stop_charging_mode
+        .get_or_insert_with(|| "NOT_APPLICABLE".into());
+    i.license_type.get_or_insert_with(|| "TencentCloud".into());
+    i.disable_api_termination.get_or_insert(false);
+    i.latest_operation_state
+        .get_or_insert_with(|| "SUCCESS".into());
+    i.latest_operation
+        .get_or_insert_with(|| "RunInstances".into());
+    i.latest_operation_error_msg.get_or_insert_with(String::new);
+    i.tags.get_or_insert_with(Vec::new);
+    i.login_settings
+        .get_or_insert_with(cvm::LoginSettings::default);
+    i.created_time
+        .get_or_insert_with(|| "2019-03-02T11:00:00Z".into());
+    let windows = i.os_name.as_deref().unwrap_or("").contains("Windows");
+    i.default_login_user
+        .get_or_insert_with(|| if windows { "Administrator" } else { "root" }.into());
+    i.default_login_port
+        .get_or_insert(if windows { 3389 } else { 22 });
+    if i.uuid.is_none() {
+        // Stable per id, so a world dump is reproducible.
+        let h = crate::cloud::sign::sha256_hex(id.as_bytes());
+        i.uuid = Some(format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        ));
+    }
+    if i.system_disk.is_none() {
+        i.system_disk = Some(cvm::SystemDisk {
+            disk_type: Some("CLOUD_PREMIUM".into()),
+            disk_id: Some(format!("disk-{}", id.trim_start_matches("ins-"))),
+            disk_size: Some(50),
+            ..Default::default()
+        });
+    }
+    if let Some(net) = i.internet_accessible.as_mut() {
+        net.internet_max_bandwidth_out.get_or_insert(0);
+    }
+}
+
+/// A world with `n` extra running instances in ap-guangzhou-3 (for paging
+/// tests and benchmarks), on top of the sandbox world.
+pub fn world_with_instances(n: usize) -> World {
+    let mut world = sandbox_world();
+    let template = world
+        .cvm
+        .instance("ins-otherpj1")
+        .cloned()
+        .expect("sandbox world has ins-otherpj1");
+    world.cvm.instances.clear();
+    world.cvm.instance_quota_per_zone = (n as i64 + 100).max(50);
+    for k in 0..n {
+        let mut inst = template.clone();
+        inst.instance.instance_id = Some(format!("ins-{k:08}"));
+        inst.instance.instance_name = Some(format!("bulk-{k}"));
+        inst.instance.uuid = None;
+        inst.instance.system_disk = None;
+        inst.instance.private_ip_addresses =
+            Some(vec![format!("10.0.{}.{}", 100 + k / 250, 2 + k % 250)]);
+        inst.instance.virtual_private_cloud = Some(cvm::VirtualPrivateCloud {
+            vpc_id: Some("vpc-gz8k2m9a".into()),
+            subnet_id: Some("subnet-bulk0000".into()),
+            ..Default::default()
+        });
+        normalize_instance(&mut inst);
+        world.cvm.instances.push(inst);
+    }
+    world
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_world_has_the_guide_layout() {
+        let w = sandbox_world();
+        let biz = w.cvm.instance("ins-bizn0de1").unwrap();
+        assert_eq!(biz.runtime, "nodejs");
+        assert!(biz.tat_agent_online);
+        assert!(biz.files["/etc/qcloud/sdk.config"].contains("authServerUrl"));
+        assert_eq!(biz.project_id(), 1002189);
+        assert_eq!(biz.state(), "RUNNING");
+        assert!(!w.cvm.instance("ins-tatoff01").unwrap().tat_agent_online);
+        assert!(w
+            .cvm
+            .instance("ins-bizdnet1")
+            .unwrap()
+            .files
+            .contains_key(r"C:\qcloud\sdk.config"));
+        assert_eq!(
+            w.cvm
+                .instance("ins-isolat01")
+                .unwrap()
+                .instance
+                .restrict_state
+                .as_deref(),
+            Some("PROTECTIVELY_ISOLATED")
+        );
+        assert_eq!(w.cvm.instance("ins-nobw0001").unwrap().bandwidth_out(), 0);
+        assert!(w
+            .vpc
+            .subnet("subnet-gz3a1b2c")
+            .unwrap()
+            .allocated
+            .contains("10.0.1.4"));
+        assert_eq!(w.regions.len(), 2);
+        assert!(w.tag.project(1002189).is_some());
+        // Every instance id is well formed and unique.
+        let mut ids: Vec<&str> = w.cvm.instances.iter().map(|i| i.id()).collect();
+        assert!(ids.iter().all(|id| crate::sim::cvm::well_formed(id, "ins")));
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), w.cvm.instances.len());
+    }
+
+    #[test]
+    fn generated_world_has_n_instances() {
+        let w = world_with_instances(250);
+        assert_eq!(w.cvm.instances.len(), 250);
+        assert!(crate::sim::cvm::well_formed(
+            w.cvm.instances[249].id(),
+            "ins"
+        ));
+    }
+}
