@@ -4,6 +4,8 @@
 use clap::{Args, Parser, Subcommand};
 
 pub mod api;
+pub mod apply;
+pub mod runs;
 pub mod sim;
 
 /// Options every command understands, as tccli users expect them.
@@ -51,6 +53,14 @@ pub enum Command {
     Api(api::ApiArgs),
     /// Run the simulated Tencent Cloud on loopback.
     Sim(sim::SimArgs),
+    /// Perform a scale-out plan file without the TUI (prints the plan without --yes).
+    Apply(apply::ApplyArgs),
+    /// List the journaled scale-out runs.
+    Runs(runs::RunsArgs),
+    /// Continue an interrupted run.
+    Resume(runs::ResumeArgs),
+    /// Delete what a run created (lists it without --yes).
+    Cleanup(runs::CleanupArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -59,6 +69,10 @@ pub fn main() -> i32 {
     match cli.command {
         Some(Command::Api(args)) => api::run(&cli.global, args),
         Some(Command::Sim(args)) => sim::run(&cli.global, args),
+        Some(Command::Apply(args)) => apply::run(&cli.global, args),
+        Some(Command::Runs(args)) => runs::run_list(&cli.global, args),
+        Some(Command::Resume(args)) => runs::run_resume(&cli.global, args),
+        Some(Command::Cleanup(args)) => runs::run_cleanup(&cli.global, args),
         None => {
             eprintln!("the wizard is not built yet");
             2

@@ -220,6 +220,37 @@ async fn describe(eng: &Engine, ids: &[String]) -> Result<Vec<cvm::Instance>, St
     Ok(out)
 }
 
+/// Splits candidates into those placed like the source (zone, project, VPC:
+/// what the internal CLB can serve, and what the guide asks) and the others, with why.
+fn same_placement(
+    eng: &Engine,
+    source: &cvm::Instance,
+    candidates: Vec<cvm::Instance>,
+) -> (Vec<cvm::Instance>, Vec<(String, String)>) {
+    let key = |i: &cvm::Instance| {
+        let p = i.placement.clone().unwrap_or_default();
+        let v = i.virtual_private_cloud.clone().unwrap_or_default();
+        (p.zone, p.project_id.unwrap_or(0), v.vpc_id)
+    };
+    let (zone, project, vpc) = key(source);
+    let mut same = Vec::new();
+    let mut other = Vec::new();
+    for c in candidates {
+        let (z, p, v) = key(&c);
+        let id = c.instance_id.clone().unwrap_or_default();
+        if z != zone {
+            other.push((id, tf(eng.lang, "engine.bind.other_zone", &[("zone", &z.unwrap_or_default())])));
+        } else if p != project {
+            other.push((id, tf(eng.lang, "engine.bind.other_project", &[("project", &p)])));
+        } else if v != vpc {
+            other.push((id, tf(eng.lang, "engine.bind.other_vpc", &[("vpc", &v.unwrap_or_default())])));
+        } else {
+            same.push(c);
+        }
+    }
+    (same, other)
+}
+
 fn source_of<'a>(
     eng: &Engine,
     arch: &'a Architecture,
@@ -311,7 +342,10 @@ async fn session_phase(
             ids.push(id.clone());
         }
     }
-    let candidates = describe(eng, &ids).await?;
+    let (candidates, elsewhere) = same_placement(eng, &source, describe(eng, &ids).await?);
+    for (id, why) in &elsewhere {
+        eng.log("engine.bind.skipped", &[("id", id), ("reason", why)]);
+    }
     let bind_input = BindInput {
         load_balancer_id: lb.load_balancer_id.clone(),
         listener_id: listener.listener_id.clone(),
@@ -371,7 +405,7 @@ async fn session_phase(
         vip: lb.vip,
         listener_ids: vec![listener.listener_id],
         bound,
-        skipped: bind.skipped,
+        skipped: elsewhere.into_iter().chain(bind.skipped).collect(),
     })
 }
 

@@ -15,6 +15,7 @@ pub mod flow;
 pub mod image;
 pub mod launch;
 pub mod load_balancer;
+pub mod plan_spec;
 pub mod record;
 pub mod remote_edit;
 pub mod sdk_config_step;
@@ -140,8 +141,8 @@ impl StepError {
     }
 }
 
-/// A cloud error with what it means; the client's own explanation goes here
-/// once it exists, the code, message and RequestId always stay visible.
+/// A cloud error as the user reads it: what happened and what to do, then
+/// the code, message and RequestId to quote to support.
 fn explain_cloud(e: &CloudError, lang: Lang) -> String {
     match e {
         CloudError::Api {
@@ -150,16 +151,20 @@ fn explain_cloud(e: &CloudError, lang: Lang) -> String {
             message,
             request_id,
             ..
-        } => tf(
-            lang,
-            "engine.error.api",
-            &[
-                ("action", action),
-                ("code", code),
-                ("message", message),
-                ("request_id", request_id),
-            ],
-        ),
+        } => {
+            let x = e.explain(lang);
+            let raw = tf(
+                lang,
+                "engine.error.api",
+                &[
+                    ("action", action),
+                    ("code", code),
+                    ("message", message),
+                    ("request_id", request_id),
+                ],
+            );
+            format!("{} {} — {raw}", x.summary, x.fix)
+        }
         CloudError::Network { action, .. } => {
             tf(lang, "engine.error.network", &[("action", action)])
         }

@@ -7,7 +7,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use std::net::Ipv4Addr;
+
 use crate::cloud::models::{cvm, vpc};
+use crate::i18n::tf;
+use crate::scaleout::security_group as sg_rules;
 
 use super::record::{Created, ResourceKind};
 use super::wait::Sent;
@@ -37,24 +41,6 @@ pub struct SgOutput {
     pub per_instance: BTreeMap<String, SgVerdict>,
 }
 
-/// The description tcscale gives its rules (and recognises them by).
-pub fn rule_description(vip: &str) -> String {
-    format!("tcscale: CLB VIP {vip}")
-}
-
-/// The ingress policy the step adds.
-pub fn vip_rule(vip: &str, port: i64) -> vpc::SecurityGroupPolicy {
-    vpc::SecurityGroupPolicy {
-        policy_index: Some(0),
-        protocol: Some("TCP".into()),
-        port: Some(port.to_string()),
-        cidr_block: Some(vip.to_string()),
-        action: Some("ACCEPT".into()),
-        policy_description: Some(rule_description(vip)),
-        ..Default::default()
-    }
-}
-
 async fn ingress(eng: &Engine, sg: &str) -> Result<Vec<vpc::SecurityGroupPolicy>, StepError> {
     let resp = eng
         .call(&vpc::DescribeSecurityGroupPoliciesRequest {
@@ -82,6 +68,12 @@ async fn instance_ingress(
 
 pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutput, StepError> {
     let mut out = SgOutput::default();
+    let vip: Ipv4Addr = input.vip.parse().map_err(|_| {
+        StepError::Blocked(tf(eng.lang, "engine.sg.bad_vip", &[("vip", &input.vip)]))
+    })?;
+    let port = u16::try_from(input.port).map_err(|_| {
+        StepError::Blocked(tf(eng.lang, "engine.sg.bad_port", &[("port", &input.port)]))
+    })?;
     for inst in &input.instances {
         let id = inst.instance_id.clone().unwrap_or_default();
         let groups = inst.security_group_ids.clone().unwrap_or_default();
@@ -91,10 +83,16 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
         }
         let verdict = loop {
             let rules = instance_ingress(eng, &groups).await?;
-            if allows(&rules, &input.vip, input.port) {
+            let set = vpc::SecurityGroupPolicySet {
+                ingress: Some(rules),
+                ..Default::default()
+            };
+            let evaluation = sg_rules::vip_allowed(&set, vip, port);
+            if evaluation.allows() {
                 break SgVerdict::Allowed;
             }
             if !input.fix {
+                eng.report(super::Progress::Log(evaluation.describe(eng.lang)));
                 eng.log(
                     "engine.sg.missing",
                     &[("id", &id), ("vip", &input.vip), ("port", &input.port)],
@@ -104,10 +102,7 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
             let sg = groups[0].clone();
             let req = vpc::CreateSecurityGroupPoliciesRequest {
                 security_group_id: Some(sg.clone()),
-                security_group_policy_set: Some(vpc::SecurityGroupPolicySet {
-                    ingress: Some(vec![vip_rule(&input.vip, input.port)]),
-                    ..Default::default()
-                }),
+                security_group_policy_set: Some(sg_rules::policy_set_to_add(&input.vip, port)),
             };
             match eng.send(&req).await? {
                 Sent::Done(_) => {
@@ -116,7 +111,7 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
                             kind: ResourceKind::SecurityGroupRule,
                             id: format!("{sg}:ingress:TCP:{}:{}", input.port, input.vip),
                             parent: Some(sg.clone()),
-                            detail: rule_description(&input.vip),
+                            detail: format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip),
                         })
                     })?;
                     eng.log("engine.sg.added", &[("sg", &sg), ("vip", &input.vip), ("port", &input.port)]);
@@ -131,77 +126,3 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
     Ok(out)
 }
 
-/// Whether ingress `rules`, evaluated in order (first match decides, the
-/// implicit default is deny), accept TCP from `ip` to `port`.
-pub fn allows(rules: &[vpc::SecurityGroupPolicy], ip: &str, port: i64) -> bool {
-    for r in rules {
-        let proto = r.protocol.as_deref().unwrap_or("ALL").to_ascii_uppercase();
-        if proto != "ALL" && proto != "TCP" {
-            continue;
-        }
-        if !port_matches(r.port.as_deref().unwrap_or("ALL"), port) {
-            continue;
-        }
-        if !cidr_contains(r.cidr_block.as_deref().unwrap_or(""), ip) {
-            continue;
-        }
-        return r.action.as_deref().is_some_and(|a| a.eq_ignore_ascii_case("ACCEPT"));
-    }
-    false
-}
-
-fn port_matches(spec: &str, port: i64) -> bool {
-    let spec = spec.trim();
-    if spec.is_empty() || spec.eq_ignore_ascii_case("ALL") {
-        return true;
-    }
-    spec.split(',').map(str::trim).any(|part| match part.split_once('-') {
-        Some((lo, hi)) => matches!((lo.trim().parse::<i64>(), hi.trim().parse::<i64>()), (Ok(lo), Ok(hi)) if (lo..=hi).contains(&port)),
-        None => part.parse::<i64>() == Ok(port),
-    })
-}
-
-fn cidr_contains(cidr: &str, ip: &str) -> bool {
-    let Ok(ip) = ip.parse::<std::net::Ipv4Addr>() else {
-        return false;
-    };
-    let (net, len) = match cidr.trim().split_once('/') {
-        Some((a, l)) => (a, l.parse::<u32>().unwrap_or(99)),
-        None => (cidr.trim(), 32),
-    };
-    let Ok(net) = net.parse::<std::net::Ipv4Addr>() else {
-        return false;
-    };
-    if len > 32 {
-        return false;
-    }
-    let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-    u32::from(net) & mask == u32::from(ip) & mask
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(proto: &str, port: &str, cidr: &str, action: &str) -> vpc::SecurityGroupPolicy {
-        vpc::SecurityGroupPolicy {
-            protocol: Some(proto.into()),
-            port: Some(port.into()),
-            cidr_block: Some(cidr.into()),
-            action: Some(action.into()),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn first_matching_rule_decides() {
-        let vip = "10.0.1.20";
-        assert!(!allows(&[], vip, 80));
-        assert!(allows(&[rule("TCP", "80", "10.0.1.0/24", "ACCEPT")], vip, 80));
-        assert!(!allows(&[rule("TCP", "80", "10.0.1.0/24", "DROP"), rule("ALL", "ALL", "0.0.0.0/0", "ACCEPT")], vip, 80));
-        assert!(allows(&[rule("UDP", "80", "0.0.0.0/0", "DROP"), rule("tcp", "22,80-90", "0.0.0.0/0", "ACCEPT")], vip, 80));
-        assert!(!allows(&[rule("TCP", "443", "0.0.0.0/0", "ACCEPT")], vip, 80));
-        assert!(!allows(&[rule("TCP", "80", "10.0.2.0/24", "ACCEPT")], vip, 80));
-        assert!(allows(&[vip_rule(vip, 80)], vip, 80));
-    }
-}
