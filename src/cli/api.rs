@@ -1,8 +1,18 @@
-//! `tcscale api SERVICE ACTION [JSON]`: one raw call, like tccli.
+//! `tcscale api SERVICE ACTION [JSON]`: one raw call, like tccli. Prints the
+//! `Response` object (RequestId included) as pretty JSON on stdout.
+//!
+//! Exit codes: 0 success; 1 the call failed (API error: Code, Message,
+//! RequestId and an explanation on stderr; or network); 2 nothing was sent
+//! (unknown service, invalid JSON, no credentials, bad option).
 
 use clap::Args;
+use serde_json::Value;
 
 use super::GlobalOpts;
+use crate::cloud::audit::{default_log_path, init_logging};
+use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials};
+use crate::cloud::{Client, ClientConfig, CloudError, Secret, Service};
+use crate::i18n::{t, tf, Lang};
 
 #[derive(Debug, Args)]
 pub struct ApiArgs {
@@ -14,7 +24,180 @@ pub struct ApiArgs {
     pub json: Option<String>,
 }
 
-pub fn run(_global: &GlobalOpts, _args: ApiArgs) -> i32 {
-    eprintln!("not built yet");
-    2
+/// Parses the parameters: absent means `{}`; anything but an object is refused.
+pub fn parse_params(json: Option<&str>) -> Result<Value, String> {
+    let text = json
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("{}");
+    match serde_json::from_str::<Value>(text) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(other) => Err(format!("expected an object, got {other}")),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What goes to stderr for a failed call.
+pub fn error_report(err: &CloudError, lang: Lang) -> String {
+    let explanation = err.explain(lang);
+    let mut out = String::new();
+    match err {
+        CloudError::Api {
+            code,
+            message,
+            request_id,
+            ..
+        } => {
+            out.push_str(&format!("{}: {code}\n", t(lang, "cloud.api.code")));
+            out.push_str(&format!("{}: {message}\n", t(lang, "cloud.api.message")));
+            out.push_str(&format!("RequestId: {request_id}\n"));
+        }
+        other => out.push_str(&format!("{other}\n")),
+    }
+    out.push_str(&format!(
+        "{}: {}\n{}: {}\n",
+        t(lang, "cloud.api.explanation"),
+        explanation.summary,
+        t(lang, "cloud.api.fix"),
+        explanation.fix
+    ));
+    out
+}
+
+fn ui_lang(global: &GlobalOpts) -> Result<Lang, String> {
+    match global.lang.as_deref() {
+        Some(code) => Lang::parse(code).ok_or_else(|| code.to_string()),
+        None => Ok(Lang::from_env()),
+    }
+}
+
+pub fn run(global: &GlobalOpts, args: ApiArgs) -> i32 {
+    let lang = match ui_lang(global) {
+        Ok(l) => l,
+        Err(code) => {
+            eprintln!("{}", tf(Lang::En, "cloud.api.bad_lang", &[("lang", &code)]));
+            return 2;
+        }
+    };
+    let Some(service) = Service::parse(&args.service) else {
+        eprintln!(
+            "{}",
+            tf(
+                lang,
+                "cloud.api.unknown_service",
+                &[("service", &args.service)]
+            )
+        );
+        return 2;
+    };
+    let params = match parse_params(args.json.as_deref()) {
+        Ok(p) => p,
+        Err(message) => {
+            eprintln!(
+                "{}",
+                tf(lang, "cloud.api.bad_json", &[("message", &message)])
+            );
+            return 2;
+        }
+    };
+    let explicit = ExplicitCredentials {
+        secret_id: global.secret_id.clone(),
+        secret_key: global.secret_key.clone().map(Secret::new),
+        token: None,
+        region: global.region.clone(),
+        profile: global.profile.clone(),
+    };
+    let resolved = match resolve(&explicit, &CredentialEnv::from_process()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", e.message(lang));
+            return 2;
+        }
+    };
+    if let Some(path) = default_log_path() {
+        // the log is a convenience: a read-only home must not stop the call
+        let _ = init_logging(&path);
+    }
+    tracing::info!(
+        "tcscale api {service} {}: credentials from {}, region {} ({})",
+        args.action,
+        resolved.source,
+        resolved.region,
+        resolved.region_source
+    );
+    let config = ClientConfig::new(resolved.credential, &resolved.region)
+        .with_endpoint(global.endpoint.clone())
+        .with_language(Some(lang.code().to_string()));
+    let client = match Client::new(config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return 2;
+        }
+    };
+    let region = resolved.region.clone();
+    match runtime.block_on(client.call_raw(service, &args.action, &region, &params)) {
+        Ok(response) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&response).unwrap_or_else(|_| response.to_string())
+            );
+            0
+        }
+        Err(CloudError::Local(message)) => {
+            eprintln!("{message}");
+            2
+        }
+        Err(e) => {
+            eprint!("{}", error_report(&e, lang));
+            1
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_must_be_a_json_object() {
+        assert_eq!(parse_params(None).unwrap(), serde_json::json!({}));
+        assert_eq!(parse_params(Some("  ")).unwrap(), serde_json::json!({}));
+        assert_eq!(
+            parse_params(Some(r#"{"Limit": 1}"#)).unwrap(),
+            serde_json::json!({"Limit": 1})
+        );
+        assert!(parse_params(Some("[1]")).is_err());
+        assert!(parse_params(Some("{Limit: 1}")).is_err());
+    }
+
+    #[test]
+    fn the_error_report_names_code_message_request_id_and_fix() {
+        let e = CloudError::Api {
+            service: Service::Cvm,
+            action: "DescribeInstances".into(),
+            code: "AuthFailure.SignatureExpire".into(),
+            message: "expired".into(),
+            request_id: "rid-7".into(),
+        };
+        let report = error_report(&e, Lang::En);
+        for part in [
+            "Code: AuthFailure.SignatureExpire",
+            "expired",
+            "RequestId: rid-7",
+            "clock",
+        ] {
+            assert!(report.contains(part), "{part} missing in {report}");
+        }
+    }
 }
