@@ -317,6 +317,15 @@ fn run(
             restart: restart_spec,
             ..
         } => {
+            if let Some(r) = restart_spec {
+                if r.runtime.shell() != Shell::for_path(path) {
+                    out.say(&format!(
+                        "tcscale: a {} service cannot be restarted from this shell",
+                        r.runtime.label()
+                    ));
+                    return out.finish("usage", exit::USAGE);
+                }
+            }
             out.kv("TCSCALE_PATH", path);
             let Some(current) = files.get(path) else {
                 out.say(&format!("tcscale: {path} does not exist"));
