@@ -47,7 +47,15 @@ pub struct Session {
 
 /// Starts the in-process simulator: its endpoint, keys, a guard that keeps
 /// it running, and its speed (polls are spaced to match).
-async fn start_sandbox() -> Result<(String, crate::cloud::Credential, Box<dyn std::any::Any + Send>, f64), String> {
+async fn start_sandbox() -> Result<
+    (
+        String,
+        crate::cloud::Credential,
+        Box<dyn std::any::Any + Send>,
+        f64,
+    ),
+    String,
+> {
     Err("the sandbox simulator is not available in this build".to_string())
 }
 
@@ -89,7 +97,8 @@ pub async fn open_session(global: &GlobalOpts, poll_speed: f64) -> Result<Sessio
         region: global.region.clone(),
         profile: global.profile.clone(),
     };
-    let resolved = resolve(&explicit, &CredentialEnv::from_process()).map_err(|e| e.message(lang))?;
+    let resolved =
+        resolve(&explicit, &CredentialEnv::from_process()).map_err(|e| e.message(lang))?;
     let config = ClientConfig::new(resolved.credential, &resolved.region)
         .with_endpoint(global.endpoint.clone())
         .with_language(Some(lang.code().to_string()));
@@ -105,8 +114,13 @@ pub async fn open_session(global: &GlobalOpts, poll_speed: f64) -> Result<Sessio
 
 /// Reads and validates a plan file; errors carry line numbers.
 pub fn load_plan(path: &Path, lang: Lang) -> Result<(String, RunSpec), String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| tf(lang, "engine.apply.cannot_read", &[("path", &path.display()), ("error", &e)]))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        tf(
+            lang,
+            "engine.apply.cannot_read",
+            &[("path", &path.display()), ("error", &e)],
+        )
+    })?;
     let spec = crate::scaleout::runner::plan_spec::spec_from_text(&text, lang)?;
     Ok((text, spec))
 }
@@ -122,7 +136,13 @@ pub async fn apply_spec(
 ) -> (String, Result<RunOutcome, StepError>) {
     let record = RunRecord::new(&session.region, plan_text, journal_dir);
     let id = record.id.clone();
-    let eng = Engine::new(session.client.clone(), progress, session.poll, session.lang, record);
+    let eng = Engine::new(
+        session.client.clone(),
+        progress,
+        session.poll,
+        session.lang,
+        record,
+    );
     if let Err(e) = eng.journal(|_| ()) {
         return (id, Err(e));
     }
@@ -136,7 +156,13 @@ pub async fn resume_record(
     spec: &RunSpec,
     progress: mpsc::UnboundedSender<Progress>,
 ) -> Result<RunOutcome, StepError> {
-    let eng = Engine::new(session.client.clone(), progress, session.poll, session.lang, record);
+    let eng = Engine::new(
+        session.client.clone(),
+        progress,
+        session.poll,
+        session.lang,
+        record,
+    );
     eng.journal(|r| r.status = crate::scaleout::runner::record::RunStatus::Running)?;
     run_plan(&eng, spec).await
 }
@@ -166,31 +192,61 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
         Progress::StepFailed { step, error } => format!("✗ {}: {error}", step_title(*step, lang)),
         Progress::ImageState { id, state, elapsed } => format!(
             "  {}",
-            tf(lang, "engine.line.image", &[("id", id), ("state", state), ("secs", &elapsed.as_secs())])
+            tf(
+                lang,
+                "engine.line.image",
+                &[("id", id), ("state", state), ("secs", &elapsed.as_secs())]
+            )
         ),
         Progress::InstanceState { id, state } => format!("  {id} {state}"),
-        Progress::Task { clb, task_id, status } => {
+        Progress::Task {
+            clb,
+            task_id,
+            status,
+        } => {
             let s = match status {
                 0 => t(lang, "engine.line.task_done"),
                 1 => t(lang, "engine.line.task_failed"),
                 _ => t(lang, "engine.line.task_running"),
             };
-            format!("  {}", tf(lang, "engine.line.task", &[("clb", clb), ("task", task_id), ("status", &s)]))
+            format!(
+                "  {}",
+                tf(
+                    lang,
+                    "engine.line.task",
+                    &[("clb", clb), ("task", task_id), ("status", &s)]
+                )
+            )
         }
         Progress::TargetBound { instance } => {
             format!("  {}", tf(lang, "engine.line.bound", &[("id", instance)]))
         }
         Progress::TargetHealth { instance, status } => format!(
             "  {}",
-            tf(lang, "engine.line.health", &[("id", instance), ("status", status)])
+            tf(
+                lang,
+                "engine.line.health",
+                &[("id", instance), ("status", status)]
+            )
         ),
-        Progress::TatOutput { instance, status, output } => {
+        Progress::TatOutput {
+            instance,
+            status,
+            output,
+        } => {
             let first = output.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             format!("  {instance} TAT {status} {first}")
         }
         Progress::Retrying { reason, wait } => format!(
             "  {}",
-            tf(lang, "engine.line.retrying", &[("reason", reason), ("secs", &format!("{:.1}", wait.as_secs_f64()))])
+            tf(
+                lang,
+                "engine.line.retrying",
+                &[
+                    ("reason", reason),
+                    ("secs", &format!("{:.1}", wait.as_secs_f64()))
+                ]
+            )
         ),
         Progress::Reconnecting { seconds_left } => {
             // One line per countdown, not one per second.
@@ -199,7 +255,10 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
                 return None;
             }
             *countdown = Some(*seconds_left);
-            format!("  {}", tf(lang, "engine.line.reconnecting", &[("secs", seconds_left)]))
+            format!(
+                "  {}",
+                tf(lang, "engine.line.reconnecting", &[("secs", seconds_left)])
+            )
         }
         Progress::Log(m) => format!("  {m}"),
     })
@@ -208,7 +267,10 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
 /// The closing lines: every id created.
 pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
     let mut out = vec![tf(lang, "engine.apply.done", &[("id", &outcome.run_id)])];
-    for (name, phase) in [("session", &outcome.session), ("business", &outcome.business)] {
+    for (name, phase) in [
+        ("session", &outcome.session),
+        ("business", &outcome.business),
+    ] {
         let Some(p) = phase else { continue };
         out.push(format!(
             "  {name}: image {} · instances {} · CLB {} (VIP {}) · listeners {} · bound {}",
@@ -237,7 +299,12 @@ pub fn preview_lines(spec: &RunSpec, lang: Lang) -> Vec<String> {
             .collect(),
     };
     for (name, p) in phases {
-        out.push(format!("[{name}] {} ×{} ← {}", t(lang, "engine.preview.copies"), p.count, p.source_instance));
+        out.push(format!(
+            "[{name}] {} ×{} ← {}",
+            t(lang, "engine.preview.copies"),
+            p.count,
+            p.source_instance
+        ));
         let mut calls: Vec<String> = vec![
             "cvm.DescribeInstances, clb.DescribeLoadBalancers, clb.DescribeTargets, clb.DescribeListeners".into(),
         ];

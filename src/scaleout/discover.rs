@@ -113,14 +113,24 @@ pub fn classify(inst: &cvm::Instance, lbs: &[ClbView]) -> Option<Role> {
     for t in inst.tags.iter().flatten() {
         let key = t.key.as_deref().unwrap_or("").to_ascii_lowercase();
         if key == "role" || key == "tcscale-role" {
-            match t.value.as_deref().unwrap_or("").to_ascii_lowercase().as_str() {
+            match t
+                .value
+                .as_deref()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "business" | "业务服务器" => return Some(Role::Business),
                 "session" | "会话管理服务器" => return Some(Role::Session),
                 _ => {}
             }
         }
     }
-    let name = inst.instance_name.as_deref().unwrap_or("").to_ascii_lowercase();
+    let name = inst
+        .instance_name
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if name.contains("mina_auth") || name.contains("session") || name.contains("会话") {
         Some(Role::Session)
     } else if name.contains("weapp") || name.contains("business") || name.contains("业务") {
@@ -180,7 +190,11 @@ pub async fn listeners_of(eng: &Engine, lb: &str) -> Result<Vec<ListenerView>, S
         .await?;
     let mut views: Vec<ListenerView> = Vec::new();
     for l in resp.listeners.unwrap_or_default() {
-        let rule_targets = l.rules.iter().flatten().flat_map(|r| r.targets.iter().flatten());
+        let rule_targets = l
+            .rules
+            .iter()
+            .flatten()
+            .flat_map(|r| r.targets.iter().flatten());
         let targets = l
             .targets
             .iter()
@@ -279,8 +293,14 @@ mod tests {
 
     #[test]
     fn the_clb_decides_then_tags_then_names() {
-        let lbs = vec![lb("pub", "OPEN", &["ins-a"]), lb("int", "INTERNAL", &["ins-b"])];
-        assert_eq!(classify(&inst("ins-a", "mina_auth"), &lbs), Some(Role::Business));
+        let lbs = vec![
+            lb("pub", "OPEN", &["ins-a"]),
+            lb("int", "INTERNAL", &["ins-b"]),
+        ];
+        assert_eq!(
+            classify(&inst("ins-a", "mina_auth"), &lbs),
+            Some(Role::Business)
+        );
         assert_eq!(classify(&inst("ins-b", "weapp"), &lbs), Some(Role::Session));
         let mut tagged = inst("ins-c", "x");
         tagged.tags = Some(vec![cvm::Tag {
@@ -288,8 +308,14 @@ mod tests {
             value: Some("session".into()),
         }]);
         assert_eq!(classify(&tagged, &lbs), Some(Role::Session));
-        assert_eq!(classify(&inst("ins-d", "mina_auth-2"), &lbs), Some(Role::Session));
-        assert_eq!(classify(&inst("ins-e", "node-weapp"), &lbs), Some(Role::Business));
+        assert_eq!(
+            classify(&inst("ins-d", "mina_auth-2"), &lbs),
+            Some(Role::Session)
+        );
+        assert_eq!(
+            classify(&inst("ins-e", "node-weapp"), &lbs),
+            Some(Role::Business)
+        );
         assert_eq!(classify(&inst("ins-f", "test"), &lbs), None);
     }
 }

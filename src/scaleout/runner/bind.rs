@@ -72,7 +72,11 @@ pub async fn bound_targets(
         .await?;
     let mut out = BTreeSet::new();
     for l in resp.listeners.unwrap_or_default() {
-        let rule_targets = l.rules.iter().flatten().flat_map(|r| r.targets.iter().flatten());
+        let rule_targets = l
+            .rules
+            .iter()
+            .flatten()
+            .flat_map(|r| r.targets.iter().flatten());
         for t in l.targets.iter().flatten().chain(rule_targets) {
             if let (Some(id), Some(port)) = (&t.instance_id, t.port) {
                 out.insert((id.clone(), port));
@@ -183,7 +187,9 @@ pub async fn target_health(
                         }
                         for r in l.rules.unwrap_or_default() {
                             for t in r.targets.unwrap_or_default() {
-                                let Some(id) = t.target_id.clone() else { continue };
+                                let Some(id) = t.target_id.clone() else {
+                                    continue;
+                                };
                                 let s = t.health_status_detail.clone().unwrap_or_else(|| {
                                     if t.health_status == Some(true) {
                                         "Alive".into()

@@ -165,7 +165,13 @@ where
                     .step(phase, name)
                     .map(|s| s.output.clone())
                     .unwrap_or(serde_json::Value::Null);
-                r.set_step(phase, name, StepStatus::Failed, prior, Some(explained.clone()))
+                r.set_step(
+                    phase,
+                    name,
+                    StepStatus::Failed,
+                    prior,
+                    Some(explained.clone()),
+                )
             });
             eng.report(Progress::StepFailed {
                 step: name,
@@ -181,7 +187,9 @@ fn summarize(v: &serde_json::Value) -> String {
     fn ids(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
             serde_json::Value::String(s)
-                if ["ins-", "img-", "lb-", "lbl-", "sg-"].iter().any(|p| s.starts_with(p)) =>
+                if ["ins-", "img-", "lb-", "lbl-", "sg-"]
+                    .iter()
+                    .any(|p| s.starts_with(p)) =>
             {
                 if !out.contains(s) {
                     out.push(s.clone())
@@ -239,11 +247,28 @@ fn same_placement(
         let (z, p, v) = key(&c);
         let id = c.instance_id.clone().unwrap_or_default();
         if z != zone {
-            other.push((id, tf(eng.lang, "engine.bind.other_zone", &[("zone", &z.unwrap_or_default())])));
+            other.push((
+                id,
+                tf(
+                    eng.lang,
+                    "engine.bind.other_zone",
+                    &[("zone", &z.unwrap_or_default())],
+                ),
+            ));
         } else if p != project {
-            other.push((id, tf(eng.lang, "engine.bind.other_project", &[("project", &p)])));
+            other.push((
+                id,
+                tf(eng.lang, "engine.bind.other_project", &[("project", &p)]),
+            ));
         } else if v != vpc {
-            other.push((id, tf(eng.lang, "engine.bind.other_vpc", &[("vpc", &v.unwrap_or_default())])));
+            other.push((
+                id,
+                tf(
+                    eng.lang,
+                    "engine.bind.other_vpc",
+                    &[("vpc", &v.unwrap_or_default())],
+                ),
+            ));
         } else {
             same.push(c);
         }
@@ -256,8 +281,13 @@ fn source_of<'a>(
     arch: &'a Architecture,
     spec: &PhaseSpec,
 ) -> Result<&'a cvm::Instance, StepError> {
-    arch.instance(&spec.source_instance)
-        .ok_or_else(|| blocked(eng, "engine.source.not_found", &[("id", &spec.source_instance)]))
+    arch.instance(&spec.source_instance).ok_or_else(|| {
+        blocked(
+            eng,
+            "engine.source.not_found",
+            &[("id", &spec.source_instance)],
+        )
+    })
 }
 
 async fn image_and_launch(
@@ -424,7 +454,11 @@ async fn business_phase(
             .find(|c| c.id() == id)
             .ok_or_else(|| blocked(eng, "engine.clb.not_found", &[("id", id)]))?,
         _ => arch.public_clb_of(&spec.source_instance).ok_or_else(|| {
-            blocked(eng, "engine.clb.no_public", &[("id", &spec.source_instance)])
+            blocked(
+                eng,
+                "engine.clb.no_public",
+                &[("id", &spec.source_instance)],
+            )
         })?,
     }
     .clone();
@@ -499,17 +533,15 @@ pub async fn run_plan(eng: &Engine, spec: &RunSpec) -> Result<RunOutcome, StepEr
     let result: Result<RunOutcome, StepError> = async {
         let mut outcome = RunOutcome::default();
         if matches!(spec.flow, Flow::Session | Flow::Both) {
-            let s = spec
-                .session
-                .as_ref()
-                .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"session")]))?;
+            let s = spec.session.as_ref().ok_or_else(|| {
+                blocked(eng, "engine.plan.missing_phase", &[("phase", &"session")])
+            })?;
             outcome.session = Some(session_phase(eng, &mut b, s).await?);
         }
         if matches!(spec.flow, Flow::Business | Flow::Both) {
-            let s = spec
-                .business
-                .as_ref()
-                .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")]))?;
+            let s = spec.business.as_ref().ok_or_else(|| {
+                blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")])
+            })?;
             outcome.business = Some(business_phase(eng, &mut b, s).await?);
         }
         Ok(outcome)

@@ -51,11 +51,10 @@ pub async fn create_image(
     loop {
         if let Some(img) = find_own_image(eng, input).await? {
             let id = img.image_id.clone().unwrap_or_default();
-            let ours = img
-                .tags
-                .iter()
-                .flatten()
-                .any(|t| t.key.as_deref() == Some(RUN_TAG) && t.value.as_deref() == Some(&run_id));
+            let ours =
+                img.tags.iter().flatten().any(|t| {
+                    t.key.as_deref() == Some(RUN_TAG) && t.value.as_deref() == Some(&run_id)
+                });
             if ours {
                 record_image(eng, phase, &id)?;
             }
@@ -150,7 +149,12 @@ async fn find_own_image(eng: &Engine, input: &ImageInput) -> Result<Option<cvm::
         .unwrap_or_default()
         .into_iter()
         .filter(|i| i.image_name.as_deref() == Some(input.name.as_str()))
-        .filter(|i| !matches!(i.image_state.as_deref(), Some("CREATEFAILED" | "IMPORTFAILED")))
+        .filter(|i| {
+            !matches!(
+                i.image_state.as_deref(),
+                Some("CREATEFAILED" | "IMPORTFAILED")
+            )
+        })
         .peekable();
     let mut foreign = None;
     for img in same_name.by_ref() {
@@ -201,11 +205,7 @@ pub async fn wait_normal(eng: &Engine, id: &str) -> Result<(), StepError> {
                 "NORMAL" => Ok(Polled::Ready(())),
                 "CREATEFAILED" | "IMPORTFAILED" => Err(StepError::Failed {
                     what: format!("CreateImage {id}"),
-                    reason: crate::i18n::tf(
-                        eng.lang,
-                        "engine.image.failed",
-                        &[("state", &state)],
-                    ),
+                    reason: crate::i18n::tf(eng.lang, "engine.image.failed", &[("state", &state)]),
                 }),
                 _ => Ok(Polled::Pending(state)),
             }

@@ -32,7 +32,11 @@ pub struct LaunchOutput {
 }
 
 /// The RunInstances request a launch sends (also shown in the plan preview).
-pub fn run_instances_request(input: &LaunchInput, token: &str, run_id: &str) -> cvm::RunInstancesRequest {
+pub fn run_instances_request(
+    input: &LaunchInput,
+    token: &str,
+    run_id: &str,
+) -> cvm::RunInstancesRequest {
     let src = &input.source;
     let placement = src.placement.clone().unwrap_or_default();
     let vpc = src.virtual_private_cloud.clone().unwrap_or_default();

@@ -49,7 +49,11 @@ pub struct ListenerOutput {
     pub created: bool,
 }
 
-pub fn create_load_balancer_request(input: &ClbInput, name: &str, token: &str) -> clb::CreateLoadBalancerRequest {
+pub fn create_load_balancer_request(
+    input: &ClbInput,
+    name: &str,
+    token: &str,
+) -> clb::CreateLoadBalancerRequest {
     clb::CreateLoadBalancerRequest {
         load_balancer_type: Some("INTERNAL".into()),
         forward: Some(1),
@@ -155,7 +159,10 @@ async fn wait_lb_ready(eng: &Engine, id: &str) -> Result<clb::LoadBalancer, Step
     eng.poll_until(&format!("CLB {id}"), expected::CLB_CREATE, || async move {
         match describe_lb(eng, id).await? {
             Some(lb) if lb.status == Some(1) && !first_vip(&lb).is_empty() => Ok(Polled::Ready(lb)),
-            Some(lb) => Ok(Polled::Pending(format!("status {}", lb.status.unwrap_or(0)))),
+            Some(lb) => Ok(Polled::Pending(format!(
+                "status {}",
+                lb.status.unwrap_or(0)
+            ))),
             None => Ok(Polled::Pending("creating".into())),
         }
     })
@@ -181,7 +188,12 @@ pub async fn wait_task(
                 })
                 .await?;
             let status = resp.status.unwrap_or(2);
-            if last.lock().unwrap_or_else(|p| p.into_inner()).replace(status) != Some(status) {
+            if last
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .replace(status)
+                != Some(status)
+            {
                 eng.report(Progress::Task {
                     clb: clb_id.to_string(),
                     task_id: task_id.to_string(),
@@ -277,7 +289,10 @@ pub async fn ensure_listener(
             }
             let ours = journaled || named_ours;
             if !ours {
-                eng.log("engine.listener.reuse", &[("id", &id), ("port", &input.port)]);
+                eng.log(
+                    "engine.listener.reuse",
+                    &[("id", &id), ("port", &input.port)],
+                );
             }
             return Ok(ListenerOutput {
                 listener_id: id,

@@ -42,7 +42,11 @@ struct PhaseFile {
 
 fn phase(p: PhaseFile, session: bool, lang: Lang) -> Result<PhaseSpec, String> {
     let bad = |field: &str, allowed: &str| {
-        tf(lang, "engine.plan.bad_field", &[("field", &field), ("allowed", &allowed)])
+        tf(
+            lang,
+            "engine.plan.bad_field",
+            &[("field", &field), ("allowed", &allowed)],
+        )
     };
     if !p.source.starts_with("ins-") {
         return Err(bad("source", "ins-…"));
@@ -89,8 +93,8 @@ fn phase(p: PhaseFile, session: bool, lang: Lang) -> Result<PhaseSpec, String> {
 }
 
 pub fn spec_from_text(text: &str, lang: Lang) -> Result<RunSpec, String> {
-    let file: PlanFile = toml::from_str(text)
-        .map_err(|e| tf(lang, "engine.plan.invalid", &[("error", &e)]))?;
+    let file: PlanFile =
+        toml::from_str(text).map_err(|e| tf(lang, "engine.plan.invalid", &[("error", &e)]))?;
     let needs_session = matches!(file.role, Flow::Session | Flow::Both);
     let needs_business = matches!(file.role, Flow::Business | Flow::Both);
     let missing = |name: &str| tf(lang, "engine.plan.missing_phase", &[("phase", &name)]);
@@ -130,7 +134,8 @@ mod tests {
 
     #[test]
     fn refuses_unknown_keys_with_the_line_and_bad_values_by_name() {
-        let e = spec_from_text("role = \"session\"\n\n[session]\nsorce = 1\n", Lang::En).unwrap_err();
+        let e =
+            spec_from_text("role = \"session\"\n\n[session]\nsorce = 1\n", Lang::En).unwrap_err();
         assert!(e.contains("line 4"), "{e}");
         let e = spec_from_text(
             "role = \"session\"\n[session]\nsource = \"ins-a\"\ncount = 2\nimage_name = \"x\"\nlistener_port = 0\n",
@@ -138,8 +143,11 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("listener_port") && e.contains("65535"), "{e}");
-        assert!(spec_from_text("role = \"both\"\n[session]\nsource = \"ins-a\"\ncount = 1\nimage_name = \"x\"\n", Lang::En)
-            .unwrap_err()
-            .contains("business"));
+        assert!(spec_from_text(
+            "role = \"both\"\n[session]\nsource = \"ins-a\"\ncount = 1\nimage_name = \"x\"\n",
+            Lang::En
+        )
+        .unwrap_err()
+        .contains("business"));
     }
 }

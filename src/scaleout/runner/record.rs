@@ -237,7 +237,9 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("journal")
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("journal")
     ));
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

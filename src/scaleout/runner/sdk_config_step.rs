@@ -104,7 +104,11 @@ pub async fn run_command(
                 eng.report(Progress::TatOutput {
                     instance: instance.to_string(),
                     status: status.clone(),
-                    output: if is_final(&status) { output.clone() } else { String::new() },
+                    output: if is_final(&status) {
+                        output.clone()
+                    } else {
+                        String::new()
+                    },
                 });
             }
             if !is_final(&status) {
@@ -152,18 +156,24 @@ pub enum SdkVerdict {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SdkOutput {
     pub per_instance: BTreeMap<String, SdkVerdict>,
+    /// Not touched (TAT agent offline), with why: the user does these by hand.
+    #[serde(default)]
+    pub skipped: BTreeMap<String, String>,
 }
 
-/// The URL the guide asks for.
-pub fn auth_server_url(vip: &str) -> String {
-    format!("http://{vip}/mina_auth/")
-}
+pub use crate::scaleout::sdk_config::auth_server_url;
 
 pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOutput, StepError> {
     let mut out = SdkOutput::default();
     for server in &input.servers {
         let id = server.instance_id.clone().unwrap_or_default();
-        let verdict = super::remote_edit::update_one(eng, server, &auth_server_url(&input.vip)).await?;
+        let verdict = match super::remote_edit::update_one(eng, server, &input.vip).await? {
+            Ok(v) => v,
+            Err(reason) => {
+                out.skipped.insert(id, reason);
+                continue;
+            }
+        };
         if let SdkVerdict::Updated { path, backup } = &verdict {
             eng.journal(|r| {
                 r.add_created(Created {

@@ -114,7 +114,10 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
                             detail: format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip),
                         })
                     })?;
-                    eng.log("engine.sg.added", &[("sg", &sg), ("vip", &input.vip), ("port", &input.port)]);
+                    eng.log(
+                        "engine.sg.added",
+                        &[("sg", &sg), ("vip", &input.vip), ("port", &input.port)],
+                    );
                     break SgVerdict::RuleAdded { security_group: sg };
                 }
                 // Maybe applied: read the rules again before adding anything.
@@ -125,4 +128,3 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
     }
     Ok(out)
 }
-

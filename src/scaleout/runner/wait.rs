@@ -213,13 +213,19 @@ mod tests {
             p.interval(Duration::from_secs(60)),
             Duration::from_millis(7500)
         );
-        assert_eq!(p.interval(Duration::from_secs(3600)), Duration::from_secs(10));
+        assert_eq!(
+            p.interval(Duration::from_secs(3600)),
+            Duration::from_secs(10)
+        );
     }
 
     #[test]
     fn speed_scales_intervals_and_never_goes_below_one() {
         let p = PollPolicy::with_speed(50.0);
-        assert_eq!(p.interval(Duration::from_secs(3)), Duration::from_millis(20));
+        assert_eq!(
+            p.interval(Duration::from_secs(3)),
+            Duration::from_millis(20)
+        );
         assert_eq!(PollPolicy::with_speed(0.0).speed, 1.0);
         assert_eq!(PollPolicy::with_speed(f64::NAN).speed, 1.0);
     }
