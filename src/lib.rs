@@ -11,3 +11,4 @@ pub mod cloud;
 pub mod i18n;
 pub mod scaleout;
 pub mod sim;
+pub mod tui;

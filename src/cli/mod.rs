@@ -73,9 +73,6 @@ pub fn main() -> i32 {
         Some(Command::Runs(args)) => runs::run_list(&cli.global, args),
         Some(Command::Resume(args)) => runs::run_resume(&cli.global, args),
         Some(Command::Cleanup(args)) => runs::run_cleanup(&cli.global, args),
-        None => {
-            eprintln!("the wizard is not built yet");
-            2
-        }
+        None => crate::tui::run(&cli.global),
     }
 }

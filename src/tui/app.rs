@@ -1,0 +1,1356 @@
+//! The wizard's state and its one update function: a message in (key,
+//! mouse, tick, or the result of an async job), state changed, jobs out.
+//! Nothing here awaits or draws; the runtime spawns the returned jobs and
+//! feeds their results back as messages.
+
+use std::cell::RefCell;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use crate::i18n::{t, tf, Lang};
+use crate::tui::jobs::{Job, JobEvent};
+use crate::tui::plan_preview;
+use crate::tui::rules;
+use crate::tui::state::*;
+use crate::tui::widgets::input::TextInput;
+
+/// Where the wizard runs: shown in the header.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Context {
+    pub region: String,
+    pub profile: Option<String>,
+    pub sandbox: bool,
+    /// Where the credentials came from (env, profile, sandbox…), already translated.
+    pub credential_source: String,
+    pub audit_log: Option<String>,
+    pub journal_path: Option<String>,
+}
+
+/// Everything the update function reacts to.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Seconds since the wizard started.
+    Tick(u64),
+    Job(JobEvent),
+}
+
+/// A rectangle of the last frame where a click selects a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HitZone {
+    pub area: Rect,
+    /// Index of the row drawn on the zone's first line.
+    pub first_row: usize,
+}
+
+/// The choices of the overview menu, in order.
+pub const MENU: [&str; 5] = [
+    "wizard.menu.session",
+    "wizard.menu.business",
+    "wizard.menu.both",
+    "wizard.menu.auto_scaling",
+    "wizard.menu.browse",
+];
+
+#[derive(Debug, Default)]
+pub struct App {
+    pub lang: Lang,
+    pub ctx: Context,
+    /// Seconds since start; progress shows elapsed time against it.
+    pub clock: u64,
+    pub screen: Screen,
+    /// Screens to return to with Esc.
+    pub back: Vec<Screen>,
+    pub flow: Option<Flow>,
+    /// Index into `flow.roles()`.
+    pub role_index: usize,
+    pub arch: Load<Architecture>,
+    pub overview: OverviewState,
+    pub source: SourceState,
+    pub image: ImageState,
+    pub launch: LaunchState,
+    pub lb: LoadBalancerState,
+    pub bind: BindState,
+    pub sg: SecurityGroupState,
+    pub sdk: SdkConfigState,
+    pub confirm: Option<Confirm>,
+    pub help: bool,
+    /// The last notice (errors, retries) shown above the footer.
+    pub notice: Option<(CheckLevel, String)>,
+    pub created: Vec<Created>,
+    /// Jobs started and not yet finished.
+    pub in_flight: usize,
+    pub quit: bool,
+    pub size: (u16, u16),
+    /// Why onboarding is shown (no credentials found, sandbox failed to start).
+    pub onboarding_reason: Option<String>,
+    /// Onboarding asked for the sandbox; the loop starts it.
+    pub want_sandbox: bool,
+    /// Filled while drawing, read by mouse clicks.
+    pub hit_zones: RefCell<Vec<HitZone>>,
+}
+
+impl Default for Screen {
+    fn default() -> Self {
+        Screen::Overview
+    }
+}
+
+fn is_ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+impl App {
+    pub fn new(lang: Lang, ctx: Context, first: Screen) -> App {
+        App {
+            lang,
+            ctx,
+            screen: first,
+            size: (80, 24),
+            ..App::default()
+        }
+    }
+
+    /// The jobs to start when the wizard opens on its first screen.
+    pub fn start(&mut self) -> Vec<Job> {
+        if self.screen == Screen::Overview {
+            self.arch = Load::Loading;
+            self.start_jobs(vec![Job::Discover])
+        } else {
+            vec![]
+        }
+    }
+
+    /// Leaves onboarding for the overview once an account is connected.
+    pub fn enter_overview(&mut self) -> Vec<Job> {
+        self.back.clear();
+        self.screen = Screen::Overview;
+        self.arch = Load::Loading;
+        self.start_jobs(vec![Job::Discover])
+    }
+
+    pub fn role(&self) -> Role {
+        self.flow
+            .and_then(|f| f.roles().get(self.role_index).copied())
+            .unwrap_or(Role::Session)
+    }
+
+    /// (n, total) of the current screen in the role's steps, if it is one.
+    pub fn step(&self) -> Option<(usize, usize)> {
+        let steps = Screen::steps(self.role());
+        steps
+            .iter()
+            .position(|s| *s == self.screen)
+            .map(|i| (i + 1, steps.len()))
+    }
+
+    /// Whether a text field has the keyboard (then letters type, not command).
+    pub fn typing(&self) -> bool {
+        match self.screen {
+            Screen::Image => self.image.focus < 2 && self.image.choice == 0,
+            Screen::Launch => self.launch.focus < 4,
+            Screen::LoadBalancer => self.lb.cursor == self.lb_choices().len(),
+            Screen::Bind => self.bind.focus > 0,
+            _ => false,
+        }
+    }
+
+    pub fn source_instance(&self) -> Option<&InstanceView> {
+        let arch = self.arch.ready()?;
+        arch.instance(self.source.chosen.as_deref()?)
+    }
+
+    /// Instances the source table lists: every instance of the region.
+    pub fn source_rows(&self) -> Vec<&InstanceView> {
+        match self.arch.ready() {
+            Some(a) => a.instances.iter().collect(),
+            None => vec![],
+        }
+    }
+
+    /// Existing images the user may reuse: NORMAL images made from the source.
+    pub fn reusable_images(&self) -> Vec<&ImageView> {
+        let (Some(arch), Some(src)) = (self.arch.ready(), self.source.chosen.as_deref()) else {
+            return vec![];
+        };
+        arch.images
+            .iter()
+            .filter(|i| i.source_instance == src && i.state == "NORMAL")
+            .collect()
+    }
+
+    /// CLBs of the type the role needs.
+    pub fn lb_choices(&self) -> Vec<&ClbView> {
+        let kind = self.role().clb_type();
+        let mut v: Vec<&ClbView> = match self.arch.ready() {
+            Some(a) => a.clbs.iter().filter(|c| c.kind == kind).collect(),
+            None => vec![],
+        };
+        if let Some(c) = &self.lb.created {
+            if !v.iter().any(|x| x.id == c.id) {
+                v.push(c);
+            }
+        }
+        v
+    }
+
+    pub fn chosen_clb(&self) -> Option<&ClbView> {
+        let id = self.lb.chosen.as_deref()?;
+        self.lb_choices().into_iter().find(|c| c.id == id)
+    }
+
+    pub fn work_in_flight(&self) -> bool {
+        self.in_flight > 0
+    }
+
+    fn start_jobs(&mut self, jobs: Vec<Job>) -> Vec<Job> {
+        self.in_flight += jobs.iter().filter(|j| j.counts_as_work()).count();
+        jobs
+    }
+
+    /// The one entry point: apply a message, return the jobs to start.
+    pub fn update(&mut self, msg: Msg) -> Vec<Job> {
+        match msg {
+            Msg::Tick(now) => {
+                self.clock = now;
+                vec![]
+            }
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                vec![]
+            }
+            Msg::Mouse(m) => {
+                self.on_mouse(m);
+                vec![]
+            }
+            Msg::Key(k) => self.on_key(k),
+            Msg::Job(ev) => self.on_job(ev),
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        match m.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let hit = self.hit_zones.borrow().iter().find_map(|z| {
+                    let a = z.area;
+                    (m.column >= a.x
+                        && m.column < a.x + a.width
+                        && m.row >= a.y
+                        && m.row < a.y + a.height)
+                        .then(|| z.first_row + (m.row - a.y) as usize)
+                });
+                if let Some(row) = hit {
+                    self.select_row(row);
+                }
+            }
+            MouseEventKind::ScrollDown => self.move_cursor(1),
+            MouseEventKind::ScrollUp => self.move_cursor(-1),
+            _ => {}
+        }
+    }
+
+    fn select_row(&mut self, row: usize) {
+        let len = self.list_len();
+        if row >= len {
+            return;
+        }
+        match self.screen {
+            Screen::Overview => self.overview.cursor = row,
+            Screen::Source => self.source.cursor = row,
+            Screen::Image => {
+                self.image.choice = row;
+                self.image.focus = 2;
+            }
+            Screen::LoadBalancer => self.lb.cursor = row,
+            Screen::Bind => {
+                self.bind.cursor = row;
+                self.bind.focus = 0;
+            }
+            Screen::SecurityGroup => self.sg.cursor = row,
+            Screen::SdkConfig => self.sdk.cursor = row,
+            _ => {}
+        }
+    }
+
+    fn list_len(&self) -> usize {
+        match self.screen {
+            Screen::Overview => MENU.len(),
+            Screen::Source => self.source_rows().len(),
+            Screen::Image => 1 + self.reusable_images().len(),
+            Screen::LoadBalancer => self.lb_choices().len() + 1,
+            Screen::Bind => self.bind.rows.len(),
+            Screen::SecurityGroup => self.sg.rows.ready().map_or(0, Vec::len),
+            Screen::SdkConfig => self.sdk.rows.ready().map_or(0, Vec::len),
+            _ => 0,
+        }
+    }
+
+    fn move_cursor(&mut self, delta: i64) {
+        let len = self.list_len();
+        if len == 0 {
+            return;
+        }
+        let step = |c: usize| ((c as i64 + delta).clamp(0, len as i64 - 1)) as usize;
+        match self.screen {
+            Screen::Overview => self.overview.cursor = step(self.overview.cursor),
+            Screen::Source => self.source.cursor = step(self.source.cursor),
+            Screen::Image => self.image.choice = step(self.image.choice),
+            Screen::LoadBalancer => self.lb.cursor = step(self.lb.cursor),
+            Screen::Bind => self.bind.cursor = step(self.bind.cursor),
+            Screen::SecurityGroup => self.sg.cursor = step(self.sg.cursor),
+            Screen::SdkConfig => self.sdk.cursor = step(self.sdk.cursor),
+            _ => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Job> {
+        if key.kind == crossterm::event::KeyEventKind::Release {
+            return vec![];
+        }
+        if let Some(c) = self.confirm.clone() {
+            return match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    self.confirm = None;
+                    self.on_confirm(c.what)
+                }
+                KeyCode::Char('n') | KeyCode::Esc => {
+                    self.confirm = None;
+                    vec![]
+                }
+                _ if is_ctrl(&key, 'c') => {
+                    self.confirm = None;
+                    self.request_quit();
+                    vec![]
+                }
+                _ => vec![],
+            };
+        }
+        if self.help {
+            self.help = false;
+            return vec![];
+        }
+        if is_ctrl(&key, 'c') {
+            self.request_quit();
+            return vec![];
+        }
+        if is_ctrl(&key, 'l') || (!self.typing() && key.code == KeyCode::Char('L')) {
+            self.lang = self.lang.toggle();
+            return vec![];
+        }
+        if !self.typing() {
+            match key.code {
+                KeyCode::Char('q') => {
+                    self.request_quit();
+                    return vec![];
+                }
+                KeyCode::Char('?') => {
+                    self.help = true;
+                    return vec![];
+                }
+                _ => {}
+            }
+        } else if key.code == KeyCode::F(1) {
+            self.help = true;
+            return vec![];
+        }
+        if key.code == KeyCode::Esc {
+            self.go_back();
+            return vec![];
+        }
+        match self.screen {
+            Screen::Overview => self.key_overview(key),
+            Screen::Source => self.key_source(key),
+            Screen::Image => self.key_image(key),
+            Screen::Launch => self.key_launch(key),
+            Screen::LoadBalancer => self.key_lb(key),
+            Screen::Bind => self.key_bind(key),
+            Screen::SecurityGroup => self.key_sg(key),
+            Screen::SdkConfig => self.key_sdk(key),
+            Screen::Summary => self.key_summary(key),
+            Screen::Onboarding => {
+                if key.code == KeyCode::Enter {
+                    self.want_sandbox = true;
+                }
+                vec![]
+            }
+            Screen::AutoScaling | Screen::Browse => {
+                if key.code == KeyCode::Enter {
+                    self.go_back();
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn request_quit(&mut self) {
+        if self.work_in_flight() {
+            self.confirm = Some(Confirm {
+                title: t(self.lang, "wizard.quit.title"),
+                calls: vec![],
+                what: ConfirmWhat::Quit,
+            });
+        } else {
+            self.quit = true;
+        }
+    }
+
+    fn go(&mut self, screen: Screen) -> Vec<Job> {
+        self.back.push(self.screen);
+        self.screen = screen;
+        self.notice = None;
+        self.on_enter()
+    }
+
+    fn go_back(&mut self) {
+        if let Some(s) = self.back.pop() {
+            self.screen = s;
+            self.notice = None;
+        }
+    }
+
+    /// The next screen of the role's steps.
+    fn next_step(&mut self) -> Vec<Job> {
+        let steps = Screen::steps(self.role());
+        match steps.iter().position(|s| *s == self.screen) {
+            Some(i) if i + 1 < steps.len() => self.go(steps[i + 1]),
+            _ => vec![],
+        }
+    }
+
+    /// Prefills a screen the first time it is reached and asks for its data.
+    fn on_enter(&mut self) -> Vec<Job> {
+        let lang = self.lang;
+        match self.screen {
+            Screen::Overview if matches!(self.arch, Load::Idle) => {
+                self.arch = Load::Loading;
+                self.start_jobs(vec![Job::Discover])
+            }
+            Screen::Source => {
+                let want = self
+                    .arch
+                    .ready()
+                    .and_then(|a| a.role_ids(self.role()).first().cloned());
+                if self.source.chosen.is_none() {
+                    if let Some(i) =
+                        want.and_then(|w| self.source_rows().iter().position(|r| r.id == w))
+                    {
+                        self.source.cursor = i;
+                    }
+                }
+                vec![]
+            }
+            Screen::Image => {
+                if self.image.name.value.is_empty() {
+                    let base = self
+                        .source_instance()
+                        .map(|i| i.name.clone())
+                        .unwrap_or_default();
+                    self.image.name = TextInput::new(&format!("{base}-scaleout"));
+                    self.image.description = TextInput::new(&tf(
+                        lang,
+                        "wizard.image.default_description",
+                        &[("name", &base)],
+                    ));
+                }
+                vec![]
+            }
+            Screen::Launch => {
+                if self.launch.count.value.is_empty() {
+                    if let Some(src) = self.source_instance().cloned() {
+                        self.launch.count = TextInput::new("2");
+                        self.launch.instance_type = TextInput::new(&src.instance_type);
+                        self.launch.zone = TextInput::new(&src.zone);
+                        self.launch.project = TextInput::new(&src.project_id.to_string());
+                        self.launch.vpc_id = src.vpc_id.clone();
+                        self.launch.subnet_id = src.subnet_id.clone();
+                        self.launch.security_group_ids = src.security_group_ids.clone();
+                    }
+                }
+                self.price_job()
+            }
+            Screen::LoadBalancer => {
+                if self.lb.chosen.is_none() {
+                    let today = self.arch.ready().and_then(|a| match self.role() {
+                        Role::Session => a.internal_clb.as_ref().map(|c| c.id.clone()),
+                        Role::Business => a.public_clb.as_ref().map(|c| c.id.clone()),
+                    });
+                    let choices = self.lb_choices();
+                    self.lb.cursor = today
+                        .and_then(|id| choices.iter().position(|c| c.id == id))
+                        .unwrap_or(choices.len());
+                }
+                if self.lb.new_name.value.is_empty() {
+                    self.lb.new_name = TextInput::new(match self.role() {
+                        Role::Session => "mina-auth-internal",
+                        Role::Business => "weapp-public",
+                    });
+                }
+                vec![]
+            }
+            Screen::Bind => {
+                if !self.bind.progress.is_running() && !self.bind.progress.is_done() {
+                    self.prepare_bind();
+                }
+                vec![]
+            }
+            Screen::SecurityGroup => {
+                if matches!(self.sg.rows, Load::Idle) {
+                    if let Some(clb) = self.chosen_clb() {
+                        let job = Job::CheckSecurityGroups {
+                            vip: clb.vip.clone(),
+                            port: self.backend_port(),
+                            instance_ids: self.bound_ids(),
+                        };
+                        self.sg.rows = Load::Loading;
+                        return self.start_jobs(vec![job]);
+                    }
+                }
+                vec![]
+            }
+            Screen::SdkConfig => {
+                if matches!(self.sdk.rows, Load::Idle) {
+                    if let (Some(clb), Some(arch)) = (self.chosen_clb(), self.arch.ready()) {
+                        let job = Job::ReadSdkConfig {
+                            vip: clb.vip.clone(),
+                            instance_ids: arch.business_ids.clone(),
+                        };
+                        self.sdk.rows = Load::Loading;
+                        return self.start_jobs(vec![job]);
+                    }
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+
+    fn price_job(&mut self) -> Vec<Job> {
+        let Ok(count) = self.launch.count.value.trim().parse::<i64>() else {
+            return vec![];
+        };
+        self.launch.price = Load::Loading;
+        vec![Job::Price {
+            zone: self.launch.zone.value.trim().to_string(),
+            instance_type: self.launch.instance_type.value.trim().to_string(),
+            image_id: self.image.image_id.clone(),
+            count,
+        }]
+    }
+
+    pub fn backend_port(&self) -> i64 {
+        self.bind.backend_port.value.trim().parse().unwrap_or(80)
+    }
+
+    pub fn bound_ids(&self) -> Vec<String> {
+        self.bind
+            .rows
+            .iter()
+            .filter(|r| r.checked)
+            .map(|r| r.instance.id.clone())
+            .collect()
+    }
+
+    /// The bind table: the role's servers and the new ones first, checked
+    /// when eligible; then every other instance of the region, unchecked,
+    /// greyed when it may not be bound.
+    fn prepare_bind(&mut self) {
+        let Some(arch) = self.arch.ready().cloned() else {
+            return;
+        };
+        let role = self.role();
+        let clb = self.chosen_clb().cloned();
+        let other_role: Vec<String> = match role {
+            Role::Session => arch.business_ids.clone(),
+            Role::Business => arch.session_ids.clone(),
+        };
+        let new_ids: Vec<String> = self
+            .launch
+            .instances
+            .iter()
+            .map(|(i, _)| i.clone())
+            .collect();
+        let mut rows: Vec<BindRow> = Vec::new();
+        let mine = |id: &String| arch.role_ids(role).contains(id) || new_ids.contains(id);
+        let mut ordered: Vec<&InstanceView> =
+            arch.instances.iter().filter(|i| mine(&i.id)).collect();
+        ordered.extend(
+            arch.instances
+                .iter()
+                .filter(|i| !mine(&i.id) && !other_role.contains(&i.id)),
+        );
+        for inst in ordered {
+            let mut inst = inst.clone();
+            if let Some(c) = &clb {
+                inst.ineligible.extend(rules::placement_reasons(&inst, c));
+            }
+            let checked = inst.ineligible.is_empty() && mine(&inst.id);
+            rows.push(BindRow {
+                instance: inst,
+                checked,
+                ..BindRow::default()
+            });
+        }
+        self.bind.rows = rows;
+        self.bind.cursor = 0;
+        // Business servers keep the ports the existing targets use.
+        let (port, backend) = match (role, &clb) {
+            (Role::Business, Some(c)) => c
+                .listeners
+                .first()
+                .map(|l| (l.port, l.targets.first().map(|t| t.1).unwrap_or(l.port)))
+                .unwrap_or((80, 80)),
+            _ => (80, 80),
+        };
+        if self.bind.port.value.is_empty() {
+            self.bind.port = TextInput::new(&port.to_string());
+            self.bind.backend_port = TextInput::new(&backend.to_string());
+        }
+    }
+
+    fn key_overview(&mut self, key: KeyEvent) -> Vec<Job> {
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
+            KeyCode::Char('r') => {
+                self.arch = Load::Loading;
+                return self.start_jobs(vec![Job::Discover]);
+            }
+            KeyCode::Char('b') => return self.go(Screen::Browse),
+            KeyCode::Enter => {
+                if self.arch.ready().is_none() {
+                    return vec![];
+                }
+                let flow = match self.overview.cursor {
+                    0 => Flow::Session,
+                    1 => Flow::Business,
+                    2 => Flow::Both,
+                    3 => return self.go(Screen::AutoScaling),
+                    _ => return self.go(Screen::Browse),
+                };
+                if self.flow != Some(flow) {
+                    self.reset_steps();
+                    self.flow = Some(flow);
+                    self.role_index = 0;
+                }
+                return self.go(Screen::Source);
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Forgets the inputs of every step (a new flow or the next role).
+    fn reset_steps(&mut self) {
+        self.source = SourceState::default();
+        self.image = ImageState::default();
+        self.launch = LaunchState::default();
+        self.lb = LoadBalancerState::default();
+        self.bind = BindState::default();
+        self.sg = SecurityGroupState::default();
+        self.sdk = SdkConfigState::default();
+    }
+
+    fn key_source(&mut self, key: KeyEvent) -> Vec<Job> {
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
+            KeyCode::Enter => {
+                let Some(id) = self
+                    .source_rows()
+                    .get(self.source.cursor)
+                    .map(|r| r.id.clone())
+                else {
+                    return vec![];
+                };
+                if self.source.chosen.as_deref() != Some(id.as_str()) {
+                    // A different source invalidates the image and launch inputs.
+                    self.image = ImageState::default();
+                    self.launch = LaunchState::default();
+                }
+                self.source.chosen = Some(id);
+                return self.next_step();
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn key_image(&mut self, key: KeyEvent) -> Vec<Job> {
+        let lang = self.lang;
+        if self.image.progress.is_done() {
+            if key.code == KeyCode::Enter {
+                return self.next_step();
+            }
+            return vec![];
+        }
+        if self.image.progress.is_running() {
+            return vec![];
+        }
+        match key.code {
+            KeyCode::Tab => self.image.focus = (self.image.focus + 1) % 3,
+            KeyCode::BackTab => self.image.focus = (self.image.focus + 2) % 3,
+            KeyCode::Up if self.image.focus == 2 => self.move_cursor(-1),
+            KeyCode::Down if self.image.focus == 2 => self.move_cursor(1),
+            KeyCode::Enter => {
+                if self.image.choice > 0 {
+                    let Some(img) = self
+                        .reusable_images()
+                        .get(self.image.choice - 1)
+                        .cloned()
+                        .cloned()
+                    else {
+                        return vec![];
+                    };
+                    self.image.image_id = Some(img.id);
+                    self.image.image_state = img.state;
+                    self.image.progress = Progress::Done { took: 0 };
+                    return self.next_step();
+                }
+                self.image.name.error = rules::image_name(lang, &self.image.name.value).err();
+                self.image.description.error =
+                    rules::image_description(lang, &self.image.description.value).err();
+                if self.image.name.error.is_some() {
+                    self.image.focus = 0;
+                } else if self.image.description.error.is_some() {
+                    self.image.focus = 1;
+                } else {
+                    self.confirm = Some(plan_preview::create_image(self));
+                }
+            }
+            _ => {
+                let field = match self.image.focus {
+                    0 => &mut self.image.name,
+                    1 => &mut self.image.description,
+                    _ => return vec![],
+                };
+                if field.handle(key) {
+                    field.error = None;
+                }
+            }
+        }
+        vec![]
+    }
+
+    fn launch_fields(&mut self) -> [&mut TextInput; 4] {
+        [
+            &mut self.launch.count,
+            &mut self.launch.instance_type,
+            &mut self.launch.zone,
+            &mut self.launch.project,
+        ]
+    }
+
+    /// The consistency checklist of the launch screen.
+    pub fn launch_checks(&self) -> Vec<Check> {
+        rules::launch_checks(self)
+    }
+
+    fn key_launch(&mut self, key: KeyEvent) -> Vec<Job> {
+        let lang = self.lang;
+        if self.launch.progress.is_done() {
+            if key.code == KeyCode::Enter {
+                return self.next_step();
+            }
+            return vec![];
+        }
+        if self.launch.progress.is_running() {
+            return vec![];
+        }
+        if is_ctrl(&key, 'o') {
+            self.launch.override_mismatch = !self.launch.override_mismatch;
+            return vec![];
+        }
+        if is_ctrl(&key, 'p') {
+            return self.price_job();
+        }
+        match key.code {
+            KeyCode::Tab | KeyCode::Down => self.launch.focus = (self.launch.focus + 1) % 5,
+            KeyCode::BackTab | KeyCode::Up => self.launch.focus = (self.launch.focus + 4) % 5,
+            KeyCode::Char('o') if self.launch.focus == 4 => {
+                self.launch.override_mismatch = !self.launch.override_mismatch
+            }
+            KeyCode::Char('p') if self.launch.focus == 4 => return self.price_job(),
+            KeyCode::Enter => {
+                self.launch.count.error = rules::count(lang, &self.launch.count.value).err();
+                self.launch.instance_type.error =
+                    rules::not_empty(lang, "wizard.launch.type", &self.launch.instance_type.value)
+                        .err();
+                self.launch.zone.error =
+                    rules::not_empty(lang, "wizard.launch.zone", &self.launch.zone.value).err();
+                self.launch.project.error = rules::project(lang, &self.launch.project.value).err();
+                if let Some(i) = self.launch_fields().iter().position(|f| f.error.is_some()) {
+                    self.launch.focus = i;
+                    return vec![];
+                }
+                let blocking = self
+                    .launch_checks()
+                    .iter()
+                    .any(|c| c.level == CheckLevel::Fail);
+                if blocking && !self.launch.override_mismatch {
+                    self.notice = Some((CheckLevel::Fail, t(lang, "wizard.launch.blocked")));
+                    return vec![];
+                }
+                self.confirm = Some(plan_preview::run_instances(self));
+            }
+            _ => {
+                let i = self.launch.focus;
+                if i < 4 {
+                    let f = &mut self.launch_fields()[i];
+                    if f.handle(key) {
+                        f.error = None;
+                    }
+                }
+            }
+        }
+        vec![]
+    }
+
+    fn key_lb(&mut self, key: KeyEvent) -> Vec<Job> {
+        if self.lb.progress.is_running() {
+            return vec![];
+        }
+        let n = self.lb_choices().len();
+        match key.code {
+            KeyCode::Up => self.move_cursor(-1),
+            KeyCode::Down => self.move_cursor(1),
+            KeyCode::Enter if self.lb.cursor < n => {
+                let id = self.lb_choices()[self.lb.cursor].id.clone();
+                if self.lb.chosen.as_deref() != Some(id.as_str()) {
+                    self.bind = BindState::default();
+                    self.sg = SecurityGroupState::default();
+                    self.sdk = SdkConfigState::default();
+                }
+                self.lb.chosen = Some(id);
+                return self.next_step();
+            }
+            KeyCode::Enter => {
+                self.lb.new_name.error = rules::clb_name(self.lang, &self.lb.new_name.value).err();
+                if self.lb.new_name.error.is_none() {
+                    self.confirm = Some(plan_preview::create_clb(self));
+                }
+            }
+            _ if self.lb.cursor == n => {
+                if self.lb.new_name.handle(key) {
+                    self.lb.new_name.error = None;
+                }
+            }
+            KeyCode::Char('k') => self.move_cursor(-1),
+            KeyCode::Char('j') => self.move_cursor(1),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn key_bind(&mut self, key: KeyEvent) -> Vec<Job> {
+        let lang = self.lang;
+        if self.bind.progress.is_running() {
+            return vec![];
+        }
+        if self.bind.progress.is_done() {
+            if key.code == KeyCode::Enter {
+                return self.next_step();
+            }
+            if key.code != KeyCode::Up && key.code != KeyCode::Down {
+                return vec![];
+            }
+        }
+        match key.code {
+            KeyCode::Tab => self.bind.focus = (self.bind.focus + 1) % 3,
+            KeyCode::BackTab => self.bind.focus = (self.bind.focus + 2) % 3,
+            KeyCode::Up if self.bind.focus == 0 => self.move_cursor(-1),
+            KeyCode::Down if self.bind.focus == 0 => self.move_cursor(1),
+            KeyCode::Char('k') if self.bind.focus == 0 => self.move_cursor(-1),
+            KeyCode::Char('j') if self.bind.focus == 0 => self.move_cursor(1),
+            KeyCode::Char(' ') if self.bind.focus == 0 => {
+                if let Some(r) = self.bind.rows.get_mut(self.bind.cursor) {
+                    if r.instance.ineligible.is_empty() {
+                        r.checked = !r.checked;
+                    } else {
+                        self.notice = Some((
+                            CheckLevel::Warn,
+                            tf(
+                                lang,
+                                "wizard.bind.not_eligible",
+                                &[("reason", &rules::reasons(lang, &r.instance))],
+                            ),
+                        ));
+                    }
+                }
+            }
+            KeyCode::Char('a') if self.bind.focus == 0 => {
+                for r in &mut self.bind.rows {
+                    r.checked = r.instance.ineligible.is_empty();
+                }
+            }
+            KeyCode::Enter => {
+                self.bind.port.error = rules::port(lang, &self.bind.port.value).err();
+                self.bind.backend_port.error =
+                    rules::port(lang, &self.bind.backend_port.value).err();
+                if self.bind.port.error.is_some() {
+                    self.bind.focus = 1;
+                } else if self.bind.backend_port.error.is_some() {
+                    self.bind.focus = 2;
+                } else if self.bound_ids().is_empty() {
+                    self.notice = Some((CheckLevel::Warn, t(lang, "wizard.bind.none")));
+                } else {
+                    self.confirm = Some(plan_preview::bind(self));
+                }
+            }
+            _ => {
+                let f = match self.bind.focus {
+                    1 => &mut self.bind.port,
+                    2 => &mut self.bind.backend_port,
+                    _ => return vec![],
+                };
+                if f.handle(key) {
+                    f.error = None;
+                }
+            }
+        }
+        vec![]
+    }
+
+    fn key_sg(&mut self, key: KeyEvent) -> Vec<Job> {
+        if self.sg.progress.is_running() {
+            return vec![];
+        }
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
+            KeyCode::Char(' ') if !self.sg.progress.is_done() => {
+                if let Load::Ready(rows) = &mut self.sg.rows {
+                    if let Some(r) = rows.get_mut(self.sg.cursor) {
+                        if r.allowed_by.is_none() {
+                            r.fix = !r.fix;
+                        }
+                    }
+                }
+            }
+            KeyCode::Char('r') => {
+                self.sg.rows = Load::Idle;
+                self.sg.progress = Progress::NotStarted;
+                return self.on_enter();
+            }
+            KeyCode::Enter => {
+                let wants_fix = self
+                    .sg
+                    .rows
+                    .ready()
+                    .is_some_and(|r| r.iter().any(|r| r.fix && !r.fixed));
+                if wants_fix && !self.sg.progress.is_done() {
+                    self.confirm = Some(plan_preview::fix_security_groups(self));
+                } else if self.sg.rows.ready().is_some() || matches!(self.sg.rows, Load::Failed(_))
+                {
+                    return self.next_step();
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn key_sdk(&mut self, key: KeyEvent) -> Vec<Job> {
+        if self.sdk.progress.is_running() {
+            return vec![];
+        }
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
+            KeyCode::Char('m') => self.sdk.manual = !self.sdk.manual,
+            KeyCode::Char('r') if !self.sdk.progress.is_done() => {
+                self.sdk.rows = Load::Idle;
+                return self.on_enter();
+            }
+            KeyCode::Enter => {
+                let pending = self.sdk.rows.ready().is_some_and(|rows| {
+                    rows.iter()
+                        .any(|r| r.before.as_deref() != Some(r.after.as_str()))
+                });
+                if self.sdk.manual || self.sdk.progress.is_done() || !pending {
+                    if self.sdk.rows.ready().is_some() || matches!(self.sdk.rows, Load::Failed(_)) {
+                        return self.next_step();
+                    }
+                } else {
+                    self.confirm = Some(plan_preview::apply_sdk_config(self));
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn key_summary(&mut self, key: KeyEvent) -> Vec<Job> {
+        if key.code != KeyCode::Enter {
+            return vec![];
+        }
+        let roles = self.flow.map(Flow::roles).unwrap_or(&[]);
+        if self.role_index + 1 < roles.len() {
+            // The guide's order: business servers after the session servers.
+            self.role_index += 1;
+            let keep_created = std::mem::take(&mut self.created);
+            self.reset_steps();
+            self.created = keep_created;
+            self.back.clear();
+            self.back.push(Screen::Overview);
+            self.screen = Screen::Source;
+            self.arch = Load::Loading;
+            return self.start_jobs(vec![Job::Discover]);
+        }
+        self.flow = None;
+        self.role_index = 0;
+        self.back.clear();
+        self.screen = Screen::Overview;
+        self.arch = Load::Loading;
+        self.start_jobs(vec![Job::Discover])
+    }
+
+    /// The user accepted a confirm dialog: start exactly what it listed.
+    fn on_confirm(&mut self, what: ConfirmWhat) -> Vec<Job> {
+        let now = self.clock;
+        let running = |note: String| Progress::Running { started: now, note };
+        let jobs = match what {
+            ConfirmWhat::Quit => {
+                self.quit = true;
+                return vec![];
+            }
+            ConfirmWhat::CreateImage => {
+                let Some(src) = self.source.chosen.clone() else {
+                    return vec![];
+                };
+                self.image.progress = running(String::new());
+                vec![Job::CreateImage {
+                    instance_id: src,
+                    name: self.image.name.value.trim().to_string(),
+                    description: self.image.description.value.trim().to_string(),
+                }]
+            }
+            ConfirmWhat::RunInstances => {
+                let (Some(image_id), Some(src)) =
+                    (self.image.image_id.clone(), self.source_instance().cloned())
+                else {
+                    return vec![];
+                };
+                self.launch.progress = running(String::new());
+                self.launch.instances.clear();
+                vec![Job::Launch {
+                    image_id,
+                    count: self.launch.count.value.trim().parse().unwrap_or(1),
+                    instance_type: self.launch.instance_type.value.trim().to_string(),
+                    zone: self.launch.zone.value.trim().to_string(),
+                    project_id: self.launch.project.value.trim().parse().unwrap_or(0),
+                    vpc_id: self.launch.vpc_id.clone(),
+                    subnet_id: self.launch.subnet_id.clone(),
+                    security_group_ids: self.launch.security_group_ids.clone(),
+                    name: src.name.clone(),
+                    bandwidth_out: src.bandwidth_out,
+                    client_token: uuid::Uuid::new_v4().to_string(),
+                    source_id: src.id.clone(),
+                }]
+            }
+            ConfirmWhat::CreateClb => {
+                let Some(src) = self.source_instance().cloned() else {
+                    return vec![];
+                };
+                self.lb.progress = running(String::new());
+                vec![Job::CreateClb {
+                    name: self.lb.new_name.value.trim().to_string(),
+                    kind: self.role().clb_type().to_string(),
+                    vpc_id: src.vpc_id.clone(),
+                    subnet_id: src.subnet_id.clone(),
+                    project_id: src.project_id,
+                    client_token: uuid::Uuid::new_v4().to_string(),
+                }]
+            }
+            ConfirmWhat::Bind => {
+                let Some(clb) = self.chosen_clb().cloned() else {
+                    return vec![];
+                };
+                self.bind.progress = running(String::new());
+                let ids = self.bound_ids();
+                for r in &mut self.bind.rows {
+                    r.status = if r.checked {
+                        TargetStatus::Queued
+                    } else {
+                        TargetStatus::Idle
+                    };
+                }
+                vec![Job::Bind {
+                    clb_id: clb.id.clone(),
+                    protocol: "TCP".to_string(),
+                    port: self.bind.port.value.trim().parse().unwrap_or(80),
+                    backend_port: self.backend_port(),
+                    instance_ids: ids,
+                }]
+            }
+            ConfirmWhat::FixSecurityGroups => {
+                let (Some(clb), Some(rows)) = (self.chosen_clb(), self.sg.rows.ready()) else {
+                    return vec![];
+                };
+                let ids: Vec<String> = rows
+                    .iter()
+                    .filter(|r| r.fix && !r.fixed)
+                    .map(|r| r.instance_id.clone())
+                    .collect();
+                let job = Job::FixSecurityGroups {
+                    vip: clb.vip.clone(),
+                    port: self.backend_port(),
+                    instance_ids: ids,
+                };
+                self.sg.progress = running(String::new());
+                vec![job]
+            }
+            ConfirmWhat::ApplySdkConfig => {
+                let (Some(clb), Some(rows)) = (self.chosen_clb(), self.sdk.rows.ready()) else {
+                    return vec![];
+                };
+                let ids: Vec<String> = rows
+                    .iter()
+                    .filter(|r| r.before.as_deref() != Some(r.after.as_str()))
+                    .map(|r| r.instance_id.clone())
+                    .collect();
+                let job = Job::ApplySdkConfig {
+                    vip: clb.vip.clone(),
+                    instance_ids: ids.clone(),
+                };
+                if let Load::Ready(rows) = &mut self.sdk.rows {
+                    for r in rows.iter_mut().filter(|r| ids.contains(&r.instance_id)) {
+                        r.status = TargetStatus::Queued;
+                    }
+                }
+                self.sdk.progress = running(String::new());
+                vec![job]
+            }
+        };
+        self.start_jobs(jobs)
+    }
+
+    fn job_finished(&mut self) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+    }
+
+    fn took(&self, p: &Progress) -> Progress {
+        match p {
+            Progress::Running { started, .. } => Progress::Done {
+                took: self.clock.saturating_sub(*started),
+            },
+            _ => Progress::Done { took: 0 },
+        }
+    }
+
+    fn on_job(&mut self, ev: JobEvent) -> Vec<Job> {
+        let lang = self.lang;
+        match ev {
+            JobEvent::Discovered(r) => {
+                self.job_finished();
+                self.arch = match r {
+                    Ok(a) => Load::Ready(a),
+                    Err(e) => Load::Failed(e),
+                };
+                if self.screen == Screen::Source {
+                    return self.on_enter();
+                }
+            }
+            JobEvent::Price(r) => {
+                self.launch.price = match r {
+                    Ok(p) => Load::Ready(p),
+                    Err(e) => Load::Failed(e),
+                }
+            }
+            JobEvent::Quota(r) => {
+                self.launch.quota = match r {
+                    Ok(p) => Load::Ready(p),
+                    Err(e) => Load::Failed(e),
+                }
+            }
+            JobEvent::ImageCreated { image_id } => {
+                self.image.image_id = Some(image_id.clone());
+                self.image.image_state = "CREATING".into();
+                self.created.push(Created {
+                    kind: "image",
+                    id: image_id,
+                    detail: self.image.name.value.clone(),
+                });
+            }
+            JobEvent::ImageState { state } => self.image.image_state = state,
+            JobEvent::ImageDone => {
+                self.job_finished();
+                self.image.progress = self.took(&self.image.progress);
+                self.image.image_state = "NORMAL".into();
+            }
+            JobEvent::ImageFailed(e) => {
+                self.job_finished();
+                self.image.progress = Progress::Failed { message: e };
+            }
+            JobEvent::DryRunPassed => {
+                self.launch.dry_run_ok = true;
+            }
+            JobEvent::InstanceState { id, state } => {
+                match self.launch.instances.iter_mut().find(|(i, _)| *i == id) {
+                    Some(row) => row.1 = state,
+                    None => {
+                        self.created.push(Created {
+                            kind: "instance",
+                            id: id.clone(),
+                            detail: self.launch.zone.value.clone(),
+                        });
+                        self.launch.instances.push((id, state));
+                    }
+                }
+            }
+            JobEvent::Launched(views) => {
+                self.job_finished();
+                self.launch.progress = self.took(&self.launch.progress);
+                if let Load::Ready(arch) = &mut self.arch {
+                    for v in views {
+                        arch.instances.retain(|i| i.id != v.id);
+                        arch.instances.push(v);
+                    }
+                }
+            }
+            JobEvent::LaunchFailed(e) => {
+                self.job_finished();
+                self.launch.progress = Progress::Failed { message: e };
+            }
+            JobEvent::ClbTask { note } => {
+                if let Progress::Running { note: n, .. } = &mut self.lb.progress {
+                    *n = note.clone();
+                }
+                if let Progress::Running { note: n, .. } = &mut self.bind.progress {
+                    *n = note.clone();
+                }
+                self.lb.task = note;
+            }
+            JobEvent::ClbCreated(clb) => {
+                self.job_finished();
+                self.lb.progress = self.took(&self.lb.progress);
+                self.created.push(Created {
+                    kind: "clb",
+                    id: clb.id.clone(),
+                    detail: format!("{} {}", clb.kind, clb.vip),
+                });
+                self.lb.chosen = Some(clb.id.clone());
+                if let Load::Ready(arch) = &mut self.arch {
+                    arch.clbs.push(clb.clone());
+                }
+                self.lb.cursor = self
+                    .lb_choices()
+                    .iter()
+                    .position(|c| c.id == clb.id)
+                    .unwrap_or(0);
+                self.lb.created = Some(clb);
+                self.bind = BindState::default();
+                return self.next_step();
+            }
+            JobEvent::ClbFailed(e) => {
+                self.job_finished();
+                self.lb.progress = Progress::Failed { message: e };
+            }
+            JobEvent::ListenerCreated { listener_id, port } => {
+                self.created.push(Created {
+                    kind: "listener",
+                    id: listener_id,
+                    detail: format!("TCP {port}"),
+                });
+            }
+            JobEvent::Target { id, status } => {
+                if let Some(r) = self.bind.rows.iter_mut().find(|r| r.instance.id == id) {
+                    r.status = status;
+                }
+            }
+            JobEvent::TargetHealth { id, healthy } => {
+                if let Some(r) = self.bind.rows.iter_mut().find(|r| r.instance.id == id) {
+                    r.healthy = Some(healthy);
+                }
+            }
+            JobEvent::BindDone => {
+                self.job_finished();
+                self.bind.progress = self.took(&self.bind.progress);
+            }
+            JobEvent::BindFailed(e) => {
+                self.job_finished();
+                self.bind.progress = Progress::Failed { message: e };
+            }
+            JobEvent::SecurityGroups(r) => {
+                self.job_finished();
+                self.sg.rows = match r {
+                    Ok(mut rows) => {
+                        for row in &mut rows {
+                            row.fix = row.allowed_by.is_none();
+                        }
+                        Load::Ready(rows)
+                    }
+                    Err(e) => Load::Failed(e),
+                };
+            }
+            JobEvent::SecurityGroupFixed { group_id, rule } => {
+                if let Load::Ready(rows) = &mut self.sg.rows {
+                    for r in rows.iter_mut().filter(|r| r.group_id == group_id) {
+                        r.fixed = true;
+                        r.allowed_by = Some(rule.clone());
+                    }
+                }
+                self.created.push(Created {
+                    kind: "sg_rule",
+                    id: group_id,
+                    detail: rule,
+                });
+            }
+            JobEvent::SecurityGroupsDone => {
+                self.job_finished();
+                self.sg.progress = self.took(&self.sg.progress);
+            }
+            JobEvent::SecurityGroupsFailed(e) => {
+                self.job_finished();
+                self.sg.progress = Progress::Failed { message: e };
+            }
+            JobEvent::SdkConfigs(r) => {
+                self.job_finished();
+                self.sdk.rows = match r {
+                    Ok(rows) => Load::Ready(rows),
+                    Err(e) => Load::Failed(e),
+                };
+            }
+            JobEvent::SdkHost { id, status, output } => {
+                if let Load::Ready(rows) = &mut self.sdk.rows {
+                    if let Some(r) = rows.iter_mut().find(|r| r.instance_id == id) {
+                        r.status = status;
+                        r.output.extend(output);
+                    }
+                }
+            }
+            JobEvent::SdkDone => {
+                self.job_finished();
+                self.sdk.progress = self.took(&self.sdk.progress);
+                if let Load::Ready(rows) = &mut self.sdk.rows {
+                    for r in rows.iter_mut().filter(|r| r.status == TargetStatus::Bound) {
+                        r.before = Some(r.after.clone());
+                    }
+                }
+            }
+            JobEvent::SdkFailed(e) => {
+                self.job_finished();
+                self.sdk.progress = Progress::Failed { message: e };
+            }
+            JobEvent::Retrying { what, attempt } => {
+                self.notice = Some((
+                    CheckLevel::Warn,
+                    tf(
+                        lang,
+                        "wizard.notice.retrying",
+                        &[("what", &what), ("attempt", &attempt)],
+                    ),
+                ));
+            }
+            JobEvent::Reconnecting { seconds } => {
+                self.notice = Some((
+                    CheckLevel::Warn,
+                    tf(lang, "wizard.notice.reconnecting", &[("seconds", &seconds)]),
+                ));
+            }
+        }
+        vec![]
+    }
+}

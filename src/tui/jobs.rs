@@ -1,0 +1,167 @@
+//! Async work of the wizard: each [`Job`] runs in its own tokio task and
+//! reports through [`JobEvent`]s on the app's channel, so the render loop
+//! never awaits the network. The work itself is done by the scale-out
+//! engine; this file only translates between the wizard's state and it.
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::scaleout::runner::Engine;
+use crate::tui::state::{Architecture, ClbView, InstanceView, Role, SdkRow, SgRow, TargetStatus};
+
+/// Something the wizard asked to be done.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    /// Today's architecture of the region.
+    Discover,
+    /// InquiryPriceRunInstances for the launch form.
+    Price {
+        zone: String,
+        instance_type: String,
+        image_id: Option<String>,
+        count: i64,
+    },
+    /// CreateImage, then poll DescribeImages until NORMAL.
+    CreateImage {
+        instance_id: String,
+        name: String,
+        description: String,
+    },
+    /// RunInstances with DryRun, then for real, then poll until RUNNING.
+    Launch {
+        image_id: String,
+        count: i64,
+        instance_type: String,
+        zone: String,
+        project_id: i64,
+        vpc_id: String,
+        subnet_id: String,
+        security_group_ids: Vec<String>,
+        name: String,
+        bandwidth_out: i64,
+        client_token: String,
+        /// The server being copied (network, disks and login come from it).
+        source_id: String,
+    },
+    /// CreateLoadBalancer, then poll its task.
+    CreateClb {
+        name: String,
+        kind: String,
+        vpc_id: String,
+        subnet_id: String,
+        project_id: i64,
+        client_token: String,
+    },
+    /// The listener (created when missing), RegisterTargets, then health.
+    Bind {
+        clb_id: String,
+        protocol: String,
+        port: i64,
+        backend_port: i64,
+        instance_ids: Vec<String>,
+    },
+    /// Evaluate each instance's security groups for (VIP, TCP, port).
+    CheckSecurityGroups {
+        vip: String,
+        port: i64,
+        instance_ids: Vec<String>,
+    },
+    /// CreateSecurityGroupPolicies letting the VIP reach the port, on the
+    /// first security group of each instance that lacks such a rule.
+    FixSecurityGroups {
+        vip: String,
+        port: i64,
+        instance_ids: Vec<String>,
+    },
+    /// Read each business server's sdk.config through TAT.
+    ReadSdkConfig {
+        vip: String,
+        instance_ids: Vec<String>,
+    },
+    /// Write authServerUrl (compare-and-swap, backup, restart) through TAT.
+    ApplySdkConfig {
+        vip: String,
+        instance_ids: Vec<String>,
+    },
+}
+
+impl Job {
+    /// Whether quitting during this job should ask first (a price lookup need not).
+    pub fn counts_as_work(&self) -> bool {
+        !matches!(self, Job::Price { .. })
+    }
+}
+
+/// What a job reports back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobEvent {
+    Discovered(Result<Architecture, String>),
+    Price(Result<String, String>),
+    Quota(Result<String, String>),
+    ImageCreated {
+        image_id: String,
+    },
+    ImageState {
+        state: String,
+    },
+    ImageDone,
+    ImageFailed(String),
+    DryRunPassed,
+    InstanceState {
+        id: String,
+        state: String,
+    },
+    Launched(Vec<InstanceView>),
+    LaunchFailed(String),
+    ClbTask {
+        note: String,
+    },
+    ClbCreated(ClbView),
+    ClbFailed(String),
+    ListenerCreated {
+        listener_id: String,
+        port: i64,
+    },
+    Target {
+        id: String,
+        status: TargetStatus,
+    },
+    TargetHealth {
+        id: String,
+        healthy: bool,
+    },
+    BindDone,
+    BindFailed(String),
+    SecurityGroups(Result<Vec<SgRow>, String>),
+    SecurityGroupFixed {
+        group_id: String,
+        rule: String,
+    },
+    SecurityGroupsDone,
+    SecurityGroupsFailed(String),
+    SdkConfigs(Result<Vec<SdkRow>, String>),
+    SdkHost {
+        id: String,
+        status: TargetStatus,
+        output: Vec<String>,
+    },
+    SdkDone,
+    SdkFailed(String),
+    Retrying {
+        what: String,
+        attempt: u32,
+    },
+    Reconnecting {
+        seconds: u64,
+    },
+}
+
+/// Where jobs send their events.
+pub type Events = UnboundedSender<JobEvent>;
+
+/// Starts `job` on the runtime; its events arrive on `tx`.
+pub fn spawn(engine: &Engine, role: Role, job: Job, tx: Events) {
+    let engine = engine.clone();
+    tokio::spawn(async move {
+        crate::tui::work::run(&engine, role, job, &tx).await;
+    });
+}

@@ -1,0 +1,240 @@
+//! The terminal wizard: state + update ([`app`]), one file per screen
+//! ([`screens`]), shared widgets ([`widgets`]), the terminal's setup and
+//! restore ([`terminal`]), events ([`event`]) and async jobs ([`jobs`],
+//! performed by the scale-out engine in [`work`]).
+//!
+//! The loop: draw → wait for the next message (key, mouse, tick, job
+//! result) → `app.update(msg)` → spawn the jobs it returns. It never awaits
+//! the network itself.
+
+pub mod app;
+pub mod event;
+pub mod jobs;
+pub mod plan_preview;
+pub mod rules;
+pub mod sandbox;
+pub mod screens;
+pub mod state;
+pub mod terminal;
+pub mod ui;
+pub mod widgets;
+pub mod work;
+
+use std::time::Duration;
+
+use crate::cli::GlobalOpts;
+use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials, Resolved};
+use crate::cloud::{Client, ClientConfig, Secret};
+use crate::i18n::{t, Lang};
+use crate::scaleout::runner::record::{runs_dir, RunRecord};
+use crate::scaleout::runner::{Engine, PollPolicy};
+use app::{App, Context};
+use state::Screen;
+
+/// Where the wizard gets its cloud from.
+pub enum Account {
+    /// Credentials from the chain (flags, env, tccli profile, config file).
+    Real(Box<Resolved>),
+    /// The built-in simulator, started in-process.
+    Sandbox,
+    /// Nothing found: the onboarding screen decides (sandbox, or credentials).
+    None(String),
+}
+
+/// The first screen: the overview when there is an account to look at,
+/// else onboarding (which offers the sandbox).
+pub fn first_screen(account: &Account) -> Screen {
+    match account {
+        Account::None(_) => Screen::Onboarding,
+        _ => Screen::Overview,
+    }
+}
+
+/// Which account `tcscale` (no subcommand) uses.
+pub fn choose_account(g: &GlobalOpts, lang: Lang) -> Account {
+    if g.sandbox {
+        return Account::Sandbox;
+    }
+    let explicit = ExplicitCredentials {
+        secret_id: g.secret_id.clone(),
+        secret_key: g.secret_key.clone().map(Secret::new),
+        token: None,
+        region: g.region.clone(),
+        profile: g.profile.clone(),
+    };
+    match resolve(&explicit, &CredentialEnv::from_process()) {
+        Ok(r) => Account::Real(Box::new(r)),
+        Err(e) => Account::None(e.message(lang)),
+    }
+}
+
+/// Everything the loop needs to run jobs against one account.
+pub struct Session {
+    pub engine: Engine,
+    pub ctx: Context,
+    /// Keeps the in-process simulator alive in sandbox mode.
+    pub sandbox: Option<sandbox::Sandbox>,
+}
+
+fn engine_for(client: Client, lang: Lang, speed: f64, journal: bool) -> (Engine, Option<String>) {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let dir = journal.then(runs_dir);
+    let record = RunRecord::new(client.region(), "", dir.as_deref());
+    let path = record.path.as_ref().map(|p| p.display().to_string());
+    (
+        Engine::new(client, tx, PollPolicy::with_speed(speed), lang, record),
+        path,
+    )
+}
+
+/// Connects to a real account.
+pub fn real_session(g: &GlobalOpts, r: &Resolved, lang: Lang) -> Result<Session, String> {
+    let mut cfg =
+        ClientConfig::new(r.credential.clone(), &r.region).with_endpoint(g.endpoint.clone());
+    cfg.language = Some(lang.code().to_string());
+    let client = Client::new(cfg).map_err(|e| e.to_string())?;
+    let audit = client.audit_path().map(|p| p.display().to_string());
+    let (engine, journal) = engine_for(client, lang, 1.0, true);
+    Ok(Session {
+        engine,
+        ctx: Context {
+            region: r.region.clone(),
+            profile: g.profile.clone(),
+            sandbox: false,
+            credential_source: r.source.describe(lang),
+            audit_log: audit,
+            journal_path: journal,
+        },
+        sandbox: None,
+    })
+}
+
+/// Starts the simulator and connects to it over loopback HTTP, exactly as
+/// to the real cloud.
+pub async fn sandbox_session(lang: Lang, journal: bool) -> Result<Session, String> {
+    let sb = sandbox::Sandbox::start(sandbox::GUIDE_SPEED).await?;
+    let mut cfg =
+        ClientConfig::new(sb.credential(), sandbox::REGION).with_endpoint(Some(sb.endpoint()));
+    cfg.language = Some(lang.code().to_string());
+    let client = Client::new(cfg).map_err(|e| e.to_string())?;
+    let audit = client.audit_path().map(|p| p.display().to_string());
+    let (engine, journal) = engine_for(client, lang, sandbox::GUIDE_SPEED, journal);
+    Ok(Session {
+        engine,
+        ctx: Context {
+            region: sandbox::REGION.to_string(),
+            profile: None,
+            sandbox: true,
+            credential_source: t(lang, "common.sandbox"),
+            audit_log: audit,
+            journal_path: journal,
+        },
+        sandbox: Some(sb),
+    })
+}
+
+/// `tcscale` with no subcommand. Returns the exit code.
+pub fn run(g: &GlobalOpts) -> i32 {
+    let lang = g
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(Lang::from_env);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tcscale: {e}");
+            return 1;
+        }
+    };
+    let account = choose_account(g, lang);
+    let result = rt.block_on(async {
+        let session = match &account {
+            Account::Real(r) => Some(real_session(g, r, lang)?),
+            Account::Sandbox => Some(sandbox_session(lang, true).await?),
+            Account::None(_) => None,
+        };
+        run_loop(lang, &account, session).await
+    });
+    terminal::restore();
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("tcscale: {e}");
+            1
+        }
+    }
+}
+
+async fn run_loop(
+    lang: Lang,
+    account: &Account,
+    mut session: Option<Session>,
+) -> Result<(), String> {
+    let mut app = App::new(
+        lang,
+        session.as_ref().map(|s| s.ctx.clone()).unwrap_or_default(),
+        first_screen(account),
+    );
+    if let Account::None(why) = account {
+        app.onboarding_reason = Some(why.clone());
+    }
+    let journal = app.ctx.journal_path.clone();
+    let mut term = terminal::enter(journal).map_err(|e| e.to_string())?;
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+    }
+    let mut events = event::Events::new(Duration::from_millis(250));
+    let first_jobs = app.start();
+    if let Some(s) = &session {
+        for j in first_jobs {
+            jobs::spawn(&s.engine, app.role(), j, events.sender());
+        }
+    }
+    let signal = terminal::shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        term.draw(|f| ui::draw(&app, f))
+            .map_err(|e| e.to_string())?;
+        let msg = tokio::select! {
+            m = events.next() => m,
+            _ = &mut signal => None,
+        };
+        let Some(msg) = msg else { break };
+        let jobs = app.update(msg);
+        if app.want_sandbox && session.is_none() {
+            app.want_sandbox = false;
+            match sandbox_session(lang, true).await {
+                Ok(s) => {
+                    app.ctx = s.ctx.clone();
+                    session = Some(s);
+                    let first = app.enter_overview();
+                    if let Some(s) = &session {
+                        for j in first {
+                            jobs::spawn(&s.engine, app.role(), j, events.sender());
+                        }
+                    }
+                }
+                Err(e) => app.onboarding_reason = Some(e),
+            }
+        }
+        if let Some(s) = &session {
+            for j in jobs {
+                jobs::spawn(&s.engine, app.role(), j, events.sender());
+            }
+        }
+        if app.quit {
+            break;
+        }
+    }
+    terminal::restore();
+    if let Some(s) = session {
+        if let Some(sb) = s.sandbox {
+            sb.shutdown().await;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! The confirm dialogs: exactly the API calls a step will make, built from
+//! the step's inputs, shown before anything is created.
+
+use crate::i18n::{t, tf};
+use crate::tui::app::App;
+use crate::tui::state::{Confirm, ConfirmWhat, PlannedCall, TargetStatus};
+
+fn call(service: &'static str, action: &'static str, detail: String) -> PlannedCall {
+    PlannedCall {
+        service,
+        action,
+        detail,
+    }
+}
+
+pub fn create_image(app: &App) -> Confirm {
+    let src = app.source.chosen.clone().unwrap_or_default();
+    Confirm {
+        title: t(app.lang, "wizard.confirm.create_image"),
+        calls: vec![
+            call(
+                "cvm",
+                "CreateImage",
+                format!(
+                    "InstanceId={src} ImageName={:?} ImageDescription={:?}",
+                    app.image.name.value.trim(),
+                    app.image.description.value.trim()
+                ),
+            ),
+            call(
+                "cvm",
+                "DescribeImages",
+                tf(
+                    app.lang,
+                    "wizard.confirm.poll_until",
+                    &[("state", &"NORMAL")],
+                ),
+            ),
+        ],
+        what: ConfirmWhat::CreateImage,
+    }
+}
+
+pub fn run_instances(app: &App) -> Confirm {
+    let l = &app.launch;
+    let detail = format!(
+        "ImageId={} InstanceCount={} InstanceType={} Zone={} ProjectId={} VpcId={} SubnetId={} SecurityGroupIds=[{}]",
+        app.image.image_id.as_deref().unwrap_or("?"),
+        l.count.value.trim(),
+        l.instance_type.value.trim(),
+        l.zone.value.trim(),
+        l.project.value.trim(),
+        l.vpc_id,
+        l.subnet_id,
+        l.security_group_ids.join(",")
+    );
+    Confirm {
+        title: t(app.lang, "wizard.confirm.run_instances"),
+        calls: vec![
+            call("cvm", "RunInstances", format!("DryRun=true {detail}")),
+            call("cvm", "RunInstances", format!("ClientToken=… {detail}")),
+            call(
+                "cvm",
+                "DescribeInstances",
+                tf(
+                    app.lang,
+                    "wizard.confirm.poll_until",
+                    &[("state", &"RUNNING")],
+                ),
+            ),
+        ],
+        what: ConfirmWhat::RunInstances,
+    }
+}
+
+pub fn create_clb(app: &App) -> Confirm {
+    let src = app.source_instance();
+    let kind = app.role().clb_type();
+    let mut detail = format!(
+        "LoadBalancerType={kind} LoadBalancerName={:?} ProjectId={}",
+        app.lb.new_name.value.trim(),
+        src.map(|s| s.project_id).unwrap_or(0)
+    );
+    if kind == "INTERNAL" {
+        if let Some(s) = src {
+            detail.push_str(&format!(" VpcId={} SubnetId={}", s.vpc_id, s.subnet_id));
+        }
+    }
+    Confirm {
+        title: t(app.lang, "wizard.confirm.create_clb"),
+        calls: vec![
+            call(
+                "clb",
+                "CreateLoadBalancer",
+                format!("ClientToken=… {detail}"),
+            ),
+            call(
+                "clb",
+                "DescribeTaskStatus",
+                tf(app.lang, "wizard.confirm.poll_until", &[("state", &"0")]),
+            ),
+        ],
+        what: ConfirmWhat::CreateClb,
+    }
+}
+
+pub fn bind(app: &App) -> Confirm {
+    let clb = app.chosen_clb();
+    let clb_id = clb.map(|c| c.id.clone()).unwrap_or_default();
+    let port: i64 = app.bind.port.value.trim().parse().unwrap_or(80);
+    let backend = app.backend_port();
+    let mut calls = Vec::new();
+    let has_listener = clb.is_some_and(|c| {
+        c.listeners
+            .iter()
+            .any(|l| l.port == port && l.protocol == "TCP")
+    });
+    if !has_listener {
+        calls.push(call(
+            "clb",
+            "CreateListener",
+            format!("LoadBalancerId={clb_id} Protocol=TCP Ports=[{port}]"),
+        ));
+    }
+    let targets: Vec<String> = app
+        .bind
+        .rows
+        .iter()
+        .filter(|r| r.checked && r.status != TargetStatus::Bound)
+        .map(|r| format!("{}:{backend}", r.instance.id))
+        .collect();
+    calls.push(call(
+        "clb",
+        "RegisterTargets",
+        format!("LoadBalancerId={clb_id} Targets=[{}]", targets.join(", ")),
+    ));
+    calls.push(call(
+        "clb",
+        "DescribeTaskStatus",
+        tf(app.lang, "wizard.confirm.poll_until", &[("state", &"0")]),
+    ));
+    calls.push(call("clb", "DescribeTargetHealth", String::new()));
+    Confirm {
+        title: tf(app.lang, "wizard.confirm.bind", &[("clb", &clb_id)]),
+        calls,
+        what: ConfirmWhat::Bind,
+    }
+}
+
+pub fn fix_security_groups(app: &App) -> Confirm {
+    let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
+    let port = app.backend_port();
+    let mut groups: Vec<String> = app
+        .sg
+        .rows
+        .ready()
+        .map(|rows| {
+            rows.iter()
+                .filter(|r| r.fix && !r.fixed)
+                .map(|r| r.group_id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    groups.dedup();
+    Confirm {
+        title: t(app.lang, "wizard.confirm.fix_sg"),
+        calls: groups
+            .iter()
+            .map(|g| {
+                call(
+                    "vpc",
+                    "CreateSecurityGroupPolicies",
+                    format!("SecurityGroupId={g} Ingress: Protocol=TCP Port={port} CidrBlock={vip} Action=ACCEPT PolicyIndex=0"),
+                )
+            })
+            .collect(),
+        what: ConfirmWhat::FixSecurityGroups,
+    }
+}
+
+pub fn apply_sdk_config(app: &App) -> Confirm {
+    let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
+    let ids: Vec<String> = app
+        .sdk
+        .rows
+        .ready()
+        .map(|rows| {
+            rows.iter()
+                .filter(|r| r.before.as_deref() != Some(r.after.as_str()))
+                .map(|r| r.instance_id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    Confirm {
+        title: t(app.lang, "wizard.confirm.sdk_config"),
+        calls: vec![
+            call(
+                "tat",
+                "RunCommand",
+                tf(
+                    app.lang,
+                    "wizard.confirm.sdk_write",
+                    &[
+                        ("ids", &ids.join(",")),
+                        ("url", &format!("http://{vip}/mina_auth/")),
+                    ],
+                ),
+            ),
+            call(
+                "tat",
+                "DescribeInvocationTasks",
+                tf(
+                    app.lang,
+                    "wizard.confirm.poll_until",
+                    &[("state", &"SUCCESS")],
+                ),
+            ),
+        ],
+        what: ConfirmWhat::ApplySdkConfig,
+    }
+}

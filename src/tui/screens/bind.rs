@@ -1,0 +1,166 @@
+//! Step 6: bind the eligible servers (pre-selected) to the CLB's listener;
+//! ineligible ones stay visible, greyed, with the reason. Live binding,
+//! then target health.
+
+use ratatui::prelude::*;
+use ratatui::widgets::Paragraph;
+
+use crate::i18n::{t, tf};
+use crate::tui::app::App;
+use crate::tui::state::{Progress, TargetStatus};
+use crate::tui::widgets::{instance_table, progress, spinner, table, theme};
+
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    match app.bind.progress {
+        Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
+        Progress::Running { .. } => vec![],
+        _ => vec![
+            ("space", "wizard.key.toggle"),
+            ("a", "wizard.key.all_eligible"),
+            ("tab", "wizard.key.ports"),
+            ("⏎", "wizard.key.bind"),
+        ],
+    }
+}
+
+fn status(app: &App, s: &TargetStatus, healthy: Option<bool>) -> Line<'static> {
+    let lang = app.lang;
+    let (mark, text, style) = match s {
+        TargetStatus::Idle => return Line::raw(""),
+        TargetStatus::Queued => ("○", t(lang, "wizard.bind.queued"), theme::label()),
+        TargetStatus::Binding => (
+            spinner(app.clock),
+            t(lang, "wizard.bind.binding"),
+            theme::warn(),
+        ),
+        TargetStatus::Bound => ("●", t(lang, "wizard.bind.bound"), theme::good()),
+        TargetStatus::Failed(e) => ("✗", e.clone(), theme::bad()),
+    };
+    let mut spans = vec![Span::styled(format!("{mark} {text}"), style)];
+    match healthy {
+        Some(true) => spans.push(Span::styled(
+            format!("  ● {}", t(lang, "wizard.bind.alive")),
+            theme::good(),
+        )),
+        Some(false) => spans.push(Span::styled(
+            format!("  ● {}", t(lang, "wizard.bind.dead")),
+            theme::bad(),
+        )),
+        None if *s == TargetStatus::Bound => spans.push(Span::styled(
+            format!(
+                "  {} {}",
+                spinner(app.clock),
+                t(lang, "wizard.bind.health_wait")
+            ),
+            theme::label(),
+        )),
+        None => {}
+    }
+    Line::from(spans)
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let b = &app.bind;
+    let clb = app.chosen_clb();
+    let [intro, ports, list, status_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(
+            if b.port.error.is_some() || b.backend_port.error.is_some() {
+                2
+            } else {
+                1
+            },
+        ),
+        Constraint::Min(4),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    f.render_widget(
+        Line::from(format!(
+            " {}",
+            tf(
+                lang,
+                "wizard.bind.intro",
+                &[
+                    ("clb", &clb.map(|c| c.id.as_str()).unwrap_or("?")),
+                    ("kind", &clb.map(|c| c.kind.as_str()).unwrap_or("?")),
+                    ("vip", &clb.map(|c| c.vip.as_str()).unwrap_or("?")),
+                ],
+            )
+        ))
+        .style(theme::title()),
+        intro,
+    );
+    let editing = !b.progress.is_running() && !b.progress.is_done();
+    let mut p = b.port.lines(
+        &tf(lang, "wizard.bind.listener", &[("protocol", &"TCP")]),
+        editing && b.focus == 1,
+    );
+    let bp = b.backend_port.lines(
+        &format!(" → {}", t(lang, "wizard.bind.backend_port")),
+        editing && b.focus == 2,
+    );
+    let mut first = p.remove(0);
+    first.spans.extend(bp[0].spans.clone());
+    let mut port_lines = vec![first];
+    port_lines.extend(p);
+    port_lines.extend(bp.into_iter().skip(1));
+    f.render_widget(Paragraph::new(port_lines), ports);
+    if b.rows.is_empty() {
+        super::message(
+            f,
+            list,
+            &t(lang, "wizard.bind.instances"),
+            vec![Line::styled(
+                format!(" {}", t(lang, "wizard.bind.empty")),
+                theme::warn(),
+            )],
+        );
+    } else {
+        let rows = b
+            .rows
+            .iter()
+            .map(|r| {
+                instance_table::row(
+                    lang,
+                    &r.instance,
+                    Some(r.checked),
+                    status(app, &r.status, r.healthy),
+                )
+            })
+            .collect();
+        table::render(
+            app,
+            f,
+            list,
+            &t(lang, "wizard.bind.instances"),
+            Some(instance_table::header(lang, true)),
+            rows,
+            &instance_table::widths(true),
+            b.cursor,
+            b.focus == 0,
+        );
+    }
+    let total = b.rows.iter().filter(|r| r.checked).count();
+    let bound = b
+        .rows
+        .iter()
+        .filter(|r| r.status == TargetStatus::Bound)
+        .count();
+    let line = match &b.progress {
+        Progress::NotStarted => Line::styled(
+            format!(" {}", tf(lang, "wizard.bind.selected", &[("n", &total)])),
+            theme::label(),
+        ),
+        Progress::Running { started, note } => progress::line(
+            "RegisterTargets",
+            bound,
+            total,
+            app.clock.saturating_sub(*started),
+            note,
+        ),
+        p => super::progress_line(app, p, "RegisterTargets"),
+    };
+    f.render_widget(line, status_area);
+}

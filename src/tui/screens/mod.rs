@@ -1,0 +1,125 @@
+//! One file per screen; each renders from the app state alone.
+
+pub mod bind;
+pub mod image;
+pub mod launch;
+pub mod load_balancer;
+pub mod overview;
+pub mod placeholder;
+pub mod sdk_config;
+pub mod security_group;
+pub mod source;
+pub mod summary;
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::i18n::t;
+use crate::tui::app::App;
+use crate::tui::state::{Progress, Screen};
+use crate::tui::widgets::{mmss, spinner, theme};
+
+/// The keys of the current screen as (key, label key), for the footer and help.
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.confirm.is_some() {
+        return vec![
+            ("y", "wizard.confirm.accept"),
+            ("n", "wizard.confirm.cancel"),
+        ];
+    }
+    let mut k = match app.screen {
+        Screen::Overview => overview::keys(app),
+        Screen::Source => source::keys(app),
+        Screen::Image => image::keys(app),
+        Screen::Launch => launch::keys(app),
+        Screen::LoadBalancer => load_balancer::keys(app),
+        Screen::Bind => bind::keys(app),
+        Screen::SecurityGroup => security_group::keys(app),
+        Screen::SdkConfig => sdk_config::keys(app),
+        Screen::Summary => summary::keys(app),
+        Screen::Onboarding => vec![("⏎", "wizard.key.sandbox")],
+        _ => vec![("⏎", "wizard.key.back")],
+    };
+    if app.screen != Screen::Overview && !app.back.is_empty() {
+        k.push(("esc", "wizard.key.back"));
+    }
+    k
+}
+
+/// A one-line state of an async step: running with spinner and time, done, or failed.
+pub fn progress_line(app: &App, p: &Progress, what: &str) -> Line<'static> {
+    let lang = app.lang;
+    match p {
+        Progress::NotStarted => Line::raw(""),
+        Progress::Running { started, note } => Line::from(vec![
+            Span::styled(format!(" {} ", spinner(app.clock)), theme::warn()),
+            Span::raw(format!(
+                "{what} · {}{}",
+                mmss(app.clock.saturating_sub(*started)),
+                if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" · {note}")
+                }
+            )),
+        ]),
+        Progress::Done { took } => Line::from(vec![
+            Span::styled(" ✓ ", theme::good()),
+            Span::raw(format!("{what} · {} · ", mmss(*took))),
+            Span::styled(t(lang, "wizard.progress.next"), theme::key()),
+        ]),
+        Progress::Failed { message } => Line::from(vec![
+            Span::styled(" ✗ ", theme::bad()),
+            Span::styled(format!("{what}: {message}"), theme::bad()),
+        ]),
+    }
+}
+
+/// A bordered paragraph (empty states, errors, loading).
+pub fn message(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {title} "))),
+        area,
+    );
+}
+
+/// The loading / failed / missing-data body shared by screens that need the architecture.
+pub fn not_ready(app: &App, f: &mut Frame, area: Rect, title: &str) -> bool {
+    use crate::tui::state::Load;
+    let lang = app.lang;
+    match &app.arch {
+        Load::Ready(_) => false,
+        Load::Failed(e) => {
+            message(
+                f,
+                area,
+                title,
+                vec![
+                    Line::styled(
+                        format!(" ✗ {}", t(lang, "wizard.discover.failed")),
+                        theme::bad(),
+                    ),
+                    Line::raw(format!("   {e}")),
+                    Line::raw(""),
+                    Line::raw(format!(" {}", t(lang, "wizard.discover.retry"))),
+                ],
+            );
+            true
+        }
+        _ => {
+            message(
+                f,
+                area,
+                title,
+                vec![Line::raw(format!(
+                    " {} {}",
+                    spinner(app.clock),
+                    t(lang, "wizard.discover.loading")
+                ))],
+            );
+            true
+        }
+    }
+}

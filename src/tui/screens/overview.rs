@@ -1,0 +1,60 @@
+//! Step 1: today's architecture, what to do, and the checks.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Paragraph, Row};
+
+use crate::i18n::t;
+use crate::tui::app::{App, MENU};
+use crate::tui::widgets::{checklist, diagram, table};
+
+pub fn keys(_app: &App) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("↑↓", "wizard.key.move"),
+        ("⏎", "wizard.key.choose"),
+        ("b", "wizard.key.browse"),
+        ("r", "wizard.key.refresh"),
+    ]
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let title = t(lang, "wizard.overview.architecture");
+    if super::not_ready(app, f, area, &title) {
+        return;
+    }
+    let Some(arch) = app.arch.ready() else { return };
+    let lines = diagram::lines(lang, arch);
+    let diagram_h = (lines.len() as u16 + 2).min(area.height.saturating_sub(7));
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(diagram_h), Constraint::Min(7)]).areas(area);
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
+        top,
+    );
+    let [menu, checks] =
+        Layout::horizontal([Constraint::Percentage(46), Constraint::Percentage(54)]).areas(bottom);
+    let rows: Vec<Row> = MENU
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let mark = if i == app.overview.cursor { "▶" } else { " " };
+            Row::new(vec![format!("{mark} {}", t(lang, k))])
+        })
+        .collect();
+    table::render(
+        app,
+        f,
+        menu,
+        &t(lang, "wizard.overview.menu"),
+        None,
+        rows,
+        &[Constraint::Fill(1)],
+        app.overview.cursor,
+        true,
+    );
+    f.render_widget(
+        Paragraph::new(checklist::lines(&arch.checks))
+            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.overview.checks")))),
+        checks,
+    );
+}

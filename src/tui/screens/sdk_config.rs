@@ -1,0 +1,216 @@
+//! Step 8 (session servers): point every business server's sdk.config at
+//! the internal CLB: the exact before/after, applied through TAT with a
+//! backup and the restart, live per-host output; or manual instructions.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Paragraph, Row, Wrap};
+
+use crate::i18n::{t, tf};
+use crate::tui::app::App;
+use crate::tui::state::{Load, Progress, SdkRow, TargetStatus};
+use crate::tui::widgets::{spinner, table, theme};
+
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    match app.sdk.progress {
+        Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
+        Progress::Running { .. } => vec![],
+        _ if app.sdk.manual => vec![
+            ("m", "wizard.key.apply_mode"),
+            ("⏎", "wizard.key.done_by_hand"),
+        ],
+        _ => vec![
+            ("↑↓", "wizard.key.move"),
+            ("m", "wizard.key.manual_mode"),
+            ("⏎", "wizard.key.apply"),
+        ],
+    }
+}
+
+/// The restart command of a runtime, as the guide gives it.
+pub fn restart_command(runtime: &str) -> &'static str {
+    match runtime {
+        "java" => "systemctl restart tomcat",
+        "dotnet" => "Restart-WebAppPool / iisreset (IIS)",
+        _ => {
+            "cd /data/release/node-weapp-demo && pm2 restart process.json || pm2 start process.json"
+        }
+    }
+}
+
+fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
+    let lang = app.lang;
+    match &r.status {
+        TargetStatus::Idle if r.before.as_deref() == Some(r.after.as_str()) => Line::styled(
+            format!("✓ {}", t(lang, "wizard.sdk.already")),
+            theme::good(),
+        ),
+        TargetStatus::Idle => Line::styled(t(lang, "wizard.sdk.to_change"), theme::warn()),
+        TargetStatus::Queued => Line::styled(
+            format!("○ {}", t(lang, "wizard.bind.queued")),
+            theme::label(),
+        ),
+        TargetStatus::Binding => Line::styled(
+            format!("{} {}", spinner(app.clock), t(lang, "wizard.sdk.running")),
+            theme::warn(),
+        ),
+        TargetStatus::Bound => Line::styled(
+            format!("● {}", t(lang, "wizard.sdk.applied")),
+            theme::good(),
+        ),
+        TargetStatus::Failed(e) => Line::styled(format!("✗ {e}"), theme::bad()),
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let title = t(lang, "wizard.sdk_config.title");
+    let rows = match &app.sdk.rows {
+        Load::Ready(rows) if !rows.is_empty() => rows,
+        Load::Ready(_) => {
+            super::message(
+                f,
+                area,
+                &title,
+                vec![Line::styled(
+                    format!(" {}", t(lang, "wizard.sdk.empty")),
+                    theme::warn(),
+                )],
+            );
+            return;
+        }
+        Load::Failed(e) => {
+            super::message(
+                f,
+                area,
+                &title,
+                vec![
+                    Line::styled(format!(" ✗ {e}"), theme::bad()),
+                    Line::raw(format!(" {}", t(lang, "wizard.sdk.retry"))),
+                ],
+            );
+            return;
+        }
+        _ => {
+            super::message(
+                f,
+                area,
+                &title,
+                vec![Line::raw(format!(
+                    " {} {}",
+                    spinner(app.clock),
+                    t(lang, "wizard.sdk.reading")
+                ))],
+            );
+            return;
+        }
+    };
+    let list_h = (rows.len() as u16 + 3).min(area.height / 3).max(4);
+    let [list, detail, status] = Layout::vertical([
+        Constraint::Length(list_h),
+        Constraint::Min(4),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let header = Row::new(
+        ["instance", "runtime", "path", "status"]
+            .iter()
+            .map(|k| t(lang, &format!("wizard.sdk.col.{k}")))
+            .collect::<Vec<_>>(),
+    );
+    let body = rows
+        .iter()
+        .map(|r| {
+            Row::new(vec![
+                Line::from(format!("{} {}", r.instance_id, r.instance_name)),
+                Line::from(r.runtime.clone()),
+                Line::from(r.path.clone()),
+                status_text(app, r),
+            ])
+        })
+        .collect();
+    table::render(
+        app,
+        f,
+        list,
+        &title,
+        Some(header),
+        body,
+        &[
+            Constraint::Fill(2),
+            Constraint::Length(8),
+            Constraint::Fill(2),
+            Constraint::Fill(2),
+        ],
+        app.sdk.cursor,
+        true,
+    );
+    let Some(r) = rows.get(app.sdk.cursor) else {
+        return;
+    };
+    let mut lines = Vec::new();
+    if app.sdk.manual {
+        lines.push(Line::styled(
+            tf(lang, "wizard.sdk.manual_intro", &[("id", &r.instance_id)]),
+            theme::label(),
+        ));
+        lines.push(Line::raw(format!(
+            "  1. {}",
+            tf(lang, "wizard.sdk.manual_backup", &[("path", &r.path)])
+        )));
+        lines.push(Line::raw(format!(
+            "  2. {}",
+            tf(lang, "wizard.sdk.manual_edit", &[("path", &r.path)])
+        )));
+        lines.push(Line::styled(
+            format!("       \"authServerUrl\": \"{}\",", r.after),
+            theme::good(),
+        ));
+        lines.push(Line::raw(format!(
+            "  3. {}",
+            t(lang, "wizard.sdk.manual_restart")
+        )));
+        lines.push(Line::styled(
+            format!("       {}", restart_command(&r.runtime)),
+            theme::key(),
+        ));
+    } else {
+        lines.push(Line::styled(
+            tf(lang, "wizard.sdk.diff", &[("path", &r.path)]),
+            theme::label(),
+        ));
+        let before = r
+            .before
+            .clone()
+            .unwrap_or_else(|| t(lang, "scaleout.unknown"));
+        lines.push(Line::styled(
+            format!("  - \"authServerUrl\": \"{before}\""),
+            theme::bad(),
+        ));
+        lines.push(Line::styled(
+            format!("  + \"authServerUrl\": \"{}\"", r.after),
+            theme::good(),
+        ));
+        lines.push(Line::styled(
+            tf(
+                lang,
+                "wizard.sdk.then",
+                &[("cmd", &restart_command(&r.runtime))],
+            ),
+            theme::label(),
+        ));
+        for o in r.output.iter().rev().take(6).rev() {
+            lines.push(Line::raw(format!("  │ {o}")));
+        }
+    }
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {} {} ", r.instance_id, r.instance_name))),
+        detail,
+    );
+    let line = match &app.sdk.progress {
+        Progress::NotStarted => Line::raw(""),
+        p => super::progress_line(app, p, "RunCommand"),
+    };
+    f.render_widget(line, status);
+}

@@ -1,0 +1,143 @@
+//! Step 7: per bound instance, does an inbound rule let the VIP reach the
+//! backend port? Offer to add the rule.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Paragraph, Row};
+
+use crate::i18n::{t, tf};
+use crate::tui::app::App;
+use crate::tui::state::{Load, Progress};
+use crate::tui::widgets::{spinner, table, theme};
+
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    match app.sg.progress {
+        Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
+        Progress::Running { .. } => vec![],
+        _ => vec![
+            ("space", "wizard.key.toggle_fix"),
+            ("r", "wizard.key.recheck"),
+            ("⏎", "wizard.key.continue"),
+        ],
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let title = t(lang, "wizard.security_group.title");
+    let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
+    let [intro, list, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(4),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    f.render_widget(
+        Line::from(format!(
+            " {}",
+            tf(
+                lang,
+                "wizard.sg.intro",
+                &[("vip", &vip), ("port", &app.backend_port())]
+            )
+        )),
+        intro,
+    );
+    match &app.sg.rows {
+        Load::Idle | Load::Loading => {
+            super::message(
+                f,
+                list,
+                &title,
+                vec![Line::raw(format!(
+                    " {} {}",
+                    spinner(app.clock),
+                    t(lang, "wizard.sg.checking")
+                ))],
+            );
+        }
+        Load::Failed(e) => {
+            super::message(
+                f,
+                list,
+                &title,
+                vec![
+                    Line::styled(format!(" ✗ {e}"), theme::bad()),
+                    Line::raw(format!(" {}", t(lang, "wizard.sg.retry"))),
+                ],
+            );
+        }
+        Load::Ready(rows) if rows.is_empty() => {
+            super::message(
+                f,
+                list,
+                &title,
+                vec![Line::raw(format!(" {}", t(lang, "wizard.sg.empty")))],
+            );
+        }
+        Load::Ready(rows) => {
+            let header = Row::new(
+                ["instance", "group", "verdict"]
+                    .iter()
+                    .map(|k| t(lang, &format!("wizard.sg.col.{k}")))
+                    .collect::<Vec<_>>(),
+            );
+            let body = rows
+                .iter()
+                .map(|r| {
+                    let verdict = match (&r.allowed_by, r.fixed) {
+                        (Some(rule), true) => Line::styled(
+                            format!("✓ {} ({rule})", t(lang, "wizard.sg.added")),
+                            theme::good(),
+                        ),
+                        (Some(rule), false) => Line::styled(
+                            format!("✓ {}", tf(lang, "wizard.sg.allowed", &[("rule", rule)])),
+                            theme::good(),
+                        ),
+                        (None, _) => Line::from(vec![
+                            Span::styled(
+                                format!("✗ {}  ", t(lang, "wizard.sg.blocked")),
+                                theme::bad(),
+                            ),
+                            Span::raw(format!(
+                                "[{}] {}",
+                                if r.fix { "x" } else { " " },
+                                t(lang, "wizard.sg.add_rule")
+                            )),
+                        ]),
+                    };
+                    Row::new(vec![
+                        Line::from(format!("{} {}", r.instance_id, r.instance_name)),
+                        Line::from(r.group_id.clone()),
+                        verdict,
+                    ])
+                })
+                .collect();
+            table::render(
+                app,
+                f,
+                list,
+                &title,
+                Some(header),
+                body,
+                &[
+                    Constraint::Fill(2),
+                    Constraint::Length(13),
+                    Constraint::Fill(3),
+                ],
+                app.sg.cursor,
+                true,
+            );
+        }
+    }
+    let line = match &app.sg.progress {
+        Progress::NotStarted => {
+            Line::styled(format!(" {}", t(lang, "wizard.sg.hint")), theme::label())
+        }
+        p => super::progress_line(app, p, "CreateSecurityGroupPolicies"),
+    };
+    f.render_widget(
+        Paragraph::new(vec![line])
+            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.progress.title")))),
+        status,
+    );
+}

@@ -1,0 +1,135 @@
+//! The last step: before/after, every resource created (ids), the audit
+//! log, what to do next.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Paragraph, Row};
+
+use crate::i18n::{t, tf};
+use crate::tui::app::App;
+use crate::tui::state::{Flow, Role};
+use crate::tui::widgets::{table, theme};
+
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.flow == Some(Flow::Both) && app.role() == Role::Session {
+        vec![("⏎", "wizard.key.continue_business")]
+    } else {
+        vec![("⏎", "wizard.key.to_overview")]
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let role = app.role();
+    let before = app
+        .arch
+        .ready()
+        .map(|a| a.role_ids(role).len())
+        .unwrap_or(0);
+    let bound = app.bind.rows.iter().filter(|r| r.checked).count();
+    let role_name = t(
+        lang,
+        match role {
+            Role::Session => "wizard.role.session",
+            Role::Business => "wizard.role.business",
+        },
+    );
+    let clb = app.chosen_clb();
+    let mut lines = vec![Line::from(vec![
+        Span::styled(" ✓ ", theme::good()),
+        Span::raw(tf(
+            lang,
+            "wizard.summary.servers",
+            &[("role", &role_name), ("before", &before), ("after", &bound)],
+        )),
+    ])];
+    if let Some(c) = clb {
+        lines.push(Line::raw(format!(
+            "   {}",
+            tf(
+                lang,
+                "wizard.summary.behind",
+                &[
+                    ("clb", &c.id),
+                    ("kind", &c.kind),
+                    ("vip", &c.vip),
+                    ("port", &app.bind.port.value)
+                ]
+            )
+        )));
+        if role == Role::Session {
+            lines.push(Line::raw(format!(
+                "   {}",
+                tf(
+                    lang,
+                    "wizard.summary.auth_url",
+                    &[("url", &format!("http://{}/mina_auth/", c.vip))]
+                )
+            )));
+        }
+    }
+    let [top, list, bottom] = Layout::vertical([
+        Constraint::Length(lines.len() as u16 + 2),
+        Constraint::Min(4),
+        Constraint::Length(5),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.title")))),
+        top,
+    );
+    let rows: Vec<Row> = if app.created.is_empty() {
+        vec![Row::new(vec![
+            String::new(),
+            t(lang, "wizard.summary.nothing_created"),
+        ])
+        .style(theme::greyed())]
+    } else {
+        app.created
+            .iter()
+            .map(|c| {
+                Row::new(vec![
+                    t(lang, &format!("wizard.kind.{}", c.kind)),
+                    c.id.clone(),
+                    c.detail.clone(),
+                ])
+            })
+            .collect()
+    };
+    table::render(
+        app,
+        f,
+        list,
+        &t(lang, "wizard.summary.created"),
+        None,
+        rows,
+        &[
+            Constraint::Length(14),
+            Constraint::Length(14),
+            Constraint::Fill(1),
+        ],
+        0,
+        false,
+    );
+    let mut next = vec![Line::raw(format!(
+        " {}: {}",
+        t(lang, "wizard.summary.audit_log"),
+        app.ctx.audit_log.clone().unwrap_or_else(|| "—".into())
+    ))];
+    next.push(Line::raw(format!(
+        " {}",
+        t(
+            lang,
+            match role {
+                Role::Session => "wizard.summary.next_session",
+                Role::Business => "wizard.summary.next_business",
+            }
+        )
+    )));
+    next.push(Line::raw(format!(" {}", t(lang, "wizard.summary.next_as"))));
+    f.render_widget(
+        Paragraph::new(next)
+            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.next")))),
+        bottom,
+    );
+}

@@ -1,0 +1,423 @@
+//! What the screens show, as plain data: the discovered architecture, each
+//! step's inputs and live progress. Screens render from these alone, so a
+//! test can build any state (loading, empty, failed, half-way) without a
+//! network, and the update function is the only thing that changes them.
+
+use crate::scaleout::eligibility::Ineligible;
+use crate::tui::widgets::input::TextInput;
+
+/// Which servers a flow scales: the guide's two sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `mina_auth` behind an internal CLB; business servers then point at its VIP.
+    Session,
+    /// The mini-program backend, added to the existing public CLB.
+    Business,
+}
+
+impl Role {
+    /// The CLB type the role's servers sit behind.
+    pub fn clb_type(self) -> &'static str {
+        match self {
+            Role::Session => "INTERNAL",
+            Role::Business => "OPEN",
+        }
+    }
+}
+
+/// What the user chose on the overview.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Session,
+    Business,
+    /// Session servers first, then business servers: the guide's order.
+    Both,
+}
+
+impl Flow {
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            Flow::Session => &[Role::Session],
+            Flow::Business => &[Role::Business],
+            Flow::Both => &[Role::Session, Role::Business],
+        }
+    }
+}
+
+/// Every screen of the wizard. `Onboarding`, `AutoScaling` and `Browse` are
+/// slots other parts of tcscale fill; the wizard shows a placeholder until then.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Onboarding,
+    Overview,
+    Source,
+    Image,
+    Launch,
+    LoadBalancer,
+    Bind,
+    SecurityGroup,
+    SdkConfig,
+    Summary,
+    AutoScaling,
+    Browse,
+}
+
+impl Screen {
+    /// The steps of one role's flow, in order (the overview is step 1).
+    pub fn steps(role: Role) -> &'static [Screen] {
+        match role {
+            Role::Session => &[
+                Screen::Overview,
+                Screen::Source,
+                Screen::Image,
+                Screen::Launch,
+                Screen::LoadBalancer,
+                Screen::Bind,
+                Screen::SecurityGroup,
+                Screen::SdkConfig,
+                Screen::Summary,
+            ],
+            Role::Business => &[
+                Screen::Overview,
+                Screen::Source,
+                Screen::Image,
+                Screen::Launch,
+                Screen::LoadBalancer,
+                Screen::Bind,
+                Screen::SecurityGroup,
+                Screen::Summary,
+            ],
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Screen::Onboarding => "onboarding",
+            Screen::Overview => "overview",
+            Screen::Source => "source",
+            Screen::Image => "image",
+            Screen::Launch => "launch",
+            Screen::LoadBalancer => "load_balancer",
+            Screen::Bind => "bind",
+            Screen::SecurityGroup => "security_group",
+            Screen::SdkConfig => "sdk_config",
+            Screen::Summary => "summary",
+            Screen::AutoScaling => "auto_scaling",
+            Screen::Browse => "browse",
+        }
+    }
+}
+
+/// Something that is fetched: not yet, under way, here, or failed with a message.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Load<T> {
+    #[default]
+    Idle,
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+impl<T> Load<T> {
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Load::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// Why a row may not be chosen: the console's eligibility rule, or a
+/// placement that does not match the load balancer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Rule(Ineligible),
+    OtherZone { zone: String, clb_zone: String },
+    OtherVpc { vpc: String, clb_vpc: String },
+}
+
+/// One CVM instance as the tables show it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InstanceView {
+    pub id: String,
+    pub name: String,
+    pub zone: String,
+    pub project_id: i64,
+    pub state: String,
+    pub private_ip: String,
+    pub public_ip: String,
+    pub bandwidth_out: i64,
+    pub instance_type: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub security_group_ids: Vec<String>,
+    pub os_name: String,
+    /// Empty when the instance may be bound to a CLB.
+    pub ineligible: Vec<Reason>,
+    /// Whether the TAT agent is online (sdk.config edits need it).
+    pub tat_online: bool,
+}
+
+/// One CLB listener and who is behind it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListenerView {
+    pub id: String,
+    pub protocol: String,
+    pub port: i64,
+    /// (instance id, backend port, healthy?)
+    pub targets: Vec<(String, i64, Option<bool>)>,
+}
+
+/// One CLB.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClbView {
+    pub id: String,
+    pub name: String,
+    /// `OPEN` or `INTERNAL`.
+    pub kind: String,
+    pub vip: String,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub project_id: i64,
+    pub zone: String,
+    pub listeners: Vec<ListenerView>,
+}
+
+/// Today's layout, as discovered from live data.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Architecture {
+    pub region: String,
+    pub instances: Vec<InstanceView>,
+    pub public_clb: Option<ClbView>,
+    pub internal_clb: Option<ClbView>,
+    /// Every CLB of the region (the load balancer screen offers them).
+    pub clbs: Vec<ClbView>,
+    pub business_ids: Vec<String>,
+    pub session_ids: Vec<String>,
+    /// `authServerUrl` as the business servers have it today, when known.
+    pub auth_server_url: Option<String>,
+    /// Images of the account: (id, name, source instance, state).
+    pub images: Vec<ImageView>,
+    pub checks: Vec<Check>,
+}
+
+impl Architecture {
+    pub fn instance(&self, id: &str) -> Option<&InstanceView> {
+        self.instances.iter().find(|i| i.id == id)
+    }
+
+    pub fn role_ids(&self, role: Role) -> &[String] {
+        match role {
+            Role::Session => &self.session_ids,
+            Role::Business => &self.business_ids,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageView {
+    pub id: String,
+    pub name: String,
+    pub source_instance: String,
+    pub state: String,
+}
+
+/// A line of a checklist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub level: CheckLevel,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckLevel {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// A line of the confirm dialog: one API call that will be made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedCall {
+    pub service: &'static str,
+    pub action: &'static str,
+    pub detail: String,
+}
+
+/// The confirm dialog: nothing is created before the user accepts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub calls: Vec<PlannedCall>,
+    pub what: ConfirmWhat,
+}
+
+/// What accepting a confirm dialog starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmWhat {
+    CreateImage,
+    RunInstances,
+    CreateClb,
+    Bind,
+    FixSecurityGroups,
+    ApplySdkConfig,
+    Quit,
+}
+
+/// An async step under way or finished, with the seconds it started at
+/// (on the app's clock, so snapshots can fix it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Progress {
+    #[default]
+    NotStarted,
+    Running {
+        started: u64,
+        note: String,
+    },
+    Done {
+        took: u64,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+impl Progress {
+    pub fn is_running(&self) -> bool {
+        matches!(self, Progress::Running { .. })
+    }
+    pub fn is_done(&self) -> bool {
+        matches!(self, Progress::Done { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OverviewState {
+    pub cursor: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SourceState {
+    pub cursor: usize,
+    pub chosen: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImageState {
+    pub name: TextInput,
+    pub description: TextInput,
+    /// 0: create a new image; n: reuse the n-th existing image.
+    pub choice: usize,
+    /// Which field has the keyboard: 0 name, 1 description, 2 the choice list.
+    pub focus: usize,
+    pub image_id: Option<String>,
+    pub image_state: String,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LaunchState {
+    pub count: TextInput,
+    pub instance_type: TextInput,
+    pub zone: TextInput,
+    pub project: TextInput,
+    pub focus: usize,
+    pub vpc_id: String,
+    pub subnet_id: String,
+    pub security_group_ids: Vec<String>,
+    /// The user accepted the placement mismatches shown in the checklist.
+    pub override_mismatch: bool,
+    pub price: Load<String>,
+    pub quota: Load<String>,
+    /// (instance id, state) of the launched instances.
+    pub instances: Vec<(String, String)>,
+    pub dry_run_ok: bool,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LoadBalancerState {
+    pub cursor: usize,
+    pub new_name: TextInput,
+    pub chosen: Option<String>,
+    pub created: Option<ClbView>,
+    pub task: String,
+    pub progress: Progress,
+}
+
+/// How far one target got.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TargetStatus {
+    #[default]
+    Idle,
+    Queued,
+    Binding,
+    Bound,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BindRow {
+    pub instance: InstanceView,
+    pub checked: bool,
+    pub status: TargetStatus,
+    pub healthy: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BindState {
+    pub cursor: usize,
+    pub rows: Vec<BindRow>,
+    pub port: TextInput,
+    pub backend_port: TextInput,
+    pub focus: usize,
+    pub progress: Progress,
+}
+
+/// The security-group verdict for one bound instance.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SgRow {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub group_id: String,
+    /// `Some(text)`: allowed (which rule); `None`: no rule lets the VIP in.
+    pub allowed_by: Option<String>,
+    pub fix: bool,
+    pub fixed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SecurityGroupState {
+    pub cursor: usize,
+    pub rows: Load<Vec<SgRow>>,
+    pub progress: Progress,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SdkRow {
+    pub instance_id: String,
+    pub instance_name: String,
+    pub runtime: String,
+    pub path: String,
+    pub before: Option<String>,
+    pub after: String,
+    pub status: TargetStatus,
+    pub output: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SdkConfigState {
+    pub cursor: usize,
+    pub rows: Load<Vec<SdkRow>>,
+    /// Show the copyable manual instructions instead of applying through TAT.
+    pub manual: bool,
+    pub progress: Progress,
+}
+
+/// A resource this run created, for the summary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub kind: &'static str,
+    pub id: String,
+    pub detail: String,
+}

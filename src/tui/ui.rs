@@ -1,0 +1,53 @@
+//! One frame: header, the current screen, the notice line, the footer,
+//! and the overlays (confirm dialog, help).
+
+use ratatui::prelude::*;
+
+use crate::tui::app::App;
+use crate::tui::screens;
+use crate::tui::state::{CheckLevel, Screen};
+use crate::tui::widgets::{self, theme};
+
+/// Draws the whole app into `f`. Reads state only (plus the click zones it records).
+pub fn draw(app: &App, f: &mut Frame) {
+    app.hit_zones.borrow_mut().clear();
+    let area = f.area();
+    let notice_h = u16::from(app.notice.is_some());
+    let [header, body, notice, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(notice_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    widgets::header::render(app, f, header);
+    match app.screen {
+        Screen::Overview => screens::overview::render(app, f, body),
+        Screen::Source => screens::source::render(app, f, body),
+        Screen::Image => screens::image::render(app, f, body),
+        Screen::Launch => screens::launch::render(app, f, body),
+        Screen::LoadBalancer => screens::load_balancer::render(app, f, body),
+        Screen::Bind => screens::bind::render(app, f, body),
+        Screen::SecurityGroup => screens::security_group::render(app, f, body),
+        Screen::SdkConfig => screens::sdk_config::render(app, f, body),
+        Screen::Summary => screens::summary::render(app, f, body),
+        Screen::Onboarding | Screen::AutoScaling | Screen::Browse => {
+            screens::placeholder::render(app, f, body)
+        }
+    }
+    if let Some((level, text)) = &app.notice {
+        let style = match level {
+            CheckLevel::Ok => theme::good(),
+            CheckLevel::Warn => theme::warn(),
+            CheckLevel::Fail => theme::bad(),
+        };
+        f.render_widget(Line::from(format!(" {text}")).style(style), notice);
+    }
+    let keys = screens::keys(app);
+    widgets::footer::render(app.lang, &keys, f, footer);
+    if let Some(c) = &app.confirm {
+        widgets::confirm::render(app.lang, c, f, area);
+    } else if app.help {
+        widgets::help::render(app.lang, &keys, f, area);
+    }
+}

@@ -1,0 +1,48 @@
+//! The confirm dialog: the exact API calls about to be made.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use crate::i18n::{t, Lang};
+use crate::tui::state::Confirm;
+use crate::tui::widgets::{centered, theme};
+
+pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
+    let mut lines: Vec<Line> = Vec::new();
+    if c.calls.is_empty() {
+        lines.push(Line::from(t(lang, "wizard.quit.body")));
+    } else {
+        lines.push(Line::from(t(lang, "wizard.confirm.intro")).style(theme::label()));
+        for (i, call) in c.calls.iter().enumerate() {
+            lines.push(Line::from(vec![
+                Span::raw(format!(" {}. ", i + 1)),
+                Span::styled(format!("{}.{}", call.service, call.action), theme::key()),
+                Span::raw(format!(" {}", call.detail)),
+            ]));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(" y/⏎ ", theme::key()),
+        Span::raw(t(lang, "wizard.confirm.accept")),
+        Span::styled("   n/esc ", theme::key()),
+        Span::raw(t(lang, "wizard.confirm.cancel")),
+    ]));
+    let width = area.width.saturating_sub(4).min(96);
+    let inner_w = width.saturating_sub(2).max(1) as usize;
+    let height: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .sum::<usize>()
+        + 2;
+    let rect = centered(area, width, height as u16);
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(format!(" {} ", c.title))
+                .border_style(theme::warn()),
+        ),
+        rect,
+    );
+}

@@ -1,0 +1,34 @@
+//! The `?` overlay: every key of the current screen and the global ones.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Clear, Paragraph};
+
+use crate::i18n::{t, Lang};
+use crate::tui::widgets::{centered, theme};
+
+pub fn render(lang: Lang, screen_keys: &[(&str, &str)], f: &mut Frame, area: Rect) {
+    let globals: [(&str, &str); 6] = [
+        ("esc", "wizard.key.back"),
+        ("L / ^L", "wizard.key.language"),
+        ("? / F1", "wizard.key.help"),
+        ("q / ^C", "wizard.key.quit"),
+        ("tab", "wizard.key.next_field"),
+        ("🖱", "wizard.key.click"),
+    ];
+    let mut lines = vec![Line::from(t(lang, "wizard.help.intro")).style(theme::label())];
+    for (k, label) in screen_keys.iter().chain(globals.iter()) {
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {k:>8}  "), theme::key()),
+            Span::raw(t(lang, label)),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(t(lang, "wizard.help.close")).style(theme::label()));
+    let rect = centered(area, 60, lines.len() as u16 + 2);
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.help.title")))),
+        rect,
+    );
+}

@@ -1,0 +1,116 @@
+//! A one-line text field with its validation message.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::prelude::*;
+
+use crate::tui::widgets::theme;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TextInput {
+    pub value: String,
+    /// Cursor position in chars.
+    pub cursor: usize,
+    /// Why the value is not accepted (already in the user's language).
+    pub error: Option<String>,
+}
+
+impl TextInput {
+    pub fn new(value: &str) -> Self {
+        TextInput {
+            value: value.to_string(),
+            cursor: value.chars().count(),
+            error: None,
+        }
+    }
+
+    /// Applies an editing key; returns whether the key was used.
+    pub fn handle(&mut self, key: KeyEvent) -> bool {
+        if key.modifiers.contains(KeyModifiers::CONTROL) {
+            return false;
+        }
+        let len = self.value.chars().count();
+        match key.code {
+            KeyCode::Char(c) => {
+                let at = self.byte_at(self.cursor);
+                self.value.insert(at, c);
+                self.cursor += 1;
+            }
+            KeyCode::Backspace if self.cursor > 0 => {
+                let at = self.byte_at(self.cursor - 1);
+                self.value.remove(at);
+                self.cursor -= 1;
+            }
+            KeyCode::Delete if self.cursor < len => {
+                let at = self.byte_at(self.cursor);
+                self.value.remove(at);
+            }
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(len),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = len,
+            KeyCode::Backspace | KeyCode::Delete => {}
+            _ => return false,
+        }
+        true
+    }
+
+    fn byte_at(&self, chars: usize) -> usize {
+        self.value
+            .char_indices()
+            .nth(chars)
+            .map(|(i, _)| i)
+            .unwrap_or(self.value.len())
+    }
+
+    /// `label  value` with a cursor when focused, then the message if any.
+    pub fn lines(&self, label: &str, focused: bool) -> Vec<Line<'static>> {
+        let mut spans = vec![Span::styled(
+            format!("{label} "),
+            if focused {
+                theme::focus()
+            } else {
+                theme::label()
+            },
+        )];
+        if focused {
+            let at = self.byte_at(self.cursor);
+            let (a, b) = self.value.split_at(at);
+            let mut rest = b.chars();
+            let under = rest.next().map(String::from).unwrap_or_else(|| " ".into());
+            spans.push(Span::styled(format!("[{a}"), theme::input()));
+            spans.push(Span::styled(under, theme::input().reversed()));
+            spans.push(Span::styled(format!("{}]", rest.as_str()), theme::input()));
+        } else {
+            spans.push(Span::styled(format!("[{}]", self.value), theme::input()));
+        }
+        let mut out = vec![Line::from(spans)];
+        if let Some(e) = &self.error {
+            out.push(Line::from(Span::styled(format!("  ✗ {e}"), theme::bad())));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn edits_in_the_middle_of_multibyte_text() {
+        let mut i = TextInput::new("会话");
+        i.handle(key(KeyCode::Left));
+        i.handle(key(KeyCode::Char('x')));
+        assert_eq!(i.value, "会x话");
+        i.handle(key(KeyCode::Backspace));
+        i.handle(key(KeyCode::Backspace));
+        assert_eq!(i.value, "话");
+        assert_eq!(i.cursor, 0);
+        i.handle(key(KeyCode::Delete));
+        assert_eq!(i.value, "");
+        assert!(!i.handle(key(KeyCode::Enter)));
+    }
+}

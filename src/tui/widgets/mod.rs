@@ -1,0 +1,58 @@
+//! Pieces every screen shares.
+
+pub mod checklist;
+pub mod confirm;
+pub mod diagram;
+pub mod footer;
+pub mod header;
+pub mod help;
+pub mod input;
+pub mod instance_table;
+pub mod progress;
+pub mod table;
+pub mod theme;
+
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+
+/// A rectangle of `width`×`height` centred in `area`, clipped to it.
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let [h] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [v] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(h);
+    v
+}
+
+/// `mm:ss` of a number of seconds.
+pub fn mmss(secs: u64) -> String {
+    format!("{:02}:{:02}", secs / 60, secs % 60)
+}
+
+/// A spinner frame for the app clock.
+pub fn spinner(clock: u64) -> &'static str {
+    ["◐", "◓", "◑", "◒"][(clock % 4) as usize]
+}
+
+/// `s` cut to `width` display columns (CJK counts double), with `…` when cut.
+pub fn fit(s: &str, width: usize) -> String {
+    // ratatui measures with unicode-width; borrowing it avoids another dependency.
+    let cw = |c: char| ratatui::text::Span::raw(c.to_string()).width();
+    let total = ratatui::text::Span::raw(s).width();
+    if total <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = cw(c);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}

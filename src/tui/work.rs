@@ -1,0 +1,845 @@
+//! The wizard's jobs, performed by the scale-out engine: each job runs one
+//! engine step with its own progress channel and translates the engine's
+//! [`Progress`] into the wizard's [`JobEvent`]s, in order, ending with the
+//! job's result. Discovery also turns the engine's architecture into the
+//! plain rows the screens draw.
+
+use std::future::Future;
+
+use tokio::sync::mpsc::unbounded_channel;
+
+use crate::cloud::models::{cvm, tat};
+use crate::i18n::{t, tf, Lang};
+use crate::scaleout::discover::{self, Role as EngineRole};
+use crate::scaleout::eligibility::eligibility;
+use crate::scaleout::runner::bind::{register_targets, target_health, BindInput};
+use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
+use crate::scaleout::runner::launch::{run_instances, LaunchInput};
+use crate::scaleout::runner::load_balancer::{
+    describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
+};
+use crate::scaleout::runner::record::Phase;
+use crate::scaleout::runner::sdk_config_step::{
+    auth_server_url, update_sdk_configs, SdkInput, SdkVerdict,
+};
+use crate::scaleout::runner::security_group_step::{ensure_vip_allowed, SgInput, SgVerdict};
+use crate::scaleout::runner::{Engine, Progress, StepError};
+use crate::tui::jobs::{Events, Job, JobEvent};
+use crate::tui::state::*;
+
+/// Runs `fut` (an engine step on `eng`, whose progress goes to `prx`),
+/// forwarding each progress report through `map` as it comes, then the
+/// reports still queued when the step ends; returns the step's result.
+async fn forward<T>(
+    mut prx: tokio::sync::mpsc::UnboundedReceiver<Progress>,
+    tx: &Events,
+    map: &mut impl FnMut(Progress) -> Option<JobEvent>,
+    fut: impl Future<Output = Result<T, StepError>>,
+) -> Result<T, StepError> {
+    tokio::pin!(fut);
+    loop {
+        tokio::select! {
+            biased;
+            Some(p) = prx.recv() => {
+                if let Some(ev) = map(p) { let _ = tx.send(ev); }
+            }
+            res = &mut fut => {
+                while let Ok(p) = prx.try_recv() {
+                    if let Some(ev) = map(p) { let _ = tx.send(ev); }
+                }
+                return res;
+            }
+        }
+    }
+}
+
+/// The progress every job shares: retries, outages and log lines.
+fn common(p: Progress) -> Option<JobEvent> {
+    match p {
+        Progress::Retrying { reason, .. } => Some(JobEvent::Retrying {
+            what: reason,
+            attempt: 1,
+        }),
+        Progress::Reconnecting { seconds_left } => Some(JobEvent::Reconnecting {
+            seconds: seconds_left,
+        }),
+        _ => None,
+    }
+}
+
+fn phase(role: Role) -> Phase {
+    match role {
+        Role::Session => Phase::Session,
+        Role::Business => Phase::Business,
+    }
+}
+
+/// The full instance models of `ids` (the engine's steps take them).
+async fn instances(eng: &Engine, ids: &[String]) -> Result<Vec<cvm::Instance>, StepError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let resp = eng
+        .call(&cvm::DescribeInstancesRequest {
+            instance_ids: Some(ids.to_vec()),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp.instance_set.unwrap_or_default())
+}
+
+pub fn instance_view(i: &cvm::Instance, now: chrono::DateTime<chrono::Utc>) -> InstanceView {
+    let placement = i.placement.clone().unwrap_or_default();
+    let vpc = i.virtual_private_cloud.clone().unwrap_or_default();
+    let first = |v: &Option<Vec<String>>| {
+        v.as_ref()
+            .and_then(|v| v.first().cloned())
+            .unwrap_or_default()
+    };
+    InstanceView {
+        id: i.instance_id.clone().unwrap_or_default(),
+        name: i.instance_name.clone().unwrap_or_default(),
+        zone: placement.zone.unwrap_or_default(),
+        project_id: placement.project_id.unwrap_or(0),
+        state: i.instance_state.clone().unwrap_or_default(),
+        private_ip: first(&i.private_ip_addresses),
+        public_ip: first(&i.public_ip_addresses),
+        bandwidth_out: i
+            .internet_accessible
+            .as_ref()
+            .and_then(|n| n.internet_max_bandwidth_out)
+            .unwrap_or(0),
+        instance_type: i.instance_type.clone().unwrap_or_default(),
+        vpc_id: vpc.vpc_id.unwrap_or_default(),
+        subnet_id: vpc.subnet_id.unwrap_or_default(),
+        security_group_ids: i.security_group_ids.clone().unwrap_or_default(),
+        os_name: i.os_name.clone().unwrap_or_default(),
+        ineligible: eligibility(i, now).into_iter().map(Reason::Rule).collect(),
+        tat_online: false,
+    }
+}
+
+fn clb_view(c: &discover::ClbView) -> ClbView {
+    let lb = &c.lb;
+    ClbView {
+        id: c.id().to_string(),
+        name: lb.load_balancer_name.clone().unwrap_or_default(),
+        kind: lb.load_balancer_type.clone().unwrap_or_default(),
+        vip: c.vip().to_string(),
+        vpc_id: lb.vpc_id.clone().unwrap_or_default(),
+        subnet_id: lb.subnet_id.clone().unwrap_or_default(),
+        project_id: lb.project_id.unwrap_or(0) as i64,
+        zone: lb
+            .master_zone
+            .as_ref()
+            .and_then(|z| z.zone.clone())
+            .unwrap_or_default(),
+        listeners: c
+            .listeners
+            .iter()
+            .map(|l| ListenerView {
+                id: l.listener_id.clone(),
+                protocol: l.protocol.clone(),
+                port: l.port,
+                targets: l
+                    .targets
+                    .iter()
+                    .map(|t| (t.instance_id.clone(), t.port, None))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Today's architecture, the images of the account and the overview's checks.
+async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepError> {
+    let found = discover::discover(eng).await?;
+    let now = chrono::Utc::now();
+    let mut arch = Architecture {
+        region: eng.client.region().to_string(),
+        instances: found
+            .instances
+            .iter()
+            .map(|i| instance_view(i, now))
+            .collect(),
+        clbs: found.load_balancers.iter().map(clb_view).collect(),
+        ..Default::default()
+    };
+    for i in &found.instances {
+        let id = i.instance_id.clone().unwrap_or_default();
+        match found.roles.get(&id) {
+            Some(EngineRole::Business) => arch.business_ids.push(id),
+            Some(EngineRole::Session) => arch.session_ids.push(id),
+            None => {}
+        }
+    }
+    let of = |ids: &[String], public: bool| {
+        ids.iter().find_map(|id| {
+            if public {
+                found.public_clb_of(id)
+            } else {
+                found.internal_clb_of(id)
+            }
+        })
+    };
+    arch.public_clb = of(&arch.business_ids, true).map(clb_view);
+    arch.internal_clb = of(&arch.session_ids, false).map(clb_view);
+    arch.auth_server_url = match (&arch.internal_clb, arch.session_ids.first()) {
+        (Some(c), _) => Some(auth_server_url(&c.vip)),
+        (None, Some(s)) => arch
+            .instance(s)
+            .map(|i| format!("http://{}/mina_auth/", i.private_ip)),
+        _ => None,
+    };
+    health_into(eng, &mut arch).await;
+
+    let mut checks = vec![Check {
+        level: CheckLevel::Ok,
+        text: t(lang, "wizard.check.credentials"),
+    }];
+    // Images: the ones tcscale made (tagged with their source) can be reused.
+    if let Ok(resp) = eng
+        .call(&cvm::DescribeImagesRequest {
+            filters: Some(vec![cvm::Filter {
+                name: Some("image-type".into()),
+                values: Some(vec!["PRIVATE_IMAGE".into()]),
+            }]),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await
+    {
+        let images = resp.image_set.unwrap_or_default();
+        arch.images = images
+            .iter()
+            .map(|img| ImageView {
+                id: img.image_id.clone().unwrap_or_default(),
+                name: img.image_name.clone().unwrap_or_default(),
+                source_instance: img
+                    .tags
+                    .iter()
+                    .flatten()
+                    .find(|t| t.key.as_deref() == Some(SOURCE_TAG))
+                    .and_then(|t| t.value.clone())
+                    .unwrap_or_default(),
+                state: img.image_state.clone().unwrap_or_default(),
+            })
+            .collect();
+        if let Ok(q) = eng.call(&cvm::DescribeImageQuotaRequest::default()).await {
+            let total = q.image_num_quota.unwrap_or(0);
+            let used = images.len() as i64;
+            checks.push(Check {
+                level: if used < total {
+                    CheckLevel::Ok
+                } else {
+                    CheckLevel::Fail
+                },
+                text: tf(
+                    lang,
+                    "wizard.check.image_quota",
+                    &[("used", &used), ("total", &total)],
+                ),
+            });
+        }
+    }
+    if !arch.business_ids.is_empty() {
+        if let Ok(resp) = eng
+            .call(&tat::DescribeAutomationAgentStatusRequest {
+                instance_ids: Some(arch.business_ids.clone()),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .await
+        {
+            let online: Vec<String> = resp
+                .automation_agent_set
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.agent_status.as_deref() == Some("Online"))
+                .filter_map(|a| a.instance_id)
+                .collect();
+            for i in &mut arch.instances {
+                i.tat_online = online.contains(&i.id);
+            }
+            let n = arch
+                .business_ids
+                .iter()
+                .filter(|b| online.contains(b))
+                .count();
+            checks.push(Check {
+                level: if n == arch.business_ids.len() {
+                    CheckLevel::Ok
+                } else {
+                    CheckLevel::Warn
+                },
+                text: tf(
+                    lang,
+                    "wizard.check.tat",
+                    &[("n", &n), ("total", &arch.business_ids.len())],
+                ),
+            });
+        }
+    }
+    if arch.business_ids.is_empty() {
+        checks.push(Check {
+            level: CheckLevel::Warn,
+            text: t(lang, "wizard.check.no_business"),
+        });
+    }
+    if arch.session_ids.is_empty() {
+        checks.push(Check {
+            level: CheckLevel::Warn,
+            text: t(lang, "wizard.check.no_session"),
+        });
+    }
+    let ineligible = arch
+        .instances
+        .iter()
+        .filter(|i| !i.ineligible.is_empty())
+        .count();
+    if ineligible > 0 {
+        checks.push(Check {
+            level: CheckLevel::Warn,
+            text: tf(lang, "wizard.check.ineligible", &[("n", &ineligible)]),
+        });
+    }
+    arch.checks = checks;
+    Ok(arch)
+}
+
+/// Fills in the health of every bound target (best effort: the diagram
+/// shows "?" when the call fails).
+async fn health_into(eng: &Engine, arch: &mut Architecture) {
+    use crate::cloud::models::clb;
+    let ids: Vec<String> = arch.clbs.iter().map(|c| c.id.clone()).collect();
+    if ids.is_empty() {
+        return;
+    }
+    let Ok(resp) = eng
+        .call(&clb::DescribeTargetHealthRequest {
+            load_balancer_ids: Some(ids),
+            ..Default::default()
+        })
+        .await
+    else {
+        return;
+    };
+    for h in resp.load_balancers.unwrap_or_default() {
+        let lb_id = h.load_balancer_id.clone().unwrap_or_default();
+        for l in h.listeners.unwrap_or_default() {
+            let lid = l.listener_id.clone().unwrap_or_default();
+            for r in l.rules.unwrap_or_default() {
+                for t in r.targets.unwrap_or_default() {
+                    let (Some(tid), healthy) = (t.target_id.clone(), t.health_status) else {
+                        continue;
+                    };
+                    let views = arch
+                        .clbs
+                        .iter_mut()
+                        .chain(arch.public_clb.iter_mut())
+                        .chain(arch.internal_clb.iter_mut());
+                    for c in views.filter(|c| c.id == lb_id) {
+                        for lv in c.listeners.iter_mut().filter(|x| x.id == lid) {
+                            for tg in lv.targets.iter_mut().filter(|x| x.0 == tid) {
+                                tg.2 = healthy;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Price of the launch as the API quotes it.
+async fn price(
+    eng: &Engine,
+    lang: Lang,
+    zone: String,
+    instance_type: String,
+    image_id: Option<String>,
+    count: i64,
+) -> Result<String, String> {
+    let resp = eng
+        .call(&cvm::InquiryPriceRunInstancesRequest {
+            placement: Some(cvm::Placement {
+                zone: Some(zone),
+                ..Default::default()
+            }),
+            image_id,
+            instance_type: Some(instance_type),
+            instance_count: Some(count),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| e.explain(lang))?;
+    let p = resp.price.unwrap_or_default();
+    let item = p.instance_price.unwrap_or_default();
+    let unit = item
+        .unit_price_discount
+        .or(item.unit_price)
+        .or(item.discount_price)
+        .unwrap_or(0.0);
+    Ok(tf(
+        lang,
+        "wizard.launch.price_value",
+        &[
+            ("price", &format!("{unit:.2}")),
+            ("unit", &item.charge_unit.unwrap_or_default()),
+        ],
+    ))
+}
+
+/// Runs one job to its end, reporting through `tx`.
+pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
+    let lang = base.lang;
+    let (ptx, prx) = unbounded_channel();
+    let eng = Engine {
+        progress: ptx,
+        ..base.clone()
+    };
+    let ph = phase(role);
+    match job {
+        Job::Discover => {
+            let r = forward(prx, tx, &mut common, discover_all(&eng, lang)).await;
+            let _ = tx.send(JobEvent::Discovered(r.map_err(|e| e.explain(lang))));
+        }
+        Job::Price {
+            zone,
+            instance_type,
+            image_id,
+            count,
+        } => {
+            let r = price(&eng, lang, zone, instance_type, image_id, count).await;
+            let _ = tx.send(JobEvent::Price(r));
+        }
+        Job::CreateImage {
+            instance_id,
+            name,
+            description,
+        } => {
+            let input = ImageInput {
+                instance_id,
+                name,
+                description: Some(description),
+                reuse_image_id: None,
+            };
+            let mut seen = false;
+            let mut map = |p: Progress| match p {
+                Progress::ImageState { id, state, .. } => {
+                    if !seen {
+                        seen = true;
+                        let _ = tx.send(JobEvent::ImageCreated { image_id: id });
+                    }
+                    Some(JobEvent::ImageState { state })
+                }
+                p => common(p),
+            };
+            match forward(prx, tx, &mut map, create_image(&eng, ph, &input)).await {
+                Ok(out) => {
+                    if !seen {
+                        let _ = tx.send(JobEvent::ImageCreated {
+                            image_id: out.image_id,
+                        });
+                    }
+                    let _ = tx.send(JobEvent::ImageDone);
+                }
+                Err(e) => {
+                    let _ = tx.send(JobEvent::ImageFailed(e.explain(lang)));
+                }
+            }
+        }
+        Job::Launch {
+            image_id,
+            count,
+            instance_type,
+            zone,
+            project_id,
+            name,
+            source_id,
+            ..
+        } => {
+            let work = async {
+                let mut src = instances(&eng, std::slice::from_ref(&source_id))
+                    .await?
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| StepError::Blocked(source_id.clone()))?;
+                // The form may change the placement; the checklist showed what that means.
+                let placement = src.placement.get_or_insert_with(Default::default);
+                placement.zone = Some(zone);
+                placement.project_id = Some(project_id);
+                let input = LaunchInput {
+                    source: src,
+                    image_id,
+                    count: count.max(0) as u32,
+                    instance_name: name,
+                    instance_type: Some(instance_type),
+                };
+                let out = run_instances(&eng, ph, &input).await?;
+                instances(&eng, &out.instance_ids).await
+            };
+            let mut map = |p: Progress| match p {
+                Progress::InstanceState { id, state } => {
+                    Some(JobEvent::InstanceState { id, state })
+                }
+                Progress::Log(l) if l.contains("DryRun") => Some(JobEvent::DryRunPassed),
+                p => common(p),
+            };
+            match forward(prx, tx, &mut map, work).await {
+                Ok(list) => {
+                    let now = chrono::Utc::now();
+                    for i in &list {
+                        let v = instance_view(i, now);
+                        let _ = tx.send(JobEvent::InstanceState {
+                            id: v.id.clone(),
+                            state: v.state.clone(),
+                        });
+                    }
+                    let _ = tx.send(JobEvent::Launched(
+                        list.iter().map(|i| instance_view(i, now)).collect(),
+                    ));
+                }
+                Err(e) => {
+                    let _ = tx.send(JobEvent::LaunchFailed(e.explain(lang)));
+                }
+            }
+        }
+        Job::CreateClb {
+            name,
+            kind: _,
+            vpc_id,
+            subnet_id,
+            project_id,
+            ..
+        } => {
+            let input = ClbInput {
+                choice: ClbChoice::Create { name: name.clone() },
+                vpc_id: vpc_id.clone(),
+                subnet_id: subnet_id.clone(),
+                project_id,
+            };
+            let work = async {
+                let out = ensure_load_balancer(&eng, ph, &input).await?;
+                let lb = describe_lb(&eng, &out.load_balancer_id).await?;
+                Ok::<_, StepError>((out, lb))
+            };
+            let mut map = |p: Progress| match p {
+                Progress::Task {
+                    task_id, status, ..
+                } => Some(JobEvent::ClbTask {
+                    note: task_note(lang, &task_id, status),
+                }),
+                p => common(p),
+            };
+            match forward(prx, tx, &mut map, work).await {
+                Ok((out, lb)) => {
+                    let lb = lb.unwrap_or_default();
+                    let _ = tx.send(JobEvent::ClbCreated(ClbView {
+                        id: out.load_balancer_id,
+                        name,
+                        kind: "INTERNAL".into(),
+                        vip: out.vip,
+                        vpc_id,
+                        subnet_id,
+                        project_id,
+                        zone: lb.master_zone.and_then(|z| z.zone).unwrap_or_default(),
+                        listeners: vec![],
+                    }));
+                }
+                Err(e) => {
+                    let _ = tx.send(JobEvent::ClbFailed(e.explain(lang)));
+                }
+            }
+        }
+        Job::Bind {
+            clb_id,
+            protocol,
+            port,
+            backend_port,
+            instance_ids,
+        } => {
+            let work = async {
+                let listener = ensure_listener(
+                    &eng,
+                    &ListenerInput {
+                        load_balancer_id: clb_id.clone(),
+                        protocol,
+                        port,
+                        name: format!("tcscale-{port}"),
+                    },
+                )
+                .await?;
+                if listener.created {
+                    let _ = tx.send(JobEvent::ListenerCreated {
+                        listener_id: listener.listener_id.clone(),
+                        port,
+                    });
+                }
+                for id in &instance_ids {
+                    let _ = tx.send(JobEvent::Target {
+                        id: id.clone(),
+                        status: TargetStatus::Binding,
+                    });
+                }
+                let list = instances(&eng, &instance_ids).await?;
+                let out = register_targets(
+                    &eng,
+                    &BindInput {
+                        load_balancer_id: clb_id.clone(),
+                        listener_id: listener.listener_id.clone(),
+                        instances: list,
+                        backend_port,
+                        weight: 10,
+                    },
+                )
+                .await?;
+                for id in out.bound.iter().chain(out.already.iter()) {
+                    let _ = tx.send(JobEvent::Target {
+                        id: id.clone(),
+                        status: TargetStatus::Bound,
+                    });
+                }
+                for (id, why) in &out.skipped {
+                    let _ = tx.send(JobEvent::Target {
+                        id: id.clone(),
+                        status: TargetStatus::Failed(why.clone()),
+                    });
+                }
+                let bound: Vec<String> = out
+                    .bound
+                    .iter()
+                    .chain(out.already.iter())
+                    .cloned()
+                    .collect();
+                target_health(&eng, &clb_id, &listener.listener_id, &bound).await
+            };
+            let mut map = |p: Progress| match p {
+                Progress::Task {
+                    task_id, status, ..
+                } => Some(JobEvent::ClbTask {
+                    note: task_note(lang, &task_id, status),
+                }),
+                Progress::TargetBound { instance } => Some(JobEvent::Target {
+                    id: instance,
+                    status: TargetStatus::Bound,
+                }),
+                Progress::TargetHealth { instance, status } => {
+                    (status != "Unknown").then(|| JobEvent::TargetHealth {
+                        id: instance,
+                        healthy: status == "Alive",
+                    })
+                }
+                p => common(p),
+            };
+            match forward(prx, tx, &mut map, work).await {
+                Ok(_) => {
+                    let _ = tx.send(JobEvent::BindDone);
+                }
+                Err(e) => {
+                    let _ = tx.send(JobEvent::BindFailed(e.explain(lang)));
+                }
+            }
+        }
+        Job::CheckSecurityGroups {
+            vip,
+            port,
+            instance_ids,
+        } => {
+            let r = sg_job(&eng, prx, tx, vip, port, instance_ids, false).await;
+            match r {
+                Ok(rows) => {
+                    let _ = tx.send(JobEvent::SecurityGroups(Ok(rows)));
+                }
+                Err(e) => {
+                    let _ = tx.send(JobEvent::SecurityGroups(Err(e.explain(lang))));
+                }
+            }
+        }
+        Job::FixSecurityGroups {
+            vip,
+            port,
+            instance_ids,
+        } => match sg_job(&eng, prx, tx, vip.clone(), port, instance_ids, true).await {
+            Ok(rows) => {
+                let mut done: Vec<String> = vec![];
+                for r in rows.iter().filter(|r| r.fixed) {
+                    if !done.contains(&r.group_id) {
+                        done.push(r.group_id.clone());
+                        let _ = tx.send(JobEvent::SecurityGroupFixed {
+                            group_id: r.group_id.clone(),
+                            rule: format!("TCP:{port} ← {vip}"),
+                        });
+                    }
+                }
+                let _ = tx.send(JobEvent::SecurityGroupsDone);
+            }
+            Err(e) => {
+                let _ = tx.send(JobEvent::SecurityGroupsFailed(e.explain(lang)));
+            }
+        },
+        Job::ReadSdkConfig { vip, instance_ids } => {
+            let r = instances(&eng, &instance_ids).await.map(|list| {
+                list.iter()
+                    .map(|i| sdk_row(i, &vip, None))
+                    .collect::<Vec<_>>()
+            });
+            let _ = tx.send(JobEvent::SdkConfigs(r.map_err(|e| e.explain(lang))));
+        }
+        Job::ApplySdkConfig { vip, instance_ids } => {
+            let work = async {
+                let servers = instances(&eng, &instance_ids).await?;
+                update_sdk_configs(
+                    &eng,
+                    &SdkInput {
+                        servers,
+                        vip: vip.clone(),
+                    },
+                )
+                .await
+            };
+            let mut map = |p: Progress| match p {
+                Progress::TatOutput {
+                    instance,
+                    status,
+                    output,
+                } => Some(JobEvent::SdkHost {
+                    id: instance,
+                    status: TargetStatus::Binding,
+                    output: output
+                        .lines()
+                        .map(str::to_string)
+                        .chain(std::iter::once(status))
+                        .collect(),
+                }),
+                p => common(p),
+            };
+            match forward(prx, tx, &mut map, work).await {
+                Ok(out) => {
+                    for (id, v) in out.per_instance {
+                        let line = match v {
+                            SdkVerdict::AlreadySet => t(lang, "wizard.sdk.already"),
+                            SdkVerdict::Updated { backup, .. } => {
+                                tf(lang, "wizard.sdk.backup_at", &[("path", &backup)])
+                            }
+                        };
+                        let _ = tx.send(JobEvent::SdkHost {
+                            id,
+                            status: TargetStatus::Bound,
+                            output: vec![line],
+                        });
+                    }
+                    let _ = tx.send(JobEvent::SdkDone);
+                }
+                Err(e) => {
+                    let _ = tx.send(JobEvent::SdkFailed(e.explain(lang)));
+                }
+            }
+        }
+    }
+}
+
+fn task_note(lang: Lang, task_id: &str, status: i64) -> String {
+    let key = match status {
+        0 => "wizard.task.done",
+        1 => "wizard.task.failed",
+        _ => "wizard.task.running",
+    };
+    let short: String = task_id.chars().take(8).collect();
+    tf(lang, key, &[("task", &short)])
+}
+
+/// What the sdk.config screen shows for one business server before the edit.
+pub fn sdk_row(i: &cvm::Instance, vip: &str, before: Option<String>) -> SdkRow {
+    let os = i.os_name.clone().unwrap_or_default().to_ascii_lowercase();
+    let name = i
+        .instance_name
+        .clone()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let windows = os.contains("windows");
+    let runtime = if windows || name.contains("dotnet") || name.contains(".net") {
+        "dotnet"
+    } else if name.contains("java") || name.contains("tomcat") {
+        "java"
+    } else {
+        "node"
+    };
+    SdkRow {
+        instance_id: i.instance_id.clone().unwrap_or_default(),
+        instance_name: i.instance_name.clone().unwrap_or_default(),
+        runtime: runtime.into(),
+        path: if windows {
+            r"C:\qcloud\sdk.config"
+        } else {
+            "/etc/qcloud/sdk.config"
+        }
+        .into(),
+        before,
+        after: auth_server_url(vip),
+        status: TargetStatus::Idle,
+        output: vec![],
+    }
+}
+
+async fn sg_job(
+    eng: &Engine,
+    prx: tokio::sync::mpsc::UnboundedReceiver<Progress>,
+    tx: &Events,
+    vip: String,
+    port: i64,
+    instance_ids: Vec<String>,
+    fix: bool,
+) -> Result<Vec<SgRow>, StepError> {
+    let work = async {
+        let list = instances(eng, &instance_ids).await?;
+        let out = ensure_vip_allowed(
+            eng,
+            &SgInput {
+                instances: list.clone(),
+                vip: vip.clone(),
+                port,
+                fix,
+            },
+        )
+        .await?;
+        Ok::<_, StepError>((list, out))
+    };
+    let (list, out) = forward(prx, tx, &mut common, work).await?;
+    Ok(list
+        .iter()
+        .map(|i| {
+            let id = i.instance_id.clone().unwrap_or_default();
+            let groups = i.security_group_ids.clone().unwrap_or_default();
+            let verdict = out.per_instance.get(&id);
+            let (allowed_by, fixed, group) = match verdict {
+                Some(SgVerdict::RuleAdded { security_group }) => (
+                    Some(format!("TCP:{port} ← {vip}")),
+                    true,
+                    security_group.clone(),
+                ),
+                Some(SgVerdict::Missing) => {
+                    (None, false, groups.first().cloned().unwrap_or_default())
+                }
+                _ => (
+                    Some(if groups.is_empty() {
+                        "—".to_string()
+                    } else {
+                        groups.join(",")
+                    }),
+                    false,
+                    groups.first().cloned().unwrap_or_default(),
+                ),
+            };
+            SgRow {
+                instance_id: id,
+                instance_name: i.instance_name.clone().unwrap_or_default(),
+                group_id: group,
+                allowed_by,
+                fix: false,
+                fixed,
+            }
+        })
+        .collect())
+}
