@@ -13,10 +13,13 @@ pub mod cvm;
 pub mod faults;
 pub mod query;
 pub mod seed;
+pub mod server;
 pub mod tag;
 pub mod validate;
 pub mod vpc;
 
+pub mod as_engine;
+pub mod as_schedule;
 pub mod autoscaling;
 pub mod clb;
 pub mod clb_targets;

@@ -1,0 +1,647 @@
+//! The simulator's HTTP side: API v3 on loopback.
+//!
+//! Every call goes through, in order: signature check (`auth`) → per-action
+//! rate limit → request-level faults (drop, timeout, throttle, internal) →
+//! action / version / region / permission → parameter validation
+//! (`validate`) → `tick` of every service to the simulated now → the
+//! service's `handle`. Answers are always HTTP 200 with `Content-Type:
+//! application/json` and the API envelope, errors included.
+//!
+//! Observability, unsigned and read-only: `GET /_sim/state` (the world as
+//! JSON; keys are not part of the world) and `GET /_sim/requests` (the
+//! request log). Controls that change state are `POST /_sim/<name>`,
+//! signed like an API call (the canonical request is the same as for
+//! `POST /`): `advance` (`{"Seconds": n}` moves the simulated clock) is
+//! built in; any other name goes to the signing service's `handle` as
+//! action `"_sim/<name>"` (e.g. the Auto Scaling service matches
+//! `"_sim/metric"`), without parameter validation.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use serde_json::{json, Value};
+use tokio::sync::oneshot;
+
+use crate::cloud::action::Service;
+use crate::cloud::credentials::Credential;
+use crate::sim::auth;
+use crate::sim::faults::FaultSpec;
+use crate::sim::validate;
+use crate::sim::world::{Ctx, SimError, SimResult, World};
+
+/// The documented sandbox key pair (`tcscale --sandbox`, `tcscale sim`
+/// without key flags). It opens nothing but the local simulator.
+pub const SANDBOX_SECRET_ID: &str = "AKIDtcscaleSandbox0000000000000000000";
+pub const SANDBOX_SECRET_KEY: &str = "tcscaleSandboxSecretKey000000000";
+
+/// How the simulator runs.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// Where to listen; port 0 picks a free one.
+    pub listen: SocketAddr,
+    pub secret_id: String,
+    pub secret_key: String,
+    /// Simulated seconds per wall-clock second.
+    pub speed: f64,
+    pub world: World,
+    /// Overrides the world file's `faults` when set.
+    pub faults: Option<FaultSpec>,
+    /// Seed of the world's rng (fault rolls, ids).
+    pub seed: u64,
+    /// Requests per second allowed per action (token bucket); `None` = unlimited.
+    pub rate_limit: Option<f64>,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            secret_id: SANDBOX_SECRET_ID.to_string(),
+            secret_key: SANDBOX_SECRET_KEY.to_string(),
+            speed: 1.0,
+            world: crate::sim::seed::sandbox_world(),
+            faults: None,
+            seed: 0,
+            rate_limit: None,
+        }
+    }
+}
+
+/// One line of the request log (`GET /_sim/requests`).
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    /// Simulated seconds.
+    pub time: f64,
+    pub service: String,
+    pub action: String,
+    pub region: String,
+    /// `OK` or the error code.
+    pub outcome: String,
+    pub request_id: String,
+}
+
+/// The request log keeps this many entries (oldest dropped first).
+const LOG_CAP: usize = 100_000;
+
+struct Bucket {
+    tokens: f64,
+    last: Instant,
+}
+
+struct Shared {
+    world: Mutex<World>,
+    keys: HashMap<String, String>,
+    started: Instant,
+    speed: f64,
+    /// Simulated seconds added by `/_sim/advance`.
+    offset: Mutex<f64>,
+    log: Mutex<std::collections::VecDeque<LogEntry>>,
+    rate_limit: Option<f64>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic in one handler must not take the whole simulator down.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    fn now(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * self.speed + *lock(&self.offset)
+    }
+
+    fn record(&self, entry: LogEntry) {
+        let mut log = lock(&self.log);
+        if log.len() >= LOG_CAP {
+            log.pop_front();
+        }
+        log.push_back(entry);
+    }
+
+    /// Takes one token of `key`'s bucket; false when empty.
+    fn take_token(&self, key: &str) -> bool {
+        let Some(rate) = self.rate_limit else {
+            return true;
+        };
+        let mut buckets = lock(&self.buckets);
+        let now = Instant::now();
+        let b = buckets.entry(key.to_string()).or_insert(Bucket {
+            tokens: rate,
+            last: now,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(rate.max(1.0));
+        b.last = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    pub secret_id: String,
+    /// For in-process use (tests, `--sandbox`); never print it.
+    pub secret_key: String,
+    shared: Arc<Shared>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl SimHandle {
+    /// `http://IP:PORT`, for `ClientConfig::endpoint`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The key pair the simulator accepts, as a client credential.
+    pub fn credential(&self) -> Credential {
+        Credential::new(&self.secret_id, &self.secret_key, None)
+    }
+
+    /// Simulated seconds since start.
+    pub fn now(&self) -> f64 {
+        self.shared.now()
+    }
+
+    /// Moves the simulated clock forward.
+    pub fn advance(&self, seconds: f64) {
+        *lock(&self.shared.offset) += seconds.max(0.0);
+    }
+
+    /// Runs `f` on the world under the lock (in-process inspection and setup).
+    pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
+        f(&mut lock(&self.shared.world))
+    }
+
+    /// The request log so far.
+    pub fn requests(&self) -> Vec<LogEntry> {
+        lock(&self.shared.log).iter().cloned().collect()
+    }
+
+    /// Stops serving; requests held by a `timeout` fault are cut off after a second.
+    pub async fn shutdown(mut self) {
+        self.stop_now().await;
+    }
+
+    async fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(1), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Starts the simulator on `cfg.listen` and returns once it accepts connections.
+pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
+    let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
+    let addr = listener.local_addr()?;
+    let mut world = cfg.world;
+    world.seed(cfg.seed);
+    if let Some(f) = cfg.faults {
+        world.faults = f;
+    }
+    let shared = Arc::new(Shared {
+        world: Mutex::new(world),
+        keys: HashMap::from([(cfg.secret_id.clone(), cfg.secret_key.clone())]),
+        started: Instant::now(),
+        speed: if cfg.speed > 0.0 { cfg.speed } else { 1.0 },
+        offset: Mutex::new(0.0),
+        log: Mutex::new(Default::default()),
+        rate_limit: cfg.rate_limit.filter(|r| *r > 0.0),
+        buckets: Mutex::new(HashMap::new()),
+    });
+    let app = Router::new()
+        .route("/", post(api).get(get_api))
+        .route("/_sim/state", get(state))
+        .route("/_sim/requests", get(requests))
+        .route("/_sim/{name}", post(control))
+        .with_state(shared.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    Ok(SimHandle {
+        addr,
+        secret_id: cfg.secret_id,
+        secret_key: cfg.secret_key,
+        shared,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}
+
+/// An answer: always 200, always exactly `application/json`.
+fn json_response(body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::OK;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn envelope(result: &SimResult, request_id: &str) -> Response {
+    let body = match result {
+        Ok(Value::Object(map)) => {
+            let mut map = map.clone();
+            map.insert("RequestId".into(), Value::String(request_id.to_string()));
+            json!({ "Response": map })
+        }
+        Ok(_) => json!({"Response": {"RequestId": request_id}}),
+        Err(e) => json!({"Response": {
+            "Error": {"Code": e.code, "Message": e.message},
+            "RequestId": request_id,
+        }}),
+    };
+    json_response(serde_json::to_vec(&body).unwrap_or_default())
+}
+
+/// A response whose body fails at once: the connection is cut without an answer.
+fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "simulated dropped connection",
+        ))
+    });
+    let mut r = Response::new(Body::from_stream(stream));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// What the common headers say about a call.
+struct Call {
+    service: Service,
+    action: String,
+    version: String,
+    region: String,
+}
+
+/// The checks between the signature and the handler: action, version,
+/// permission, region.
+fn check_call(world: &World, call: &Call) -> Result<(), SimError> {
+    if call.action.is_empty() {
+        return Err(SimError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `Action` (X-TC-Action).",
+        ));
+    }
+    if validate::request_object(call.service, &call.action).is_none() {
+        return Err(SimError::new(
+            "InvalidAction",
+            format!(
+                "The action `{}` is not valid for the service `{}`.",
+                call.action, call.service
+            ),
+        ));
+    }
+    if call.version.is_empty() {
+        return Err(SimError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `Version` (X-TC-Version).",
+        ));
+    }
+    if call.version != call.service.version() {
+        return Err(SimError::new(
+            "NoSuchVersion",
+            format!(
+                "The version `{}` of `{}` does not exist (this is {}).",
+                call.version,
+                call.service,
+                call.service.version()
+            ),
+        ));
+    }
+    if world.is_denied(call.service.name(), &call.action) {
+        return Err(SimError::new(
+            "UnauthorizedOperation",
+            format!(
+                "You are not authorized to perform `{}:{}`.",
+                call.service, call.action
+            ),
+        ));
+    }
+    if call.service.is_global() {
+        return Ok(());
+    }
+    if call.region.is_empty() {
+        if call.service == Service::Cvm && call.action == "DescribeRegions" {
+            return Ok(());
+        }
+        return Err(SimError::new(
+            "MissingParameter",
+            "The request is missing a required parameter `Region` (X-TC-Region).",
+        ));
+    }
+    if world.region(&call.region).is_none() {
+        return Err(SimError::new(
+            "InvalidParameterValue",
+            format!(
+                "The region `{}` does not exist or is not available.",
+                call.region
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Request-level fault, rolled in a fixed order from the world's rng.
+enum Fault {
+    Drop,
+    Timeout(Duration),
+    Throttle,
+    Internal,
+}
+
+fn roll_fault(world: &mut World) -> Option<Fault> {
+    let f = world.faults.clone();
+    if world.chance(f.drop) {
+        return Some(Fault::Drop);
+    }
+    if world.chance(f.timeout) {
+        return Some(Fault::Timeout(f.timeout_duration()));
+    }
+    if world.chance(f.throttle) {
+        return Some(Fault::Throttle);
+    }
+    if world.chance(f.internal) {
+        return Some(Fault::Internal);
+    }
+    None
+}
+
+fn dispatch(
+    world: &mut World,
+    ctx: &Ctx,
+    service: Service,
+    action: &str,
+    params: &Value,
+) -> SimResult {
+    match service {
+        Service::Cvm => crate::sim::cvm::handle(world, ctx, action, params),
+        Service::Vpc => crate::sim::vpc::handle(world, ctx, action, params),
+        Service::Tag => crate::sim::tag::handle(world, ctx, action, params),
+        Service::Clb => crate::sim::clb::handle(world, ctx, action, params),
+        Service::Tat => crate::sim::tat::handle(world, ctx, action, params),
+        Service::As => crate::sim::autoscaling::handle(world, ctx, action, params),
+    }
+}
+
+async fn get_api() -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    envelope(
+        &Err(SimError::new(
+            "UnsupportedProtocol",
+            "The simulator serves POST / with a JSON body (API v3, TC3-HMAC-SHA256).",
+        )),
+        &id,
+    )
+}
+
+/// Parses the JSON body: `{}` when empty.
+fn parse_body(body: &[u8]) -> Result<Value, SimError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let v: Value = serde_json::from_slice(body).map_err(|e| {
+        SimError::new(
+            "InvalidParameter",
+            format!("The request body is not valid JSON: {e}"),
+        )
+    })?;
+    if !v.is_object() {
+        return Err(SimError::new(
+            "InvalidParameter",
+            "The request body must be a JSON object.",
+        ));
+    }
+    Ok(v)
+}
+
+/// Everything up to (and including) the faults; `Err` is the answer to give.
+async fn admit(
+    shared: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+    body: &[u8],
+    log_action: &str,
+) -> Result<(Call, String), Response> {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let region = header_str(headers, "x-tc-region").unwrap_or("").to_string();
+    let fail = |service: &str, e: SimError| {
+        shared.record(LogEntry {
+            time: shared.now(),
+            service: service.to_string(),
+            action: log_action.to_string(),
+            region: region.clone(),
+            outcome: e.code.clone(),
+            request_id: request_id.clone(),
+        });
+        envelope(&Err(e), &request_id)
+    };
+    let verified = match auth::verify(
+        &shared.keys,
+        |n| header_str(headers, n),
+        method.as_str(),
+        body,
+        chrono::Utc::now().timestamp(),
+    ) {
+        Ok(v) => v,
+        Err(e) => return Err(fail("", e)),
+    };
+    let call = Call {
+        service: verified.service,
+        action: log_action.to_string(),
+        version: header_str(headers, "x-tc-version")
+            .unwrap_or("")
+            .to_string(),
+        region: region.clone(),
+    };
+    let service = call.service.name();
+    if !shared.take_token(&format!("{service}:{log_action}")) {
+        return Err(fail(
+            service,
+            SimError::new(
+                "RequestLimitExceeded",
+                format!("The request rate of `{log_action}` exceeds the limit; retry later."),
+            ),
+        ));
+    }
+    let fault = roll_fault(&mut lock(&shared.world));
+    match fault {
+        Some(Fault::Drop) => {
+            fail(service, SimError::new("(dropped)", ""));
+            return Err(dropped_connection());
+        }
+        Some(Fault::Timeout(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Throttle) => {
+            return Err(fail(
+                service,
+                SimError::new(
+                    "RequestLimitExceeded",
+                    "Your request frequency exceeds the limit (simulated).",
+                ),
+            ))
+        }
+        Some(Fault::Internal) => {
+            return Err(fail(
+                service,
+                SimError::new(
+                    "InternalError",
+                    "An internal error occurred (simulated); retry later.",
+                ),
+            ))
+        }
+        None => {}
+    }
+    Ok((call, request_id))
+}
+
+async fn api(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let action = header_str(&headers, "x-tc-action")
+        .unwrap_or("")
+        .to_string();
+    let (call, request_id) = match admit(&shared, &method, &headers, &body, &action).await {
+        Ok(x) => x,
+        Err(response) => return response,
+    };
+    let result = serve_call(&shared, &call, &request_id, &body);
+    shared.record(LogEntry {
+        time: shared.now(),
+        service: call.service.name().to_string(),
+        action: call.action.clone(),
+        region: call.region.clone(),
+        outcome: match &result {
+            Ok(_) => "OK".to_string(),
+            Err(e) => e.code.clone(),
+        },
+        request_id: request_id.clone(),
+    });
+    envelope(&result, &request_id)
+}
+
+fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> SimResult {
+    let params = parse_body(body)?;
+    let mut world = lock(&shared.world);
+    check_call(&world, call)?;
+    validate::validate(call.service, &call.action, &params)?;
+    let ctx = Ctx {
+        region: call.region.clone(),
+        now: shared.now(),
+        request_id: request_id.to_string(),
+        service: call.service.name().to_string(),
+        unix_time: chrono::Utc::now().timestamp(),
+    };
+    world.tick(ctx.now);
+    dispatch(&mut world, &ctx, call.service, &call.action, &params)
+}
+
+async fn control(
+    State(shared): State<Arc<Shared>>,
+    Path(name): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let action = format!("_sim/{name}");
+    let (call, request_id) = match admit(&shared, &method, &headers, &body, &action).await {
+        Ok(x) => x,
+        Err(response) => return response,
+    };
+    let result = parse_body(&body).and_then(|params| {
+        if name == "advance" {
+            let secs = params.get("Seconds").and_then(Value::as_f64).unwrap_or(0.0);
+            if !(secs >= 0.0 && secs.is_finite()) {
+                return Err(SimError::new(
+                    "InvalidParameterValue",
+                    "`Seconds` must be >= 0.",
+                ));
+            }
+            *lock(&shared.offset) += secs;
+            return Ok(json!({"Now": shared.now()}));
+        }
+        let mut world = lock(&shared.world);
+        let ctx = Ctx {
+            region: call.region.clone(),
+            now: shared.now(),
+            request_id: request_id.clone(),
+            service: call.service.name().to_string(),
+            unix_time: chrono::Utc::now().timestamp(),
+        };
+        world.tick(ctx.now);
+        dispatch(&mut world, &ctx, call.service, &action, &params)
+    });
+    shared.record(LogEntry {
+        time: shared.now(),
+        service: call.service.name().to_string(),
+        action,
+        region: call.region,
+        outcome: result
+            .as_ref()
+            .map(|_| "OK".to_string())
+            .unwrap_or_else(|e| e.code.clone()),
+        request_id: request_id.clone(),
+    });
+    envelope(&result, &request_id)
+}
+
+async fn state(State(shared): State<Arc<Shared>>) -> Response {
+    let body = {
+        let world = lock(&shared.world);
+        serde_json::to_vec(&*world).unwrap_or_default()
+    };
+    json_response(body)
+}
+
+async fn requests(State(shared): State<Arc<Shared>>) -> Response {
+    let body = {
+        let log = lock(&shared.log);
+        serde_json::to_vec(&*log).unwrap_or_default()
+    };
+    json_response(body)
+}
