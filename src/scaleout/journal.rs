@@ -1,1 +1,543 @@
-//! (in progress)
+//! The run journal: what a scale-out run planned, which steps it reached,
+//! every ClientToken before its call is sent and every id returned, so a run
+//! that dies halfway can be resumed or cleaned up.
+//!
+//! The data model and its transitions are pure; the file I/O is thin: one
+//! JSON file per run, `runs/<run_id>.json` in the data dir, written
+//! atomically (temporary file + rename) with mode 0600. No secret is ever
+//! stored: the journal holds a plan, ids and tokens, never credentials.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::scaleout::plan::Plan;
+use crate::scaleout::steps::Step;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum StepState {
+    Pending,
+    Running,
+    Done,
+    Failed { reason: String },
+    Skipped,
+}
+
+/// One step of a phase (`session` / `business`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepRecord {
+    pub phase: String,
+    pub step: Step,
+    #[serde(flatten)]
+    pub state: StepState,
+    /// Recorded before the creating call is sent, reused on retry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_token: Option<String>,
+    /// Ids the step's calls returned (image, instances, CLB, listener, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished: Option<DateTime<Utc>>,
+}
+
+/// A cloud resource this run created (what cleanup deletes, newest first).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resource {
+    /// `image`, `instance`, `clb`, `listener`, `sg-rule`, `sdk-config`, ...
+    pub kind: String,
+    pub id: String,
+    pub region: String,
+    /// Where it hangs (the CLB of a listener, the SG of a rule, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journal {
+    pub run_id: String,
+    pub created: DateTime<Utc>,
+    pub updated: DateTime<Utc>,
+    pub plan: Plan,
+    pub steps: Vec<StepRecord>,
+    #[serde(default)]
+    pub created_resources: Vec<Resource>,
+    /// Set when the run ended (all done, or cleaned up / abandoned by the user).
+    #[serde(default)]
+    pub closed: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("no step {step:?} in phase {phase} of run {run_id}")]
+    NoSuchStep {
+        run_id: String,
+        phase: String,
+        step: Step,
+    },
+    #[error("journal file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("journal file {path} is not valid: {message}")]
+    Corrupt { path: PathBuf, message: String },
+}
+
+impl Journal {
+    /// A new journal with every step of the plan's phases `Pending`.
+    pub fn new(run_id: &str, plan: Plan, now: DateTime<Utc>) -> Journal {
+        let mut steps = Vec::new();
+        for (phase, present) in [
+            ("session", plan.role.has_session()),
+            ("business", plan.role.has_business()),
+        ] {
+            if !present {
+                continue;
+            }
+            for step in crate::scaleout::steps::steps_of(phase == "session", &plan) {
+                steps.push(StepRecord {
+                    phase: phase.to_string(),
+                    step,
+                    state: StepState::Pending,
+                    client_token: None,
+                    ids: Vec::new(),
+                    started: None,
+                    finished: None,
+                });
+            }
+        }
+        Journal {
+            run_id: run_id.to_string(),
+            created: now,
+            updated: now,
+            plan,
+            steps,
+            created_resources: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// A fresh run id: time-sortable and unique (`20260601-120000-1a2b3c4d`).
+    pub fn new_run_id(now: DateTime<Utc>) -> String {
+        let rand = uuid::Uuid::new_v4().simple().to_string();
+        format!("{}-{}", now.format("%Y%m%d-%H%M%S"), &rand[..8])
+    }
+
+    pub fn step(&self, phase: &str, step: Step) -> Option<&StepRecord> {
+        self.steps
+            .iter()
+            .find(|s| s.phase == phase && s.step == step)
+    }
+
+    fn step_mut(&mut self, phase: &str, step: Step) -> Result<&mut StepRecord, JournalError> {
+        let run_id = self.run_id.clone();
+        self.steps
+            .iter_mut()
+            .find(|s| s.phase == phase && s.step == step)
+            .ok_or(JournalError::NoSuchStep {
+                run_id,
+                phase: phase.to_string(),
+                step,
+            })
+    }
+
+    pub fn mark_running(
+        &mut self,
+        phase: &str,
+        step: Step,
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        let s = self.step_mut(phase, step)?;
+        s.state = StepState::Running;
+        s.started.get_or_insert(now);
+        s.finished = None;
+        self.updated = now;
+        Ok(())
+    }
+
+    /// The step's ClientToken: the one already recorded (a retry or resume
+    /// must reuse it), else `fresh` recorded now — before the call is sent.
+    pub fn record_token_before_call(
+        &mut self,
+        phase: &str,
+        step: Step,
+        fresh: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, JournalError> {
+        let s = self.step_mut(phase, step)?;
+        let token = s
+            .client_token
+            .get_or_insert_with(|| fresh.to_string())
+            .clone();
+        self.updated = now;
+        Ok(token)
+    }
+
+    /// Ids a call returned; duplicates are ignored (a resume sees them again).
+    pub fn record_ids(
+        &mut self,
+        phase: &str,
+        step: Step,
+        ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        let s = self.step_mut(phase, step)?;
+        for id in ids {
+            if !s.ids.contains(id) {
+                s.ids.push(id.clone());
+            }
+        }
+        self.updated = now;
+        Ok(())
+    }
+
+    /// A resource this run created (deleted by cleanup); duplicates ignored.
+    pub fn record_resource(&mut self, resource: Resource, now: DateTime<Utc>) {
+        if !self
+            .created_resources
+            .iter()
+            .any(|r| r.kind == resource.kind && r.id == resource.id)
+        {
+            self.created_resources.push(resource);
+        }
+        self.updated = now;
+    }
+
+    pub fn mark_done(
+        &mut self,
+        phase: &str,
+        step: Step,
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        self.finish(phase, step, StepState::Done, now)
+    }
+
+    pub fn mark_failed(
+        &mut self,
+        phase: &str,
+        step: Step,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        self.finish(
+            phase,
+            step,
+            StepState::Failed {
+                reason: reason.to_string(),
+            },
+            now,
+        )
+    }
+
+    pub fn mark_skipped(
+        &mut self,
+        phase: &str,
+        step: Step,
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        self.finish(phase, step, StepState::Skipped, now)
+    }
+
+    fn finish(
+        &mut self,
+        phase: &str,
+        step: Step,
+        state: StepState,
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        let s = self.step_mut(phase, step)?;
+        s.state = state;
+        s.finished = Some(now);
+        self.updated = now;
+        if self
+            .steps
+            .iter()
+            .all(|s| matches!(s.state, StepState::Done | StepState::Skipped))
+        {
+            self.closed = true;
+        }
+        Ok(())
+    }
+
+    /// The first step not done or skipped: where a resume continues.
+    pub fn next_step(&self) -> Option<&StepRecord> {
+        self.steps
+            .iter()
+            .find(|s| !matches!(s.state, StepState::Done | StepState::Skipped))
+    }
+
+    /// Open and with work left.
+    pub fn is_unfinished(&self) -> bool {
+        !self.closed && self.next_step().is_some()
+    }
+
+    /// What cleanup deletes, in reverse creation order (rules and listeners
+    /// before the CLB, instances before the image).
+    pub fn cleanup_order(&self) -> Vec<&Resource> {
+        self.created_resources.iter().rev().collect()
+    }
+}
+
+/// Where journals live: `<data dir>/runs` (injectable for tests).
+#[derive(Debug, Clone)]
+pub struct JournalStore {
+    pub dir: PathBuf,
+}
+
+impl JournalStore {
+    pub fn new(dir: impl Into<PathBuf>) -> JournalStore {
+        JournalStore { dir: dir.into() }
+    }
+
+    /// `runs/` under the platform's data dir (`~/.local/share/tcscale/runs` on Linux).
+    pub fn default_location() -> Option<JournalStore> {
+        directories::ProjectDirs::from("", "", "tcscale")
+            .map(|d| JournalStore::new(d.data_dir().join("runs")))
+    }
+
+    pub fn path_of(&self, run_id: &str) -> PathBuf {
+        // Run ids are ours, but never let one escape the directory.
+        let safe: String = run_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.dir.join(format!("{safe}.json"))
+    }
+
+    /// Writes atomically: a temporary file in the same directory (0600),
+    /// flushed, then renamed over the old one.
+    pub fn save(&self, journal: &Journal) -> Result<PathBuf, JournalError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| JournalError::Io { path, source }
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let path = self.path_of(&journal.run_id);
+        let tmp = self.dir.join(format!(
+            ".{}.{}.tmp",
+            journal.run_id,
+            uuid::Uuid::new_v4().simple()
+        ));
+        let json = serde_json::to_vec_pretty(journal).expect("a journal serializes");
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let result = (|| {
+            let mut f = opts.open(&tmp)?;
+            f.write_all(&json)?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(&path)(e));
+        }
+        Ok(path)
+    }
+
+    pub fn load(&self, run_id: &str) -> Result<Journal, JournalError> {
+        let path = self.path_of(run_id);
+        let text = std::fs::read_to_string(&path).map_err(|source| JournalError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
+            path,
+            message: e.to_string(),
+        })
+    }
+
+    /// Every readable journal, oldest first; unreadable files are reported, not fatal.
+    pub fn list_runs(&self) -> (Vec<Journal>, Vec<JournalError>) {
+        let mut runs = Vec::new();
+        let mut errors = Vec::new();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return (runs, errors);
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(id) = name.strip_suffix(".json") else {
+                continue;
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            match self.load(id) {
+                Ok(j) => runs.push(j),
+                Err(err) => errors.push(err),
+            }
+        }
+        runs.sort_by(|a, b| a.created.cmp(&b.created).then(a.run_id.cmp(&b.run_id)));
+        (runs, errors)
+    }
+
+    /// Runs with work left, oldest first.
+    pub fn unfinished(&self) -> Vec<Journal> {
+        self.list_runs()
+            .0
+            .into_iter()
+            .filter(Journal::is_unfinished)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scaleout::plan;
+
+    fn now() -> DateTime<Utc> {
+        "2026-06-01T12:00:00Z".parse().unwrap()
+    }
+
+    fn session_plan() -> Plan {
+        plan::parse(include_str!("../../assets/plans/session-servers.toml")).unwrap()
+    }
+
+    fn temp_store() -> JournalStore {
+        JournalStore::new(
+            std::env::temp_dir().join(format!("tcscale-journal-{}", uuid::Uuid::new_v4().simple())),
+        )
+    }
+
+    #[test]
+    fn transitions() {
+        let mut j = Journal::new("r1", session_plan(), now());
+        assert_eq!(j.steps[0].step, Step::Image);
+        assert!(j.is_unfinished());
+        j.mark_running("session", Step::Launch, now()).unwrap();
+        let t1 = j
+            .record_token_before_call("session", Step::Launch, "tok-1", now())
+            .unwrap();
+        // A retry keeps the first token: the API then returns the same instances.
+        let t2 = j
+            .record_token_before_call("session", Step::Launch, "tok-2", now())
+            .unwrap();
+        assert_eq!((t1.as_str(), t2.as_str()), ("tok-1", "tok-1"));
+        let ids = vec!["ins-aaaaaaaa".to_string(), "ins-bbbbbbbb".to_string()];
+        j.record_ids("session", Step::Launch, &ids, now()).unwrap();
+        j.record_ids("session", Step::Launch, &ids[..1], now())
+            .unwrap();
+        assert_eq!(j.step("session", Step::Launch).unwrap().ids, ids);
+        j.mark_failed("session", Step::Launch, "LAUNCH_FAILED", now())
+            .unwrap();
+        assert_eq!(j.next_step().unwrap().step, Step::Image);
+        assert!(j.mark_done("business", Step::Launch, now()).is_err());
+        for s in j.steps.clone() {
+            j.mark_done(&s.phase, s.step, now()).unwrap();
+        }
+        assert!(!j.is_unfinished());
+        assert!(j.closed);
+    }
+
+    #[test]
+    fn cleanup_is_reverse_creation_order() {
+        let mut j = Journal::new("r1", session_plan(), now());
+        for (kind, id) in [
+            ("image", "img-1"),
+            ("instance", "ins-1"),
+            ("clb", "lb-1"),
+            ("listener", "lbl-1"),
+        ] {
+            j.record_resource(
+                Resource {
+                    kind: kind.into(),
+                    id: id.into(),
+                    region: "ap-guangzhou".into(),
+                    parent: None,
+                },
+                now(),
+            );
+        }
+        j.record_resource(
+            Resource {
+                kind: "image".into(),
+                id: "img-1".into(),
+                region: "ap-guangzhou".into(),
+                parent: None,
+            },
+            now(),
+        );
+        let order: Vec<&str> = j.cleanup_order().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(order, vec!["lbl-1", "lb-1", "ins-1", "img-1"]);
+    }
+
+    #[test]
+    fn save_load_list_unfinished() {
+        let store = temp_store();
+        let mut a = Journal::new("20260601-120000-aaaa", session_plan(), now());
+        let mut b = Journal::new("20260601-120001-bbbb", session_plan(), now());
+        for s in b.steps.clone() {
+            b.mark_done(&s.phase, s.step, now()).unwrap();
+        }
+        a.mark_running("session", Step::Image, now()).unwrap();
+        let path = store.save(&a).unwrap();
+        store.save(&b).unwrap();
+        assert_eq!(store.load(&a.run_id).unwrap(), a);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Overwrite is atomic: no temporary file remains.
+        a.mark_done("session", Step::Image, now()).unwrap();
+        store.save(&a).unwrap();
+        std::fs::write(store.dir.join("garbage.json"), "{").unwrap();
+        let (runs, errors) = store.list_runs();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(errors.len(), 1);
+        let left: Vec<String> = std::fs::read_dir(&store.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        let unfinished = store.unfinished();
+        assert_eq!(unfinished.len(), 1);
+        assert_eq!(unfinished[0].run_id, a.run_id);
+        assert_eq!(
+            store.path_of("../../etc/passwd").parent().unwrap(),
+            store.dir.as_path()
+        );
+        let _ = std::fs::remove_dir_all(&store.dir);
+    }
+
+    #[test]
+    fn no_secret_in_the_journal() {
+        // The journal's types hold no credential field: a saved journal of a
+        // full plan carries no credential-like key. (The end-to-end secret
+        // scan of issue 7 covers the values.)
+        let mut j = Journal::new(&Journal::new_run_id(now()), session_plan(), now());
+        j.record_token_before_call("session", Step::Launch, "tok", now())
+            .unwrap();
+        let store = temp_store();
+        let path = store.save(&j).unwrap();
+        let text = std::fs::read_to_string(path).unwrap();
+        for field in [
+            "SecretKey",
+            "secret_key",
+            "SecretId",
+            "Token\":",
+            "password",
+        ] {
+            assert!(!text.contains(field), "{field} in journal");
+        }
+        let _ = std::fs::remove_dir_all(&store.dir);
+    }
+}
