@@ -518,7 +518,8 @@ pub fn resolve(
     }
     // `--profile` on the command line is an explicit choice too: it beats the
     // environment (TCCLI_PROFILE and the default profile come after it).
-    let tccli = if found.is_none() {
+    let env_credential = from_env(env);
+    let tccli = if found.is_none() && (profile_flag || env_credential.is_none()) {
         read_tccli_profile(env, &profile)?
     } else {
         // only the region can still come from it; a broken one is not our business
@@ -559,7 +560,7 @@ pub fn resolve(
         take_profile(&mut found)?;
     }
     if found.is_none() {
-        found = from_env(env).map(|c| (c, CredentialSource::Env));
+        found = env_credential.map(|c| (c, CredentialSource::Env));
     }
     if found.is_none() && !profile_flag {
         take_profile(&mut found)?;
