@@ -240,8 +240,9 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
     });
     let app = Router::new()
         .route("/", post(api).get(get_api))
-        .route("/_sim/state", get(state))
-        .route("/_sim/requests", get(requests))
+        // POSTs to the read-only paths are controls like any other (signed, and unknown).
+        .route("/_sim/state", get(state).post(control_state))
+        .route("/_sim/requests", get(requests).post(control_requests))
         .route("/_sim/{name}", post(control))
         .with_state(shared.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -584,6 +585,34 @@ fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> Si
 async fn control(
     State(shared): State<Arc<Shared>>,
     Path(name): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    control_named(shared, name, method, headers, body).await
+}
+
+async fn control_state(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    control_named(shared, "state".into(), method, headers, body).await
+}
+
+async fn control_requests(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    control_named(shared, "requests".into(), method, headers, body).await
+}
+
+async fn control_named(
+    shared: Arc<Shared>,
+    name: String,
     method: Method,
     headers: HeaderMap,
     body: Bytes,
