@@ -12,6 +12,7 @@
 //! - [`steps`]: the guide's steps per role and the API calls each makes
 //! - [`journal`]: the run journal (resume / cleanup)
 
+pub mod autoscaling;
 pub mod consistency;
 pub mod eligibility;
 pub mod journal;
@@ -24,3 +25,5 @@ pub mod steps;
 pub mod validate;
 pub mod discover;
 pub mod runner;
+pub mod preflight;
+pub mod browse_tree;

@@ -9,6 +9,7 @@
 //! - [`flow`]: the order of the steps per role, and `run_plan`
 //! - [`record`]: what a run has done so far (persisted in the journal)
 
+pub mod autoscaling_step;
 pub mod bind;
 pub mod cleanup;
 pub mod flow;
