@@ -25,5 +25,3 @@ pub mod steps;
 pub mod validate;
 pub mod discover;
 pub mod runner;
-pub mod preflight;
-pub mod browse_tree;
