@@ -1,0 +1,285 @@
+//! `apply` end to end against the in-process simulator over loopback: the
+//! example plans run unchanged, and the world is then checked through the API.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use tcscale::cli::apply::{apply_spec, load_plan, Session};
+use tcscale::cloud::models::{clb, cvm, vpc};
+use tcscale::cloud::{Client, ClientConfig};
+use tcscale::i18n::Lang;
+use tcscale::scaleout::runner::{PollPolicy, Progress};
+use tcscale::sim::server::{start, SimConfig, SimHandle};
+
+const SPEED: f64 = 100.0;
+
+async fn sim() -> SimHandle {
+    start(SimConfig {
+        speed: SPEED,
+        ..Default::default()
+    })
+    .await
+    .expect("simulator starts")
+}
+
+fn session(h: &SimHandle) -> Session {
+    let config =
+        ClientConfig::new(h.credential(), "ap-guangzhou").with_endpoint(Some(h.endpoint()));
+    Session {
+        client: Client::new(config).unwrap(),
+        region: "ap-guangzhou".into(),
+        lang: Lang::En,
+        poll: PollPolicy::with_speed(SPEED),
+        sandbox: None,
+    }
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tcscale-e2e-{tag}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn plan(name: &str) -> (String, tcscale::scaleout::runner::flow::RunSpec) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/plans")
+        .join(name);
+    load_plan(&path, Lang::En).expect("example plan is valid")
+}
+
+async fn instance(c: &Client, id: &str) -> cvm::Instance {
+    c.call(&cvm::DescribeInstancesRequest {
+        instance_ids: Some(vec![id.into()]),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .instance_set
+    .unwrap()
+    .remove(0)
+}
+
+async fn bound(c: &Client, lb: &str, listener: &str) -> BTreeSet<String> {
+    let resp = c
+        .call(&clb::DescribeTargetsRequest {
+            load_balancer_id: Some(lb.into()),
+            listener_ids: Some(vec![listener.into()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    resp.listeners
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|l| l.targets.clone().unwrap_or_default())
+        .filter_map(|t| t.instance_id)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_plan_scales_out_and_points_sdk_config_at_the_vip() {
+    let h = sim().await;
+    let s = session(&h);
+    let (text, spec) = plan("session-servers.toml");
+    let before = h.with_world(|w| w.cvm.instances.clone());
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let dir = temp_dir("session");
+    let (_id, result) = apply_spec(&s, &text, &spec, Some(&dir), tx).await;
+    let mut events = Vec::new();
+    while let Ok(p) = rx.try_recv() {
+        events.push(p);
+    }
+    let outcome = result.unwrap_or_else(|e| panic!("{}\n{events:#?}", e.explain(Lang::En)));
+    let out = outcome.session.unwrap();
+    let c = &s.client;
+
+    // N new RUNNING instances in the source's zone and project, from a NORMAL image.
+    let source = instance(c, "ins-auth0001").await;
+    assert_eq!(out.instance_ids.len(), 2);
+    for id in &out.instance_ids {
+        let i = instance(c, id).await;
+        assert_eq!(i.instance_state.as_deref(), Some("RUNNING"));
+        assert_eq!(
+            i.placement.as_ref().unwrap().zone,
+            source.placement.as_ref().unwrap().zone
+        );
+        assert_eq!(
+            i.placement.as_ref().unwrap().project_id,
+            source.placement.as_ref().unwrap().project_id
+        );
+        assert_eq!(i.image_id.as_deref(), Some(out.image_id.as_str()));
+    }
+    let img = c
+        .call(&cvm::DescribeImagesRequest {
+            image_ids: Some(vec![out.image_id.clone()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .image_set
+        .unwrap()
+        .remove(0);
+    assert_eq!(img.image_state.as_deref(), Some("NORMAL"));
+
+    // The internal CLB with a TCP listener on port 80.
+    let lb = c
+        .call(&clb::DescribeLoadBalancersRequest {
+            load_balancer_ids: Some(vec![out.load_balancer_id.clone()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .load_balancer_set
+        .unwrap()
+        .remove(0);
+    assert_eq!(lb.load_balancer_type.as_deref(), Some("INTERNAL"));
+    let listeners = c
+        .call(&clb::DescribeListenersRequest {
+            load_balancer_id: Some(out.load_balancer_id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .listeners
+        .unwrap();
+    assert_eq!(listeners.len(), 1);
+    assert_eq!(listeners[0].protocol.as_deref(), Some("TCP"));
+    assert_eq!(listeners[0].port, Some(80));
+
+    // Exactly the eligible session servers are bound: the source and the new
+    // ones; not the expired, zero-bandwidth or other-zone ones.
+    let got = bound(c, &out.load_balancer_id, &out.listener_ids[0]).await;
+    let want: BTreeSet<String> = out
+        .instance_ids
+        .iter()
+        .cloned()
+        .chain(["ins-auth0001".to_string()])
+        .collect();
+    assert_eq!(got, want);
+
+    // The VIP is allowed into the session servers' security group.
+    let rules = c
+        .call(&vpc::DescribeSecurityGroupPoliciesRequest {
+            security_group_id: Some("sg-auth4c5d".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .security_group_policy_set
+        .unwrap();
+    let vip: std::net::Ipv4Addr = out.vip.parse().unwrap();
+    assert!(tcscale::scaleout::security_group::vip_allowed(&rules, vip, 80).allows());
+
+    // Every reachable business server's sdk.config points at the VIP, other keys
+    // intact, with a backup beside it.
+    let url = format!("http://{}/mina_auth/", out.vip);
+    let after = h.with_world(|w| w.cvm.instances.clone());
+    let mut updated = 0;
+    for old in before.iter().filter(|i| i.region == "ap-guangzhou") {
+        let Some((path, original)) = old.files.iter().find(|(p, _)| p.ends_with("sdk.config"))
+        else {
+            continue;
+        };
+        let now = after
+            .iter()
+            .find(|i| i.instance.instance_id == old.instance.instance_id)
+            .unwrap();
+        let id = old.instance.instance_id.clone().unwrap();
+        if !old.tat_agent_online {
+            assert_eq!(
+                &now.files[path], original,
+                "{id}: offline agent, file untouched"
+            );
+            continue;
+        }
+        let new = &now.files[path];
+        assert_eq!(
+            tcscale::scaleout::sdk_config::read_auth_server_url(new).as_deref(),
+            Some(url.as_str()),
+            "{id}"
+        );
+        assert_eq!(
+            &tcscale::scaleout::sdk_config::set_auth_server_url(original, &out.vip).unwrap(),
+            new,
+            "{id}: only authServerUrl changed"
+        );
+        let backup = now
+            .files
+            .iter()
+            .find(|(p, _)| p.starts_with(&format!("{path}.bak.")))
+            .unwrap_or_else(|| panic!("{id}: no backup"));
+        assert_eq!(backup.1, original);
+        updated += 1;
+    }
+    assert!(
+        updated >= 2,
+        "at least the Node.js and Java servers were updated"
+    );
+    std::fs::remove_dir_all(dir).ok();
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_plan_binds_copies_to_the_public_clb_on_the_same_ports() {
+    let h = sim().await;
+    let s = session(&h);
+    let (text, spec) = plan("business-servers.toml");
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let dir = temp_dir("business");
+    let (_id, result) = apply_spec(&s, &text, &spec, Some(&dir), tx).await;
+    let outcome = result.unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
+    let out = outcome.business.unwrap();
+    let c = &s.client;
+    assert_eq!(out.instance_ids.len(), 2);
+    for id in &out.instance_ids {
+        assert_eq!(
+            instance(c, id).await.instance_state.as_deref(),
+            Some("RUNNING")
+        );
+    }
+    for listener in &out.listener_ids {
+        let got = bound(c, &out.load_balancer_id, listener).await;
+        for id in out
+            .instance_ids
+            .iter()
+            .chain(["ins-bizn0de1".to_string()].iter())
+        {
+            assert!(got.contains(id), "{id} bound on {listener}");
+        }
+    }
+    std::fs::remove_dir_all(dir).ok();
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_plan_binds_exactly_the_eligible_session_servers() {
+    let h = sim().await;
+    let s = session(&h);
+    let (text, mut spec) = plan("session-servers.toml");
+    spec.session.as_mut().unwrap().update_sdk_config = false;
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let dir = temp_dir("bind");
+    let (_id, result) = apply_spec(&s, &text, &spec, Some(&dir), tx).await;
+    let out = result
+        .unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)))
+        .session
+        .unwrap();
+    let got = bound(&s.client, &out.load_balancer_id, &out.listener_ids[0]).await;
+    let want: BTreeSet<String> = out
+        .instance_ids
+        .iter()
+        .cloned()
+        .chain(["ins-auth0001".to_string()])
+        .collect();
+    assert_eq!(got, want);
+    let skipped: BTreeSet<&str> = out.skipped.iter().map(|(id, _)| id.as_str()).collect();
+    for id in ["ins-expired1", "ins-nobw0001", "ins-z4auth01"] {
+        assert!(
+            skipped.contains(id),
+            "{id} skipped with a reason: {:?}",
+            out.skipped
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+    h.shutdown().await;
+}
