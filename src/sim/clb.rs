@@ -246,6 +246,7 @@ pub fn handle(world: &mut World, ctx: &Ctx, action: &str, params: &Value) -> Sim
 /// Finishes the tasks whose time has come: success applies the change,
 /// failure leaves everything as it was (a failed create removes the CLBs).
 pub fn tick(world: &mut World, now: f64) {
+    reserve_internal_vips(world);
     let due: Vec<usize> = world
         .clb
         .tasks
@@ -274,6 +275,25 @@ pub fn tick(world: &mut World, now: f64) {
             Err(message) => {
                 t.status = 1;
                 t.message = message;
+            }
+        }
+    }
+}
+
+/// Marks INTERNAL CLBs' VIPs as used in their subnets, so seeded VIPs are
+/// never handed out again by `allocate_ip`.
+fn reserve_internal_vips(world: &mut World) {
+    let vips: Vec<(String, String)> = world
+        .clb
+        .load_balancers
+        .iter()
+        .filter(|lb| lb.lb_type == "INTERNAL")
+        .flat_map(|lb| lb.vips.iter().map(|v| (lb.subnet_id.clone(), v.clone())))
+        .collect();
+    for (subnet, vip) in vips {
+        if let Some(s) = world.vpc.subnets.iter_mut().find(|s| s.id() == subnet) {
+            if !s.allocated.contains(&vip) {
+                s.allocated.insert(vip);
             }
         }
     }
