@@ -2,7 +2,9 @@
 //! choice (the real regional hosts, or one `--endpoint` for the simulator),
 //! and decoding of the `{"Response": …}` envelope.
 
+use std::future::Future;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -146,7 +148,21 @@ impl Client {
     /// An untyped call; returns the `Response` object (without `Error`).
     /// Rate-limited, retried by the [`RetryPolicy`] (see [`retry`] for what
     /// is safe to repeat), and every attempt is audited.
-    pub async fn call_raw(
+    ///
+    /// The future is boxed so its `Send`-ness is settled here: a caller that
+    /// spawns it inside stream combinators does not make the compiler look
+    /// through the retry machinery's closures (rust-lang/rust#110338).
+    pub fn call_raw<'a>(
+        &'a self,
+        service: Service,
+        action: &'a str,
+        region: &'a str,
+        body: &'a Value,
+    ) -> Pin<Box<dyn Future<Output = Result<Value, CloudError>> + Send + 'a>> {
+        Box::pin(self.call_raw_unboxed(service, action, region, body))
+    }
+
+    async fn call_raw_unboxed(
         &self,
         service: Service,
         action: &str,
