@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cloud::models::tat;
+use crate::scaleout::remote_op;
 use crate::sim::svc_util::{iso_utc, page, parse, reply};
 use crate::sim::world::{Ctx, SimError, SimResult, World};
 
@@ -88,6 +89,8 @@ pub struct SimInvocationTask {
     pub output: String,
     pub dropped: u64,
     pub error_info: String,
+    /// Service restarts a declared operation performed (command lines).
+    pub restarts: Vec<String>,
 }
 
 impl SimInvocation {
@@ -147,6 +150,11 @@ pub fn tick(world: &mut World, now: f64) {
 fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
     let inv = &world.tat.invocations[inv_i];
     let task = &inv.tasks[task_i];
+    let finished_unix = inv.created_unix + (task.ends_at - inv.created_at);
+    let label = chrono::DateTime::from_timestamp(finished_unix as i64, 0)
+        .map(remote_op::backup_label)
+        .unwrap_or_default();
+    let mut restarts = Vec::new();
     let (status, exit_code, output, error_info) = if task.fails {
         (
             "FAILED",
@@ -175,11 +183,15 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
                 String::new(),
                 format!("the instance {instance_id} no longer exists"),
             ),
-            Some(inst) => match declared_effect(&script, &mut inst.files) {
-                Some((code, out)) => (
-                    if code == 0 { "SUCCESS" } else { "FAILED" },
-                    Some(code),
-                    out,
+            Some(inst) => match declared_effect(&script, &mut inst.files, &mut restarts, &label) {
+                Some(o) => (
+                    if o.exit_code == 0 {
+                        "SUCCESS"
+                    } else {
+                        "FAILED"
+                    },
+                    Some(o.exit_code),
+                    o.output,
                     String::new(),
                 ),
                 None => (
@@ -198,17 +210,27 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
     t.output = output;
     t.dropped = dropped;
     t.error_info = error_info;
+    t.restarts = restarts;
 }
 
-/// The effect of a script that declares its operation: `Some((exit code,
-/// output))` after applying it to `files`, `None` for a plain script.
+/// The effect of a script that declares its operation: `Some(outcome)`
+/// after applying it to `files` (restarts performed are appended to
+/// `restarts`), `None` for a plain script. `now_label` names a default backup.
 fn declared_effect(
     script: &str,
     files: &mut std::collections::BTreeMap<String, String>,
-) -> Option<(i64, String)> {
-    // PENDING-REMOTE-OP: wired to crate::scaleout::remote_op once it lands.
-    let _ = (script, files);
-    None
+    restarts: &mut Vec<String>,
+    now_label: &str,
+) -> Option<remote_op::OpOutcome> {
+    let op = remote_op::parse_header(script)?;
+    let mut fs = remote_op::VirtualFs {
+        files: std::mem::take(files),
+        ..Default::default()
+    };
+    let outcome = remote_op::apply(&op, &mut fs, now_label);
+    *files = fs.files;
+    restarts.extend(fs.restarts);
+    Some(outcome)
 }
 
 fn truncate_output(output: String) -> (String, u64) {
