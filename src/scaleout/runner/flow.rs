@@ -189,11 +189,10 @@ fn summarize(v: &serde_json::Value) -> String {
             serde_json::Value::String(s)
                 if ["ins-", "img-", "lb-", "lbl-", "sg-"]
                     .iter()
-                    .any(|p| s.starts_with(p)) =>
+                    .any(|p| s.starts_with(p))
+                    && !out.contains(s) =>
             {
-                if !out.contains(s) {
-                    out.push(s.clone())
-                }
+                out.push(s.clone())
             }
             serde_json::Value::Array(a) => a.iter().for_each(|x| ids(x, out)),
             serde_json::Value::Object(o) => o.values().for_each(|x| ids(x, out)),
