@@ -5,6 +5,8 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod api;
 pub mod apply;
+pub mod browse;
+pub mod config;
 pub mod runs;
 pub mod sim;
 
@@ -61,6 +63,10 @@ pub enum Command {
     Resume(runs::ResumeArgs),
     /// Delete what a run created (lists it without --yes).
     Cleanup(runs::CleanupArgs),
+    /// Browse load balancers, listeners and targets with live health (--json for scripts).
+    Browse(browse::BrowseArgs),
+    /// Show or change tcscale's settings file (path, show, set KEY VALUE).
+    Config(config::ConfigArgs),
 }
 
 /// Entry point of the binary; returns the process exit code.
@@ -73,6 +79,8 @@ pub fn main() -> i32 {
         Some(Command::Runs(args)) => runs::run_list(&cli.global, args),
         Some(Command::Resume(args)) => runs::run_resume(&cli.global, args),
         Some(Command::Cleanup(args)) => runs::run_cleanup(&cli.global, args),
+        Some(Command::Browse(args)) => browse::run(&cli.global, args),
+        Some(Command::Config(args)) => config::run(&cli.global, args),
         None => crate::tui::run(&cli.global),
     }
 }

@@ -25,3 +25,5 @@ pub mod steps;
 pub mod validate;
 pub mod discover;
 pub mod runner;
+pub mod preflight;
+pub mod browse_tree;

@@ -91,6 +91,10 @@ pub struct App {
     pub want_sandbox: bool,
     /// Filled while drawing, read by mouse clicks.
     pub hit_zones: RefCell<Vec<HitZone>>,
+    /// The onboarding screen (its own state and keys).
+    pub onboarding: crate::tui::screens::onboarding::OnboardingState,
+    /// The CLB browser (its own state and keys).
+    pub browse: crate::tui::screens::browse::BrowseState,
 }
 
 impl Default for Screen {
@@ -154,6 +158,8 @@ impl App {
             Screen::Launch => self.launch.focus < 4,
             Screen::LoadBalancer => self.lb.cursor == self.lb_choices().len(),
             Screen::Bind => self.bind.focus > 0,
+            Screen::Onboarding => self.onboarding.typing(),
+            Screen::Browse => self.browse.typing(),
             _ => false,
         }
     }
@@ -216,6 +222,8 @@ impl App {
         match msg {
             Msg::Tick(now) => {
                 self.clock = now;
+                self.onboarding.clock = now;
+                self.browse.tick(now);
                 vec![]
             }
             Msg::Resize(w, h) => {
@@ -356,6 +364,10 @@ impl App {
             self.help = true;
             return vec![];
         }
+        if matches!(self.screen, Screen::Onboarding | Screen::Browse) {
+            self.key_own_screen(key);
+            return vec![];
+        }
         if key.code == KeyCode::Esc {
             self.go_back();
             return vec![];
@@ -382,6 +394,26 @@ impl App {
                 }
                 vec![]
             }
+        }
+    }
+
+    /// Onboarding and the browser handle every key themselves (Esc included:
+    /// it closes their dialogs and fields before leaving the screen).
+    fn key_own_screen(&mut self, key: KeyEvent) {
+        use crate::tui::screens::{browse, onboarding};
+        let back = match self.screen {
+            Screen::Onboarding => {
+                let o = self.onboarding.on_key(key, self.lang);
+                if self.onboarding.outcome == Some(onboarding::Outcome::Sandbox) {
+                    self.onboarding.outcome = None;
+                    self.want_sandbox = true;
+                }
+                o == onboarding::KeyOutcome::Back
+            }
+            _ => self.browse.on_key(key, self.lang) == browse::KeyOutcome::Back,
+        };
+        if back {
+            self.go_back();
         }
     }
 
@@ -427,6 +459,12 @@ impl App {
             Screen::Overview if matches!(self.arch, Load::Idle) => {
                 self.arch = Load::Loading;
                 self.start_jobs(vec![Job::Discover])
+            }
+            Screen::Browse => {
+                if self.browse.phase == crate::tui::screens::browse::Phase::Idle {
+                    self.browse.start();
+                }
+                vec![]
             }
             Screen::Source => {
                 let want = self
@@ -1350,6 +1388,8 @@ impl App {
                     tf(lang, "wizard.notice.reconnecting", &[("seconds", &seconds)]),
                 ));
             }
+            JobEvent::Onboarding(e) => self.onboarding.on_event(e),
+            JobEvent::Browse(e) => self.browse.on_event(e),
         }
         vec![]
     }

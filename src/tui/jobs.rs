@@ -153,6 +153,8 @@ pub enum JobEvent {
     Reconnecting {
         seconds: u64,
     },
+    Onboarding(crate::tui::screens::onboarding::OnboardingEvent),
+    Browse(crate::tui::screens::browse::BrowseEvent),
 }
 
 /// Where jobs send their events.

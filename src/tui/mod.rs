@@ -50,6 +50,16 @@ pub fn first_screen(account: &Account) -> Screen {
     }
 }
 
+fn explicit_of(g: &GlobalOpts) -> ExplicitCredentials {
+    ExplicitCredentials {
+        secret_id: g.secret_id.clone(),
+        secret_key: g.secret_key.clone().map(Secret::new),
+        token: None,
+        region: g.region.clone(),
+        profile: g.profile.clone(),
+    }
+}
+
 /// Which account `tcscale` (no subcommand) uses.
 pub fn choose_account(g: &GlobalOpts, lang: Lang) -> Account {
     if g.sandbox {
@@ -135,11 +145,11 @@ pub async fn sandbox_session(lang: Lang, journal: bool) -> Result<Session, Strin
 
 /// `tcscale` with no subcommand. Returns the exit code.
 pub fn run(g: &GlobalOpts) -> i32 {
-    let lang = g
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(Lang::from_env);
+    let cred_env = CredentialEnv::from_process();
+    let saved = cred_env
+        .config_path()
+        .and_then(|p| crate::cloud::config_file::TcscaleConfig::load(&p).ok().flatten());
+    let lang = screens::onboarding::startup_lang(g.lang.as_deref(), saved.as_ref(), Lang::from_env());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -151,13 +161,21 @@ pub fn run(g: &GlobalOpts) -> i32 {
         }
     };
     let account = choose_account(g, lang);
+    let mut onboarding = screens::onboarding::OnboardingState::new(
+        screens::onboarding::detect(&explicit_of(g), &cred_env),
+        cred_env.config_path(),
+        g.endpoint.clone(),
+    );
+    if let Account::None(why) = &account {
+        onboarding.reason = Some(why.clone());
+    }
     let result = rt.block_on(async {
         let session = match &account {
             Account::Real(r) => Some(real_session(g, r, lang)?),
             Account::Sandbox => Some(sandbox_session(lang, true).await?),
             Account::None(_) => None,
         };
-        run_loop(lang, &account, session).await
+        run_loop(lang, &account, session, onboarding).await
     });
     terminal::restore();
     match result {
@@ -173,12 +191,15 @@ async fn run_loop(
     lang: Lang,
     account: &Account,
     mut session: Option<Session>,
+    onboarding: screens::onboarding::OnboardingState,
 ) -> Result<(), String> {
     let mut app = App::new(
         lang,
         session.as_ref().map(|s| s.ctx.clone()).unwrap_or_default(),
         first_screen(account),
     );
+    app.onboarding = onboarding;
+    let mut shown_lang = lang;
     if let Account::None(why) = account {
         app.onboarding_reason = Some(why.clone());
     }
@@ -224,6 +245,76 @@ async fn run_loop(
         if let Some(s) = &session {
             for j in jobs {
                 jobs::spawn(&s.engine, app.role(), j, events.sender());
+            }
+        }
+        // Onboarding and the browser queue their own work.
+        for job in app.onboarding.take_jobs() {
+            let tx = events.sender();
+            let lang = app.lang;
+            tokio::spawn(async move {
+                screens::onboarding::run_job(job, lang, move |e| {
+                    let _ = tx.send(jobs::JobEvent::Onboarding(e));
+                })
+                .await
+            });
+        }
+        if let Some(s) = &session {
+            for job in app.browse.take_jobs() {
+                let tx = events.sender();
+                let client = s.engine.client.clone();
+                tokio::spawn(async move {
+                    screens::browse::run_job(client, job, move |e| {
+                        let _ = tx.send(jobs::JobEvent::Browse(e));
+                    })
+                    .await
+                });
+            }
+        }
+        if let Some(screens::onboarding::Outcome::Account {
+            credential,
+            region,
+            source,
+        }) = app.onboarding.outcome.take()
+        {
+            let resolved = Resolved {
+                credential,
+                source,
+                region,
+                region_source: crate::cloud::credentials::RegionSource::Default,
+            };
+            let g = GlobalOpts {
+                endpoint: app.onboarding.endpoint.clone(),
+                ..Default::default()
+            };
+            match real_session(&g, &resolved, app.lang) {
+                Ok(s) => {
+                    app.ctx = s.ctx.clone();
+                    session = Some(s);
+                    let first = app.enter_overview();
+                    if let Some(s) = &session {
+                        for j in first {
+                            jobs::spawn(&s.engine, app.role(), j, events.sender());
+                        }
+                    }
+                }
+                Err(e) => app.onboarding_reason = Some(e),
+            }
+        }
+        // The language switch (L) is remembered in the config file.
+        if app.lang != shown_lang {
+            shown_lang = app.lang;
+            if let Some(path) = &app.onboarding.config_path {
+                app.notice = Some(match screens::onboarding::save_language(path, app.lang) {
+                    Ok(()) => (
+                        state::CheckLevel::Ok,
+                        crate::i18n::tf(
+                            app.lang,
+                            "onboarding.lang_saved",
+                            &[("path", &path.display())],
+                        ),
+                    ),
+                    Err(e) => (state::CheckLevel::Warn, e),
+                });
             }
         }
         if app.quit {

@@ -31,7 +31,9 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::SecurityGroup => screens::security_group::render(app, f, body),
         Screen::SdkConfig => screens::sdk_config::render(app, f, body),
         Screen::Summary => screens::summary::render(app, f, body),
-        Screen::Onboarding | Screen::AutoScaling | Screen::Browse => {
+        Screen::Onboarding => screens::onboarding::render(app, f, body),
+        Screen::Browse => screens::browse::render(app, f, body),
+        Screen::AutoScaling => {
             screens::placeholder::render(app, f, body)
         }
     }

@@ -1,9 +1,11 @@
 //! One file per screen; each renders from the app state alone.
 
 pub mod bind;
+pub mod browse;
 pub mod image;
 pub mod launch;
 pub mod load_balancer;
+pub mod onboarding;
 pub mod overview;
 pub mod placeholder;
 pub mod sdk_config;
@@ -37,7 +39,8 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::SecurityGroup => security_group::keys(app),
         Screen::SdkConfig => sdk_config::keys(app),
         Screen::Summary => summary::keys(app),
-        Screen::Onboarding => vec![("⏎", "wizard.key.sandbox")],
+        Screen::Onboarding => app.onboarding.keys(),
+        Screen::Browse => app.browse.keys(),
         _ => vec![("⏎", "wizard.key.back")],
     };
     if app.screen != Screen::Overview && !app.back.is_empty() {
