@@ -667,7 +667,7 @@ fn evaluate_alarms(world: &mut World, now: f64) {
                 });
             let needed = (alarm.period.unwrap_or(60) * alarm.continuous_time.unwrap_or(1)) as f64;
             let since = if holds {
-                Some(p.breach_since.unwrap_or(now))
+                Some(p.breach_since.unwrap_or(g.cpu_since.min(now)))
             } else {
                 None
             };
@@ -716,12 +716,12 @@ fn evaluate_alarms(world: &mut World, now: f64) {
             let low = c < target * 0.8 && p.policy.disable_scale_in != Some(true);
             let pol = &mut world.autoscaling.policies[i];
             pol.breach_since = if high {
-                Some(p.breach_since.unwrap_or(now))
+                Some(p.breach_since.unwrap_or(g.cpu_since.min(now)))
             } else {
                 None
             };
             pol.low_since = if low {
-                Some(p.low_since.unwrap_or(now))
+                Some(p.low_since.unwrap_or(g.cpu_since.min(now)))
             } else {
                 None
             };
@@ -857,7 +857,13 @@ pub fn execute_scaling_policy(world: &mut World, ctx: &Ctx, params: &Value) -> S
 }
 
 /// `POST /_sim/metric`: sets a group's simulated average CPU (%).
-pub fn set_metric(world: &mut World, region: &str, group_id: &str, cpu: f64) -> SimResult {
+pub fn set_metric(
+    world: &mut World,
+    region: &str,
+    group_id: &str,
+    cpu: f64,
+    now: f64,
+) -> SimResult {
     if !(0.0..=100.0).contains(&cpu) {
         return Err(err(
             "InvalidParameterValue.Range",
@@ -876,6 +882,7 @@ pub fn set_metric(world: &mut World, region: &str, group_id: &str, cpu: f64) -> 
             )
         })?;
     g.cpu = Some(cpu);
+    g.cpu_since = now;
     Ok(json!({"AutoScalingGroupId": group_id, "CpuUtilization": cpu}))
 }
 

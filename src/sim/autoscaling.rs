@@ -61,6 +61,8 @@ pub struct SimScalingGroup {
     pub instances: Vec<GroupInstance>,
     /// Simulated average CPU (%), set by `POST /_sim/metric`; `None` = no data.
     pub cpu: Option<f64>,
+    /// Sim time `cpu` was set (the metric holds that value since then).
+    pub cpu_since: f64,
     /// Sim time before which the group does not start a new activity on its own.
     pub cooldown_until: f64,
     /// Sequence for the names of launched instances.
@@ -227,7 +229,7 @@ pub fn handle(world: &mut World, ctx: &Ctx, action: &str, params: &Value) -> Sim
                         "CpuUtilization (a number, %) is required.",
                     )
                 })?;
-            as_engine::set_metric(world, &ctx.region, group_id, cpu)
+            as_engine::set_metric(world, &ctx.region, group_id, cpu, ctx.now)
         }
         _ => Err(SimError::new(
             "InvalidAction",
