@@ -274,10 +274,9 @@ fn json_response(body: Vec<u8>) -> Response {
     r
 }
 
-fn envelope(result: &SimResult, request_id: &str) -> Response {
+fn envelope(result: SimResult, request_id: &str) -> Response {
     let body = match result {
-        Ok(Value::Object(map)) => {
-            let mut map = map.clone();
+        Ok(Value::Object(mut map)) => {
             map.insert("RequestId".into(), Value::String(request_id.to_string()));
             json!({ "Response": map })
         }
@@ -431,7 +430,7 @@ fn dispatch(
 async fn get_api() -> Response {
     let id = uuid::Uuid::new_v4().to_string();
     envelope(
-        &Err(SimError::new(
+        Err(SimError::new(
             "UnsupportedProtocol",
             "The simulator serves POST / with a JSON body (API v3, TC3-HMAC-SHA256).",
         )),
@@ -478,7 +477,7 @@ async fn admit(
             outcome: e.code.clone(),
             request_id: request_id.clone(),
         });
-        envelope(&Err(e), &request_id)
+        envelope(Err(e), &request_id)
     };
     let verified = match auth::verify(
         &shared.keys,
@@ -563,7 +562,7 @@ async fn api(
         },
         request_id: request_id.clone(),
     });
-    envelope(&result, &request_id)
+    envelope(result, &request_id)
 }
 
 fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> SimResult {
@@ -656,7 +655,7 @@ async fn control_named(
             .unwrap_or_else(|e| e.code.clone()),
         request_id: request_id.clone(),
     });
-    envelope(&result, &request_id)
+    envelope(result, &request_id)
 }
 
 async fn state(State(shared): State<Arc<Shared>>) -> Response {

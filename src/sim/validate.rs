@@ -63,7 +63,7 @@ pub fn validate(service: Service, action: &str, params: &Value) -> Result<(), Si
         )
     })?;
     check_object(service, obj, map, "")?;
-    check_paging(service, map)?;
+    check_paging(service, params, map)?;
     check_ids_with_filters(service, action, map)
 }
 
@@ -185,11 +185,14 @@ fn paging_rules(service: Service) -> (i64, &'static str, &'static str) {
     }
 }
 
-fn check_paging(service: Service, map: &Map<String, Value>) -> Result<(), SimError> {
+fn check_paging(
+    service: Service,
+    params: &Value,
+    map: &Map<String, Value>,
+) -> Result<(), SimError> {
     let (max, limit_code, offset_code) = paging_rules(service);
-    let params = Value::Object(map.clone());
     if map.contains_key("Limit") {
-        match int_param(&params, "Limit") {
+        match int_param(params, "Limit") {
             Some(l) if (0..=max).contains(&l) => {}
             _ => {
                 return Err(SimError::new(
@@ -200,7 +203,7 @@ fn check_paging(service: Service, map: &Map<String, Value>) -> Result<(), SimErr
         }
     }
     if map.contains_key("Offset") {
-        match int_param(&params, "Offset") {
+        match int_param(params, "Offset") {
             Some(o) if o >= 0 => {}
             _ => {
                 return Err(SimError::new(
