@@ -1,5 +1,5 @@
-//! The simulator against the official Tencent Cloud Python SDK: the CVM, VPC
-//! and Tag parts of the guide, every response parsed by the SDK's models
+//! The simulator against the official Tencent Cloud Python SDK: the whole
+//! guide (CVM, VPC, Tag, CLB, TAT, AS), every response parsed by the SDK's models
 //! (tests/python/sim_conformance.py).
 
 #[path = "support/python.rs"]
@@ -8,7 +8,7 @@ mod python;
 use tcscale::sim::server::{start, SimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn official_python_sdk_walks_cvm_vpc_and_tag() {
+async fn official_python_sdk_walks_the_whole_guide() {
     let h = start(SimConfig {
         speed: 300.0, // image 0.2 s, launch 0.1 s: still observable while polling every 50 ms
         ..Default::default()
@@ -30,6 +30,16 @@ async fn official_python_sdk_walks_cvm_vpc_and_tag() {
         "DescribeInstances(poll)",
         "CreateSecurityGroupPolicies",
         "DescribeProjects",
+        "CreateLoadBalancer+DescribeTaskStatus",
+        "CreateListener",
+        "RegisterTargets",
+        "DescribeTargets",
+        "DescribeTargetHealth",
+        "RunCommand+DescribeInvocationTasks",
+        "DescribeAutomationAgentStatus",
+        "CreateAutoScalingGroup+Describe",
+        "CreateScheduledAction",
+        "CreateScalingPolicy",
         "error InvalidParameterValueLimit",
     ] {
         assert!(

@@ -1,5 +1,5 @@
-"""Drives the simulator with the official Tencent Cloud Python SDK (CVM, VPC,
-Tag parts of the guide): every response must parse into the SDK's own
+"""Drives the simulator with the official Tencent Cloud Python SDK through the
+whole guide (CVM, VPC, Tag, CLB, TAT, AS): every response must parse into the SDK's own
 models, and unknown response fields are errors (the SDK warns about them).
 
 usage: sim_conformance.py HOST:PORT SECRET_ID SECRET_KEY
@@ -19,6 +19,10 @@ from tencentcloud.common.profile.http_profile import HttpProfile
 from tencentcloud.cvm.v20170312 import cvm_client, models as cvm
 from tencentcloud.tag.v20180813 import tag_client, models as tag
 from tencentcloud.vpc.v20170312 import vpc_client, models as vpc
+from tencentcloud.clb.v20180317 import clb_client, models as clb
+from tencentcloud.tat.v20201028 import tat_client, models as tat
+from tencentcloud.autoscaling.v20180419 import autoscaling_client, models as autoscaling
+import base64
 
 endpoint, secret_id, secret_key = sys.argv[1:4]
 cred = credential.Credential(secret_id, secret_key)
@@ -33,6 +37,9 @@ REGION = "ap-guangzhou"
 cvmc = cvm_client.CvmClient(cred, REGION, profile())
 vpcc = vpc_client.VpcClient(cred, REGION, profile())
 tagc = tag_client.TagClient(cred, REGION, profile())
+clbc = clb_client.ClbClient(cred, REGION, profile())
+tatc = tat_client.TatClient(cred, REGION, profile())
+asc = autoscaling_client.AutoscalingClient(cred, REGION, profile())
 
 
 def req(model, params):
@@ -161,6 +168,114 @@ ok("CreateSecurityGroupPolicies", r.SecurityGroupPolicySet.Version)
 r = tagc.DescribeProjects(req(tag.DescribeProjectsRequest, {"AllList": 1, "Limit": 1000, "Offset": 0}))
 assert "微信小程序" in [p.ProjectName for p in r.Projects]
 ok("DescribeProjects", r.Total)
+
+
+# --- CLB: internal load balancer, listener, targets, health (guide step 3) ---
+def task_status(task_id):
+    return clbc.DescribeTaskStatus(req(clb.DescribeTaskStatusRequest, {"TaskId": task_id})).Status
+
+lb_req = {"LoadBalancerType": "INTERNAL", "LoadBalancerName": "mina-auth-int", "VpcId": "vpc-gz8k2m9a",
+          "SubnetId": "subnet-gz3a1b2c", "ProjectId": 1002189, "ClientToken": "sdk-conformance-lb"}
+r = clbc.CreateLoadBalancer(req(clb.CreateLoadBalancerRequest, lb_req))
+lb_id = r.LoadBalancerIds[0]
+again = clbc.CreateLoadBalancer(req(clb.CreateLoadBalancerRequest, lb_req)).LoadBalancerIds
+assert again == [lb_id], (again, lb_id)
+states = poll("clb create", lambda: task_status(r.RequestId), lambda s: s != 2)
+assert states[-1] == 0, states
+ok("CreateLoadBalancer+DescribeTaskStatus", states)
+
+r = clbc.DescribeLoadBalancers(req(clb.DescribeLoadBalancersRequest, {"LoadBalancerIds": [lb_id]}))
+lb = r.LoadBalancerSet[0]
+assert lb.LoadBalancerType == "INTERNAL" and lb.LoadBalancerVips, lb.to_json_string()
+vip = lb.LoadBalancerVips[0]
+assert vip.startswith("10.0.1."), vip
+ok("DescribeLoadBalancers", vip)
+
+r = clbc.CreateListener(req(clb.CreateListenerRequest, {"LoadBalancerId": lb_id, "Ports": [80], "Protocol": "TCP",
+                                                         "ListenerNames": ["mina_auth"]}))
+listener_id = r.ListenerIds[0]
+states = poll("listener", lambda: task_status(r.RequestId), lambda s: s != 2)
+assert states[-1] == 0, states
+ok("CreateListener", listener_id)
+
+r = clbc.DescribeListeners(req(clb.DescribeListenersRequest, {"LoadBalancerId": lb_id}))
+assert [(l.Protocol, l.Port) for l in r.Listeners] == [("TCP", 80)]
+ok("DescribeListeners", r.TotalCount)
+
+targets = [{"InstanceId": i, "Port": 80, "Weight": 10} for i in ["ins-auth0001"] + first]
+r = clbc.RegisterTargets(req(clb.RegisterTargetsRequest, {"LoadBalancerId": lb_id, "ListenerId": listener_id,
+                                                           "Targets": targets}))
+states = poll("register", lambda: task_status(r.RequestId), lambda s: s != 2)
+assert states[-1] == 0, states
+ok("RegisterTargets", states)
+
+r = clbc.DescribeTargets(req(clb.DescribeTargetsRequest, {"LoadBalancerId": lb_id}))
+bound = sorted(t.InstanceId for l in r.Listeners for t in l.Targets)
+assert bound == sorted(["ins-auth0001"] + first), bound
+ok("DescribeTargets", len(bound))
+
+def health():
+    r = clbc.DescribeTargetHealth(req(clb.DescribeTargetHealthRequest, {"LoadBalancerIds": [lb_id]}))
+    return tuple(sorted(t.HealthStatusDetail for l in r.LoadBalancers[0].Listeners for ru in l.Rules for t in ru.Targets))
+
+states = poll("health", health, lambda s: all(x == "Alive" for x in s) and len(s) == 3)
+ok("DescribeTargetHealth", states[-1])
+
+# --- TAT: read sdk.config on the business server (guide step 4) ---
+script = "# tcscale-op: {\"op\":\"read-file\",\"path\":\"/etc/qcloud/sdk.config\"}\ncat /etc/qcloud/sdk.config\n"
+r = tatc.RunCommand(req(tat.RunCommandRequest, {"Content": base64.b64encode(script.encode()).decode(),
+                                                  "InstanceIds": ["ins-bizn0de1"], "CommandType": "SHELL",
+                                                  "CommandName": "tcscale-read", "Timeout": 60}))
+inv = r.InvocationId
+
+def tat_task():
+    r = tatc.DescribeInvocationTasks(req(tat.DescribeInvocationTasksRequest, {
+        "Filters": [{"Name": "invocation-id", "Values": [inv]}], "HideOutput": False}))
+    return r.InvocationTaskSet[0]
+
+states = poll("tat", lambda: tat_task().TaskStatus, lambda s: s not in ("PENDING", "RUNNING", "DELIVERING"))
+task = tat_task()
+assert task.TaskStatus == "SUCCESS", (states, task.to_json_string())
+output = base64.b64decode(task.TaskResult.Output).decode()
+assert "authServerUrl" in output or "TCSCALE_" in output, output
+ok("RunCommand+DescribeInvocationTasks", "->".join(states))
+
+r = tatc.DescribeAutomationAgentStatus(req(tat.DescribeAutomationAgentStatusRequest, {"InstanceIds": ["ins-bizn0de1", "ins-tatoff01"]}))
+status = {a.InstanceId: a.AgentStatus for a in r.AutomationAgentSet}
+assert status == {"ins-bizn0de1": "Online", "ins-tatoff01": "Offline"}, status
+ok("DescribeAutomationAgentStatus", status)
+
+# --- AS: launch configuration, group on the listener, schedule, policy ---
+r = asc.CreateLaunchConfiguration(req(autoscaling.CreateLaunchConfigurationRequest, {
+    "LaunchConfigurationName": "mina-auth-lc", "ImageId": image_id, "InstanceType": "S5.MEDIUM4", "ProjectId": 1002189,
+    "SecurityGroupIds": ["sg-auth4c5d"],
+    "InternetAccessible": {"InternetChargeType": "TRAFFIC_POSTPAID_BY_HOUR", "InternetMaxBandwidthOut": 5, "PublicIpAssigned": True}}))
+lc_id = r.LaunchConfigurationId
+ok("CreateLaunchConfiguration", lc_id)
+r = asc.CreateAutoScalingGroup(req(autoscaling.CreateAutoScalingGroupRequest, {
+    "AutoScalingGroupName": "mina-auth-asg", "LaunchConfigurationId": lc_id, "MaxSize": 4, "MinSize": 0, "DesiredCapacity": 0,
+    "VpcId": "vpc-gz8k2m9a", "SubnetIds": ["subnet-gz3a1b2c"], "ProjectId": 1002189,
+    "ForwardLoadBalancers": [{"LoadBalancerId": lb_id, "ListenerId": listener_id, "TargetAttributes": [{"Port": 80, "Weight": 10}]}],
+    "HealthCheckType": "CLB", "LoadBalancerHealthCheckGracePeriod": 60}))
+asg_id = r.AutoScalingGroupId
+r = asc.DescribeAutoScalingGroups(req(autoscaling.DescribeAutoScalingGroupsRequest, {"AutoScalingGroupIds": [asg_id]}))
+assert r.AutoScalingGroupSet[0].ForwardLoadBalancerSet[0].ListenerId == listener_id
+ok("CreateAutoScalingGroup+Describe", r.AutoScalingGroupSet[0].AutoScalingGroupStatus)
+r = asc.CreateScheduledAction(req(autoscaling.CreateScheduledActionRequest, {
+    "AutoScalingGroupId": asg_id, "ScheduledActionName": "morning", "MaxSize": 4, "MinSize": 0, "DesiredCapacity": 2,
+    "StartTime": "2030-01-01T09:00:00+08:00", "EndTime": "2030-12-31T09:00:00+08:00", "Recurrence": "0 9 * * *"}))
+ok("CreateScheduledAction", r.ScheduledActionId)
+r = asc.CreateScalingPolicy(req(autoscaling.CreateScalingPolicyRequest, {
+    "AutoScalingGroupId": asg_id, "ScalingPolicyName": "cpu-high", "ScalingPolicyType": "SIMPLE",
+    "AdjustmentType": "CHANGE_IN_CAPACITY", "AdjustmentValue": 1, "Cooldown": 60,
+    "MetricAlarm": {"ComparisonOperator": "GREATER_THAN", "MetricName": "CPU_UTILIZATION", "Threshold": 70,
+                    "Period": 300, "ContinuousTime": 1, "Statistic": "AVERAGE"}}))
+ok("CreateScalingPolicy", r.AutoScalingPolicyId)
+r = asc.DescribeScalingPolicies(req(autoscaling.DescribeScalingPoliciesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
+assert r.TotalCount == 1
+ok("DescribeScalingPolicies", r.TotalCount)
+r = asc.DescribeAutoScalingActivities(req(autoscaling.DescribeAutoScalingActivitiesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
+ok("DescribeAutoScalingActivities", r.TotalCount)
 
 try:
     cvmc.DescribeInstances(req(cvm.DescribeInstancesRequest, {"Limit": 101}))
