@@ -546,7 +546,6 @@ fn create_launch_configuration(world: &mut World, ctx: &Ctx, params: &Value) -> 
                     automation_tools_service: Some(asm::RunAutomationServiceEnabled {
                         enabled: Some(true),
                     }),
-                    ..Default::default()
                 }),
         ),
         image_id: req.image_id.clone(),
