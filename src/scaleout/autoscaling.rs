@@ -717,6 +717,10 @@ pub fn validate_schedule(
         ));
     }
     let end = match form.end.trim() {
+        // The API takes a recurrence only with the time it stops.
+        "" if recurrence.is_some() => {
+            return Err(FieldError::new("EndTime", "end_required", &[]));
+        }
         "" => None,
         e => {
             let end = parse_time(TimeField::End, e)?;
@@ -1153,6 +1157,79 @@ pub fn group_consistency(
     consistency::check(&placement, &parties)
 }
 
+// ---------------------------------------------------------------- the plan file's section
+
+/// What the `[autoscaling]` section of a plan asks for, validated with the
+/// same rules as the wizard's forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanParts {
+    pub group_name: Option<String>,
+    pub sizes: Sizes,
+    pub schedules: Vec<Schedule>,
+    /// (policy name, policy).
+    pub policies: Vec<(String, CpuPolicy)>,
+}
+
+/// Reads the plan's `[autoscaling]` section at wall-clock `now`. A schedule
+/// without `start_time` starts at the next minute; one without `end_time`
+/// runs for a year (the API takes a recurrence only with an end).
+pub fn from_plan(
+    a: &crate::scaleout::plan::AutoScaling,
+    now: DateTime<FixedOffset>,
+) -> Result<PlanParts, FieldError> {
+    let n = |v: i64| v.max(0).to_string();
+    let desired = a.desired_capacity.unwrap_or(a.min_size);
+    let sizes = validate_sizes(&n(a.min_size), &n(desired), &n(a.max_size), None)?;
+    let group_name = match &a.group_name {
+        Some(g) => Some(validate_name("AutoScalingGroupName", g)?),
+        None => None,
+    };
+    let mut schedules = Vec::new();
+    for s in &a.scheduled {
+        let start = match &s.start_time {
+            Some(t) => t.clone(),
+            None => api_time(&(now + chrono::Duration::minutes(1))),
+        };
+        let end = match &s.end_time {
+            Some(t) => t.clone(),
+            None => {
+                let st = parse_time(TimeField::Start, &start)?;
+                api_time(&(st + chrono::Duration::days(365)))
+            }
+        };
+        schedules.push(validate_schedule(
+            &ScheduleForm {
+                name: s.name.clone(),
+                min: n(s.min_size),
+                desired: n(s.desired_capacity),
+                max: n(s.max_size),
+                recurrence: s.recurrence.clone(),
+                start,
+                end,
+            },
+            None,
+            now,
+        )?);
+    }
+    let mut policies = Vec::new();
+    for al in &a.alarm {
+        let name = validate_name("ScalingPolicyName", &al.name)?;
+        let p = validate_simple(
+            &al.cpu_above.to_string(),
+            &al.minutes.to_string(),
+            &al.adjustment.to_string(),
+            "300",
+        )?;
+        policies.push((name, p));
+    }
+    Ok(PlanParts {
+        group_name,
+        sizes,
+        schedules,
+        policies,
+    })
+}
+
 // ---------------------------------------------------------------- live states, explained
 
 /// `AutoScalingGroupStatus` in words (what LB_ABNORMAL means and what to do).
@@ -1381,6 +1458,12 @@ mod tests {
             validate_schedule(&rev, None, now).unwrap_err().reason,
             "end_before_start"
         );
+        let mut open = form();
+        open.end.clear();
+        assert_eq!(
+            validate_schedule(&open, None, now).unwrap_err().reason,
+            "end_required"
+        );
         let mut once = form();
         once.recurrence.clear();
         assert_eq!(
@@ -1564,6 +1647,54 @@ mod tests {
         let bad: Vec<_> = list.blocking();
         assert_eq!(bad.len(), 1, "{list:?}");
         assert_eq!(bad[0].attribute, consistency::Attribute::Vpc);
+    }
+
+    #[test]
+    fn the_plan_section_goes_through_the_same_rules() {
+        use crate::scaleout::plan::{Alarm, AutoScaling, Scheduled};
+        let now = at("2026-11-25T12:00:00+08:00");
+        let mut a = AutoScaling {
+            phase: "business".into(),
+            group_name: None,
+            min_size: 1,
+            max_size: 4,
+            desired_capacity: Some(2),
+            scheduled: vec![Scheduled {
+                name: "morning".into(),
+                recurrence: "0 9 * * *".into(),
+                min_size: 2,
+                max_size: 4,
+                desired_capacity: 3,
+                start_time: None,
+                end_time: None,
+            }],
+            alarm: vec![Alarm {
+                name: "cpu".into(),
+                cpu_above: 70,
+                minutes: 5,
+                adjustment: 1,
+            }],
+        };
+        let p = from_plan(&a, now).unwrap();
+        assert_eq!(
+            p.sizes,
+            Sizes {
+                min: 1,
+                desired: 2,
+                max: 4
+            }
+        );
+        assert_eq!(p.schedules[0].start, "2026-11-25T12:01:00+08:00");
+        assert_eq!(
+            p.schedules[0].end.as_deref(),
+            Some("2027-11-25T12:01:00+08:00")
+        );
+        assert_eq!(
+            p.policies[0].1.describe(Lang::En),
+            "CPU > 70 % for 5 min → +1 instance(s)"
+        );
+        a.alarm[0].minutes = 13;
+        assert_eq!(from_plan(&a, now).unwrap_err().field, "ContinuousTime");
     }
 
     #[test]
