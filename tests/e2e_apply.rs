@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use tcscale::cli::apply::{apply_spec, load_plan, Session};
+use tcscale::cli::apply::{apply_plan, load_plan, Session};
 use tcscale::cloud::models::{clb, cvm, vpc};
 use tcscale::cloud::{Client, ClientConfig};
 use tcscale::i18n::Lang;
@@ -40,7 +40,7 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
-fn plan(name: &str) -> (String, tcscale::scaleout::runner::flow::RunSpec) {
+fn plan(name: &str) -> tcscale::scaleout::plan::Plan {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/plans")
         .join(name);
@@ -80,11 +80,11 @@ async fn bound(c: &Client, lb: &str, listener: &str) -> BTreeSet<String> {
 async fn session_plan_scales_out_and_points_sdk_config_at_the_vip() {
     let h = sim().await;
     let s = session(&h);
-    let (text, spec) = plan("session-servers.toml");
+    let spec = plan("session-servers.toml");
     let before = h.with_world(|w| w.cvm.instances.clone());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let dir = temp_dir("session");
-    let (_id, result) = apply_spec(&s, &text, &spec, Some(&dir), tx).await;
+    let (_id, result) = apply_plan(&s, &spec, Some(&dir), tx).await;
     let mut events = Vec::new();
     while let Ok(p) = rx.try_recv() {
         events.push(p);
@@ -223,10 +223,10 @@ async fn session_plan_scales_out_and_points_sdk_config_at_the_vip() {
 async fn business_plan_binds_copies_to_the_public_clb_on_the_same_ports() {
     let h = sim().await;
     let s = session(&h);
-    let (text, spec) = plan("business-servers.toml");
+    let spec = plan("business-servers.toml");
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let dir = temp_dir("business");
-    let (_id, result) = apply_spec(&s, &text, &spec, Some(&dir), tx).await;
+    let (_id, result) = apply_plan(&s, &spec, Some(&dir), tx).await;
     let outcome = result.unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
     let out = outcome.business.unwrap();
     let c = &s.client;
@@ -255,11 +255,11 @@ async fn business_plan_binds_copies_to_the_public_clb_on_the_same_ports() {
 async fn session_plan_binds_exactly_the_eligible_session_servers() {
     let h = sim().await;
     let s = session(&h);
-    let (text, mut spec) = plan("session-servers.toml");
-    spec.session.as_mut().unwrap().update_sdk_config = false;
+    let mut spec = plan("session-servers.toml");
+    spec.session.as_mut().unwrap().update_sdk_config = Some(false);
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
     let dir = temp_dir("bind");
-    let (_id, result) = apply_spec(&s, &text, &spec, Some(&dir), tx).await;
+    let (_id, result) = apply_plan(&s, &spec, Some(&dir), tx).await;
     let out = result
         .unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)))
         .session

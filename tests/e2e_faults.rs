@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use tcscale::cli::apply::{apply_spec, load_plan, Session};
+use tcscale::cli::apply::{apply_plan, load_plan, Session};
 use tcscale::cloud::{Client, ClientConfig};
 use tcscale::i18n::Lang;
 use tcscale::scaleout::runner::{PollPolicy, Progress};
@@ -46,9 +46,9 @@ async fn run_with(faults: &str) -> (Result<(), String>, Counts, Counts) {
         sandbox: None,
     };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/plans/session-servers.toml");
-    let (text, spec) = load_plan(&path, Lang::En).unwrap();
+    let spec = load_plan(&path, Lang::En).unwrap();
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
-    let (_id, result) = apply_spec(&s, &text, &spec, None, tx).await;
+    let (_id, result) = apply_plan(&s, &spec, None, tx).await;
     let after = count(&h);
     h.shutdown().await;
     (

@@ -3,9 +3,9 @@
 //! exits 0 having changed nothing; with `--yes` it performs the plan, one
 //! line per step and per live event, and ends with the ids created.
 //!
-//! Exit codes: 0 done (or previewed); 1 a step failed (the run is journaled:
-//! `tcscale resume ID` / `tcscale cleanup ID`); 2 nothing was done (bad plan,
-//! no credentials, bad option).
+//! Exit codes: 0 done (or previewed); 1 a step failed (the run is journaled;
+//! the commands to retry, skip the step where safe, or clean up are printed);
+//! 2 nothing was done (bad plan, no credentials, bad option).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -17,10 +17,15 @@ use super::GlobalOpts;
 use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials};
 use crate::cloud::{Client, ClientConfig, Secret};
 use crate::i18n::{t, tf, Lang};
-use crate::scaleout::runner::flow::{Flow, PhaseSpec, RunOutcome, RunSpec};
-use crate::scaleout::runner::load_balancer::ClbChoice;
+use crate::scaleout::discover::{discover, Role};
+use crate::scaleout::plan::{self, Plan};
+use crate::scaleout::runner::flow::RunOutcome;
 use crate::scaleout::runner::record::{runs_dir, RunRecord};
-use crate::scaleout::runner::{run_plan, Engine, PollPolicy, Progress, StepError};
+use crate::scaleout::runner::{
+    failed_step, recovery_options, run_plan, Engine, PollPolicy, Progress, Recovery, Step,
+    StepError,
+};
+use crate::scaleout::steps::{planned_calls, Snapshot};
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -126,30 +131,41 @@ pub async fn open_session(global: &GlobalOpts, poll_speed: f64) -> Result<Sessio
     })
 }
 
-/// Reads and validates a plan file; errors carry line numbers.
-pub fn load_plan(path: &Path, lang: Lang) -> Result<(String, RunSpec), String> {
+/// Reads and validates a plan file: every problem, each naming the field,
+/// the allowed values and the line, in the user's language.
+pub fn load_plan(path: &Path, lang: Lang) -> Result<Plan, Vec<String>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        tf(
+        vec![tf(
             lang,
             "engine.apply.cannot_read",
             &[("path", &path.display()), ("error", &e)],
-        )
+        )]
     })?;
-    let spec = crate::scaleout::runner::plan_spec::spec_from_text(&text, lang)?;
-    Ok((text, spec))
+    plan::parse(&text).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| {
+                tf(
+                    lang,
+                    "engine.apply.plan_error",
+                    &[("path", &path.display()), ("message", &e.message(lang))],
+                )
+            })
+            .collect()
+    })
 }
 
-/// Runs a plan (new run) to the end, sending progress to `progress`.
+/// Starts a new run of `plan`, journaled in `journal_dir`; returns its id
+/// once the journal is written (before any call), then runs it to the end.
 /// The library entry point of `apply` (tests call it directly).
-pub async fn apply_spec(
+pub async fn apply_plan(
     session: &Session,
-    plan_text: &str,
-    spec: &RunSpec,
+    plan: &Plan,
     journal_dir: Option<&Path>,
     progress: mpsc::UnboundedSender<Progress>,
 ) -> (String, Result<RunOutcome, StepError>) {
-    let record = RunRecord::new(&session.region, plan_text, journal_dir);
-    let id = record.id.clone();
+    let record = RunRecord::for_plan(&session.region, plan.clone(), journal_dir);
+    let id = record.id().to_string();
     let eng = Engine::new(
         session.client.clone(),
         progress,
@@ -160,16 +176,33 @@ pub async fn apply_spec(
     if let Err(e) = eng.journal(|_| ()) {
         return (id, Err(e));
     }
-    (id, run_plan(&eng, spec).await)
+    eng.log(
+        "engine.apply.started",
+        &[
+            ("id", &id),
+            (
+                "path",
+                &eng.recorded(|r| r.path.clone())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            ),
+        ],
+    );
+    let result = run_plan(&eng, plan).await;
+    (id, result)
 }
 
-/// Continues a journaled run.
+/// Continues a journaled run (failed steps are retried, skipped ones passed over).
 pub async fn resume_record(
     session: &Session,
     record: RunRecord,
-    spec: &RunSpec,
     progress: mpsc::UnboundedSender<Progress>,
 ) -> Result<RunOutcome, StepError> {
+    let plan = record
+        .journal
+        .plan
+        .clone()
+        .ok_or_else(|| StepError::Blocked(t(session.lang, "engine.runs.wizard_run")))?;
     let eng = Engine::new(
         session.client.clone(),
         progress,
@@ -177,8 +210,62 @@ pub async fn resume_record(
         session.lang,
         record,
     );
-    eng.journal(|r| r.status = crate::scaleout::runner::record::RunStatus::Running)?;
-    run_plan(&eng, spec).await
+    crate::scaleout::runner::prepare_retry(&eng)?;
+    run_plan(&eng, &plan).await
+}
+
+/// What the world looks like to the plan preview: counts from Describe calls.
+pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot, StepError> {
+    let (tx, _rx) = mpsc::unbounded_channel();
+    let eng = Engine::new(
+        session.client.clone(),
+        tx,
+        session.poll,
+        session.lang,
+        RunRecord::interactive(&session.region, None),
+    );
+    let arch = discover(&eng).await?;
+    let business = match plan
+        .session
+        .as_ref()
+        .and_then(|p| p.business_servers.as_ref())
+    {
+        Some(ids) => ids.len(),
+        None => arch.with_role(Role::Business).len(),
+    };
+    let session_servers = arch.with_role(Role::Session);
+    let public_listeners = plan
+        .business
+        .as_ref()
+        .and_then(|p| {
+            let id = match p.source_ref() {
+                plan::SourceRef::Id(id) => Some(id),
+                plan::SourceRef::Name(n) => arch
+                    .instances
+                    .iter()
+                    .find(|i| i.instance_name.as_deref() == Some(n.as_str()))
+                    .and_then(|i| i.instance_id.clone()),
+            }?;
+            arch.public_clb_of(&id).map(|c| {
+                c.listeners
+                    .iter()
+                    .filter(|l| l.targets.iter().any(|t| t.instance_id == id))
+                    .count()
+            })
+        })
+        .unwrap_or(0);
+    let mut groups: Vec<String> = session_servers
+        .iter()
+        .flat_map(|i| i.security_group_ids.clone().unwrap_or_default())
+        .collect();
+    groups.sort();
+    groups.dedup();
+    Ok(Snapshot {
+        business_servers: business,
+        existing_session_servers: session_servers.len(),
+        public_listeners,
+        security_groups_missing_rule: groups.len(),
+    })
 }
 
 /// Prints progress as lines; returns when the sender side is dropped.
@@ -191,8 +278,8 @@ pub async fn print_progress(mut rx: mpsc::UnboundedReceiver<Progress>, lang: Lan
     }
 }
 
-pub fn step_title(step: crate::scaleout::runner::StepName, lang: Lang) -> String {
-    t(lang, &format!("engine.step.{}", step.key()))
+pub fn step_title(step: Step, lang: Lang) -> String {
+    step.title(lang)
 }
 
 /// One line for one event (None: nothing worth a line, e.g. a countdown tick).
@@ -299,66 +386,33 @@ pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
     out
 }
 
-/// The preview: the plan in words and every API call it will make.
-pub fn preview_lines(spec: &RunSpec, lang: Lang) -> Vec<String> {
+/// The preview: every API call that changes something, from
+/// `scaleout::steps::planned_calls` (the same list the wizard's confirm
+/// screen shows), numbered and grouped by phase.
+pub fn preview_lines(plan: &Plan, snapshot: Option<&Snapshot>, lang: Lang) -> Vec<String> {
     let mut out = vec![t(lang, "engine.preview.title")];
-    let phases: Vec<(&str, &PhaseSpec)> = match spec.flow {
-        Flow::Session => spec.session.iter().map(|s| ("session", s)).collect(),
-        Flow::Business => spec.business.iter().map(|s| ("business", s)).collect(),
-        Flow::Both => spec
-            .session
-            .iter()
-            .map(|s| ("session", s))
-            .chain(spec.business.iter().map(|s| ("business", s)))
-            .collect(),
-    };
-    for (name, p) in phases {
+    if snapshot.is_none() {
+        out.push(t(lang, "engine.preview.offline"));
+    }
+    let calls = planned_calls(
+        plan,
+        snapshot.cloned().as_ref().unwrap_or(&Snapshot::default()),
+        lang,
+    );
+    let mut phase = String::new();
+    for (n, c) in calls.iter().enumerate() {
+        if c.phase != phase {
+            phase = c.phase.clone();
+            out.push(format!("[{phase}]"));
+        }
         out.push(format!(
-            "[{name}] {} ×{} ← {}",
-            t(lang, "engine.preview.copies"),
-            p.count,
-            p.source_instance
+            "  {:>2}. {}.{} — {} ({})",
+            n + 1,
+            c.service,
+            c.action,
+            c.summary,
+            c.step.title(lang)
         ));
-        let mut calls: Vec<String> = vec![
-            "cvm.DescribeInstances, clb.DescribeLoadBalancers, clb.DescribeTargets, clb.DescribeListeners".into(),
-        ];
-        match &p.reuse_image {
-            Some(id) => calls.push(format!("cvm.DescribeImages ImageIds=[{id}]")),
-            None => calls.push(format!(
-                "cvm.DescribeImages (image-name={}) → cvm.CreateImage InstanceId={} ImageName={} → cvm.DescribeImages until NORMAL",
-                p.image_name, p.source_instance, p.image_name
-            )),
-        }
-        calls.push(format!(
-            "cvm.RunInstances DryRun=true, then cvm.RunInstances InstanceCount={} ClientToken=<run>-{name}.launch (zone/project/VPC/subnet/SGs of {}) → cvm.DescribeInstances until RUNNING",
-            p.count, p.source_instance
-        ));
-        if name == "session" {
-            match &p.clb {
-                Some(ClbChoice::Existing(id)) => calls.push(format!("clb.DescribeLoadBalancers LoadBalancerIds=[{id}]")),
-                _ => calls.push("clb.CreateLoadBalancer LoadBalancerType=INTERNAL ClientToken=<run>-session.load-balancer → clb.DescribeTaskStatus".into()),
-            }
-            calls.push(format!(
-                "clb.DescribeListeners → clb.CreateListener Protocol=TCP Ports=[{}] → clb.DescribeTaskStatus",
-                p.listener_port
-            ));
-            calls.push(format!(
-                "clb.DescribeTargets → clb.RegisterTargets (eligible session servers, port {}, batches of 20) → clb.DescribeTaskStatus",
-                p.backend_port
-            ));
-            calls.push(if p.fix_security_groups {
-                "vpc.DescribeSecurityGroupPolicies → vpc.CreateSecurityGroupPolicies (only where the VIP is not allowed)".into()
-            } else {
-                "vpc.DescribeSecurityGroupPolicies (check only)".into()
-            });
-            if p.update_sdk_config {
-                calls.push("tat.RunCommand (read sdk.config) → tat.DescribeInvocationTasks → tat.RunCommand (compare-and-swap write, backup, restart) on every business server".into());
-            }
-        } else {
-            calls.push("clb.DescribeTargets → clb.RegisterTargets (the public CLB's listeners of the source, same ports) → clb.DescribeTaskStatus".into());
-        }
-        calls.push("clb.DescribeTargetHealth".into());
-        out.extend(calls.into_iter().map(|c| format!("  · {c}")));
     }
     out.push(t(lang, "engine.preview.confirm"));
     out
@@ -372,20 +426,27 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
+/// Sends tracing output to the per-run log file (never to the terminal).
+pub fn init_log() {
+    if let Some(path) = crate::cloud::audit::default_log_path() {
+        let _ = crate::cloud::audit::init_logging(&path);
+    }
+}
+
 pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
     let lang = ui_lang(global);
-    let (text, spec) = match load_plan(&args.plan, lang) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("{e}");
+    let plan = match load_plan(&args.plan, lang) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
             return 2;
         }
     };
-    if !args.yes {
-        for line in preview_lines(&spec, lang) {
-            println!("{line}");
-        }
-        return 0;
+    let mut global = global.clone();
+    if global.region.is_none() {
+        global.region = plan.region.clone();
     }
     let rt = match runtime() {
         Ok(rt) => rt,
@@ -394,8 +455,21 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
             return 2;
         }
     };
+    init_log();
     rt.block_on(async {
-        let session = match open_session(global, args.poll_speed).await {
+        let session = open_session(&global, args.poll_speed).await;
+        if !args.yes {
+            // Counts from the live account when there is one; the plan alone otherwise.
+            let snapshot = match &session {
+                Ok(s) => preview_snapshot(s, &plan).await.ok(),
+                Err(_) => None,
+            };
+            for line in preview_lines(&plan, snapshot.as_ref(), lang) {
+                println!("{line}");
+            }
+            return 0;
+        }
+        let session = match session {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("{e}");
@@ -405,14 +479,51 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));
         let dir = runs_dir();
-        let (id, result) = apply_spec(&session, &text, &spec, Some(&dir), tx).await;
+        let (id, result) = apply_plan(&session, &plan, Some(&dir), tx).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-        finish(&id, result, lang)
+        finish(&id, result, failed_at(&dir, &id), lang)
     })
 }
 
+/// The step a journaled run failed at, if any.
+pub fn failed_at(dir: &Path, id: &str) -> Option<Step> {
+    let journal = crate::scaleout::journal::JournalStore::new(dir)
+        .load(id)
+        .ok()?;
+    failed_step(&journal).map(|(_, step, _)| step)
+}
+
+/// The commands that continue after a failed step: retry, skip (where safe), clean up.
+pub fn recovery_lines(id: &str, step: Option<Step>, lang: Lang) -> Vec<String> {
+    let options = step.map_or_else(
+        || vec![Recovery::Retry, Recovery::CleanUp],
+        recovery_options,
+    );
+    let mut out = vec![t(lang, "engine.recovery.title")];
+    for o in options {
+        let (key, command) = match o {
+            Recovery::Retry => ("engine.recovery.retry", format!("tcscale resume {id}")),
+            Recovery::Skip => (
+                "engine.recovery.skip",
+                format!("tcscale resume {id} --skip-failed"),
+            ),
+            Recovery::CleanUp => (
+                "engine.recovery.cleanup",
+                format!("tcscale cleanup {id} --yes"),
+            ),
+        };
+        out.push(format!("  {command:<48} {}", t(lang, key)));
+    }
+    out
+}
+
 /// Prints the outcome or the failure with what to do next; the exit code.
-pub fn finish(id: &str, result: Result<RunOutcome, StepError>, lang: Lang) -> i32 {
+pub fn finish(
+    id: &str,
+    result: Result<RunOutcome, StepError>,
+    failed: Option<Step>,
+    lang: Lang,
+) -> i32 {
     match result {
         Ok(outcome) => {
             for line in outcome_lines(&outcome, lang) {
@@ -422,7 +533,9 @@ pub fn finish(id: &str, result: Result<RunOutcome, StepError>, lang: Lang) -> i3
         }
         Err(e) => {
             eprintln!("{}", e.explain(lang));
-            eprintln!("{}", tf(lang, "engine.apply.failed_next", &[("id", &id)]));
+            for line in recovery_lines(id, failed, lang) {
+                eprintln!("{line}");
+            }
             1
         }
     }

@@ -8,12 +8,15 @@ use std::time::Duration;
 use clap::Args;
 use tokio::sync::mpsc;
 
-use super::apply::{finish, open_session, print_progress, resume_record, runtime, ui_lang};
+use super::apply::{
+    failed_at, finish, init_log, open_session, print_progress, resume_record, runtime, ui_lang,
+};
 use super::GlobalOpts;
 use crate::i18n::{t, tf, Lang};
-use crate::scaleout::runner::cleanup::{cleanup, cleanup_order, CleanupAction};
-use crate::scaleout::runner::record::{list_runs, runs_dir, RunRecord, RunStatus};
-use crate::scaleout::runner::{Engine, StepError};
+use crate::scaleout::journal::JournalStore;
+use crate::scaleout::runner::cleanup::{cleanup, cleanup_plan, CleanupAction};
+use crate::scaleout::runner::record::{runs_dir, RunRecord, RunStatus};
+use crate::scaleout::runner::{skip_failed, Engine, StepError};
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {}
@@ -22,6 +25,9 @@ pub struct RunsArgs {}
 pub struct ResumeArgs {
     /// The run id (see `tcscale runs`).
     pub id: String,
+    /// Go on without the step that failed (only where no later step needs it).
+    #[arg(long)]
+    pub skip_failed: bool,
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub poll_speed: f64,
 }
@@ -47,51 +53,61 @@ fn status_text(s: RunStatus, lang: Lang) -> String {
     t(lang, key)
 }
 
+fn store() -> JournalStore {
+    JournalStore::new(runs_dir())
+}
+
 pub fn run_list(global: &GlobalOpts, _args: RunsArgs) -> i32 {
     let lang = ui_lang(global);
-    let runs = list_runs(&runs_dir());
+    let (runs, errors) = store().list_runs();
+    for e in errors {
+        eprintln!("{e}");
+    }
     if runs.is_empty() {
         println!("{}", t(lang, "engine.runs.none"));
         return 0;
     }
     for r in runs {
-        match r {
-            Ok(r) => println!(
-                "{}  {}  {}  {}",
-                r.id,
-                status_text(r.status, lang),
-                r.region,
-                tf(lang, "engine.runs.created", &[("n", &r.created.len())])
-            ),
-            Err(e) => eprintln!("{e}"),
-        }
+        println!(
+            "{}  {}  {}  {}",
+            r.run_id,
+            status_text(r.status(), lang),
+            r.region,
+            tf(
+                lang,
+                "engine.runs.created",
+                &[("n", &r.created_resources.len())]
+            )
+        );
     }
     0
 }
 
 fn load(id: &str, lang: Lang) -> Result<RunRecord, String> {
-    // Ids are file names: refuse anything that could leave the runs directory.
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    let store = store();
+    if id.is_empty() || !store.path_of(id).exists() {
         return Err(tf(lang, "engine.runs.not_found", &[("id", &id)]));
     }
-    let path = runs_dir().join(format!("{id}.json"));
-    if !path.exists() {
-        return Err(tf(lang, "engine.runs.not_found", &[("id", &id)]));
+    RunRecord::load(&store, id)
+}
+
+/// The session of a journaled run: its region unless --region says otherwise.
+async fn session_for(
+    global: &GlobalOpts,
+    record: &RunRecord,
+    poll_speed: f64,
+) -> Result<super::apply::Session, String> {
+    let mut global = global.clone();
+    if global.region.is_none() && !record.journal.region.is_empty() {
+        global.region = Some(record.journal.region.clone());
     }
-    RunRecord::load(&path)
+    open_session(&global, poll_speed).await
 }
 
 pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
     let lang = ui_lang(global);
     let record = match load(&args.id, lang) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
-    };
-    let spec = match crate::scaleout::runner::plan_spec::spec_from_text(&record.plan, lang) {
-        Ok(s) => s,
         Err(e) => {
             eprintln!("{e}");
             return 2;
@@ -104,25 +120,49 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
             return 2;
         }
     };
+    init_log();
     rt.block_on(async {
-        let mut global = global.clone();
-        if global.region.is_none() {
-            global.region = Some(record.region.clone());
-        }
-        let session = match open_session(&global, args.poll_speed).await {
+        let session = match session_for(global, &record, args.poll_speed).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("{e}");
                 return 2;
             }
         };
-        let id = record.id.clone();
-        println!("{}", tf(lang, "engine.runs.resuming", &[("id", &id)]));
+        let id = record.id().to_string();
         let (tx, rx) = mpsc::unbounded_channel();
+        let record = if args.skip_failed {
+            let eng = Engine::new(
+                session.client.clone(),
+                tx.clone(),
+                session.poll,
+                lang,
+                record,
+            );
+            match skip_failed(&eng) {
+                Ok(step) => println!(
+                    "{}",
+                    tf(
+                        lang,
+                        "engine.recovery.skipped",
+                        &[("step", &step.title(lang))]
+                    )
+                ),
+                Err(e) => {
+                    eprintln!("{}", e.explain(lang));
+                    return 2;
+                }
+            }
+            let rec = eng.recorded(|r| r.clone());
+            rec
+        } else {
+            record
+        };
+        println!("{}", tf(lang, "engine.runs.resuming", &[("id", &id)]));
         let printer = tokio::spawn(print_progress(rx, lang));
-        let result = resume_record(&session, record, &spec, tx).await;
+        let result = resume_record(&session, record, tx).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-        finish(&id, result, lang)
+        finish(&id, result, failed_at(&runs_dir(), &id), lang)
     })
 }
 
@@ -135,14 +175,22 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
             return 2;
         }
     };
-    let order = cleanup_order(&record.created);
+    let order: Vec<_> = record
+        .journal
+        .cleanup_order()
+        .into_iter()
+        .cloned()
+        .collect();
     if order.is_empty() {
         println!("{}", t(lang, "engine.cleanup.nothing"));
         return 0;
     }
-    println!("{}", tf(lang, "engine.cleanup.list", &[("id", &record.id)]));
+    println!(
+        "{}",
+        tf(lang, "engine.cleanup.list", &[("id", &record.id())])
+    );
     for c in &order {
-        println!("  {:?} {}", c.kind, c.id);
+        println!("  {} {}", c.kind.name(), c.id);
     }
     if !args.yes {
         println!("{}", t(lang, "engine.cleanup.confirm"));
@@ -155,12 +203,9 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
             return 2;
         }
     };
+    init_log();
     rt.block_on(async {
-        let mut global = global.clone();
-        if global.region.is_none() {
-            global.region = Some(record.region.clone());
-        }
-        let session = match open_session(&global, args.poll_speed).await {
+        let session = match session_for(global, &record, args.poll_speed).await {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("{e}");
@@ -170,6 +215,7 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));
         let eng = Engine::new(session.client.clone(), tx, session.poll, lang, record);
+        debug_assert_eq!(cleanup_plan(&eng), order);
         let result: Result<_, StepError> = cleanup(&eng).await;
         drop(eng);
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
@@ -181,7 +227,7 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
                         CleanupAction::AlreadyGone => t(lang, "engine.cleanup.gone"),
                         CleanupAction::Manual(m) => m,
                     };
-                    println!("  {:?} {}: {what}", c.kind, c.id);
+                    println!("  {} {}: {what}", c.kind.name(), c.id);
                 }
                 0
             }

@@ -27,7 +27,7 @@ pub enum StepState {
 }
 
 /// One step of a phase (`session` / `business`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepRecord {
     pub phase: String,
     pub step: Step,
@@ -39,22 +39,71 @@ pub struct StepRecord {
     /// Ids the step's calls returned (image, instances, CLB, listener, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ids: Vec<String>,
+    /// The step's typed result as JSON (what a resume continues from).
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub output: serde_json::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished: Option<DateTime<Utc>>,
 }
 
+/// What kind of thing a run created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ResourceKind {
+    #[serde(rename = "image")]
+    Image,
+    #[serde(rename = "instance")]
+    Instance,
+    #[serde(rename = "clb")]
+    LoadBalancer,
+    #[serde(rename = "listener")]
+    Listener,
+    #[serde(rename = "sg-rule")]
+    SecurityGroupRule,
+    #[serde(rename = "sdk-config")]
+    SdkConfigChange,
+}
+
+impl ResourceKind {
+    /// The name in the journal file and in `tcscale cleanup`'s list.
+    pub fn name(self) -> &'static str {
+        match self {
+            ResourceKind::Image => "image",
+            ResourceKind::Instance => "instance",
+            ResourceKind::LoadBalancer => "clb",
+            ResourceKind::Listener => "listener",
+            ResourceKind::SecurityGroupRule => "sg-rule",
+            ResourceKind::SdkConfigChange => "sdk-config",
+        }
+    }
+}
+
 /// A cloud resource this run created (what cleanup deletes, newest first).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
-    /// `image`, `instance`, `clb`, `listener`, `sg-rule`, `sdk-config`, ...
-    pub kind: String,
+    pub kind: ResourceKind,
     pub id: String,
     pub region: String,
-    /// Where it hangs (the CLB of a listener, the SG of a rule, ...).
+    /// Where it hangs (the CLB of a listener, the SG of a rule, the instance of an sdk.config).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// What identifies it beyond the id: the ClientToken of an instance, a
+    /// listener's `TCP:80`, a rule's text, an sdk.config's backup path.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+}
+
+/// Where a run stands, derived from its steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunStatus {
+    /// Started and not finished: running now, or interrupted (resume it).
+    Running,
+    /// A step failed: retry (resume), skip it where safe, or clean up.
+    Failed,
+    Done,
+    CleanedUp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,13 +111,37 @@ pub struct Journal {
     pub run_id: String,
     pub created: DateTime<Utc>,
     pub updated: DateTime<Utc>,
-    pub plan: Plan,
+    /// The region the run works in (resume and cleanup go there).
+    #[serde(default)]
+    pub region: String,
+    /// The plan of `tcscale apply`; none for a wizard run, whose steps are
+    /// added as the user reaches them.
+    #[serde(default)]
+    pub plan: Option<Plan>,
     pub steps: Vec<StepRecord>,
     #[serde(default)]
     pub created_resources: Vec<Resource>,
     /// Set when the run ended (all done, or cleaned up / abandoned by the user).
     #[serde(default)]
     pub closed: bool,
+    /// Set when cleanup deleted what the run created.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cleaned_up: bool,
+}
+
+impl StepRecord {
+    fn pending(phase: &str, step: Step) -> StepRecord {
+        StepRecord {
+            phase: phase.to_string(),
+            step,
+            state: StepState::Pending,
+            client_token: None,
+            ids: Vec::new(),
+            output: serde_json::Value::Null,
+            started: None,
+            finished: None,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -91,7 +164,7 @@ pub enum JournalError {
 impl Journal {
     /// A new journal with every step of the plan's phases `Pending`.
     pub fn new(run_id: &str, plan: Plan, now: DateTime<Utc>) -> Journal {
-        let mut steps = Vec::new();
+        let mut j = Journal::open(run_id, plan.region.as_deref().unwrap_or(""), now);
         for (phase, present) in [
             ("session", plan.role.has_session()),
             ("business", plan.role.has_business()),
@@ -100,26 +173,85 @@ impl Journal {
                 continue;
             }
             for step in crate::scaleout::steps::steps_of(phase == "session", &plan) {
-                steps.push(StepRecord {
-                    phase: phase.to_string(),
-                    step,
-                    state: StepState::Pending,
-                    client_token: None,
-                    ids: Vec::new(),
-                    started: None,
-                    finished: None,
-                });
+                j.steps.push(StepRecord::pending(phase, step));
             }
         }
+        j.plan = Some(plan);
+        j
+    }
+
+    /// A journal without a plan (a wizard run): steps are added by
+    /// [`Journal::ensure_step`] as the user reaches them.
+    pub fn open(run_id: &str, region: &str, now: DateTime<Utc>) -> Journal {
         Journal {
             run_id: run_id.to_string(),
             created: now,
             updated: now,
-            plan,
-            steps,
+            region: region.to_string(),
+            plan: None,
+            steps: Vec::new(),
             created_resources: Vec::new(),
             closed: false,
+            cleaned_up: false,
         }
+    }
+
+    /// Adds a `Pending` step if the journal has none of that phase and name
+    /// (a wizard run, or a step outside the plan such as Auto Scaling).
+    pub fn ensure_step(&mut self, phase: &str, step: Step) {
+        if self.step(phase, step).is_none() {
+            self.steps.push(StepRecord::pending(phase, step));
+            self.closed = false;
+        }
+    }
+
+    /// Stores a step's result (what a resume reads back instead of redoing it).
+    pub fn set_output(
+        &mut self,
+        phase: &str,
+        step: Step,
+        output: serde_json::Value,
+        now: DateTime<Utc>,
+    ) -> Result<(), JournalError> {
+        self.step_mut(phase, step)?.output = output;
+        self.updated = now;
+        Ok(())
+    }
+
+    /// Where the run stands.
+    pub fn status(&self) -> RunStatus {
+        if self.cleaned_up {
+            RunStatus::CleanedUp
+        } else if self
+            .steps
+            .iter()
+            .any(|s| matches!(s.state, StepState::Failed { .. }))
+        {
+            RunStatus::Failed
+        } else if self.closed || self.next_step().is_none() {
+            RunStatus::Done
+        } else {
+            RunStatus::Running
+        }
+    }
+
+    /// Records that cleanup deleted what the run created; the run is over.
+    pub fn mark_cleaned_up(&mut self, now: DateTime<Utc>) {
+        self.cleaned_up = true;
+        self.closed = true;
+        self.updated = now;
+    }
+
+    /// A resumed or retried failed step goes back to `Pending` (its token,
+    /// ids and output are kept: the retry re-attaches to them).
+    pub fn reopen(&mut self, now: DateTime<Utc>) {
+        for s in &mut self.steps {
+            if matches!(s.state, StepState::Failed { .. }) {
+                s.state = StepState::Pending;
+            }
+        }
+        self.closed = false;
+        self.updated = now;
     }
 
     /// A fresh run id: time-sortable and unique (`20260601-120000-1a2b3c4d`).
@@ -201,7 +333,7 @@ impl Journal {
         if !self
             .created_resources
             .iter()
-            .any(|r| r.kind == resource.kind && r.id == resource.id)
+            .any(|r| r.kind == resource.kind && r.id == resource.id && r.parent == resource.parent)
         {
             self.created_resources.push(resource);
         }
@@ -277,9 +409,27 @@ impl Journal {
     }
 
     /// What cleanup deletes, in reverse creation order (rules and listeners
-    /// before the CLB, instances before the image).
+    /// before the CLB, instances before the image). A listener on a CLB the
+    /// run created is not listed: it goes with its CLB.
     pub fn cleanup_order(&self) -> Vec<&Resource> {
-        self.created_resources.iter().rev().collect()
+        let own_clb = |id: &str| {
+            self.created_resources
+                .iter()
+                .any(|r| r.kind == ResourceKind::LoadBalancer && r.id == id)
+        };
+        self.created_resources
+            .iter()
+            .rev()
+            .filter(|r| {
+                !(r.kind == ResourceKind::Listener && r.parent.as_deref().is_some_and(own_clb))
+            })
+            .collect()
+    }
+
+    pub fn created_of(&self, kind: ResourceKind) -> impl Iterator<Item = &Resource> {
+        self.created_resources
+            .iter()
+            .filter(move |r| r.kind == kind)
     }
 }
 
@@ -294,10 +444,13 @@ impl JournalStore {
         JournalStore { dir: dir.into() }
     }
 
-    /// `runs/` under the platform's data dir (`~/.local/share/tcscale/runs` on Linux).
+    /// `$TCSCALE_DATA_DIR/runs`, else `runs/` under the platform's data dir
+    /// (`~/.local/share/tcscale/runs` on Linux, beside the audit logs).
     pub fn default_location() -> Option<JournalStore> {
-        directories::ProjectDirs::from("", "", "tcscale")
-            .map(|d| JournalStore::new(d.data_dir().join("runs")))
+        if let Some(d) = std::env::var_os("TCSCALE_DATA_DIR").filter(|d| !d.is_empty()) {
+            return Some(JournalStore::new(PathBuf::from(d).join("runs")));
+        }
+        crate::cloud::audit::project_dirs().map(|d| JournalStore::new(d.data_dir().join("runs")))
     }
 
     pub fn path_of(&self, run_id: &str) -> PathBuf {
@@ -445,36 +598,70 @@ mod tests {
         assert!(j.closed);
     }
 
+    fn res(kind: ResourceKind, id: &str, parent: Option<&str>) -> Resource {
+        Resource {
+            kind,
+            id: id.into(),
+            region: "ap-guangzhou".into(),
+            parent: parent.map(str::to_string),
+            detail: String::new(),
+        }
+    }
+
     #[test]
     fn cleanup_is_reverse_creation_order() {
+        use ResourceKind::*;
         let mut j = Journal::new("r1", session_plan(), now());
-        for (kind, id) in [
-            ("image", "img-1"),
-            ("instance", "ins-1"),
-            ("clb", "lb-1"),
-            ("listener", "lbl-1"),
+        for (kind, id, parent) in [
+            (Image, "img-1", None),
+            (Instance, "ins-1", None),
+            (LoadBalancer, "lb-1", None),
+            (Listener, "lbl-own", Some("lb-1")),
+            (Listener, "lbl-2", Some("lb-public")),
+            (Image, "img-1", None),
         ] {
-            j.record_resource(
-                Resource {
-                    kind: kind.into(),
-                    id: id.into(),
-                    region: "ap-guangzhou".into(),
-                    parent: None,
-                },
-                now(),
-            );
+            j.record_resource(res(kind, id, parent), now());
         }
-        j.record_resource(
-            Resource {
-                kind: "image".into(),
-                id: "img-1".into(),
-                region: "ap-guangzhou".into(),
-                parent: None,
-            },
-            now(),
-        );
         let order: Vec<&str> = j.cleanup_order().iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(order, vec!["lbl-1", "lb-1", "ins-1", "img-1"]);
+        // The listener on the run's own CLB goes with the CLB.
+        assert_eq!(order, vec!["lbl-2", "lb-1", "ins-1", "img-1"]);
+        assert_eq!(j.created_of(Instance).count(), 1);
+        let json = serde_json::to_string(&j.created_resources).unwrap();
+        assert!(json.contains("\"kind\":\"clb\""), "{json}");
+    }
+
+    #[test]
+    fn status_follows_the_steps() {
+        let mut j = Journal::new("r1", session_plan(), now());
+        assert_eq!(j.status(), RunStatus::Running);
+        j.mark_failed("session", Step::Image, "CREATEFAILED", now())
+            .unwrap();
+        assert_eq!(j.status(), RunStatus::Failed);
+        j.reopen(now());
+        assert_eq!(j.status(), RunStatus::Running);
+        assert_eq!(j.next_step().unwrap().step, Step::Image);
+        j.mark_cleaned_up(now());
+        assert_eq!(j.status(), RunStatus::CleanedUp);
+        assert!(!j.is_unfinished());
+
+        // A wizard run grows as the user goes.
+        let mut w = Journal::open("r2", "ap-guangzhou", now());
+        assert!(w.mark_running("session", Step::Image, now()).is_err());
+        w.ensure_step("session", Step::Image);
+        w.mark_running("session", Step::Image, now()).unwrap();
+        w.set_output(
+            "session",
+            Step::Image,
+            serde_json::json!({"image_id": "img-1"}),
+            now(),
+        )
+        .unwrap();
+        w.mark_done("session", Step::Image, now()).unwrap();
+        assert_eq!(w.status(), RunStatus::Done);
+        assert_eq!(
+            w.step("session", Step::Image).unwrap().output["image_id"],
+            "img-1"
+        );
     }
 
     #[test]

@@ -156,6 +156,14 @@ impl Phase {
     pub fn weight(&self) -> u8 {
         self.weight.unwrap_or(10) as u8
     }
+    /// The listener's (frontend) port; 80 unless set.
+    pub fn listener_port(&self) -> i64 {
+        self.listener_port.unwrap_or(80)
+    }
+    /// The port the servers serve on behind the CLB; 80 unless set.
+    pub fn backend_port(&self) -> i64 {
+        self.backend_port.unwrap_or(80)
+    }
     pub fn fix_security_groups(&self) -> bool {
         self.fix_security_groups.unwrap_or(true)
     }

@@ -89,7 +89,7 @@ pub struct Session {
 fn engine_for(client: Client, lang: Lang, speed: f64, journal: bool) -> (Engine, Option<String>) {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let dir = journal.then(runs_dir);
-    let record = RunRecord::new(client.region(), "", dir.as_deref());
+    let record = RunRecord::interactive(client.region(), dir.as_deref());
     let path = record.path.as_ref().map(|p| p.display().to_string());
     (
         Engine::new(client, tx, PollPolicy::with_speed(speed), lang, record),

@@ -59,7 +59,7 @@ fn measure(quick: bool) -> Result<Figure, String> {
         tx,
         PollPolicy::with_speed(speed),
         Lang::En,
-        RunRecord::new(REGION, "", None),
+        RunRecord::interactive(REGION, None),
     );
     let input = BindInput {
         load_balancer_id: LB.into(),

@@ -135,7 +135,7 @@ pub fn child(endpoint: &str, secret_id: &str) -> i32 {
         ptx,
         PollPolicy::default(),
         Lang::En,
-        RunRecord::new(REGION, "", None),
+        RunRecord::interactive(REGION, None),
     );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<JobEvent>();
     rt.block_on(tcscale::tui::work::run(

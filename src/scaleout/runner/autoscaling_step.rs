@@ -20,12 +20,19 @@ use crate::scaleout::autoscaling::{
 };
 
 use super::bind::bound_targets;
-use super::record::{StepState, StepStatus};
+use super::record::Step;
 use super::wait::{Polled, Sent};
 use super::{Engine, Progress, StepError};
 
-/// The journal key of this step (AS has no phase of the guide).
-pub const JOURNAL_KEY: &str = "autoscaling.setup";
+/// The journal's phase of this step (AS has no phase of the guide).
+pub const JOURNAL_PHASE: &str = "autoscaling";
+
+/// How far the setup got, for the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepStatus {
+    Started,
+    Done,
+}
 
 /// How long a scale-out takes on the real cloud: launch, then the CLB binding.
 pub const EXPECTED_SCALE_OUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -53,25 +60,19 @@ pub struct AsOutput {
 
 /// The ids recorded by a run (also what `cleanup` deletes).
 pub fn recorded(eng: &Engine) -> Option<AsOutput> {
-    eng.recorded(|r| {
-        r.steps
-            .get(JOURNAL_KEY)
-            .and_then(|s| serde_json::from_value(s.output.clone()).ok())
-    })
+    eng.recorded(|r| serde_json::from_value(r.output(JOURNAL_PHASE, Step::AutoScaling)).ok())
 }
 
 fn remember(eng: &Engine, out: &AsOutput, status: StepStatus) -> Result<(), StepError> {
     let value = serde_json::to_value(out).unwrap_or_default();
     eng.journal(|r| {
-        r.steps.insert(
-            JOURNAL_KEY.to_string(),
-            StepState {
-                status,
-                error: None,
-                output: value,
-            },
-        );
-    })
+        r.set_output(JOURNAL_PHASE, Step::AutoScaling, value)?;
+        match status {
+            StepStatus::Started => Ok(()),
+            StepStatus::Done => r.done(JOURNAL_PHASE, Step::AutoScaling),
+        }
+    })?
+    .map_err(StepError::Journal)
 }
 
 fn filter(name: &str, value: &str) -> asm::Filter {

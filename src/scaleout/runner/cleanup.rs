@@ -8,9 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{clb, cvm};
+use crate::scaleout::journal::{Resource, ResourceKind};
 
 use super::load_balancer::{describe_lb, wait_task};
-use super::record::{Created, ResourceKind, RunStatus};
 use super::wait::expected;
 use super::{Engine, StepError};
 
@@ -23,66 +23,41 @@ pub enum CleanupAction {
 }
 
 /// What cleanup will do, in order (shown before the confirm).
-pub fn cleanup_order(created: &[Created]) -> Vec<Created> {
-    let rank = |k: ResourceKind| match k {
-        ResourceKind::Listener => 0,
-        ResourceKind::LoadBalancer => 1,
-        ResourceKind::Instance => 2,
-        ResourceKind::Image => 3,
-        ResourceKind::SecurityGroupRule => 4,
-        ResourceKind::SdkConfigChange => 5,
-    };
-    let own_lbs: Vec<&str> = created
-        .iter()
-        .filter(|c| c.kind == ResourceKind::LoadBalancer)
-        .map(|c| c.id.as_str())
-        .collect();
-    let mut v: Vec<Created> = created
-        .iter()
-        // A listener on a CLB the run created goes with the CLB.
-        .filter(|c| {
-            !(c.kind == ResourceKind::Listener
-                && c.parent.as_deref().is_some_and(|p| own_lbs.contains(&p)))
-        })
-        .cloned()
-        .collect();
-    v.sort_by_key(|c| rank(c.kind));
-    v
+pub fn cleanup_plan(eng: &Engine) -> Vec<Resource> {
+    eng.recorded(|r| r.journal.cleanup_order().into_iter().cloned().collect())
 }
 
-pub async fn cleanup(eng: &Engine) -> Result<Vec<(Created, CleanupAction)>, StepError> {
-    let created = eng.recorded(|r| r.created.clone());
-    let mut results = Vec::new();
-    let instances: Vec<String> = created
+pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, StepError> {
+    let order = cleanup_plan(eng);
+    let instances: Vec<String> = order
         .iter()
         .filter(|c| c.kind == ResourceKind::Instance)
         .map(|c| c.id.clone())
         .collect();
-    for c in cleanup_order(&created) {
+    let mut results: Vec<(Resource, CleanupAction)> = Vec::new();
+    let mut instances_done = false;
+    for c in order {
         let action = match c.kind {
             ResourceKind::Listener => delete_listener(eng, &c).await?,
             ResourceKind::LoadBalancer => delete_lb(eng, &c.id).await?,
             ResourceKind::Instance => {
                 // All of the run's instances go in one call, reported per instance.
-                if results
-                    .iter()
-                    .any(|(x, _): &(Created, CleanupAction)| x.kind == ResourceKind::Instance)
-                {
-                    continue;
-                }
-                let gone = terminate(eng, &instances).await?;
-                for id in &instances {
-                    let item = created
-                        .iter()
-                        .find(|x| x.kind == ResourceKind::Instance && &x.id == id)
-                        .cloned()
-                        .unwrap_or_else(|| c.clone());
-                    let a = if gone.contains(id) {
-                        CleanupAction::AlreadyGone
-                    } else {
-                        CleanupAction::Deleted
-                    };
-                    results.push((item, a));
+                if !instances_done {
+                    instances_done = true;
+                    let gone = terminate(eng, &instances).await?;
+                    results.extend(eng.recorded(|r| {
+                        r.created_of(ResourceKind::Instance)
+                            .into_iter()
+                            .map(|x| {
+                                let a = if gone.contains(&x.id) {
+                                    CleanupAction::AlreadyGone
+                                } else {
+                                    CleanupAction::Deleted
+                                };
+                                (x.clone(), a)
+                            })
+                            .collect::<Vec<_>>()
+                    }));
                 }
                 continue;
             }
@@ -106,7 +81,7 @@ pub async fn cleanup(eng: &Engine) -> Result<Vec<(Created, CleanupAction)>, Step
         };
         results.push((c, action));
     }
-    eng.journal(|r| r.status = RunStatus::CleanedUp)?;
+    eng.journal(|r| r.journal.mark_cleaned_up(chrono::Utc::now()))?;
     Ok(results)
 }
 
@@ -114,7 +89,7 @@ fn not_found(e: &StepError) -> bool {
     matches!(e, StepError::Cloud(c) if c.code().is_some_and(|code| code.contains("NotFound") || code.starts_with("InvalidInstanceId") || code.starts_with("InvalidImageId") || code == "InvalidParameter.LBIdNotFound"))
 }
 
-async fn delete_listener(eng: &Engine, c: &Created) -> Result<CleanupAction, StepError> {
+async fn delete_listener(eng: &Engine, c: &Resource) -> Result<CleanupAction, StepError> {
     let lb = c.parent.clone().unwrap_or_default();
     let exists = match super::load_balancer::find_listener_by_id(eng, &lb, &c.id).await {
         Ok(x) => x,

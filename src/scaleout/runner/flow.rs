@@ -1,7 +1,11 @@
-//! The order of the guide's steps per role, and `run_plan`, which performs
-//! them: each step is skipped when the journal says it is done (its output
-//! is read back), else started, journaled and reported.
+//! `run_plan`: performs a plan file's steps, in the order
+//! [`crate::scaleout::steps::steps_of`] gives. Each step is skipped when the
+//! journal says it is done (its output is read back), else started,
+//! journaled and reported. After a failure, [`recovery_options`] says what
+//! the user may do: retry (resume), skip (where nothing later depends on
+//! the step), or clean up.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -9,6 +13,9 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::cloud::models::cvm;
 use crate::i18n::tf;
 use crate::scaleout::discover::{discover, Architecture, Role};
+use crate::scaleout::journal::{Journal, Resource, StepState};
+use crate::scaleout::plan::{self, Plan, SourceRef};
+use crate::scaleout::steps::{steps_of, Step};
 
 use super::bind::{register_targets, target_health, BindInput, BindOutput};
 use super::image::{create_image, ImageInput, ImageOutput};
@@ -17,55 +24,16 @@ use super::load_balancer::{
     ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ClbOutput, ListenerInput,
     ListenerOutput,
 };
-use super::record::{Created, Phase, RunStatus, StepName, StepStatus};
+use super::record::Phase;
 use super::sdk_config_step::{update_sdk_configs, SdkInput, SdkOutput};
 use super::security_group_step::{ensure_vip_allowed, SgInput, SgOutput};
 use super::{Engine, Progress, StepError};
-
-/// What to scale: the session servers (internal CLB, sdk.config), the
-/// business servers (the existing public CLB), or both in the guide's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Flow {
-    Session,
-    Business,
-    Both,
-}
-
-/// One half of the guide, typed (the plan file, parsed and validated, becomes this).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PhaseSpec {
-    pub source_instance: String,
-    pub count: u32,
-    pub image_name: String,
-    pub image_description: Option<String>,
-    pub reuse_image: Option<String>,
-    /// Name of the new servers (default: the source's name).
-    pub instance_name: Option<String>,
-    pub instance_type: Option<String>,
-    /// Session: create or pick the internal CLB. Business: the public CLB
-    /// (None: the one the source is bound to).
-    pub clb: Option<ClbChoice>,
-    /// Session: listener port (frontend) and backend port.
-    pub listener_port: i64,
-    pub backend_port: i64,
-    pub weight: i64,
-    pub fix_security_groups: bool,
-    pub update_sdk_config: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RunSpec {
-    pub flow: Flow,
-    pub session: Option<PhaseSpec>,
-    pub business: Option<PhaseSpec>,
-}
 
 /// What a run produced, for the summary and the last lines of `apply`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     pub run_id: String,
-    pub created: Vec<Created>,
+    pub created: Vec<Resource>,
     pub session: Option<PhaseOutcome>,
     pub business: Option<PhaseOutcome>,
 }
@@ -79,6 +47,69 @@ pub struct PhaseOutcome {
     pub listener_ids: Vec<String>,
     pub bound: Vec<String>,
     pub skipped: Vec<(String, String)>,
+}
+
+/// What the user may do after a step failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Recovery {
+    /// Run the step again (it re-attaches to what it already created).
+    Retry,
+    /// Go on without it: only where no later step needs its result.
+    Skip,
+    /// Delete what the run created.
+    CleanUp,
+}
+
+/// The steps nothing later depends on: skipping them loses their effect,
+/// never the run's consistency.
+pub fn can_skip(step: Step) -> bool {
+    matches!(
+        step,
+        Step::SecurityGroup | Step::SdkConfig | Step::AutoScaling | Step::Summary
+    )
+}
+
+/// What may be done after `step` failed, in the order to offer it.
+pub fn recovery_options(step: Step) -> Vec<Recovery> {
+    let mut v = vec![Recovery::Retry];
+    if can_skip(step) {
+        v.push(Recovery::Skip);
+    }
+    v.push(Recovery::CleanUp);
+    v
+}
+
+/// The failed step of a run, if any: (phase, step, reason).
+pub fn failed_step(journal: &Journal) -> Option<(String, Step, String)> {
+    journal.steps.iter().find_map(|s| match &s.state {
+        StepState::Failed { reason } => Some((s.phase.clone(), s.step, reason.clone())),
+        _ => None,
+    })
+}
+
+/// Marks the failed step skipped, so the next `run_plan` goes on after it.
+/// Refused (with the reason) for a step later steps depend on.
+pub fn skip_failed(eng: &Engine) -> Result<Step, StepError> {
+    let Some((phase, step, _)) = eng.recorded(|r| failed_step(&r.journal)) else {
+        return Err(StepError::Blocked(
+            eng.text("engine.recovery.nothing_failed"),
+        ));
+    };
+    if !can_skip(step) {
+        return Err(StepError::Blocked(tf(
+            eng.lang,
+            "engine.recovery.cannot_skip",
+            &[("step", &step.title(eng.lang))],
+        )));
+    }
+    eng.journal(|r| r.skipped(&phase, step))?
+        .map_err(StepError::Journal)?;
+    Ok(step)
+}
+
+/// Makes failed steps pending again: the next `run_plan` retries them.
+pub fn prepare_retry(eng: &Engine) -> Result<(), StepError> {
+    eng.journal(|r| r.journal.reopen(chrono::Utc::now()))
 }
 
 /// Counts finished steps across phases, for the test hook that kills the
@@ -116,7 +147,7 @@ async fn step<T, F, Fut>(
     eng: &Engine,
     b: &mut Boundary,
     phase: Phase,
-    name: StepName,
+    name: Step,
     f: F,
 ) -> Result<T, StepError>
 where
@@ -124,10 +155,11 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<T, StepError>>,
 {
+    let key = phase.key();
     if let Some(out) = eng.recorded(|r| {
-        r.step(phase, name)
-            .filter(|s| s.status == StepStatus::Done)
-            .and_then(|s| serde_json::from_value::<T>(s.output.clone()).ok())
+        r.is_done(key, name)
+            .then(|| serde_json::from_value::<T>(r.output(key, name)).ok())
+            .flatten()
     }) {
         eng.report(Progress::StepDone {
             step: name,
@@ -137,20 +169,16 @@ where
         return Ok(out);
     }
     eng.report(Progress::StepStarted { step: name });
-    eng.journal(|r| {
-        let prior = r.step(phase, name).map(|s| s.output.clone());
-        r.set_step(
-            phase,
-            name,
-            StepStatus::Started,
-            prior.unwrap_or(serde_json::Value::Null),
-            None,
-        )
-    })?;
+    eng.journal(|r| r.start(key, name))?
+        .map_err(StepError::Journal)?;
     match f().await {
         Ok(out) => {
             let value = serde_json::to_value(&out).unwrap_or(serde_json::Value::Null);
-            eng.journal(|r| r.set_step(phase, name, StepStatus::Done, value.clone(), None))?;
+            eng.journal(|r| {
+                r.set_output(key, name, value.clone())
+                    .and_then(|()| r.done(key, name))
+            })?
+            .map_err(StepError::Journal)?;
             eng.report(Progress::StepDone {
                 step: name,
                 summary: summarize(&value),
@@ -160,19 +188,7 @@ where
         }
         Err(e) => {
             let explained = e.explain(eng.lang);
-            let _ = eng.journal(|r| {
-                let prior = r
-                    .step(phase, name)
-                    .map(|s| s.output.clone())
-                    .unwrap_or(serde_json::Value::Null);
-                r.set_step(
-                    phase,
-                    name,
-                    StepStatus::Failed,
-                    prior,
-                    Some(explained.clone()),
-                )
-            });
+            let _ = eng.journal(|r| r.failed(key, name, &explained));
             eng.report(Progress::StepFailed {
                 step: name,
                 error: explained,
@@ -180,6 +196,31 @@ where
             Err(e)
         }
     }
+}
+
+/// A step the user may skip after it failed: `None` when skipped.
+async fn optional_step<T, F, Fut>(
+    eng: &Engine,
+    b: &mut Boundary,
+    phase: Phase,
+    name: Step,
+    f: F,
+) -> Result<Option<T>, StepError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, StepError>>,
+{
+    let skipped = eng.recorded(|r| matches!(r.state(phase.key(), name), Some(StepState::Skipped)));
+    if skipped {
+        eng.report(Progress::StepDone {
+            step: name,
+            summary: eng.text("engine.step.skipped"),
+        });
+        b.passed();
+        return Ok(None);
+    }
+    step(eng, b, phase, name, f).await.map(Some)
 }
 
 /// A one-line summary of a step's output: its ids.
@@ -275,87 +316,154 @@ fn same_placement(
     (same, other)
 }
 
-fn source_of<'a>(
+/// The plan's source server, by id or by name (a name must be unique).
+fn source_of(
     eng: &Engine,
-    arch: &'a Architecture,
-    spec: &PhaseSpec,
-) -> Result<&'a cvm::Instance, StepError> {
-    arch.instance(&spec.source_instance).ok_or_else(|| {
-        blocked(
+    arch: &Architecture,
+    p: &plan::Phase,
+) -> Result<cvm::Instance, StepError> {
+    let found: Vec<&cvm::Instance> = match p.source_ref() {
+        SourceRef::Id(id) => arch.instance(&id).into_iter().collect(),
+        SourceRef::Name(name) => arch
+            .instances
+            .iter()
+            .filter(|i| i.instance_name.as_deref() == Some(name.as_str()))
+            .collect(),
+    };
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(blocked(
             eng,
             "engine.source.not_found",
-            &[("id", &spec.source_instance)],
-        )
-    })
+            &[("id", &p.source)],
+        )),
+        many => Err(blocked(
+            eng,
+            "engine.source.ambiguous",
+            &[
+                ("name", &p.source),
+                (
+                    "ids",
+                    &many
+                        .iter()
+                        .filter_map(|i| i.instance_id.clone())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+            ],
+        )),
+    }
+}
+
+fn id_of(i: &cvm::Instance) -> String {
+    i.instance_id.clone().unwrap_or_default()
 }
 
 async fn image_and_launch(
     eng: &Engine,
     b: &mut Boundary,
     phase: Phase,
-    spec: &PhaseSpec,
+    p: &plan::Phase,
     source: &cvm::Instance,
 ) -> Result<(ImageOutput, LaunchOutput), StepError> {
     let image_input = ImageInput {
-        instance_id: spec.source_instance.clone(),
-        name: spec.image_name.clone(),
-        description: spec.image_description.clone(),
-        reuse_image_id: spec.reuse_image.clone(),
+        instance_id: id_of(source),
+        name: p.image_name.clone().unwrap_or_default(),
+        description: p.image_description.clone(),
+        reuse_image_id: p.reuse_image.clone(),
     };
-    let image: ImageOutput = step(eng, b, phase, StepName::Image, || {
+    let image: ImageOutput = step(eng, b, phase, Step::Image, || {
         create_image(eng, phase, &image_input)
     })
     .await?;
     let launch_input = LaunchInput {
         source: source.clone(),
         image_id: image.image_id.clone(),
-        count: spec.count,
-        instance_name: spec
+        count: p.count as u32,
+        instance_name: p
             .instance_name
             .clone()
             .or_else(|| source.instance_name.clone())
             .unwrap_or_else(|| "tcscale".into()),
-        instance_type: spec.instance_type.clone(),
+        instance_type: p.instance_type.clone(),
     };
-    let launch: LaunchOutput = step(eng, b, phase, StepName::Launch, || {
+    let launch: LaunchOutput = step(eng, b, phase, Step::Launch, || {
         run_instances(eng, phase, &launch_input)
     })
     .await?;
     Ok((image, launch))
 }
 
+/// Where the run's targets are bound: what the Summary step checks the health of.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Bound {
+    load_balancer_id: String,
+    /// (listener, instances bound on it)
+    listeners: Vec<(String, Vec<String>)>,
+}
+
+/// Step "Summary": every target this run bound has a health verdict.
+async fn summary(
+    eng: &Engine,
+    b: &mut Boundary,
+    phase: Phase,
+    bound: &[Bound],
+) -> Result<(), StepError> {
+    let _health: Option<BTreeMap<String, String>> =
+        optional_step(eng, b, phase, Step::Summary, || async {
+            let mut all = BTreeMap::new();
+            for lb in bound {
+                for (listener, ids) in &lb.listeners {
+                    all.extend(target_health(eng, &lb.load_balancer_id, listener, ids).await?);
+                }
+            }
+            Ok(all)
+        })
+        .await?;
+    Ok(())
+}
+
 async fn session_phase(
     eng: &Engine,
     b: &mut Boundary,
-    spec: &PhaseSpec,
-) -> Result<PhaseOutcome, StepError> {
+    plan: &Plan,
+    p: &plan::Phase,
+) -> Result<(PhaseOutcome, Bound), StepError> {
     let phase = Phase::Session;
+    let steps = steps_of(true, plan);
     let arch = discover(eng).await?;
-    let source = source_of(eng, &arch, spec)?.clone();
-    let (image, launch) = image_and_launch(eng, b, phase, spec, &source).await?;
+    let source = source_of(eng, &arch, p)?;
+    let source_id = id_of(&source);
+    let (image, launch) = image_and_launch(eng, b, phase, p, &source).await?;
 
     let placement = source.placement.clone().unwrap_or_default();
     let vpc = source.virtual_private_cloud.clone().unwrap_or_default();
-    let run_id = eng.recorded(|r| r.id.clone());
+    let run_id = eng.recorded(|r| r.id().to_string());
+    let choice = match p.clb_choice(true) {
+        plan::ClbChoice::Existing(id) => ClbChoice::Existing(id),
+        plan::ClbChoice::Create | plan::ClbChoice::Discover => ClbChoice::Create {
+            name: p.clb_name.clone().unwrap_or_else(|| {
+                format!("mina_auth-{}", &run_id[run_id.len().saturating_sub(6)..])
+            }),
+        },
+    };
     let clb_input = ClbInput {
-        choice: spec.clb.clone().unwrap_or(ClbChoice::Create {
-            name: format!("mina_auth-{}", &run_id[run_id.len().saturating_sub(6)..]),
-        }),
-        vpc_id: vpc.vpc_id.unwrap_or_default(),
-        subnet_id: vpc.subnet_id.unwrap_or_default(),
+        choice,
+        vpc_id: p.clb_vpc.clone().or(vpc.vpc_id).unwrap_or_default(),
+        subnet_id: p.clb_subnet.clone().or(vpc.subnet_id).unwrap_or_default(),
         project_id: placement.project_id.unwrap_or(0),
     };
-    let lb: ClbOutput = step(eng, b, phase, StepName::LoadBalancer, || {
+    let lb: ClbOutput = step(eng, b, phase, Step::LoadBalancer, || {
         ensure_load_balancer(eng, phase, &clb_input)
     })
     .await?;
     let listener_input = ListenerInput {
         load_balancer_id: lb.load_balancer_id.clone(),
-        protocol: "TCP".into(),
-        port: spec.listener_port,
+        protocol: p.protocol().to_string(),
+        port: p.listener_port(),
         name: format!("tcscale-{run_id}"),
     };
-    let listener: ListenerOutput = step(eng, b, phase, StepName::Listener, || {
+    let listener: ListenerOutput = step(eng, b, phase, Step::Listener, || {
         ensure_listener(eng, &listener_input)
     })
     .await?;
@@ -366,7 +474,7 @@ async fn session_phase(
         .iter()
         .filter_map(|i| i.instance_id.clone())
         .collect();
-    for id in launch.instance_ids.iter().chain([&spec.source_instance]) {
+    for id in launch.instance_ids.iter().chain([&source_id]) {
         if !ids.contains(id) {
             ids.push(id.clone());
         }
@@ -379,10 +487,10 @@ async fn session_phase(
         load_balancer_id: lb.load_balancer_id.clone(),
         listener_id: listener.listener_id.clone(),
         instances: candidates.clone(),
-        backend_port: spec.backend_port,
-        weight: spec.weight,
+        backend_port: p.backend_port(),
+        weight: p.weight() as i64,
     };
-    let bind: BindOutput = step(eng, b, phase, StepName::Bind, || {
+    let bind: BindOutput = step(eng, b, phase, Step::Bind, || {
         register_targets(eng, &bind_input)
     })
     .await?;
@@ -395,80 +503,87 @@ async fn session_phase(
             .cloned()
             .collect(),
         vip: lb.vip.clone(),
-        port: spec.backend_port,
-        fix: spec.fix_security_groups,
+        port: p.backend_port(),
+        fix: p.fix_security_groups(),
     };
-    let _sg: SgOutput = step(eng, b, phase, StepName::SecurityGroup, || {
+    let _sg: Option<SgOutput> = optional_step(eng, b, phase, Step::SecurityGroup, || {
         ensure_vip_allowed(eng, &sg_input)
     })
     .await?;
 
-    if spec.update_sdk_config {
-        let servers: Vec<cvm::Instance> = arch
-            .with_role(Role::Business)
-            .into_iter()
-            .cloned()
-            .collect();
+    if steps.contains(&Step::SdkConfig) {
+        let servers: Vec<cvm::Instance> = match &p.business_servers {
+            Some(ids) => describe(eng, ids).await?,
+            None => arch
+                .with_role(Role::Business)
+                .into_iter()
+                .cloned()
+                .collect(),
+        };
         let sdk_input = SdkInput {
             servers,
             vip: lb.vip.clone(),
         };
-        let _sdk: SdkOutput = step(eng, b, phase, StepName::SdkConfig, || {
+        let _sdk: Option<SdkOutput> = optional_step(eng, b, phase, Step::SdkConfig, || {
             update_sdk_configs(eng, &sdk_input)
         })
         .await?;
     }
 
-    let listener_id = listener.listener_id.clone();
-    let lb_id = lb.load_balancer_id.clone();
-    let _health: std::collections::BTreeMap<String, String> =
-        step(eng, b, phase, StepName::Health, || {
-            target_health(eng, &lb_id, &listener_id, &bound)
-        })
-        .await?;
+    let bound_at = Bound {
+        load_balancer_id: lb.load_balancer_id.clone(),
+        listeners: vec![(listener.listener_id.clone(), bound.clone())],
+    };
+    if steps.contains(&Step::Summary) {
+        summary(eng, b, phase, std::slice::from_ref(&bound_at)).await?;
+    }
 
-    Ok(PhaseOutcome {
-        image_id: image.image_id,
-        instance_ids: launch.instance_ids,
-        load_balancer_id: lb.load_balancer_id,
-        vip: lb.vip,
-        listener_ids: vec![listener.listener_id],
-        bound,
-        skipped: elsewhere.into_iter().chain(bind.skipped).collect(),
-    })
+    Ok((
+        PhaseOutcome {
+            image_id: image.image_id,
+            instance_ids: launch.instance_ids,
+            load_balancer_id: lb.load_balancer_id,
+            vip: lb.vip,
+            listener_ids: vec![listener.listener_id],
+            bound,
+            skipped: elsewhere.into_iter().chain(bind.skipped).collect(),
+        },
+        bound_at,
+    ))
 }
 
-async fn business_phase(
+/// The business phase's load balancer: the public CLB and the listeners
+/// the source serves, with the backend port it serves each on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct PublicClb {
+    load_balancer_id: String,
+    vip: String,
+    listeners: Vec<(String, i64)>,
+}
+
+fn public_clb(
     eng: &Engine,
-    b: &mut Boundary,
-    spec: &PhaseSpec,
-) -> Result<PhaseOutcome, StepError> {
-    let phase = Phase::Business;
-    let arch = discover(eng).await?;
-    let source = source_of(eng, &arch, spec)?.clone();
-    let public = match &spec.clb {
-        Some(ClbChoice::Existing(id)) => arch
+    arch: &Architecture,
+    p: &plan::Phase,
+    source_id: &str,
+) -> Result<PublicClb, StepError> {
+    let public = match p.clb_choice(false) {
+        plan::ClbChoice::Existing(id) => arch
             .load_balancers
             .iter()
             .find(|c| c.id() == id)
-            .ok_or_else(|| blocked(eng, "engine.clb.not_found", &[("id", id)]))?,
-        _ => arch.public_clb_of(&spec.source_instance).ok_or_else(|| {
-            blocked(
-                eng,
-                "engine.clb.no_public",
-                &[("id", &spec.source_instance)],
-            )
-        })?,
-    }
-    .clone();
-    // The listeners the source serves, and the backend port it serves them on.
+            .ok_or_else(|| blocked(eng, "engine.clb.not_found", &[("id", &id)]))?,
+        _ => arch
+            .public_clb_of(source_id)
+            .ok_or_else(|| blocked(eng, "engine.clb.no_public", &[("id", &source_id)]))?,
+    };
     let listeners: Vec<(String, i64)> = public
         .listeners
         .iter()
         .filter_map(|l| {
             l.targets
                 .iter()
-                .find(|t| t.instance_id == spec.source_instance)
+                .find(|t| t.instance_id == source_id)
                 .map(|t| (l.listener_id.clone(), t.port))
         })
         .collect();
@@ -476,23 +591,49 @@ async fn business_phase(
         return Err(blocked(
             eng,
             "engine.clb.source_not_bound",
-            &[("id", &spec.source_instance), ("clb", &public.id())],
+            &[("id", &source_id), ("clb", &public.id())],
         ));
     }
-    let (image, launch) = image_and_launch(eng, b, phase, spec, &source).await?;
+    Ok(PublicClb {
+        load_balancer_id: public.id().to_string(),
+        vip: public.vip().to_string(),
+        listeners,
+    })
+}
+
+async fn business_phase(
+    eng: &Engine,
+    b: &mut Boundary,
+    plan: &Plan,
+    p: &plan::Phase,
+    earlier: &[Bound],
+) -> Result<PhaseOutcome, StepError> {
+    let phase = Phase::Business;
+    let steps = steps_of(false, plan);
+    let arch = discover(eng).await?;
+    let source = source_of(eng, &arch, p)?;
+    let source_id = id_of(&source);
+    // Checked before anything is created: the source must be behind a public CLB.
+    let found = public_clb(eng, &arch, p, &source_id)?;
+    let (image, launch) = image_and_launch(eng, b, phase, p, &source).await?;
+    let public: PublicClb = step(eng, b, phase, Step::LoadBalancer, || async {
+        Ok(found.clone())
+    })
+    .await?;
     let candidates = describe(eng, &launch.instance_ids).await?;
-    let lb_id = public.id().to_string();
-    let inputs: Vec<BindInput> = listeners
+    let lb_id = public.load_balancer_id.clone();
+    let inputs: Vec<BindInput> = public
+        .listeners
         .iter()
         .map(|(listener, port)| BindInput {
             load_balancer_id: lb_id.clone(),
             listener_id: listener.clone(),
             instances: candidates.clone(),
             backend_port: *port,
-            weight: spec.weight,
+            weight: p.weight() as i64,
         })
         .collect();
-    let binds: Vec<BindOutput> = step(eng, b, phase, StepName::Bind, || async {
+    let binds: Vec<BindOutput> = step(eng, b, phase, Step::Bind, || async {
         let mut all = Vec::new();
         for input in &inputs {
             all.push(register_targets(eng, input).await?);
@@ -506,56 +647,82 @@ async fn business_phase(
             bound.push(id.clone());
         }
     }
-    let _health: std::collections::BTreeMap<String, String> =
-        step(eng, b, phase, StepName::Health, || async {
-            let mut all = std::collections::BTreeMap::new();
-            for (listener, _) in &listeners {
-                all.extend(target_health(eng, &lb_id, listener, &bound).await?);
-            }
-            Ok(all)
-        })
-        .await?;
+    // The public VIP must reach every backend port on the new servers too.
+    let mut ports: Vec<i64> = public.listeners.iter().map(|(_, port)| *port).collect();
+    ports.dedup();
+    let bound_instances: Vec<cvm::Instance> = candidates
+        .iter()
+        .filter(|i| i.instance_id.as_ref().is_some_and(|id| bound.contains(id)))
+        .cloned()
+        .collect();
+    let _sg: Option<Vec<SgOutput>> = optional_step(eng, b, phase, Step::SecurityGroup, || async {
+        let mut all = Vec::new();
+        for port in &ports {
+            let input = SgInput {
+                instances: bound_instances.clone(),
+                vip: public.vip.clone(),
+                port: *port,
+                fix: p.fix_security_groups(),
+            };
+            all.push(ensure_vip_allowed(eng, &input).await?);
+        }
+        Ok(all)
+    })
+    .await?;
+    let mut everything: Vec<Bound> = earlier.to_vec();
+    everything.push(Bound {
+        load_balancer_id: lb_id.clone(),
+        listeners: public
+            .listeners
+            .iter()
+            .map(|(l, _)| (l.clone(), bound.clone()))
+            .collect(),
+    });
+    if steps.contains(&Step::Summary) {
+        summary(eng, b, phase, &everything).await?;
+    }
     Ok(PhaseOutcome {
         image_id: image.image_id,
         instance_ids: launch.instance_ids,
         load_balancer_id: lb_id,
-        vip: public.vip().to_string(),
-        listener_ids: listeners.into_iter().map(|(l, _)| l).collect(),
+        vip: public.vip,
+        listener_ids: public.listeners.into_iter().map(|(l, _)| l).collect(),
         bound,
         skipped: binds.into_iter().flat_map(|x| x.skipped).collect(),
     })
 }
 
-/// Performs the plan (or continues it: steps the journal has done are skipped).
-pub async fn run_plan(eng: &Engine, spec: &RunSpec) -> Result<RunOutcome, StepError> {
+/// Performs the plan (or continues it: steps the journal has done are
+/// skipped, steps the user skipped are passed over).
+pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError> {
     let mut b = Boundary::from_env();
-    let result: Result<RunOutcome, StepError> = async {
-        let mut outcome = RunOutcome::default();
-        if matches!(spec.flow, Flow::Session | Flow::Both) {
-            let s = spec.session.as_ref().ok_or_else(|| {
-                blocked(eng, "engine.plan.missing_phase", &[("phase", &"session")])
-            })?;
-            outcome.session = Some(session_phase(eng, &mut b, s).await?);
-        }
-        if matches!(spec.flow, Flow::Business | Flow::Both) {
-            let s = spec.business.as_ref().ok_or_else(|| {
-                blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")])
-            })?;
-            outcome.business = Some(business_phase(eng, &mut b, s).await?);
-        }
-        Ok(outcome)
+    if plan.autoscaling.is_some() {
+        // Checked before any call: nothing half-done.
+        return Err(StepError::Blocked(
+            eng.text("engine.plan.autoscaling_in_wizard"),
+        ));
     }
-    .await;
-    let status = if result.is_ok() {
-        RunStatus::Done
-    } else {
-        RunStatus::Failed
-    };
-    eng.journal(|r| r.status = status)?;
-    let mut outcome = result?;
+    let mut outcome = RunOutcome::default();
+    let mut earlier = Vec::new();
+    if plan.role.has_session() {
+        let p = plan
+            .session
+            .as_ref()
+            .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"session")]))?;
+        let (o, bound) = session_phase(eng, &mut b, plan, p).await?;
+        outcome.session = Some(o);
+        earlier.push(bound);
+    }
+    if plan.role.has_business() {
+        let p = plan
+            .business
+            .as_ref()
+            .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")]))?;
+        outcome.business = Some(business_phase(eng, &mut b, plan, p, &earlier).await?);
+    }
     eng.recorded(|r| {
-        outcome.run_id = r.id.clone();
-        outcome.created = r.created.clone();
+        outcome.run_id = r.id().to_string();
+        outcome.created = r.created().to_vec();
     });
     Ok(outcome)
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::cvm;
 
-use super::record::{Created, Phase, ResourceKind, StepName};
+use super::record::{Phase, ResourceKind, Step};
 use super::wait::{expected, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -47,7 +47,7 @@ pub async fn create_image(
             reused: true,
         });
     }
-    let run_id = eng.recorded(|r| r.id.clone());
+    let run_id = eng.recorded(|r| r.id().to_string());
     loop {
         if let Some(img) = find_own_image(eng, input).await? {
             let id = img.image_id.clone().unwrap_or_default();
@@ -106,22 +106,14 @@ fn tag(k: &str, v: &str) -> cvm::Tag {
 
 fn record_image(eng: &Engine, phase: Phase, id: &str) -> Result<(), StepError> {
     eng.journal(|r| {
-        r.add_created(Created {
-            kind: ResourceKind::Image,
-            id: id.to_string(),
-            parent: None,
-            detail: String::new(),
-        });
-        let key = super::record::RunRecord::step_key(phase, StepName::Image);
-        r.steps
-            .entry(key)
-            .or_insert_with(|| super::record::StepState {
-                status: super::record::StepStatus::Started,
-                error: None,
-                output: serde_json::Value::Null,
-            })
-            .output = serde_json::json!({ "image_id": id });
-    })
+        r.add_created(ResourceKind::Image, id, None, "");
+        r.set_output(
+            phase.key(),
+            Step::Image,
+            serde_json::json!({ "image_id": id }),
+        )
+    })?
+    .map_err(StepError::Journal)
 }
 
 /// An image named `input.name` made from `input.instance_id`, not failed.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::models::cvm;
 
 use super::image::{RUN_TAG, SOURCE_TAG};
-use super::record::{Created, Phase, ResourceKind, StepName};
+use super::record::{Phase, ResourceKind, Step};
 use super::wait::{expected, Polled};
 use super::{Engine, Progress, StepError};
 
@@ -113,7 +113,9 @@ pub async fn run_instances(
         });
     }
     let (token, run_id, known) = {
-        let (token, run_id) = eng.journal(|r| (r.token(phase, StepName::Launch), r.id.clone()))?;
+        let (token, run_id) =
+            eng.journal(|r| (r.token(phase, Step::Launch), r.id().to_string()))?;
+        let token = token.map_err(StepError::Journal)?;
         let known: Vec<String> = eng.recorded(|r| {
             r.created_of(ResourceKind::Instance)
                 .iter()
@@ -142,12 +144,7 @@ pub async fn run_instances(
         }
         eng.journal(|r| {
             for id in &ids {
-                r.add_created(Created {
-                    kind: ResourceKind::Instance,
-                    id: id.clone(),
-                    parent: None,
-                    detail: token.clone(),
-                });
+                r.add_created(ResourceKind::Instance, id, None, &token);
             }
         })?;
         ids

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::models::clb;
 use crate::i18n::tf;
 
-use super::record::{Created, Phase, ResourceKind, StepName};
+use super::record::{Phase, ResourceKind, Step};
 use super::wait::{expected, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -97,7 +97,9 @@ pub async fn ensure_load_balancer(
             })
         }
         ClbChoice::Create { name } => {
-            let token = eng.journal(|r| r.token(phase, StepName::LoadBalancer))?;
+            let token = eng
+                .journal(|r| r.token(phase, Step::LoadBalancer))?
+                .map_err(StepError::Journal)?;
             let req = create_load_balancer_request(input, name, &token);
             // The token makes a repeat return the same CLB, so this call may be retried freely.
             let resp = eng.call(&req).await?;
@@ -110,14 +112,7 @@ pub async fn ensure_load_balancer(
                     what: "CreateLoadBalancer".into(),
                     reason: eng.text("engine.clb.no_id"),
                 })?;
-            eng.journal(|r| {
-                r.add_created(Created {
-                    kind: ResourceKind::LoadBalancer,
-                    id: id.clone(),
-                    parent: None,
-                    detail: token.clone(),
-                })
-            })?;
+            eng.journal(|r| r.add_created(ResourceKind::LoadBalancer, &id, None, &token))?;
             if let Some(task) = resp.request_id.as_deref() {
                 wait_task(eng, &id, task, expected::CLB_CREATE).await?;
             }
@@ -269,7 +264,7 @@ pub async fn ensure_listener(
                 )));
             }
             // Ours if journaled, or named with this run's id (created just before a crash).
-            let run_id = eng.recorded(|r| r.id.clone());
+            let run_id = eng.recorded(|r| r.id().to_string());
             let named_ours = l.listener_name.as_deref() == Some(input.name.as_str())
                 && input.name.contains(&run_id);
             let journaled = eng.recorded(|r| {
@@ -278,14 +273,8 @@ pub async fn ensure_listener(
                     .any(|c| c.id == id)
             });
             if named_ours && !journaled {
-                eng.journal(|r| {
-                    r.add_created(Created {
-                        kind: ResourceKind::Listener,
-                        id: id.clone(),
-                        parent: Some(lb.clone()),
-                        detail: format!("{}:{}", input.protocol, input.port),
-                    })
-                })?;
+                let detail = format!("{}:{}", input.protocol, input.port);
+                eng.journal(|r| r.add_created(ResourceKind::Listener, &id, Some(lb), &detail))?;
             }
             let ours = journaled || named_ours;
             if !ours {
@@ -308,14 +297,8 @@ pub async fn ensure_listener(
                     .next()
                     .unwrap_or_default();
                 if !id.is_empty() {
-                    eng.journal(|r| {
-                        r.add_created(Created {
-                            kind: ResourceKind::Listener,
-                            id: id.clone(),
-                            parent: Some(lb.clone()),
-                            detail: format!("{}:{}", input.protocol, input.port),
-                        })
-                    })?;
+                    let detail = format!("{}:{}", input.protocol, input.port);
+                    eng.journal(|r| r.add_created(ResourceKind::Listener, &id, Some(lb), &detail))?;
                 }
                 if let Some(task) = resp.request_id.as_deref() {
                     wait_task(eng, lb, task, expected::CLB_TASK).await?;

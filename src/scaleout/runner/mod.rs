@@ -6,8 +6,9 @@
 //! - [`wait`]: calls with reconnect/retry, and polling at a gentle interval
 //! - [`image`], [`launch`], [`load_balancer`], [`bind`],
 //!   [`security_group_step`], [`sdk_config_step`]: one step each
-//! - [`flow`]: the order of the steps per role, and `run_plan`
-//! - [`record`]: what a run has done so far (persisted in the journal)
+//! - [`flow`]: `run_plan` (a plan file's steps in the guide's order) and
+//!   what to offer after a failure (retry / skip / clean up)
+//! - [`record`]: the engine's handle on the run journal (`scaleout::journal`)
 
 pub mod autoscaling_step;
 pub mod bind;
@@ -16,7 +17,6 @@ pub mod flow;
 pub mod image;
 pub mod launch;
 pub mod load_balancer;
-pub mod plan_spec;
 pub mod record;
 pub mod remote_edit;
 pub mod sdk_config_step;
@@ -31,15 +31,19 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::cloud::{Client, CloudError};
 use crate::i18n::{t, tf, Lang};
 
-pub use flow::{run_plan, RunOutcome};
-pub use record::{RunRecord, StepName};
+pub use crate::scaleout::steps::Step;
+pub use flow::{
+    can_skip, failed_step, prepare_retry, recovery_options, run_plan, skip_failed, Recovery,
+    RunOutcome,
+};
+pub use record::RunRecord;
 pub use wait::PollPolicy;
 
 /// What the engine reports while it works; the TUI and `apply` render from it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Progress {
     StepStarted {
-        step: StepName,
+        step: Step,
     },
     ImageState {
         id: String,
@@ -78,11 +82,11 @@ pub enum Progress {
         seconds_left: u64,
     },
     StepDone {
-        step: StepName,
+        step: Step,
         summary: String,
     },
     StepFailed {
-        step: StepName,
+        step: Step,
         error: String,
     },
     /// Anything else worth a line (skipped targets, reused resources…).

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{cvm, tat};
 
-use super::record::{Created, ResourceKind};
+use super::record::ResourceKind;
 use super::wait::{expected, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -175,13 +175,9 @@ pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOut
             }
         };
         if let SdkVerdict::Updated { path, backup } = &verdict {
+            let change = format!("{id}:{path}");
             eng.journal(|r| {
-                r.add_created(Created {
-                    kind: ResourceKind::SdkConfigChange,
-                    id: format!("{id}:{path}"),
-                    parent: Some(id.clone()),
-                    detail: backup.clone(),
-                })
+                r.add_created(ResourceKind::SdkConfigChange, &change, Some(&id), backup)
             })?;
         }
         out.per_instance.insert(id, verdict);

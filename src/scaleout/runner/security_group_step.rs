@@ -13,7 +13,7 @@ use crate::cloud::models::{cvm, vpc};
 use crate::i18n::tf;
 use crate::scaleout::security_group as sg_rules;
 
-use super::record::{Created, ResourceKind};
+use super::record::ResourceKind;
 use super::wait::Sent;
 use super::{Engine, StepError};
 
@@ -106,13 +106,10 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
             };
             match eng.send(&req).await? {
                 Sent::Done(_) => {
+                    let rule = format!("{sg}:ingress:TCP:{}:{}", input.port, input.vip);
+                    let detail = format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip);
                     eng.journal(|r| {
-                        r.add_created(Created {
-                            kind: ResourceKind::SecurityGroupRule,
-                            id: format!("{sg}:ingress:TCP:{}:{}", input.port, input.vip),
-                            parent: Some(sg.clone()),
-                            detail: format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip),
-                        })
+                        r.add_created(ResourceKind::SecurityGroupRule, &rule, Some(&sg), &detail)
                     })?;
                     eng.log(
                         "engine.sg.added",
