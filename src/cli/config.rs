@@ -32,7 +32,14 @@ pub enum ConfigCommand {
 }
 
 /// The keys `set` accepts, in the order `show` prints them.
-pub const KEYS: [&str; 6] = ["secret_id", "secret_key", "token", "region", "lang", "profile"];
+pub const KEYS: [&str; 6] = [
+    "secret_id",
+    "secret_key",
+    "token",
+    "region",
+    "lang",
+    "profile",
+];
 
 /// The settings as `key = value` lines, secrets masked.
 pub fn show_lines(cfg: &TcscaleConfig) -> Vec<String> {
@@ -58,7 +65,12 @@ pub fn show_lines(cfg: &TcscaleConfig) -> Vec<String> {
 }
 
 /// Applies `set KEY VALUE` (checked) to a config; `Err` is a message.
-pub fn set_value(cfg: &mut TcscaleConfig, key: &str, value: &str, lang: Lang) -> Result<(), String> {
+pub fn set_value(
+    cfg: &mut TcscaleConfig,
+    key: &str,
+    value: &str,
+    lang: Lang,
+) -> Result<(), String> {
     let value = value.trim();
     let non_empty = || {
         if value.is_empty() {
@@ -119,9 +131,11 @@ pub fn unset_value(cfg: &mut TcscaleConfig, key: &str, lang: Lang) -> Result<(),
 pub fn is_region_name(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 2
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
 }
 
 fn config_path() -> Option<PathBuf> {
@@ -230,7 +244,13 @@ mod tests {
     fn show_masks_every_secret() {
         let mut cfg = TcscaleConfig::default();
         set_value(&mut cfg, "secret_id", "AKIDabcdefghijklmnop1234", Lang::En).unwrap();
-        set_value(&mut cfg, "secret_key", "TopSecretKeyValue0123456789", Lang::En).unwrap();
+        set_value(
+            &mut cfg,
+            "secret_key",
+            "TopSecretKeyValue0123456789",
+            Lang::En,
+        )
+        .unwrap();
         set_value(&mut cfg, "region", "ap-shanghai", Lang::En).unwrap();
         set_value(&mut cfg, "lang", "zh", Lang::En).unwrap();
         let shown = show_lines(&cfg).join("\n");

@@ -163,11 +163,7 @@ impl InstanceInfo {
                 .as_ref()
                 .and_then(|p| p.zone.clone())
                 .unwrap_or_default(),
-            project_id: i
-                .placement
-                .as_ref()
-                .and_then(|p| p.project_id)
-                .unwrap_or(0),
+            project_id: i.placement.as_ref().and_then(|p| p.project_id).unwrap_or(0),
             state: i.instance_state.clone().unwrap_or_default(),
             private_ips: i.private_ip_addresses.clone().unwrap_or_default(),
             public_ips: i.public_ip_addresses.clone().unwrap_or_default(),
@@ -241,8 +237,18 @@ impl BrowseTree {
 /// (CLB, listener, instance, port) → health.
 pub type HealthMap = HashMap<(String, String, String, i64), Health>;
 
-pub fn health_key(lb: &str, listener: &str, instance: &str, port: i64) -> (String, String, String, i64) {
-    (lb.to_string(), listener.to_string(), instance.to_string(), port)
+pub fn health_key(
+    lb: &str,
+    listener: &str,
+    instance: &str,
+    port: i64,
+) -> (String, String, String, i64) {
+    (
+        lb.to_string(),
+        listener.to_string(),
+        instance.to_string(),
+        port,
+    )
 }
 
 fn clb_node(lb: &clb::LoadBalancer) -> ClbNode {
@@ -385,18 +391,21 @@ pub async fn load_listeners(client: &Client, lb_id: &str) -> Result<Vec<Listener
 
 /// Health of every target of the given CLBs, in batches.
 pub async fn load_health(client: &Client, lb_ids: &[String]) -> Result<HealthMap, CloudError> {
-    let chunks: Vec<Vec<String>> = lb_ids.chunks(HEALTH_BATCH).map(<[String]>::to_vec).collect();
+    let chunks: Vec<Vec<String>> = lb_ids
+        .chunks(HEALTH_BATCH)
+        .map(<[String]>::to_vec)
+        .collect();
     let maps: Vec<HealthMap> = futures::stream::iter(chunks)
         .map(|chunk| {
             let client = client.clone();
             async move {
-            let r = client
-                .call(&clb::DescribeTargetHealthRequest {
-                    load_balancer_ids: Some(chunk),
-                    ..Default::default()
-                })
-                .await?;
-            Ok::<_, CloudError>(health_from_api(&r.load_balancers.unwrap_or_default()))
+                let r = client
+                    .call(&clb::DescribeTargetHealthRequest {
+                        load_balancer_ids: Some(chunk),
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok::<_, CloudError>(health_from_api(&r.load_balancers.unwrap_or_default()))
             }
         })
         .buffer_unordered(DETAIL_CONCURRENCY)
@@ -416,14 +425,14 @@ pub async fn load_instances(
         .map(|chunk| {
             let client = client.clone();
             async move {
-            let r = client
-                .call(&cvm::DescribeInstancesRequest {
-                    instance_ids: Some(chunk),
-                    limit: Some(INSTANCE_BATCH as i64),
-                    ..Default::default()
-                })
-                .await?;
-            Ok::<_, CloudError>(r.instance_set.unwrap_or_default())
+                let r = client
+                    .call(&cvm::DescribeInstancesRequest {
+                        instance_ids: Some(chunk),
+                        limit: Some(INSTANCE_BATCH as i64),
+                        ..Default::default()
+                    })
+                    .await?;
+                Ok::<_, CloudError>(r.instance_set.unwrap_or_default())
             }
         })
         .buffer_unordered(DETAIL_CONCURRENCY)
@@ -486,7 +495,8 @@ pub async fn wait_task(
             0 => return Ok(()),
             1 => {
                 return Err(CloudError::Local(
-                    r.message.unwrap_or_else(|| format!("task {task_id} failed")),
+                    r.message
+                        .unwrap_or_else(|| format!("task {task_id} failed")),
                 ))
             }
             _ => tokio::time::sleep(poll).await,

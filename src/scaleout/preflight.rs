@@ -135,9 +135,15 @@ pub fn probe_params(action: &str) -> Option<(Service, &'static str, Value)> {
     let service = Service::parse(service)?;
     // Only these are probed: read-only, no required resource id, cheap.
     let params = match name {
-        "DescribeInstances" | "DescribeImages" | "DescribeLoadBalancers" | "DescribeVpcs"
-        | "DescribeSubnets" | "DescribeSecurityGroups" | "DescribeAutoScalingGroups"
-        | "DescribeLaunchConfigurations" | "DescribeInvocations" => json!({"Limit": 1}),
+        "DescribeInstances"
+        | "DescribeImages"
+        | "DescribeLoadBalancers"
+        | "DescribeVpcs"
+        | "DescribeSubnets"
+        | "DescribeSecurityGroups"
+        | "DescribeAutoScalingGroups"
+        | "DescribeLaunchConfigurations"
+        | "DescribeInvocations" => json!({"Limit": 1}),
         "DescribeImageQuota" | "DescribeZones" | "DescribeAccountQuota" => json!({}),
         "DescribeAutomationAgentStatus" => json!({"Limit": 1}),
         "DescribeProjects" => json!({"AllList": 1, "Limit": 1, "Offset": 0}),
@@ -156,9 +162,14 @@ pub fn probe_params(action: &str) -> Option<(Service, &'static str, Value)> {
 pub enum ProbeResult {
     Allowed,
     /// CAM said no: the action is missing from the account's policies.
-    Denied { code: String, message: String },
+    Denied {
+        code: String,
+        message: String,
+    },
     /// Something else failed (network, throttling…): permission unknown.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 /// Whether an API error means "this action is not allowed" (CAM), rather
@@ -179,9 +190,14 @@ pub fn classify(result: &Result<(), CloudError>, lang: Lang) -> ProbeResult {
             message: e.message().unwrap_or_default().to_string(),
         },
         Err(e @ CloudError::Api { .. })
-            if !["AuthFailure", "RequestLimitExceeded", "InternalError", "ResourceUnavailable"]
-                .iter()
-                .any(|c| e.is(c)) =>
+            if ![
+                "AuthFailure",
+                "RequestLimitExceeded",
+                "InternalError",
+                "ResourceUnavailable",
+            ]
+            .iter()
+            .any(|c| e.is(c)) =>
         {
             ProbeResult::Allowed
         }
@@ -365,12 +381,18 @@ mod tests {
             ),
         ];
         let r = report(&results);
-        let lb = r.iter().find(|s| s.step == GuideStep::LoadBalancer).unwrap();
+        let lb = r
+            .iter()
+            .find(|s| s.step == GuideStep::LoadBalancer)
+            .unwrap();
         assert_eq!(lb.denied, vec!["clb:DescribeLoadBalancers"]);
         assert!(!lb.ok());
         assert!(lb.summary(Lang::En).contains("clb:DescribeLoadBalancers"));
         assert!(lb.unprobed.contains(&"clb:CreateLoadBalancer".to_string()));
-        let sg = r.iter().find(|s| s.step == GuideStep::SecurityGroup).unwrap();
+        let sg = r
+            .iter()
+            .find(|s| s.step == GuideStep::SecurityGroup)
+            .unwrap();
         assert!(sg.ok());
     }
 

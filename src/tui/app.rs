@@ -154,10 +154,23 @@ impl App {
     /// Whether a text field has the keyboard (then letters type, not command).
     pub fn typing(&self) -> bool {
         match self.screen {
-            Screen::Image => self.image.focus < 2 && self.image.choice == 0,
-            Screen::Launch => self.launch.focus < 4,
-            Screen::LoadBalancer => self.lb.cursor == self.lb_choices().len(),
-            Screen::Bind => self.bind.focus > 0,
+            // A form whose step started or finished takes no more typing.
+            Screen::Image => {
+                self.image.focus < 2
+                    && self.image.choice == 0
+                    && matches!(self.image.progress, Progress::NotStarted | Progress::Failed { .. })
+            }
+            Screen::Launch => {
+                self.launch.focus < 4
+                    && matches!(self.launch.progress, Progress::NotStarted | Progress::Failed { .. })
+            }
+            Screen::LoadBalancer => {
+                self.lb.cursor == self.lb_choices().len() && !self.lb.progress.is_running()
+            }
+            Screen::Bind => {
+                self.bind.focus > 0
+                    && matches!(self.bind.progress, Progress::NotStarted | Progress::Failed { .. })
+            }
             Screen::Onboarding => self.onboarding.typing(),
             Screen::Browse => self.browse.typing(),
             _ => false,
@@ -599,7 +612,14 @@ impl App {
             return;
         };
         let role = self.role();
-        let clb = self.chosen_clb().cloned();
+        let mut clb = self.chosen_clb().cloned();
+        // An internal CLB serves the zone of its subnet; when the API does not
+        // say which, it is the source's (the CLB was made in its subnet).
+        if let (Some(c), Some(src)) = (clb.as_mut(), self.source_instance()) {
+            if c.zone.is_empty() && c.kind == "INTERNAL" && c.subnet_id == src.subnet_id {
+                c.zone = src.zone.clone();
+            }
+        }
         let other_role: Vec<String> = match role {
             Role::Session => arch.business_ids.clone(),
             Role::Business => arch.session_ids.clone(),
@@ -1392,5 +1412,117 @@ impl App {
             JobEvent::Browse(e) => self.browse.on_event(e),
         }
         vec![]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::state::Load;
+
+    fn key(c: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn arch() -> Architecture {
+        let inst = |id: &str, name: &str| InstanceView {
+            id: id.into(),
+            name: name.into(),
+            zone: "ap-guangzhou-3".into(),
+            state: "RUNNING".into(),
+            bandwidth_out: 1,
+            ..Default::default()
+        };
+        Architecture {
+            region: "ap-guangzhou".into(),
+            instances: vec![inst("ins-b", "weapp"), inst("ins-s", "mina_auth")],
+            business_ids: vec!["ins-b".into()],
+            session_ids: vec!["ins-s".into()],
+            ..Default::default()
+        }
+    }
+
+    fn ready() -> App {
+        let mut a = App::new(Lang::En, Context::default(), Screen::Overview);
+        a.arch = Load::Ready(arch());
+        a
+    }
+
+    #[test]
+    fn language_switches_on_every_screen_but_types_in_fields() {
+        let mut a = ready();
+        a.update(key(KeyCode::Char('L')));
+        assert_eq!(a.lang, Lang::Zh);
+        a.update(key(KeyCode::Enter)); // session flow → source
+        a.update(key(KeyCode::Enter)); // source → image, name field focused
+        assert_eq!(a.screen, Screen::Image);
+        let before = a.image.name.value.clone();
+        a.update(key(KeyCode::Char('L')));
+        assert_eq!(a.lang, Lang::Zh, "L types in a text field");
+        assert_eq!(a.image.name.value, format!("{before}L"));
+        a.update(Msg::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL)));
+        assert_eq!(a.lang, Lang::En, "Ctrl-L switches even in a field");
+    }
+
+    #[test]
+    fn the_source_cursor_starts_on_the_roles_server_and_esc_keeps_input() {
+        let mut a = ready();
+        a.update(key(KeyCode::Down)); // business servers
+        a.update(key(KeyCode::Enter));
+        assert_eq!(a.role(), Role::Business);
+        assert_eq!(a.source_rows()[a.source.cursor].id, "ins-b");
+        a.update(key(KeyCode::Enter));
+        a.update(key(KeyCode::Char('!')));
+        let typed = a.image.name.value.clone();
+        a.update(key(KeyCode::Esc));
+        assert_eq!(a.screen, Screen::Source);
+        a.update(key(KeyCode::Enter));
+        assert_eq!(a.image.name.value, typed);
+    }
+
+    #[test]
+    fn nothing_is_started_before_the_confirm_and_quitting_asks_while_work_runs() {
+        let mut a = ready();
+        a.update(key(KeyCode::Enter));
+        a.update(key(KeyCode::Enter));
+        let jobs = a.update(key(KeyCode::Enter));
+        assert!(jobs.is_empty());
+        assert_eq!(a.confirm.as_ref().map(|c| c.what), Some(ConfirmWhat::CreateImage));
+        let jobs = a.update(key(KeyCode::Char('y')));
+        assert!(matches!(jobs.as_slice(), [Job::CreateImage { .. }]));
+        assert!(a.work_in_flight());
+        a.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+        assert!(!a.quit);
+        assert_eq!(a.confirm.as_ref().map(|c| c.what), Some(ConfirmWhat::Quit));
+        a.update(key(KeyCode::Char('n')));
+        assert!(!a.quit);
+        a.update(Msg::Job(JobEvent::ImageCreated { image_id: "img-1".into() }));
+        a.update(Msg::Job(JobEvent::ImageDone));
+        assert!(!a.work_in_flight());
+        a.update(key(KeyCode::Char('q')));
+        assert!(a.quit, "nothing in flight: q quits at once");
+    }
+
+    #[test]
+    fn a_click_selects_the_row_under_the_pointer() {
+        let mut a = ready();
+        a.hit_zones.borrow_mut().push(HitZone {
+            area: Rect::new(1, 10, 40, 5),
+            first_row: 0,
+        });
+        a.update(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 5,
+            row: 12,
+            modifiers: KeyModifiers::NONE,
+        }));
+        assert_eq!(a.overview.cursor, 2);
+        a.update(Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 50,
+            row: 12,
+            modifiers: KeyModifiers::NONE,
+        }));
+        assert_eq!(a.overview.cursor, 2, "outside the zone: no change");
     }
 }

@@ -156,13 +156,21 @@ pub fn launch_checks(app: &App) -> Vec<Check> {
         "wizard.check.region",
         &[("region", &arch.region)],
     ));
-    let mut peers: Vec<&InstanceView> = arch
-        .role_ids(app.role())
-        .iter()
-        .filter_map(|id| arch.instance(id))
-        .collect();
-    if !peers.iter().any(|p| p.id == src.id) {
-        peers.push(src);
+    // The servers the new ones join: the source and whatever already sits
+    // behind the role's load balancer (a same-named server elsewhere is not a peer).
+    let clb = match app.role() {
+        Role::Session => arch.internal_clb.as_ref(),
+        Role::Business => arch.public_clb.as_ref(),
+    };
+    let mut peers: Vec<&InstanceView> = vec![src];
+    for l in clb.iter().flat_map(|c| c.listeners.iter()) {
+        for (id, _, _) in &l.targets {
+            if let Some(i) = arch.instance(id) {
+                if !peers.iter().any(|p| p.id == i.id) {
+                    peers.push(i);
+                }
+            }
+        }
     }
     for p in peers {
         out.push(check(
@@ -180,10 +188,6 @@ pub fn launch_checks(app: &App) -> Vec<Check> {
             ],
         ));
     }
-    let clb = match app.role() {
-        Role::Session => arch.internal_clb.as_ref(),
-        Role::Business => arch.public_clb.as_ref(),
-    };
     if let Some(c) = clb {
         out.push(check(
             c.project_id.to_string() == project,

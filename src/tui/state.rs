@@ -398,6 +398,8 @@ pub struct SdkRow {
     pub instance_id: String,
     pub instance_name: String,
     pub runtime: String,
+    /// The restart command the runtime needs, as a user would type it.
+    pub restart: String,
     pub path: String,
     pub before: Option<String>,
     pub after: String,

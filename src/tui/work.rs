@@ -19,9 +19,15 @@ use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
 };
 use crate::scaleout::runner::record::Phase;
-use crate::scaleout::runner::sdk_config_step::{
-    auth_server_url, update_sdk_configs, SdkInput, SdkVerdict,
+use crate::scaleout::remote_op::{
+    parse_read_output, ReadResult, RemoteError, RemoteOp, Runtime, NODE_APP_DIR,
 };
+use crate::scaleout::runner::remote_edit::agent_online;
+use crate::scaleout::runner::sdk_config_step::{
+    auth_server_url, run_command, update_sdk_configs, SdkInput, SdkVerdict,
+};
+use crate::scaleout::scripts;
+use crate::scaleout::sdk_config::read_auth_server_url;
 use crate::scaleout::runner::security_group_step::{ensure_vip_allowed, SgInput, SgVerdict};
 use crate::scaleout::runner::{Engine, Progress, StepError};
 use crate::tui::jobs::{Events, Job, JobEvent};
@@ -680,11 +686,14 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             }
         },
         Job::ReadSdkConfig { vip, instance_ids } => {
-            let r = instances(&eng, &instance_ids).await.map(|list| {
-                list.iter()
-                    .map(|i| sdk_row(i, &vip, None))
-                    .collect::<Vec<_>>()
-            });
+            let work = async {
+                let mut rows = Vec::new();
+                for i in instances(&eng, &instance_ids).await? {
+                    rows.push(read_sdk_row(&eng, &i, &vip).await?);
+                }
+                Ok::<_, StepError>(rows)
+            };
+            let r = forward(prx, tx, &mut common, work).await;
             let _ = tx.send(JobEvent::SdkConfigs(r.map_err(|e| e.explain(lang))));
         }
         Job::ApplySdkConfig { vip, instance_ids } => {
@@ -717,6 +726,13 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             };
             match forward(prx, tx, &mut map, work).await {
                 Ok(out) => {
+                    for (id, why) in out.skipped {
+                        let _ = tx.send(JobEvent::SdkHost {
+                            id,
+                            status: TargetStatus::Failed(why),
+                            output: vec![],
+                        });
+                    }
                     for (id, v) in out.per_instance {
                         let line = match v {
                             SdkVerdict::AlreadySet => t(lang, "wizard.sdk.already"),
@@ -750,37 +766,55 @@ fn task_note(lang: Lang, task_id: &str, status: i64) -> String {
     tf(lang, key, &[("task", &short)])
 }
 
-/// What the sdk.config screen shows for one business server before the edit.
-pub fn sdk_row(i: &cvm::Instance, vip: &str, before: Option<String>) -> SdkRow {
-    let os = i.os_name.clone().unwrap_or_default().to_ascii_lowercase();
-    let name = i
-        .instance_name
-        .clone()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let windows = os.contains("windows");
-    let runtime = if windows || name.contains("dotnet") || name.contains(".net") {
-        "dotnet"
-    } else if name.contains("java") || name.contains("tomcat") {
-        "java"
-    } else {
-        "node"
-    };
-    SdkRow {
-        instance_id: i.instance_id.clone().unwrap_or_default(),
+/// What the sdk.config screen shows for one business server: its runtime,
+/// file and restart, and the `authServerUrl` it has now (read through TAT,
+/// as the edit itself will read it). An offline TAT agent is shown, not hidden.
+async fn read_sdk_row(eng: &Engine, i: &cvm::Instance, vip: &str) -> Result<SdkRow, StepError> {
+    let id = i.instance_id.clone().unwrap_or_default();
+    let mut row = SdkRow {
+        instance_id: id.clone(),
         instance_name: i.instance_name.clone().unwrap_or_default(),
-        runtime: runtime.into(),
-        path: if windows {
-            r"C:\qcloud\sdk.config"
-        } else {
-            "/etc/qcloud/sdk.config"
-        }
-        .into(),
-        before,
         after: auth_server_url(vip),
-        status: TargetStatus::Idle,
-        output: vec![],
+        ..SdkRow::default()
+    };
+    let runtime = match Runtime::detect(&i.os_name.clone().unwrap_or_default(), &[]) {
+        Some(r) => Some(r),
+        None if agent_online(eng, &id).await? => {
+            let probe = format!("{NODE_APP_DIR}/process.json");
+            match read_file(eng, &id, &probe).await? {
+                Ok(_) => Some(Runtime::NodeJs),
+                Err(RemoteError::Missing) => Some(Runtime::Java),
+                Err(_) => None,
+            }
+        }
+        None => None,
+    };
+    let runtime_or_default = runtime.unwrap_or(Runtime::NodeJs);
+    row.runtime = runtime.map(|r| r.label().to_string()).unwrap_or_else(|| "?".into());
+    row.restart = runtime_or_default.restart_command(None);
+    row.path = runtime_or_default.default_config_path().to_string();
+    if !agent_online(eng, &id).await? {
+        row.status = TargetStatus::Failed(tf(eng.lang, "wizard.sdk.agent_offline", &[("id", &id)]));
+        return Ok(row);
     }
+    match read_file(eng, &id, &row.path).await? {
+        Ok(r) => row.before = Some(read_auth_server_url(&r.content).unwrap_or_default()),
+        Err(e) => row.status = TargetStatus::Failed(e.to_string()),
+    }
+    Ok(row)
+}
+
+/// Reads a file through TAT with the declared read operation.
+async fn read_file(
+    eng: &Engine,
+    id: &str,
+    path: &str,
+) -> Result<Result<ReadResult, RemoteError>, StepError> {
+    let script = scripts::script_for(&RemoteOp::ReadFile {
+        path: path.to_string(),
+    });
+    let r = run_command(eng, id, &script.text, script.command_type(), "tcscale-read").await?;
+    Ok(parse_read_output(r.exit_code, &r.output))
 }
 
 async fn sg_job(

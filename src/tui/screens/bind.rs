@@ -102,6 +102,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         editing && b.focus == 2,
     );
     let mut first = p.remove(0);
+    first.spans.insert(0, Span::raw(" "));
     first.spans.extend(bp[0].spans.clone());
     let mut port_lines = vec![first];
     port_lines.extend(p);
@@ -118,26 +119,29 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             )],
         );
     } else {
-        let rows = b
-            .rows
+        // Only the rows on screen are built (the list may be long).
+        let shown = table::window(list, true, b.cursor, b.rows.len());
+        let rows = b.rows[shown.clone()]
             .iter()
             .map(|r| {
                 instance_table::row(
                     lang,
+                    list.width.saturating_sub(2),
                     &r.instance,
-                    Some(r.checked),
+                    r.checked,
                     status(app, &r.status, r.healthy),
                 )
             })
             .collect();
-        table::render(
+        table::render_window(
             app,
             f,
             list,
             &t(lang, "wizard.bind.instances"),
-            Some(instance_table::header(lang, true)),
+            Some(instance_table::header(lang, list.width.saturating_sub(2))),
             rows,
-            &instance_table::widths(true),
+            shown.start,
+            &[Constraint::Fill(1)],
             b.cursor,
             b.focus == 0,
         );

@@ -38,19 +38,27 @@ pub enum BrowseJob {
     Health(Vec<String>),
     /// Reload one CLB's listeners and targets (after a change).
     Listeners(String),
-    Change { target: TargetRef, change: TargetChange },
+    Change {
+        target: TargetRef,
+        change: TargetChange,
+    },
 }
 
 /// What the work reports back.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BrowseEvent {
     Clbs(Result<Vec<ClbNode>, String>),
-    Listeners { lb_id: String, listeners: Result<Vec<ListenerNode>, String> },
+    Listeners {
+        lb_id: String,
+        listeners: Result<Vec<ListenerNode>, String>,
+    },
     Health(Result<HealthMap, String>),
     Instances(Result<std::collections::BTreeMap<String, InstanceInfo>, String>),
     /// Every CLB's listeners have been fetched.
     AllLoaded,
-    TaskStarted { task_id: String },
+    TaskStarted {
+        task_id: String,
+    },
     TaskFinished(Result<(), String>),
 }
 
@@ -297,7 +305,10 @@ impl BrowseState {
                 instance_id: tg.instance_id.clone(),
                 port: tg.port,
             },
-            format!("{name}:{} · {} {}:{}", tg.port, clb.id, lis.protocol, lis.port),
+            format!(
+                "{name}:{} · {} {}:{}",
+                tg.port, clb.id, lis.protocol, lis.port
+            ),
         )
     }
 
@@ -518,11 +529,8 @@ impl BrowseState {
                         let mut ls = ls;
                         for l in &mut ls {
                             for t in &mut l.targets {
-                                if let Some(old) = c
-                                    .listeners
-                                    .iter()
-                                    .find(|o| o.id == l.id)
-                                    .and_then(|o| {
+                                if let Some(old) =
+                                    c.listeners.iter().find(|o| o.id == l.id).and_then(|o| {
                                         o.targets.iter().find(|o| {
                                             o.instance_id == t.instance_id && o.port == t.port
                                         })
@@ -586,13 +594,19 @@ impl BrowseState {
     /// The keys of the current state, for the footer and help.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
         if self.confirm.is_some() {
-            return vec![("y", "wizard.confirm.accept"), ("n", "wizard.confirm.cancel")];
+            return vec![
+                ("y", "wizard.confirm.accept"),
+                ("n", "wizard.confirm.cancel"),
+            ];
         }
         if self.weight.is_some() {
             return vec![("⏎", "browse.key.weight_ok"), ("esc", "browse.key.cancel")];
         }
         if self.filtering {
-            return vec![("⏎", "browse.key.filter_done"), ("esc", "browse.key.filter_done")];
+            return vec![
+                ("⏎", "browse.key.filter_done"),
+                ("esc", "browse.key.filter_done"),
+            ];
         }
         let mut k = vec![
             ("↑↓", "browse.key.move"),
@@ -677,7 +691,9 @@ pub async fn run_job(client: Client, job: BrowseJob, send: impl Fn(BrowseEvent) 
             });
             if !ids.is_empty() {
                 send(BrowseEvent::Instances(
-                    browse_tree::load_instances(&client, &ids).await.map_err(err),
+                    browse_tree::load_instances(&client, &ids)
+                        .await
+                        .map_err(err),
                 ));
             }
         }
@@ -720,7 +736,10 @@ fn health_mark(h: Health) -> &'static str {
 }
 
 fn health_text(h: Health, lang: Lang) -> String {
-    t(lang, &format!("browse.health.{}", h.as_str().to_lowercase()))
+    t(
+        lang,
+        &format!("browse.health.{}", h.as_str().to_lowercase()),
+    )
 }
 
 fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static> {
@@ -728,7 +747,11 @@ fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static
     match row {
         Row::Clb(c) => {
             let clb = &tree.clbs[c];
-            let fold = if s.collapsed.contains(&clb.id) { "▸" } else { "▾" };
+            let fold = if s.collapsed.contains(&clb.id) {
+                "▸"
+            } else {
+                "▾"
+            };
             let counts = if clb.loaded {
                 let alive = clb
                     .listeners
@@ -772,24 +795,27 @@ fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static
                 ),
                 _ => t(lang, "browse.listener.hc_off"),
             };
-            let text = format!(
-                "  ├ {}:{:<6} {:<14} {}",
-                lis.protocol, lis.port, lis.id, hc
-            );
+            let text = format!("  ├ {}:{:<6} {:<14} {}", lis.protocol, lis.port, lis.id, hc);
             Line::from(Span::styled(fit(&text, width), theme::label()))
         }
         Row::Target(c, l, t) => {
             let tg = &tree.clbs[c].listeners[l].targets[t];
-            let name = fit(&tg.instance_name, 16);
+            // Fixed columns first; the name gets what is left (health needs ~10).
+            let addr = format!("{}:{}", tg.private_ip, tg.port);
+            let name_w = width.saturating_sub(4 + 14 + 16 + 5 + 10).clamp(4, 20);
+            let name = fit(&tg.instance_name, name_w);
             let main = format!(
-                "  │   {:<13} {:<16} {:>15}:{:<5} w{:<3} ",
-                tg.instance_id, name, tg.private_ip, tg.port, tg.weight
+                "  │ {:<13} {:<name_w$} {:<15} w{:<3} ",
+                tg.instance_id, name, addr, tg.weight
             );
-            let main = fit(&main, width.saturating_sub(12));
             Line::from(vec![
                 Span::raw(main),
                 Span::styled(
-                    format!("{} {}", health_mark(tg.health), health_text(tg.health, lang)),
+                    format!(
+                        "{} {}",
+                        health_mark(tg.health),
+                        health_text(tg.health, lang)
+                    ),
                     health_style(tg.health),
                 ),
             ])
@@ -797,9 +823,15 @@ fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static
     }
 }
 
+/// `s` padded with spaces to `width` display columns (CJK counts double).
+fn pad(s: &str, width: usize) -> String {
+    let w = Span::raw(s).width();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn kv(label: String, value: String) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{label:<12}"), theme::label()),
+        Span::styled(pad(&label, 12), theme::label()),
         Span::raw(value),
     ])
 }
@@ -848,7 +880,8 @@ fn detail_lines(s: &BrowseState, lang: Lang) -> (String, Vec<Line<'static>>) {
             ];
             match &lis.health_check {
                 Some(h) if h.enabled => {
-                    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
+                    let opt =
+                        |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
                     lines.push(kv(t(lang, "browse.detail.hc"), t(lang, "browse.detail.on")));
                     lines.push(kv(
                         t(lang, "browse.detail.hc_timing"),
@@ -856,13 +889,20 @@ fn detail_lines(s: &BrowseState, lang: Lang) -> (String, Vec<Line<'static>>) {
                     ));
                     lines.push(kv(
                         t(lang, "browse.detail.hc_thresholds"),
-                        format!("{} / {}", opt(h.healthy_threshold), opt(h.unhealthy_threshold)),
+                        format!(
+                            "{} / {}",
+                            opt(h.healthy_threshold),
+                            opt(h.unhealthy_threshold)
+                        ),
                     ));
                     if let Some(ct) = &h.check_type {
                         lines.push(kv(t(lang, "browse.detail.hc_type"), ct.clone()));
                     }
                 }
-                _ => lines.push(kv(t(lang, "browse.detail.hc"), t(lang, "browse.detail.off"))),
+                _ => lines.push(kv(
+                    t(lang, "browse.detail.hc"),
+                    t(lang, "browse.detail.off"),
+                )),
             }
             lines.push(kv(
                 t(lang, "browse.detail.targets"),
@@ -874,9 +914,13 @@ fn detail_lines(s: &BrowseState, lang: Lang) -> (String, Vec<Line<'static>>) {
             let tg = &s.tree.clbs[c].listeners[l].targets[ti];
             let mut lines = vec![
                 Line::from(vec![
-                    Span::styled(format!("{:<12}", t(lang, "browse.detail.health")), theme::label()),
+                    Span::styled(pad(&t(lang, "browse.detail.health"), 12), theme::label()),
                     Span::styled(
-                        format!("{} {}", health_mark(tg.health), health_text(tg.health, lang)),
+                        format!(
+                            "{} {}",
+                            health_mark(tg.health),
+                            health_text(tg.health, lang)
+                        ),
                         health_style(tg.health),
                     ),
                 ]),
@@ -889,10 +933,19 @@ fn detail_lines(s: &BrowseState, lang: Lang) -> (String, Vec<Line<'static>>) {
             match s.tree.instances.get(&tg.instance_id) {
                 Some(i) => {
                     lines.push(kv(t(lang, "browse.detail.zone"), i.zone.clone()));
-                    lines.push(kv(t(lang, "browse.detail.project"), i.project_id.to_string()));
+                    lines.push(kv(
+                        t(lang, "browse.detail.project"),
+                        i.project_id.to_string(),
+                    ));
                     lines.push(kv(t(lang, "browse.detail.state"), i.state.clone()));
-                    lines.push(kv(t(lang, "browse.detail.private_ip"), i.private_ips.join(", ")));
-                    lines.push(kv(t(lang, "browse.detail.public_ip"), i.public_ips.join(", ")));
+                    lines.push(kv(
+                        t(lang, "browse.detail.private_ip"),
+                        i.private_ips.join(", "),
+                    ));
+                    lines.push(kv(
+                        t(lang, "browse.detail.public_ip"),
+                        i.public_ips.join(", "),
+                    ));
                     lines.push(kv(
                         t(lang, "browse.detail.bandwidth"),
                         format!("{} Mbps", i.bandwidth_out),
@@ -918,7 +971,10 @@ fn detail_lines(s: &BrowseState, lang: Lang) -> (String, Vec<Line<'static>>) {
                             theme::bad(),
                         ));
                         for r in &i.ineligible {
-                            lines.push(Line::styled(format!("  · {}", r.reason(lang)), theme::bad()));
+                            lines.push(Line::styled(
+                                format!("  · {}", r.reason(lang)),
+                                theme::bad(),
+                            ));
                         }
                     }
                 }
@@ -943,16 +999,28 @@ fn status_line(s: &BrowseState, lang: Lang) -> Line<'static> {
             TargetChange::Unbind => t(lang, "browse.task.unbind"),
             TargetChange::Weight(w) => tf(lang, "browse.task.weight", &[("weight", w)]),
         };
-        let elapsed = mmss(task.finished.unwrap_or(s.clock).saturating_sub(task.started));
+        let elapsed = mmss(
+            task.finished
+                .unwrap_or(s.clock)
+                .saturating_sub(task.started),
+        );
         let (mark, style, state) = match &task.state {
-            TaskState::Starting => (spinner(s.clock), theme::warn(), t(lang, "browse.task.starting")),
+            TaskState::Starting => (
+                spinner(s.clock),
+                theme::warn(),
+                t(lang, "browse.task.starting"),
+            ),
             TaskState::Running { task_id } => (
                 spinner(s.clock),
                 theme::warn(),
                 tf(lang, "browse.task.running", &[("task", task_id)]),
             ),
             TaskState::Done => ("✓", theme::good(), t(lang, "browse.task.done")),
-            TaskState::Failed(e) => ("✗", theme::bad(), tf(lang, "browse.task.failed", &[("error", e)])),
+            TaskState::Failed(e) => (
+                "✗",
+                theme::bad(),
+                tf(lang, "browse.task.failed", &[("error", e)]),
+            ),
         };
         return Line::from(vec![
             Span::styled(format!(" {mark} "), style),
@@ -976,7 +1044,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             area,
             &t(lang, "browse.title"),
             vec![
-                Line::styled(format!(" ✗ {}", t(lang, "browse.load_failed")), theme::bad()),
+                Line::styled(
+                    format!(" ✗ {}", t(lang, "browse.load_failed")),
+                    theme::bad(),
+                ),
                 Line::raw(format!("   {e}")),
                 Line::raw(""),
                 Line::raw(format!(" {}", t(lang, "browse.retry"))),
@@ -1044,7 +1115,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         } else {
             t(lang, "browse.empty")
         };
-        f.render_widget(Paragraph::new(format!(" {text}")).wrap(Wrap { trim: false }), inner);
+        f.render_widget(
+            Paragraph::new(format!(" {text}")).wrap(Wrap { trim: false }),
+            inner,
+        );
     } else {
         let visible = inner.height as usize;
         let first = crate::tui::widgets::table::offset(s.cursor, visible);
@@ -1073,7 +1147,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(format!(" {} ", fit(&title, right.width.saturating_sub(4) as usize)))),
+            .block(Block::bordered().title(format!(
+                " {} ",
+                fit(&title, right.width.saturating_sub(4) as usize)
+            ))),
         right,
     );
     f.render_widget(status_line(s, lang), status);
@@ -1148,9 +1225,13 @@ pub async fn run_standalone(client: Client, lang: Lang) -> Result<(), String> {
             }
             term.draw(|f| crate::tui::ui::draw(&app, f))
                 .map_err(|e| e.to_string())?;
-            let Some(msg) = events.next().await else { break };
+            let Some(msg) = events.next().await else {
+                break;
+            };
             if let Msg::Key(k) = &msg {
-                if k.code == KeyCode::Esc && !app.browse.typing() && app.browse.confirm.is_none()
+                if k.code == KeyCode::Esc
+                    && !app.browse.typing()
+                    && app.browse.confirm.is_none()
                     && app.browse.filter.value.is_empty()
                 {
                     break;

@@ -16,8 +16,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::cloud::config_file::TcscaleConfig;
 use crate::cloud::credentials::{
-    detect_all, mask, resolve, CredentialEnv, CredentialSource, ExplicitCredentials,
-    DEFAULT_REGION,
+    detect_all, mask, resolve, CredentialEnv, CredentialSource, ExplicitCredentials, DEFAULT_REGION,
 };
 use crate::cloud::models::cvm;
 use crate::cloud::{Client, ClientConfig, CloudError, Credential, RetryPolicy};
@@ -34,18 +33,34 @@ pub const BUILTIN_REGIONS: &[(&str, &str, &str)] = &[
     ("ap-nanjing", "华东地区(南京)", "East China (Nanjing)"),
     ("ap-beijing", "华北地区(北京)", "North China (Beijing)"),
     ("ap-chengdu", "西南地区(成都)", "Southwest China (Chengdu)"),
-    ("ap-chongqing", "西南地区(重庆)", "Southwest China (Chongqing)"),
+    (
+        "ap-chongqing",
+        "西南地区(重庆)",
+        "Southwest China (Chongqing)",
+    ),
     ("ap-hongkong", "港澳台地区(中国香港)", "Hong Kong, China"),
-    ("ap-singapore", "亚太东南(新加坡)", "Southeast Asia (Singapore)"),
+    (
+        "ap-singapore",
+        "亚太东南(新加坡)",
+        "Southeast Asia (Singapore)",
+    ),
     ("ap-jakarta", "亚太东南(雅加达)", "Southeast Asia (Jakarta)"),
     ("ap-bangkok", "亚太东南(曼谷)", "Southeast Asia (Bangkok)"),
     ("ap-tokyo", "亚太东北(东京)", "Northeast Asia (Tokyo)"),
     ("ap-seoul", "亚太东北(首尔)", "Northeast Asia (Seoul)"),
     ("ap-mumbai", "亚太南部(孟买)", "South Asia (Mumbai)"),
-    ("na-siliconvalley", "美国西部(硅谷)", "US West (Silicon Valley)"),
+    (
+        "na-siliconvalley",
+        "美国西部(硅谷)",
+        "US West (Silicon Valley)",
+    ),
     ("na-ashburn", "美国东部(弗吉尼亚)", "US East (Virginia)"),
     ("eu-frankfurt", "欧洲地区(法兰克福)", "Europe (Frankfurt)"),
-    ("sa-saopaulo", "南美地区(圣保罗)", "South America (São Paulo)"),
+    (
+        "sa-saopaulo",
+        "南美地区(圣保罗)",
+        "South America (São Paulo)",
+    ),
 ];
 
 /// One place credentials were found in, as the screen shows it.
@@ -140,7 +155,10 @@ pub enum OnboardingJob {
         region: String,
         endpoint: Option<String>,
     },
-    Save { path: PathBuf, config: Box<SaveWhat> },
+    Save {
+        path: PathBuf,
+        config: Box<SaveWhat>,
+    },
 }
 
 /// What the user agreed to save.
@@ -208,7 +226,11 @@ pub enum KeyOutcome {
 }
 
 impl OnboardingState {
-    pub fn new(sources: Vec<SourceView>, config_path: Option<PathBuf>, endpoint: Option<String>) -> Self {
+    pub fn new(
+        sources: Vec<SourceView>,
+        config_path: Option<PathBuf>,
+        endpoint: Option<String>,
+    ) -> Self {
         OnboardingState {
             sources,
             config_path,
@@ -227,7 +249,10 @@ impl OnboardingState {
 
     /// Sources that hold a credential (rows of the sources page).
     pub fn usable(&self) -> Vec<&SourceView> {
-        self.sources.iter().filter(|s| s.credential.is_some()).collect()
+        self.sources
+            .iter()
+            .filter(|s| s.credential.is_some())
+            .collect()
     }
 
     fn rows(&self) -> usize {
@@ -254,7 +279,9 @@ impl OnboardingState {
                 let n = self.rows();
                 match key.code {
                     KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => self.cursor = (self.cursor + 1).min(n - 1),
+                    KeyCode::Down | KeyCode::Char('j') => {
+                        self.cursor = (self.cursor + 1).min(n - 1)
+                    }
                     KeyCode::Char('s') => self.outcome = Some(Outcome::Sandbox),
                     KeyCode::Char('e') => self.page = Page::Keys,
                     KeyCode::Enter => {
@@ -286,12 +313,10 @@ impl OnboardingState {
                 KeyCode::Enter => {
                     let id = self.secret_id.value.trim().to_string();
                     let k = self.secret_key.value.trim().to_string();
-                    self.secret_id.error = id
-                        .is_empty()
-                        .then(|| t(lang, "onboarding.keys.id_missing"));
-                    self.secret_key.error = k
-                        .is_empty()
-                        .then(|| t(lang, "onboarding.keys.key_missing"));
+                    self.secret_id.error =
+                        id.is_empty().then(|| t(lang, "onboarding.keys.id_missing"));
+                    self.secret_key.error =
+                        k.is_empty().then(|| t(lang, "onboarding.keys.key_missing"));
                     if id.is_empty() {
                         self.focus = 0;
                     } else if k.is_empty() {
@@ -320,7 +345,8 @@ impl OnboardingState {
                     self.region_cursor = self.region_cursor.saturating_sub(1)
                 }
                 KeyCode::Down | KeyCode::Char('j') => {
-                    self.region_cursor = (self.region_cursor + 1).min(self.regions.len().saturating_sub(1))
+                    self.region_cursor =
+                        (self.region_cursor + 1).min(self.regions.len().saturating_sub(1))
                 }
                 KeyCode::Enter => {
                     if let (Some((_, _, region)), Some((id, _))) =
@@ -339,7 +365,9 @@ impl OnboardingState {
                         (self.config_path.clone(), self.candidate.clone())
                     {
                         let (credential, profile) = match &source {
-                            CredentialSource::TccliProfile { name, .. } => (None, Some(name.clone())),
+                            CredentialSource::TccliProfile { name, .. } => {
+                                (None, Some(name.clone()))
+                            }
                             CredentialSource::Flags => (Some(cred), None),
                             _ => (None, None),
                         };
@@ -396,7 +424,11 @@ impl OnboardingState {
             OnboardingEvent::Validated(Ok((regions, fallback))) => {
                 self.validating = false;
                 self.error = None;
-                let want = self.candidate.as_ref().map(|c| c.2.clone()).unwrap_or_default();
+                let want = self
+                    .candidate
+                    .as_ref()
+                    .map(|c| c.2.clone())
+                    .unwrap_or_default();
                 self.region_cursor = regions.iter().position(|(r, _)| *r == want).unwrap_or(0);
                 self.regions = regions;
                 self.regions_fallback = fallback;
@@ -466,12 +498,20 @@ pub fn builtin_regions(lang: Lang) -> Vec<(String, String)> {
         .collect()
 }
 
-fn client(credential: Credential, region: &str, endpoint: Option<String>, lang: Lang) -> Result<Client, CloudError> {
+fn client(
+    credential: Credential,
+    region: &str,
+    endpoint: Option<String>,
+    lang: Lang,
+) -> Result<Client, CloudError> {
     // One attempt: a wrong key must be reported now, not after backoff.
     let cfg = ClientConfig::new(credential, region)
         .with_endpoint(endpoint)
         .with_retry(RetryPolicy::none())
-        .with_timeouts(std::time::Duration::from_secs(5), std::time::Duration::from_secs(15))
+        .with_timeouts(
+            std::time::Duration::from_secs(5),
+            std::time::Duration::from_secs(15),
+        )
         .with_language(Some(lang.code().to_string()));
     Client::new(cfg)
 }
@@ -542,6 +582,12 @@ pub async fn run_job(job: OnboardingJob, lang: Lang, send: impl Fn(OnboardingEve
     }
 }
 
+/// `s` padded to `width` display columns (CJK counts double).
+fn pad(s: &str, width: usize) -> String {
+    let w = Span::raw(s).width();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 fn masked(input: &TextInput) -> TextInput {
     TextInput {
         value: "•".repeat(input.value.chars().count()),
@@ -574,12 +620,21 @@ fn error_lines(e: &Failure, lang: Lang) -> Vec<Line<'static>> {
 }
 
 fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(format!(" {}", t(lang, "onboarding.welcome")), theme::title())];
+    let mut lines = vec![Line::styled(
+        format!(" {}", t(lang, "onboarding.welcome")),
+        theme::title(),
+    )];
     lines.push(Line::raw(""));
     if s.sources.is_empty() {
-        lines.push(Line::raw(format!(" {}", t(lang, "onboarding.sources.none"))));
+        lines.push(Line::raw(format!(
+            " {}",
+            t(lang, "onboarding.sources.none")
+        )));
     } else {
-        lines.push(Line::styled(format!(" {}", t(lang, "onboarding.sources.found")), theme::label()));
+        lines.push(Line::styled(
+            format!(" {}", t(lang, "onboarding.sources.found")),
+            theme::label(),
+        ));
     }
     let usable = s.usable();
     let mut row = 0;
@@ -596,7 +651,11 @@ fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'stat
                     text.push_str(&format!("  ({})", t(lang, "onboarding.sources.in_use")));
                 }
                 let line = Line::raw(fit(&text, width));
-                lines.push(if sel { line.style(theme::selected()) } else { line });
+                lines.push(if sel {
+                    line.style(theme::selected())
+                } else {
+                    line
+                });
                 row += 1;
             }
             (None, Some((en, zh))) => {
@@ -610,34 +669,59 @@ fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'stat
         }
     }
     if usable.len() > 1 {
-        lines.push(Line::styled(format!("   {}", t(lang, "onboarding.sources.pick")), theme::label()));
+        lines.push(Line::styled(
+            format!("   {}", t(lang, "onboarding.sources.pick")),
+            theme::label(),
+        ));
     }
     lines.push(Line::raw(""));
-    for (i, key) in ["onboarding.choice.enter_keys", "onboarding.choice.sandbox"].iter().enumerate() {
+    for (i, key) in ["onboarding.choice.enter_keys", "onboarding.choice.sandbox"]
+        .iter()
+        .enumerate()
+    {
         let sel = s.cursor == usable.len() + i;
         let line = Line::raw(format!(" {} {}", if sel { "▶" } else { " " }, t(lang, key)));
-        lines.push(if sel { line.style(theme::selected()) } else { line });
+        lines.push(if sel {
+            line.style(theme::selected())
+        } else {
+            line
+        });
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!(" {}", t(lang, "onboarding.sandbox_hint")), theme::label()));
+    lines.push(Line::styled(
+        format!(" {}", t(lang, "onboarding.sandbox_hint")),
+        theme::label(),
+    ));
     if let Some(r) = &s.reason {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(fit(&format!(" {r}"), width * 3), theme::greyed()));
+        lines.push(Line::styled(
+            fit(&format!(" {r}"), width * 3),
+            theme::greyed(),
+        ));
     }
     lines
 }
 
 fn keys_page(s: &OnboardingState, lang: Lang) -> Vec<Line<'static>> {
     let mut lines = vec![
-        Line::styled(format!(" {}", t(lang, "onboarding.keys.intro")), theme::label()),
+        Line::styled(
+            format!(" {}", t(lang, "onboarding.keys.intro")),
+            theme::label(),
+        ),
         Line::raw(""),
     ];
-    let label = |k: &str| format!(" {:<16}", t(lang, k));
-    lines.extend(s.secret_id.lines(&label("onboarding.keys.secret_id"), s.focus == 0));
+    let label = |k: &str| format!(" {}", pad(&t(lang, k), 16));
+    lines.extend(
+        s.secret_id
+            .lines(&label("onboarding.keys.secret_id"), s.focus == 0),
+    );
     lines.extend(masked(&s.secret_key).lines(&label("onboarding.keys.secret_key"), s.focus == 1));
     lines.extend(masked(&s.token).lines(&label("onboarding.keys.token"), s.focus == 2));
     lines.push(Line::raw(""));
-    lines.push(Line::styled(format!(" {}", t(lang, "onboarding.keys.where")), theme::label()));
+    lines.push(Line::styled(
+        format!(" {}", t(lang, "onboarding.keys.where")),
+        theme::label(),
+    ));
     lines
 }
 
@@ -647,7 +731,10 @@ fn region_page(s: &OnboardingState, lang: Lang, height: usize) -> Vec<Line<'stat
         theme::good(),
     )];
     if s.regions_fallback {
-        lines.push(Line::styled(format!(" {}", t(lang, "onboarding.region.fallback")), theme::warn()));
+        lines.push(Line::styled(
+            format!(" {}", t(lang, "onboarding.region.fallback")),
+            theme::warn(),
+        ));
     }
     lines.push(Line::raw(format!(" {}", t(lang, "onboarding.region.pick"))));
     let visible = height.saturating_sub(lines.len() + 1).max(1);
@@ -655,7 +742,11 @@ fn region_page(s: &OnboardingState, lang: Lang, height: usize) -> Vec<Line<'stat
     for (i, (id, name)) in s.regions.iter().enumerate().skip(first).take(visible) {
         let sel = i == s.region_cursor;
         let line = Line::raw(format!(" {} {id:<18} {name}", if sel { "▶" } else { " " }));
-        lines.push(if sel { line.style(theme::selected()) } else { line });
+        lines.push(if sel {
+            line.style(theme::selected())
+        } else {
+            line
+        });
     }
     lines
 }
@@ -684,9 +775,15 @@ fn save_page(s: &OnboardingState, lang: Lang) -> Vec<Line<'static>> {
             _ => t(lang, "onboarding.save.region_only"),
         };
         lines.push(Line::raw(""));
-        lines.push(Line::raw(format!(" {}", tf(lang, "onboarding.save.question", &[("path", &path)]))));
+        lines.push(Line::raw(format!(
+            " {}",
+            tf(lang, "onboarding.save.question", &[("path", &path)])
+        )));
         lines.push(Line::styled(format!("   {what}"), theme::label()));
-        lines.push(Line::styled(format!("   {}", t(lang, "onboarding.save.mode")), theme::label()));
+        lines.push(Line::styled(
+            format!("   {}", t(lang, "onboarding.save.mode")),
+            theme::label(),
+        ));
         lines.push(Line::raw(""));
         lines.push(Line::from(vec![
             Span::styled(" y ", theme::key()),
@@ -707,13 +804,22 @@ fn preflight_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'st
                 tf(
                     lang,
                     "onboarding.saved",
-                    &[("path", &s.config_path.as_ref().map(|p| p.display().to_string()).unwrap_or_default())]
+                    &[(
+                        "path",
+                        &s.config_path
+                            .as_ref()
+                            .map(|p| p.display().to_string())
+                            .unwrap_or_default()
+                    )]
                 )
             ),
             theme::good(),
         )),
         Some(Err(e)) => lines.push(Line::styled(format!(" ✗ {e}"), theme::bad())),
-        None => lines.push(Line::styled(format!(" {}", t(lang, "onboarding.not_saved")), theme::label())),
+        None => lines.push(Line::styled(
+            format!(" {}", t(lang, "onboarding.not_saved")),
+            theme::label(),
+        )),
     }
     lines.push(Line::raw(""));
     match &s.preflight {
@@ -723,7 +829,10 @@ fn preflight_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'st
             t(lang, "onboarding.preflight.running")
         ))),
         Some(reports) => {
-            lines.push(Line::styled(format!(" {}", t(lang, "onboarding.preflight.title")), theme::label()));
+            lines.push(Line::styled(
+                format!(" {}", t(lang, "onboarding.preflight.title")),
+                theme::label(),
+            ));
             for r in reports {
                 let (mark, style) = if !r.denied.is_empty() {
                     ("✗", theme::bad())
@@ -734,20 +843,26 @@ fn preflight_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'st
                 };
                 lines.push(Line::from(vec![
                     Span::styled(format!(" {mark} "), style),
-                    Span::raw(format!("{:<22}", fit(&r.step.title(lang), 22))),
+                    Span::raw(pad(&fit(&r.step.title(lang), 22), 23)),
                     Span::styled(fit(&r.summary(lang), width.saturating_sub(26)), style),
                 ]));
             }
             if reports.iter().any(|r| !r.denied.is_empty()) {
                 lines.push(Line::raw(""));
-                lines.push(Line::raw(format!(" {}", t(lang, "onboarding.preflight.policy"))));
+                lines.push(Line::raw(format!(
+                    " {}",
+                    t(lang, "onboarding.preflight.policy")
+                )));
                 lines.push(Line::styled(
                     format!("   {}", preflight::all_actions().join(", ")),
                     theme::label(),
                 ));
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled(format!(" {}", t(lang, "onboarding.preflight.next")), theme::key()));
+            lines.push(Line::styled(
+                format!(" {}", t(lang, "onboarding.preflight.next")),
+                theme::key(),
+            ));
         }
     }
     lines
@@ -776,7 +891,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.extend(error_lines(e, lang));
     }
-    let title = t(lang, &format!("onboarding.page.{:?}", s.page).to_lowercase());
+    let title = t(
+        lang,
+        &format!("onboarding.page.{:?}", s.page).to_lowercase(),
+    );
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

@@ -25,14 +25,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let Some(arch) = app.arch.ready() else { return };
     let lines = diagram::lines(lang, arch);
     let diagram_h = (lines.len() as u16 + 2).min(area.height.saturating_sub(7));
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(diagram_h), Constraint::Min(7)]).areas(area);
+    let bottom_h = (MENU.len().max(arch.checks.len()) as u16 + 2).max(7);
+    let [top, bottom, _] = Layout::vertical([
+        Constraint::Length(diagram_h),
+        Constraint::Length(bottom_h),
+        Constraint::Min(0),
+    ])
+    .areas(area);
     f.render_widget(
         Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
         top,
     );
+    let menu_w = MENU
+        .iter()
+        .map(|k| Span::raw(t(lang, k)).width() as u16 + 5)
+        .max()
+        .unwrap_or(30)
+        .min(bottom.width * 3 / 5);
     let [menu, checks] =
-        Layout::horizontal([Constraint::Percentage(46), Constraint::Percentage(54)]).areas(bottom);
+        Layout::horizontal([Constraint::Length(menu_w), Constraint::Min(0)]).areas(bottom);
     let rows: Vec<Row> = MENU
         .iter()
         .enumerate()

@@ -26,17 +26,6 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     }
 }
 
-/// The restart command of a runtime, as the guide gives it.
-pub fn restart_command(runtime: &str) -> &'static str {
-    match runtime {
-        "java" => "systemctl restart tomcat",
-        "dotnet" => "Restart-WebAppPool / iisreset (IIS)",
-        _ => {
-            "cd /data/release/node-weapp-demo && pm2 restart process.json || pm2 start process.json"
-        }
-    }
-}
-
 fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
     let lang = app.lang;
     match &r.status {
@@ -45,6 +34,9 @@ fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
             theme::good(),
         ),
         TargetStatus::Idle => Line::styled(t(lang, "wizard.sdk.to_change"), theme::warn()),
+        TargetStatus::Failed(e) if r.before.is_none() => {
+            Line::styled(format!("! {e}"), theme::warn())
+        }
         TargetStatus::Queued => Line::styled(
             format!("○ {}", t(lang, "wizard.bind.queued")),
             theme::label(),
@@ -170,7 +162,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             t(lang, "wizard.sdk.manual_restart")
         )));
         lines.push(Line::styled(
-            format!("       {}", restart_command(&r.runtime)),
+            format!("       {}", &r.restart),
             theme::key(),
         ));
     } else {
@@ -194,7 +186,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             tf(
                 lang,
                 "wizard.sdk.then",
-                &[("cmd", &restart_command(&r.runtime))],
+                &[("cmd", &&r.restart)],
             ),
             theme::label(),
         ));

@@ -48,18 +48,22 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         return;
     }
     let header = Row::new(
-        ["name", "id", "zone", "project", "state", "ips", "bandwidth"]
-            .iter()
-            .map(|k| t(lang, &format!("wizard.table.{k}")))
-            .collect::<Vec<_>>(),
+        [
+            "name", "role", "id", "zone", "project", "state", "ips", "bandwidth",
+        ]
+        .iter()
+        .map(|k| t(lang, &format!("wizard.table.{k}")))
+        .collect::<Vec<_>>(),
     );
-    let body: Vec<Row> = rows
+    // Only the rows on screen are built: the region may have 10,000 instances.
+    let shown = table::window(list, true, app.source.cursor, rows.len());
+    let body: Vec<Row> = rows[shown.clone()]
         .iter()
         .map(|i| {
             let role = if arch.session_ids.contains(&i.id) {
-                format!(" ({})", t(lang, "wizard.role.session"))
+                t(lang, "wizard.role.session_short")
             } else if arch.business_ids.contains(&i.id) {
-                format!(" ({})", t(lang, "wizard.role.business"))
+                t(lang, "wizard.role.business_short")
             } else {
                 String::new()
             };
@@ -69,9 +73,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 format!("{} / {}", i.private_ip, i.public_ip)
             };
             let row = Row::new(vec![
-                format!("{}{role}", i.name),
+                i.name.clone(),
+                role,
                 i.id.clone(),
-                short_zone(&i.zone).to_string(),
+                short_zone(&i.zone),
                 i.project_id.to_string(),
                 i.state.clone(),
                 ips,
@@ -84,20 +89,22 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    table::render(
+    table::render_window(
         app,
         f,
         list,
         &title,
         Some(header),
         body,
+        shown.start,
         &[
             Constraint::Fill(2),
-            Constraint::Length(12),
-            Constraint::Length(11),
-            Constraint::Length(7),
             Constraint::Length(8),
-            Constraint::Fill(2),
+            Constraint::Length(12),
+            Constraint::Length(6),
+            Constraint::Length(4),
+            Constraint::Length(8),
+            Constraint::Fill(3),
             Constraint::Length(7),
         ],
         app.source.cursor,

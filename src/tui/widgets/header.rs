@@ -9,17 +9,21 @@ use crate::tui::widgets::theme;
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
-    let mut left = vec![format!(" {}", t(lang, "app.name"))];
-    if let Some((n, total)) = app.step() {
-        if n > 1 {
-            left.push(tf(lang, "common.step_of", &[("n", &n), ("total", &total)]));
-            left.push(t(lang, &format!("wizard.{}.title", app.screen.key())));
-        }
+    let mut left = vec![];
+    let in_step = app.step().is_some_and(|(n, _)| n > 1);
+    if let (true, Some((n, total))) = (in_step, app.step()) {
+        left.push(format!(
+            " {}",
+            tf(lang, "common.step_of", &[("n", &n), ("total", &total)])
+        ));
+        left.push(t(lang, &format!("wizard.{}.title", app.screen.key())));
+    } else {
+        left.push(format!(" {}", t(lang, "app.name")));
     }
     if !app.ctx.region.is_empty() {
         left.push(app.ctx.region.clone());
     }
-    if let Some(p) = &app.ctx.profile {
+    if let (false, Some(p)) = (in_step, &app.ctx.profile) {
         left.push(tf(lang, "wizard.header.profile", &[("name", p)]));
     }
     if app.ctx.sandbox {

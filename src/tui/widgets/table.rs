@@ -15,6 +15,17 @@ pub fn offset(cursor: usize, visible: usize) -> usize {
     }
 }
 
+/// The rows of a `len`-row list that fit in `area` (bordered, with or
+/// without a header line) while `cursor` stays visible. Long lists build
+/// only these rows and draw them with [`render_window`], so a frame costs
+/// the same with 10 rows or 10,000.
+pub fn window(area: Rect, header: bool, cursor: usize, len: usize) -> std::ops::Range<usize> {
+    let inner = Block::bordered().inner(area);
+    let visible = inner.height.saturating_sub(u16::from(header)) as usize;
+    let first = offset(cursor, visible).min(len);
+    first..(first + visible).min(len)
+}
+
 /// Draws `rows` in a bordered block; `cursor` is highlighted when `focused`.
 #[allow(clippy::too_many_arguments)]
 pub fn render(
@@ -28,17 +39,36 @@ pub fn render(
     cursor: usize,
     focused: bool,
 ) {
+    let w = window(area, header.is_some(), cursor, rows.len());
+    let rows = rows.into_iter().skip(w.start).collect();
+    render_window(
+        app, f, area, title, header, rows, w.start, widths, cursor, focused,
+    );
+}
+
+/// [`render`] of the visible rows only: `rows[0]` is row `first` of the
+/// list (see [`window`]).
+#[allow(clippy::too_many_arguments)]
+pub fn render_window(
+    app: &App,
+    f: &mut Frame,
+    area: Rect,
+    title: &str,
+    header: Option<Row<'static>>,
+    rows: Vec<Row<'static>>,
+    first: usize,
+    widths: &[Constraint],
+    cursor: usize,
+    focused: bool,
+) {
     let block = Block::bordered().title(format!(" {title} "));
     let inner = block.inner(area);
     let head = u16::from(header.is_some());
-    let visible = inner.height.saturating_sub(head) as usize;
-    let first = offset(cursor, visible);
     let rows: Vec<Row> = rows
         .into_iter()
         .enumerate()
-        .skip(first)
         .map(|(i, r)| {
-            if i == cursor && focused {
+            if first + i == cursor && focused {
                 r.style(theme::selected())
             } else {
                 r
@@ -70,5 +100,17 @@ mod tests {
         assert_eq!(super::offset(4, 5), 0);
         assert_eq!(super::offset(7, 5), 3);
         assert_eq!(super::offset(3, 0), 0);
+    }
+
+    #[test]
+    fn window_is_the_visible_rows_around_the_cursor() {
+        use ratatui::layout::Rect;
+        // 12 lines: 2 borders, 1 header, 9 rows
+        let area = Rect::new(0, 0, 40, 12);
+        assert_eq!(super::window(area, true, 0, 10_000), 0..9);
+        assert_eq!(super::window(area, true, 5_000, 10_000), 4_992..5_001);
+        assert_eq!(super::window(area, false, 9_999, 10_000), 9_990..10_000);
+        assert_eq!(super::window(area, true, 0, 3), 0..3);
+        assert_eq!(super::window(Rect::new(0, 0, 40, 2), true, 7, 10), 0..0);
     }
 }

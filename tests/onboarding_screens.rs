@@ -1,0 +1,342 @@
+//! Every page of onboarding, rendered from constructed state into a
+//! TestBackend at 100×30 in English and Chinese (insta snapshots), and the
+//! keys that move between pages.
+
+mod screen_support;
+
+use std::path::PathBuf;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use screen_support::{lang_name, render};
+use tcscale::cloud::credentials::CredentialSource;
+use tcscale::cloud::{CloudError, Credential, Service};
+use tcscale::i18n::Lang;
+use tcscale::scaleout::preflight::{self, ProbeResult};
+use tcscale::tui::app::{App, Msg};
+use tcscale::tui::jobs::JobEvent;
+use tcscale::tui::screens::onboarding::*;
+use tcscale::tui::state::Screen;
+
+const KEY: &str = "VerySecretKeyValue00000000000001";
+
+fn cred(id: &str) -> Credential {
+    Credential::new(id, KEY, None)
+}
+
+fn sources() -> Vec<SourceView> {
+    vec![
+        SourceView {
+            source: CredentialSource::TccliProfile {
+                name: "prod".into(),
+                path: PathBuf::from("/home/u/.tccli/prod.credential"),
+            },
+            credential: Some(cred("AKIDprod000000000000000000abcd")),
+            region: Some("ap-shanghai".into()),
+            problem: None,
+            in_use: false,
+        },
+        SourceView {
+            source: CredentialSource::TccliProfile {
+                name: "test".into(),
+                path: PathBuf::from("/home/u/.tccli/test.credential"),
+            },
+            credential: Some(cred("AKIDtest000000000000000000wxyz")),
+            region: None,
+            problem: None,
+            in_use: false,
+        },
+        SourceView {
+            source: CredentialSource::IniFile {
+                path: PathBuf::from("/home/u/.tencentcloud/credentials"),
+            },
+            credential: None,
+            region: None,
+            problem: Some((
+                "no secret_id / secret_key in section [default]".into(),
+                "[default] 段中没有 secret_id / secret_key".into(),
+            )),
+            in_use: false,
+        },
+    ]
+}
+
+fn app(lang: Lang, sources: Vec<SourceView>) -> App {
+    let mut a = App::new(lang, Default::default(), Screen::Onboarding);
+    a.onboarding = OnboardingState::new(
+        sources,
+        Some(PathBuf::from("/home/u/.config/tcscale/config.toml")),
+        None,
+    );
+    a
+}
+
+fn key(a: &mut App, code: KeyCode) {
+    a.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn typed(a: &mut App, s: &str) {
+    for c in s.chars() {
+        key(a, KeyCode::Char(c));
+    }
+}
+
+fn event(a: &mut App, e: OnboardingEvent) {
+    a.update(Msg::Job(JobEvent::Onboarding(e)));
+}
+
+fn both(name: &str, make: impl Fn(Lang) -> App) {
+    for lang in [Lang::En, Lang::Zh] {
+        let a = make(lang);
+        let text = render(&a, 100, 30);
+        assert!(
+            !text.contains("[onboarding."),
+            "{name}: missing string\n{text}"
+        );
+        assert!(!text.contains("[wizard."), "{name}: missing string\n{text}");
+        assert!(!text.contains(KEY), "{name}: the SecretKey shows\n{text}");
+        insta::assert_snapshot!(format!("onboarding_{name}_{}", lang_name(lang)), text);
+    }
+}
+
+fn keys_typed(lang: Lang) -> App {
+    let mut a = app(lang, vec![]);
+    key(&mut a, KeyCode::Char('e'));
+    typed(&mut a, "AKIDz8krbsJ5yKBZQpn74WFkmLPx3abcd");
+    key(&mut a, KeyCode::Tab);
+    typed(&mut a, KEY);
+    a
+}
+
+#[test]
+fn nothing_found() {
+    both("nothing_found", |l| {
+        let mut a = app(l, vec![]);
+        a.onboarding.reason = Some("no credentials found (looked at: …)".into());
+        a
+    });
+}
+
+#[test]
+fn several_profiles_to_pick_from() {
+    both("profiles", |l| app(l, sources()));
+}
+
+#[test]
+fn keys_form_masks_the_secret_key() {
+    both("keys", keys_typed);
+    let a = keys_typed(Lang::En);
+    assert!(
+        a.typing(),
+        "letters type into the form (q and L do not act)"
+    );
+    assert_eq!(a.onboarding.secret_key.value, KEY);
+}
+
+#[test]
+fn keys_missing_fields() {
+    both("keys_missing", |l| {
+        let mut a = app(l, vec![]);
+        key(&mut a, KeyCode::Char('e'));
+        key(&mut a, KeyCode::Enter);
+        a
+    });
+}
+
+#[test]
+fn validating_then_failure_keeps_what_was_typed() {
+    both("validating", |l| {
+        let mut a = keys_typed(l);
+        key(&mut a, KeyCode::Enter);
+        assert!(a.onboarding.validating);
+        a
+    });
+    for (name, code) in [
+        ("wrong_key", "AuthFailure.SignatureFailure"),
+        ("unknown_id", "AuthFailure.SecretIdNotFound"),
+        ("clock_skew", "AuthFailure.SignatureExpire"),
+    ] {
+        both(name, |l| {
+            let mut a = keys_typed(l);
+            key(&mut a, KeyCode::Enter);
+            let jobs = a.onboarding.take_jobs();
+            assert!(matches!(jobs.as_slice(), [OnboardingJob::Validate { .. }]));
+            event(
+                &mut a,
+                OnboardingEvent::Validated(Err(Failure(CloudError::Api {
+                    service: Service::Cvm,
+                    action: "DescribeRegions".into(),
+                    code: code.into(),
+                    message: "the API's message".into(),
+                    request_id: "rid-1".into(),
+                }))),
+            );
+            assert_eq!(a.onboarding.page, Page::Keys);
+            assert_eq!(a.onboarding.secret_key.value, KEY);
+            a
+        });
+    }
+    both("network", |l| {
+        let mut a = keys_typed(l);
+        key(&mut a, KeyCode::Enter);
+        event(
+            &mut a,
+            OnboardingEvent::Validated(Err(Failure(CloudError::Network {
+                service: Service::Cvm,
+                action: "DescribeRegions".into(),
+                message: "connection refused".into(),
+                timed_out: false,
+                before_send: true,
+            }))),
+        );
+        a
+    });
+}
+
+fn at_region(lang: Lang, fallback: bool) -> App {
+    let mut a = app(lang, sources());
+    key(&mut a, KeyCode::Enter); // the first profile
+    let regions = if fallback {
+        builtin_regions(lang)
+    } else {
+        vec![
+            ("ap-guangzhou".into(), "华南地区(广州)".into()),
+            ("ap-shanghai".into(), "华东地区(上海)".into()),
+        ]
+    };
+    event(&mut a, OnboardingEvent::Validated(Ok((regions, fallback))));
+    a
+}
+
+#[test]
+fn region_page_from_describe_regions_and_fallback() {
+    both("region", |l| {
+        let a = at_region(l, false);
+        // the profile's region is preselected
+        assert_eq!(a.onboarding.region_cursor, 1);
+        a
+    });
+    both("region_fallback", |l| at_region(l, true));
+}
+
+#[test]
+fn save_question_is_explicit() {
+    both("save", |l| {
+        let mut a = at_region(l, false);
+        key(&mut a, KeyCode::Enter);
+        assert_eq!(a.onboarding.page, Page::Save);
+        assert!(a
+            .onboarding
+            .take_jobs()
+            .iter()
+            .all(|j| !matches!(j, OnboardingJob::Save { .. })));
+        a
+    });
+    // n: nothing is saved
+    let mut a = at_region(Lang::En, false);
+    key(&mut a, KeyCode::Enter);
+    a.onboarding.take_jobs();
+    key(&mut a, KeyCode::Char('n'));
+    let jobs = a.onboarding.take_jobs();
+    assert!(jobs
+        .iter()
+        .all(|j| !matches!(j, OnboardingJob::Save { .. })));
+    assert!(jobs
+        .iter()
+        .any(|j| matches!(j, OnboardingJob::Preflight { .. })));
+    // y: the profile name and region are saved (not the keys: they stay in ~/.tccli)
+    let mut a = at_region(Lang::En, false);
+    key(&mut a, KeyCode::Enter);
+    a.onboarding.take_jobs();
+    key(&mut a, KeyCode::Char('y'));
+    let save = a
+        .onboarding
+        .take_jobs()
+        .into_iter()
+        .find_map(|j| match j {
+            OnboardingJob::Save { config, .. } => Some(config),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(save.profile.as_deref(), Some("prod"));
+    assert_eq!(save.region, "ap-shanghai");
+    assert!(save.credential.is_none());
+}
+
+fn at_preflight(lang: Lang) -> App {
+    let mut a = at_region(lang, false);
+    key(&mut a, KeyCode::Enter);
+    key(&mut a, KeyCode::Char('y'));
+    a
+}
+
+#[test]
+fn preflight_running_ok_and_denied() {
+    both("preflight_running", |l| {
+        let mut a = at_preflight(l);
+        event(&mut a, OnboardingEvent::Saved(Ok(())));
+        a
+    });
+    both("preflight_ok", |l| {
+        let mut a = at_preflight(l);
+        event(&mut a, OnboardingEvent::Saved(Ok(())));
+        let all: Vec<(String, ProbeResult)> = preflight::all_actions()
+            .into_iter()
+            .map(|a| (a.to_string(), ProbeResult::Allowed))
+            .collect();
+        event(&mut a, OnboardingEvent::Preflight(preflight::report(&all)));
+        a
+    });
+    both("preflight_denied", |l| {
+        let mut a = at_preflight(l);
+        event(
+            &mut a,
+            OnboardingEvent::Saved(Err("cannot write config.toml".into())),
+        );
+        let results = vec![
+            (
+                "clb:DescribeLoadBalancers".to_string(),
+                ProbeResult::Denied {
+                    code: "UnauthorizedOperation".into(),
+                    message: "no".into(),
+                },
+            ),
+            ("cvm:DescribeInstances".to_string(), ProbeResult::Allowed),
+        ];
+        event(
+            &mut a,
+            OnboardingEvent::Preflight(preflight::report(&results)),
+        );
+        a
+    });
+    // ⏎ connects to the account that was checked
+    let mut a = at_preflight(Lang::En);
+    event(&mut a, OnboardingEvent::Preflight(preflight::report(&[])));
+    key(&mut a, KeyCode::Enter);
+    match a.onboarding.outcome.clone() {
+        Some(Outcome::Account {
+            region, credential, ..
+        }) => {
+            assert_eq!(region, "ap-shanghai");
+            assert_eq!(
+                credential.secret_id.expose(),
+                "AKIDprod000000000000000000abcd"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn sandbox_is_one_key_away_and_language_switches_everywhere() {
+    let mut a = app(Lang::En, vec![]);
+    key(&mut a, KeyCode::Char('s'));
+    assert!(a.want_sandbox);
+    let mut a = app(Lang::En, sources());
+    key(&mut a, KeyCode::Char('L'));
+    assert_eq!(a.lang, Lang::Zh);
+    // but not while typing a key
+    let mut a = keys_typed(Lang::En);
+    key(&mut a, KeyCode::Char('L'));
+    assert_eq!(a.lang, Lang::En);
+    assert!(a.onboarding.secret_key.value.ends_with('L'));
+}

@@ -1,0 +1,312 @@
+//! Drives the real wizard through the whole session-server flow with key
+//! events, against the in-process sandbox over loopback HTTP: the update
+//! function gets keys, the jobs it returns run on the engine, their events
+//! go back into the update function; then the world is checked through the API.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use tcscale::cloud::models::{clb, cvm};
+use tcscale::i18n::Lang;
+use tcscale::tui::app::{App, Msg};
+use tcscale::tui::jobs::{self, Job, JobEvent};
+use tcscale::tui::state::*;
+use tcscale::tui::{sandbox_session, Session};
+
+struct Driver {
+    app: App,
+    session: Session,
+    tx: UnboundedSender<JobEvent>,
+    rx: UnboundedReceiver<JobEvent>,
+}
+
+impl Driver {
+    async fn new() -> Driver {
+        let session = sandbox_session(Lang::En, false).await.expect("sandbox starts");
+        let app = App::new(Lang::En, session.ctx.clone(), Screen::Overview);
+        let (tx, rx) = unbounded_channel();
+        let mut d = Driver {
+            app,
+            session,
+            tx,
+            rx,
+        };
+        let first = d.app.start();
+        d.spawn(first);
+        d
+    }
+
+    fn spawn(&self, jobs: Vec<Job>) {
+        for j in jobs {
+            jobs::spawn(&self.session.engine, self.app.role(), j, self.tx.clone());
+        }
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        let jobs = self
+            .app
+            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.spawn(jobs);
+    }
+
+    /// Feeds job events into the app until `done` holds (or fails the test
+    /// with the screen's state after 60 s).
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !done(&self.app) {
+            let ev = tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out waiting for {what} on {:?}; notice {:?}",
+                        self.app.screen, self.app.notice
+                    )
+                })
+                .expect("job channel open");
+            if let JobEvent::ImageFailed(e)
+            | JobEvent::LaunchFailed(e)
+            | JobEvent::ClbFailed(e)
+            | JobEvent::BindFailed(e)
+            | JobEvent::SecurityGroupsFailed(e) = &ev
+            {
+                panic!("{what}: job failed: {e}");
+            }
+            let jobs = self.app.update(Msg::Job(ev));
+            self.spawn(jobs);
+        }
+    }
+
+    /// Enter opens the confirm dialog listing `action`; `y` accepts it.
+    fn confirm(&mut self, action: &str) {
+        self.key(KeyCode::Enter);
+        let c = self
+            .app
+            .confirm
+            .clone()
+            .unwrap_or_else(|| panic!("a confirm dialog before {action}; notice {:?}", self.app.notice));
+        assert!(
+            c.calls.iter().any(|x| x.action == action),
+            "the dialog lists {action}: {:?}",
+            c.calls
+        );
+        self.key(KeyCode::Char('y'));
+        assert!(self.app.confirm.is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
+    let mut d = Driver::new().await;
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    let arch = d.app.arch.ready().unwrap().clone();
+    let session_server = arch.session_ids.first().cloned().expect("a session server");
+    let before_instances = arch.instances.len();
+
+    // Overview → "Scale out session servers".
+    assert_eq!(d.app.overview.cursor, 0);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Source);
+    // The cursor starts on the session server.
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.source.chosen.as_deref(), Some(session_server.as_str()));
+    assert_eq!(d.app.screen, Screen::Image);
+
+    // Esc goes back without losing the typed name.
+    d.key(KeyCode::Char('x'));
+    let typed = d.app.image.name.value.clone();
+    d.key(KeyCode::Esc);
+    assert_eq!(d.app.screen, Screen::Source);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.image.name.value, typed);
+    d.key(KeyCode::Backspace);
+
+    // Nothing is created before the confirm: Enter then n cancels.
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_some());
+    d.key(KeyCode::Char('n'));
+    assert!(d.app.confirm.is_none());
+    assert_eq!(d.app.in_flight, 0);
+
+    d.confirm("CreateImage");
+    d.until("image NORMAL", |a| a.image.progress.is_done()).await;
+    let image_id = d.app.image.image_id.clone().expect("image id");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Launch);
+    assert_eq!(d.app.launch.count.value, "2");
+    assert!(
+        d.app.launch_checks().iter().all(|c| c.level == CheckLevel::Ok),
+        "{:?}",
+        d.app.launch_checks()
+    );
+
+    d.confirm("RunInstances");
+    d.until("instances RUNNING", |a| a.launch.progress.is_done()).await;
+    assert_eq!(d.app.launch.instances.len(), 2);
+    assert!(d.app.launch.instances.iter().all(|(_, s)| s == "RUNNING"));
+    let new_ids: Vec<String> = d.app.launch.instances.iter().map(|(i, _)| i.clone()).collect();
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::LoadBalancer);
+
+    // The sandbox has no internal CLB yet: the cursor is on "create".
+    assert_eq!(d.app.lb.cursor, d.app.lb_choices().len());
+    d.confirm("CreateLoadBalancer");
+    d.until("the CLB", |a| a.screen == Screen::Bind).await;
+    let clb = d.app.chosen_clb().cloned().expect("the new CLB");
+    assert_eq!(clb.kind, "INTERNAL");
+
+    // Eligible session servers (old and new) are pre-selected; the rest are not.
+    let checked: Vec<String> = d.app.bound_ids();
+    assert!(checked.contains(&session_server));
+    for id in &new_ids {
+        assert!(checked.contains(id), "{id} pre-selected");
+    }
+    for r in &d.app.bind.rows {
+        if !r.instance.ineligible.is_empty() {
+            assert!(!r.checked, "{} is ineligible and not checked", r.instance.id);
+        }
+    }
+    d.confirm("RegisterTargets");
+    d.until("binding and health", |a| a.bind.progress.is_done()).await;
+    assert!(d
+        .app
+        .bind
+        .rows
+        .iter()
+        .filter(|r| r.checked)
+        .all(|r| r.status == TargetStatus::Bound));
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::SecurityGroup);
+    d.until("the security group check", |a| a.sg.rows.ready().is_some())
+        .await;
+    let needs_fix = d.app.sg.rows.ready().unwrap().iter().any(|r| r.fix);
+    if needs_fix {
+        d.confirm("CreateSecurityGroupPolicies");
+        d.until("the rules", |a| a.sg.progress.is_done()).await;
+        assert!(d
+            .app
+            .sg
+            .rows
+            .ready()
+            .unwrap()
+            .iter()
+            .all(|r| r.allowed_by.is_some()));
+    }
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::SdkConfig);
+    d.until("the business servers", |a| a.sdk.rows.ready().is_some())
+        .await;
+    let rows = d.app.sdk.rows.ready().unwrap().clone();
+    assert!(!rows.is_empty());
+    let url = format!("http://{}/mina_auth/", clb.vip);
+    assert!(rows.iter().all(|r| r.after == url));
+    d.confirm("RunCommand");
+    d.until("sdk.config", |a| !a.sdk.progress.is_running()).await;
+    let sdk_applied = d.app.sdk.progress.is_done();
+    if !sdk_applied {
+        // The edit is refused (e.g. no TAT): the manual instructions remain.
+        d.key(KeyCode::Char('m'));
+    }
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Summary);
+    let kinds: Vec<&str> = d.app.created.iter().map(|c| c.kind).collect();
+    assert!(kinds.contains(&"image") && kinds.contains(&"clb"), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "instance").count(), 2);
+
+    // The world, through the API: two more instances, RUNNING, from the image,
+    // in the source's zone and project; the CLB's TCP:80 listener binds
+    // exactly the checked instances.
+    let client = &d.session.engine.client;
+    let all = client
+        .call(&cvm::DescribeInstancesRequest {
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let set = all.instance_set.unwrap_or_default();
+    assert_eq!(set.len(), before_instances + 2);
+    let src = arch.instance(&session_server).unwrap();
+    for id in &new_ids {
+        let i = set
+            .iter()
+            .find(|i| i.instance_id.as_deref() == Some(id.as_str()))
+            .unwrap();
+        assert_eq!(i.instance_state.as_deref(), Some("RUNNING"));
+        assert_eq!(i.image_id.as_deref(), Some(image_id.as_str()));
+        let p = i.placement.clone().unwrap_or_default();
+        assert_eq!(p.zone.as_deref(), Some(src.zone.as_str()));
+        assert_eq!(p.project_id.unwrap_or(0), src.project_id);
+    }
+    let targets = client
+        .call(&clb::DescribeTargetsRequest {
+            load_balancer_id: Some(clb.id.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let listeners = targets.listeners.unwrap_or_default();
+    let l = listeners
+        .iter()
+        .find(|l| l.port == Some(80) && l.protocol.as_deref() == Some("TCP"))
+        .expect("a TCP:80 listener");
+    let mut bound: Vec<String> = l
+        .targets
+        .iter()
+        .flatten()
+        .filter_map(|t| t.instance_id.clone())
+        .collect();
+    bound.sort();
+    let mut want = d.app.bound_ids();
+    want.sort();
+    assert_eq!(bound, want);
+
+    // Back to the overview: the new architecture is discovered again.
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Overview);
+    d.until("rediscovery", |a| a.arch.ready().is_some()).await;
+    let after = d.app.arch.ready().unwrap();
+    let internal = after.internal_clb.as_ref().expect("the internal CLB in the diagram");
+    assert_eq!(internal.id, clb.id);
+    let behind: usize = internal.listeners.iter().map(|l| l.targets.len()).sum();
+    assert_eq!(behind, 3, "{internal:?}");
+    // Every business server the wizard changed points at the VIP, with a
+    // backup beside it; one it could not reach (TAT agent offline) is shown
+    // as such and left untouched.
+    assert!(sdk_applied, "sdk.config step: {:?}", d.app.sdk.progress);
+    let rows = d.app.sdk.rows.ready().unwrap().clone();
+    assert!(rows.iter().any(|r| r.status == TargetStatus::Bound), "{rows:?}");
+    let sb = d.session.sandbox.as_ref().expect("sandbox");
+    sb.handle().with_world(|w| {
+        for r in &rows {
+            let inst = w
+                .cvm
+                .instances
+                .iter()
+                .find(|i| i.instance.instance_id.as_deref() == Some(r.instance_id.as_str()))
+                .unwrap();
+            let text = inst.files.get(&r.path).expect("an sdk.config");
+            match &r.status {
+                TargetStatus::Bound => {
+                    assert!(text.contains(&url), "{} {}: {text}", r.instance_id, r.path);
+                    assert!(
+                        inst.files.keys().any(|p| p.starts_with(&format!("{}.bak", r.path))),
+                        "{}: a backup of {}: {:?}",
+                        r.instance_id,
+                        r.path,
+                        inst.files.keys()
+                    );
+                }
+                TargetStatus::Failed(why) => {
+                    assert!(!text.contains(&url), "{} untouched ({why})", r.instance_id);
+                    assert!(!inst.tat_agent_online, "{}: {why}", r.instance_id);
+                }
+                other => panic!("{}: {other:?}", r.instance_id),
+            }
+        }
+    });
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}

@@ -1,0 +1,438 @@
+//! Every screen of the wizard, rendered from constructed state (no
+//! network) into ratatui's TestBackend, in English and Chinese, including
+//! loading, empty, error and live states; snapshots in tests/snapshots/.
+
+mod tui_fixture;
+
+use tcscale::i18n::Lang;
+use tcscale::tui::app::App;
+use tcscale::tui::state::*;
+use tui_fixture::{app, bind_app, render};
+
+fn lang_name(l: Lang) -> &'static str {
+    match l {
+        Lang::En => "en",
+        Lang::Zh => "zh",
+    }
+}
+
+/// Snapshots `make(lang)` at 100×30 in both languages.
+fn both(name: &str, make: impl Fn(Lang) -> App) {
+    both_at(name, 100, 30, make)
+}
+
+fn both_at(name: &str, w: u16, h: u16, make: impl Fn(Lang) -> App) {
+    for lang in [Lang::En, Lang::Zh] {
+        let a = make(lang);
+        let text = render(&a, w, h);
+        assert!(
+            !text.contains("[wizard."),
+            "{name}/{}: a string key has no text:\n{text}",
+            lang_name(lang)
+        );
+        insta::assert_snapshot!(format!("{name}_{}", lang_name(lang)), text);
+    }
+}
+
+#[test]
+fn overview() {
+    both("overview", |l| {
+        let mut a = app(l, Screen::Overview);
+        a.flow = None;
+        a.back.clear();
+        a
+    });
+    both_at("overview_80x24", 80, 24, |l| {
+        let mut a = app(l, Screen::Overview);
+        a.flow = None;
+        a.back.clear();
+        a
+    });
+}
+
+#[test]
+fn overview_loading_and_failed() {
+    both("overview_loading", |l| {
+        let mut a = app(l, Screen::Overview);
+        a.arch = Load::Loading;
+        a
+    });
+    both("overview_failed", |l| {
+        let mut a = app(l, Screen::Overview);
+        a.arch = Load::Failed(
+            "cvm.DescribeInstances: AuthFailure.SignatureFailure: the signature is wrong (RequestId 1f2e)".into(),
+        );
+        a
+    });
+}
+
+#[test]
+fn overview_with_internal_clb_and_several_servers() {
+    both("overview_after", |l| {
+        let mut a = app(l, Screen::Overview);
+        if let Load::Ready(arch) = &mut a.arch {
+            let mut c = tui_fixture::internal_clb();
+            c.listeners.push(ListenerView {
+                id: "lbl-i80".into(),
+                protocol: "TCP".into(),
+                port: 80,
+                targets: vec![
+                    ("ins-s1".into(), 80, Some(true)),
+                    ("ins-n7".into(), 80, Some(true)),
+                    ("ins-n8".into(), 80, None),
+                ],
+            });
+            arch.internal_clb = Some(c);
+            arch.session_ids = vec!["ins-s1".into(), "ins-n7".into(), "ins-n8".into()];
+            arch.auth_server_url = Some("http://10.0.1.20/mina_auth/".into());
+        }
+        a
+    });
+}
+
+#[test]
+fn source() {
+    both("source", |l| app(l, Screen::Source));
+    both("source_empty", |l| {
+        let mut a = app(l, Screen::Source);
+        if let Load::Ready(arch) = &mut a.arch {
+            arch.instances.clear();
+        }
+        a
+    });
+    both_at("source_80x24", 80, 24, |l| app(l, Screen::Source));
+}
+
+#[test]
+fn image() {
+    both("image_form", |l| app(l, Screen::Image));
+    both("image_invalid", |l| {
+        let mut a = app(l, Screen::Image);
+        a.image.name.value.clear();
+        a.image.name.cursor = 0;
+        a.image.name.error = tcscale::tui::rules::image_name(l, "").err();
+        a
+    });
+    both("image_creating", |l| {
+        let mut a = app(l, Screen::Image);
+        a.image.image_id = Some("img-7qk2".into());
+        a.image.image_state = "CREATING".into();
+        a.image.progress = Progress::Running {
+            started: 77,
+            note: String::new(),
+        };
+        a
+    });
+    both("image_done", |l| {
+        let mut a = app(l, Screen::Image);
+        a.image.image_id = Some("img-7qk2".into());
+        a.image.image_state = "NORMAL".into();
+        a.image.progress = Progress::Done { took: 61 };
+        a
+    });
+    both("image_failed", |l| {
+        let mut a = app(l, Screen::Image);
+        a.image.image_id = Some("img-7qk2".into());
+        a.image.image_state = "CREATEFAILED".into();
+        a.image.progress = Progress::Failed {
+            message: "img-7qk2: CREATEFAILED".into(),
+        };
+        a
+    });
+}
+
+#[test]
+fn launch() {
+    both("launch_form", |l| {
+        let mut a = app(l, Screen::Launch);
+        a.image.image_id = Some("img-7qk2".into());
+        a
+    });
+    both("launch_mismatch", |l| {
+        let mut a = app(l, Screen::Launch);
+        a.image.image_id = Some("img-7qk2".into());
+        a.launch.zone = tcscale::tui::widgets::input::TextInput::new("ap-guangzhou-4");
+        a.launch.count.error = tcscale::tui::rules::count(l, "0").err();
+        a.launch.price = Load::Failed("InvalidZone.MismatchRegion".into());
+        a
+    });
+    both("launch_running", |l| {
+        let mut a = app(l, Screen::Launch);
+        a.image.image_id = Some("img-7qk2".into());
+        a.launch.dry_run_ok = true;
+        a.launch.instances = vec![
+            ("ins-n7".into(), "RUNNING".into()),
+            ("ins-n8".into(), "PENDING".into()),
+        ];
+        a.launch.progress = Progress::Running {
+            started: 88,
+            note: String::new(),
+        };
+        a
+    });
+}
+
+#[test]
+fn load_balancer() {
+    both("lb_choose", |l| {
+        let mut a = app(l, Screen::LoadBalancer);
+        if let Load::Ready(arch) = &mut a.arch {
+            arch.clbs.push(tui_fixture::internal_clb());
+        }
+        a
+    });
+    both("lb_create", |l| {
+        let mut a = app(l, Screen::LoadBalancer);
+        a.lb.new_name = tcscale::tui::widgets::input::TextInput::new("mina-auth-internal");
+        a.lb.cursor = 0;
+        a
+    });
+    both("lb_creating", |l| {
+        let mut a = app(l, Screen::LoadBalancer);
+        a.lb.new_name = tcscale::tui::widgets::input::TextInput::new("mina-auth-internal");
+        a.lb.progress = Progress::Running {
+            started: 95,
+            note: "task 3f9a21c0 running".into(),
+        };
+        a
+    });
+}
+
+#[test]
+fn bind() {
+    both("bind_ready", bind_app);
+    both_at("bind_80x24", 80, 24, bind_app);
+    both("bind_live", |l| {
+        let mut a = bind_app(l);
+        a.bind.progress = Progress::Running {
+            started: 96,
+            note: "task 3f9a21c0 running".into(),
+        };
+        a.bind.rows[0].status = TargetStatus::Bound;
+        a.bind.rows[0].healthy = Some(true);
+        a.bind.rows[1].status = TargetStatus::Binding;
+        a.bind.rows[2].status = TargetStatus::Queued;
+        a
+    });
+    both("bind_done", |l| {
+        let mut a = bind_app(l);
+        a.bind.progress = Progress::Done { took: 12 };
+        for r in a.bind.rows.iter_mut().filter(|r| r.checked) {
+            r.status = TargetStatus::Bound;
+            r.healthy = Some(true);
+        }
+        a.bind.rows[2].healthy = Some(false);
+        a
+    });
+    both("bind_empty", |l| {
+        let mut a = bind_app(l);
+        a.bind.rows.clear();
+        a
+    });
+}
+
+fn sg_rows() -> Vec<SgRow> {
+    vec![
+        SgRow {
+            instance_id: "ins-s1".into(),
+            instance_name: "mina_auth".into(),
+            group_id: "sg-web".into(),
+            allowed_by: None,
+            fix: true,
+            fixed: false,
+        },
+        SgRow {
+            instance_id: "ins-n7".into(),
+            instance_name: "mina_auth".into(),
+            group_id: "sg-open".into(),
+            allowed_by: Some("sg-open".into()),
+            fix: false,
+            fixed: false,
+        },
+    ]
+}
+
+#[test]
+fn security_group() {
+    both("sg_checking", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SecurityGroup;
+        a.sg.rows = Load::Loading;
+        a
+    });
+    both("sg_rows", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SecurityGroup;
+        a.sg.rows = Load::Ready(sg_rows());
+        a
+    });
+    both("sg_fixed", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SecurityGroup;
+        let mut rows = sg_rows();
+        rows[0].fixed = true;
+        rows[0].allowed_by = Some("TCP:80 ← 10.0.1.20".into());
+        a.sg.rows = Load::Ready(rows);
+        a.sg.progress = Progress::Done { took: 1 };
+        a
+    });
+    both("sg_failed", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SecurityGroup;
+        a.sg.rows = Load::Failed(
+            "vpc.DescribeSecurityGroupPolicies: UnauthorizedOperation (RequestId 77aa)".into(),
+        );
+        a
+    });
+}
+
+fn sdk_rows() -> Vec<SdkRow> {
+    vec![SdkRow {
+        instance_id: "ins-b1".into(),
+        instance_name: "node-weapp".into(),
+        runtime: "Node.js".into(),
+        restart: "cd /data/release/node-weapp-demo && (pm2 restart process.json || pm2 start process.json)".into(),
+        path: "/etc/qcloud/sdk.config".into(),
+        before: Some("http://10.0.1.9/mina_auth/".into()),
+        after: "http://10.0.1.20/mina_auth/".into(),
+        status: TargetStatus::Idle,
+        output: vec![],
+    }]
+}
+
+#[test]
+fn sdk_config() {
+    both("sdk_rows", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        a.sdk.rows = Load::Ready(sdk_rows());
+        a
+    });
+    both("sdk_manual", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        a.sdk.rows = Load::Ready(sdk_rows());
+        a.sdk.manual = true;
+        a
+    });
+    both("sdk_applied", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        let mut rows = sdk_rows();
+        rows[0].status = TargetStatus::Bound;
+        rows[0].output = vec![
+            "sha256 ok, backup /etc/qcloud/sdk.config.bak.20261125T143000".into(),
+            "[PM2] Restarting process.json".into(),
+            "SUCCESS".into(),
+        ];
+        a.sdk.rows = Load::Ready(rows);
+        a.sdk.progress = Progress::Done { took: 6 };
+        a
+    });
+    both("sdk_reading", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        a.sdk.rows = Load::Loading;
+        a
+    });
+    both("sdk_empty", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        a.sdk.rows = Load::Ready(vec![]);
+        a
+    });
+}
+
+#[test]
+fn summary() {
+    both("summary", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::Summary;
+        a.created = vec![
+            Created {
+                kind: "image",
+                id: "img-7qk2".into(),
+                detail: "mina_auth-scaleout".into(),
+            },
+            Created {
+                kind: "instance",
+                id: "ins-n7".into(),
+                detail: "ap-guangzhou-3".into(),
+            },
+            Created {
+                kind: "instance",
+                id: "ins-n8".into(),
+                detail: "ap-guangzhou-3".into(),
+            },
+            Created {
+                kind: "clb",
+                id: "lb-int4c".into(),
+                detail: "INTERNAL 10.0.1.20".into(),
+            },
+            Created {
+                kind: "listener",
+                id: "lbl-i80".into(),
+                detail: "TCP 80".into(),
+            },
+        ];
+        a
+    });
+    both("summary_nothing", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::Summary;
+        a.flow = Some(Flow::Both);
+        a
+    });
+}
+
+#[test]
+fn overlays() {
+    both("confirm_run_instances", |l| {
+        let mut a = app(l, Screen::Launch);
+        a.image.image_id = Some("img-7qk2".into());
+        a.confirm = Some(tcscale::tui::plan_preview::run_instances(&a));
+        a
+    });
+    both_at("confirm_bind_80x24", 80, 24, |l| {
+        let mut a = bind_app(l);
+        a.confirm = Some(tcscale::tui::plan_preview::bind(&a));
+        a
+    });
+    both("help", |l| {
+        let mut a = bind_app(l);
+        a.help = true;
+        a
+    });
+    both("quit_confirm", |l| {
+        let mut a = bind_app(l);
+        a.confirm = Some(Confirm {
+            title: tcscale::i18n::t(l, "wizard.quit.title"),
+            calls: vec![],
+            what: ConfirmWhat::Quit,
+        });
+        a
+    });
+    both("notice", |l| {
+        let mut a = bind_app(l);
+        a.notice = Some((
+            CheckLevel::Warn,
+            tcscale::i18n::tf(l, "wizard.notice.reconnecting", &[("seconds", &7)]),
+        ));
+        a
+    });
+}
+
+#[test]
+fn placeholders() {
+    both("onboarding", |l| {
+        let mut a = app(l, Screen::Onboarding);
+        a.back.clear();
+        a.ctx = Default::default();
+        a.onboarding_reason = Some(
+            "no credentials found (looked at: flags; environment; ~/.tccli/default.credential)"
+                .into(),
+        );
+        a
+    });
+    both("auto_scaling_slot", |l| app(l, Screen::AutoScaling));
+}
