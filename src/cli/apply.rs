@@ -15,9 +15,11 @@ use tokio::sync::mpsc;
 
 use super::GlobalOpts;
 use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials};
+use crate::cloud::models::cvm;
 use crate::cloud::{Client, ClientConfig, Secret};
 use crate::i18n::{t, tf, Lang};
-use crate::scaleout::discover::{discover, Role};
+use crate::scaleout::discover::{discover, Architecture, Role};
+use crate::scaleout::eligibility::eligibility;
 use crate::scaleout::plan::{self, Plan};
 use crate::scaleout::runner::flow::RunOutcome;
 use crate::scaleout::runner::record::{runs_dir, RunRecord};
@@ -214,6 +216,17 @@ pub async fn resume_record(
     run_plan(&eng, &plan).await
 }
 
+/// The plan's source server in the discovered world, by id or by name.
+fn find_source<'a>(arch: &'a Architecture, p: &plan::Phase) -> Option<&'a cvm::Instance> {
+    match p.source_ref() {
+        plan::SourceRef::Id(id) => arch.instance(&id),
+        plan::SourceRef::Name(n) => arch
+            .instances
+            .iter()
+            .find(|i| i.instance_name.as_deref() == Some(n.as_str())),
+    }
+}
+
 /// What the world looks like to the plan preview: counts from Describe calls.
 pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot, StepError> {
     let (tx, _rx) = mpsc::unbounded_channel();
@@ -233,19 +246,11 @@ pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot
         Some(ids) => ids.len(),
         None => arch.with_role(Role::Business).len(),
     };
-    let session_servers = arch.with_role(Role::Session);
     let public_listeners = plan
         .business
         .as_ref()
         .and_then(|p| {
-            let id = match p.source_ref() {
-                plan::SourceRef::Id(id) => Some(id),
-                plan::SourceRef::Name(n) => arch
-                    .instances
-                    .iter()
-                    .find(|i| i.instance_name.as_deref() == Some(n.as_str()))
-                    .and_then(|i| i.instance_id.clone()),
-            }?;
+            let id = find_source(&arch, p)?.instance_id.clone()?;
             arch.public_clb_of(&id).map(|c| {
                 c.listeners
                     .iter()
@@ -254,6 +259,20 @@ pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot
             })
         })
         .unwrap_or(0);
+    // The session servers the bind step will register: eligible, and placed
+    // like the source (zone, project, VPC), the source included.
+    let now = chrono::Utc::now();
+    let source = plan.session.as_ref().and_then(|p| find_source(&arch, p));
+    let key = |i: &cvm::Instance| {
+        let p = i.placement.clone().unwrap_or_default();
+        let v = i.virtual_private_cloud.clone().unwrap_or_default();
+        (p.zone, p.project_id, v.vpc_id)
+    };
+    let session_servers: Vec<&cvm::Instance> = arch
+        .with_role(Role::Session)
+        .into_iter()
+        .filter(|i| source.is_some_and(|s| key(s) == key(i)) && eligibility(i, now).is_empty())
+        .collect();
     let mut groups: Vec<String> = session_servers
         .iter()
         .flat_map(|i| i.security_group_ids.clone().unwrap_or_default())

@@ -156,6 +156,12 @@ impl Phase {
     pub fn weight(&self) -> u8 {
         self.weight.unwrap_or(10) as u8
     }
+    /// The name of a CLB this phase creates.
+    pub fn clb_name(&self) -> String {
+        self.clb_name
+            .clone()
+            .unwrap_or_else(|| "mina_auth-clb".to_string())
+    }
     /// The listener's (frontend) port; 80 unless set.
     pub fn listener_port(&self) -> i64 {
         self.listener_port.unwrap_or(80)

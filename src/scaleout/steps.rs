@@ -170,7 +170,7 @@ pub fn planned_calls(plan: &Plan, snapshot: &Snapshot, lang: Lang) -> Vec<Planne
                 }
                 Step::LoadBalancer => match p.clb_choice(session) {
                     ClbChoice::Create => {
-                        let n = p.clb_name.clone().unwrap_or_else(|| "mina_auth-clb".into());
+                        let n = p.clb_name();
                         call(
                             Service::Clb,
                             "CreateLoadBalancer",

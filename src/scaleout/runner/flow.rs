@@ -441,11 +441,9 @@ async fn session_phase(
     let run_id = eng.recorded(|r| r.id().to_string());
     let choice = match p.clb_choice(true) {
         plan::ClbChoice::Existing(id) => ClbChoice::Existing(id),
-        plan::ClbChoice::Create | plan::ClbChoice::Discover => ClbChoice::Create {
-            name: p.clb_name.clone().unwrap_or_else(|| {
-                format!("mina_auth-{}", &run_id[run_id.len().saturating_sub(6)..])
-            }),
-        },
+        plan::ClbChoice::Create | plan::ClbChoice::Discover => {
+            ClbChoice::Create { name: p.clb_name() }
+        }
     };
     let clb_input = ClbInput {
         choice,
@@ -696,11 +694,11 @@ async fn business_phase(
 /// skipped, steps the user skipped are passed over).
 pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError> {
     let mut b = Boundary::from_env();
-    if plan.autoscaling.is_some() {
-        // Checked before any call: nothing half-done.
-        return Err(StepError::Blocked(
-            eng.text("engine.plan.autoscaling_in_wizard"),
-        ));
+    // The [autoscaling] section's own rules, before any call: nothing half-done.
+    if let Some(a) = &plan.autoscaling {
+        let now = chrono::Utc::now().with_timezone(&crate::scaleout::autoscaling::beijing());
+        crate::scaleout::autoscaling::from_plan(a, now)
+            .map_err(|e| StepError::Blocked(e.message(eng.lang)))?;
     }
     let mut outcome = RunOutcome::default();
     let mut earlier = Vec::new();
@@ -719,6 +717,18 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
             .as_ref()
             .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")]))?;
         outcome.business = Some(business_phase(eng, &mut b, plan, p, &earlier).await?);
+    }
+    if let Some(a) = &plan.autoscaling {
+        let (p, done, port) = if a.phase == "session" {
+            let p = plan.session.as_ref();
+            (p, outcome.session.as_ref(), p.map(|p| p.backend_port()))
+        } else {
+            (plan.business.as_ref(), outcome.business.as_ref(), None)
+        };
+        if let (Some(p), Some(done)) = (p, done) {
+            let source = source_of(eng, &discover(eng).await?, p)?;
+            super::autoscaling_step::after_phase(eng, a, source, done, port).await?;
+        }
     }
     eng.recorded(|r| {
         outcome.run_id = r.id().to_string();

@@ -1,0 +1,178 @@
+//! A `SIGKILL` of `tcscale apply` at every step boundary (the test hook
+//! `TCSCALE_TEST_KILL_AFTER_STEP=N`), then `tcscale resume ID` or
+//! `tcscale cleanup ID --yes`, asserted through the simulator's state:
+//! exactly the planned number of new instances, images and CLBs (never
+//! more), nothing in the world the journal does not explain, every
+//! sdk.config either fully changed with a backup or untouched.
+
+mod e2e_support;
+
+use std::os::unix::process::ExitStatusExt;
+
+use e2e_support::*;
+use tcscale::scaleout::journal::RunStatus;
+
+/// (plan, steps in the plan, planned new images, instances, CLBs, sdk.config updates)
+struct Case {
+    plan: &'static str,
+    steps: u32,
+    images: usize,
+    instances: usize,
+    clbs: usize,
+    updates_sdk_config: bool,
+}
+
+const SESSION: Case = Case {
+    plan: "session-servers.toml",
+    steps: 8,
+    images: 1,
+    instances: 2,
+    clbs: 1,
+    updates_sdk_config: true,
+};
+
+const BUSINESS: Case = Case {
+    plan: "business-servers.toml",
+    steps: 6,
+    images: 1,
+    instances: 2,
+    clbs: 0,
+    updates_sdk_config: false,
+};
+
+async fn kill_then_resume(case: &Case, n: u32) {
+    let ctx = format!("{} killed after step {n}", case.plan);
+    let h = sim("").await;
+    let home = Home::new("kill");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path(case.plan);
+    let n_text = n.to_string();
+    let out = tcscale(
+        &h,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes"],
+        &[("TCSCALE_TEST_KILL_AFTER_STEP", &n_text)],
+    )
+    .await;
+    assert_eq!(out.status.signal(), Some(9), "{ctx}: {}", text(&out));
+
+    // At the kill: never more than planned, all of it journaled, no half-written file.
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Running, "{ctx}");
+    let mid = h.with_world(|w| inventory(w));
+    let d = delta(&before, &mid);
+    assert!(
+        d.images.len() <= case.images,
+        "{ctx}: images {:?}",
+        d.images
+    );
+    assert!(
+        d.instances.len() <= case.instances,
+        "{ctx}: {:?}",
+        d.instances
+    );
+    assert!(d.clbs.len() <= case.clbs, "{ctx}: CLBs {:?}", d.clbs);
+    assert_explained(&d, &j, &ctx);
+    assert_sdk_configs_whole(&before, &mid, &ctx);
+
+    let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
+    assert!(out.status.success(), "{ctx}: resume: {}", text(&out));
+    let after = h.with_world(|w| inventory(w));
+    let d = delta(&before, &after);
+    assert_eq!(
+        (d.images.len(), d.instances.len(), d.clbs.len()),
+        (case.images, case.instances, case.clbs),
+        "{ctx}: exactly the planned resources"
+    );
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Done, "{ctx}");
+    assert_explained(&d, &j, &ctx);
+    let updated = assert_sdk_configs_whole(&before, &after, &ctx);
+    if case.updates_sdk_config {
+        assert!(
+            updated >= 2,
+            "{ctx}: sdk.config updated on the reachable servers"
+        );
+    } else {
+        assert_eq!(updated, 0, "{ctx}");
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_flow_killed_at_every_step_boundary_resumes_without_doubling() {
+    for n in 1..=SESSION.steps - 1 {
+        kill_then_resume(&SESSION, n).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_flow_killed_at_every_step_boundary_resumes_without_doubling() {
+    for n in 1..=BUSINESS.steps - 1 {
+        kill_then_resume(&BUSINESS, n).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_after_a_kill_deletes_what_the_run_created() {
+    // After the listener (4): image, instances, CLB and listener exist.
+    let h = sim("").await;
+    let home = Home::new("cleanup");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path(SESSION.plan);
+    let out = tcscale(
+        &h,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes"],
+        &[("TCSCALE_TEST_KILL_AFTER_STEP", "4")],
+    )
+    .await;
+    assert_eq!(out.status.signal(), Some(9), "{}", text(&out));
+    let id = home.journal().run_id;
+    let mid = delta(&before, &h.with_world(|w| inventory(w)));
+    assert_eq!(
+        (
+            mid.images.len(),
+            mid.instances.len(),
+            mid.clbs.len(),
+            mid.listeners.len()
+        ),
+        (1, 2, 1, 1)
+    );
+
+    // Without --yes: the list, nothing deleted.
+    let out = tcscale(&h, &home, &["cleanup", &id], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    for x in mid.images.iter().chain(&mid.instances).chain(&mid.clbs) {
+        assert!(listed.contains(x.as_str()), "{x} listed:\n{listed}");
+    }
+    assert_eq!(
+        delta(&before, &h.with_world(|w| inventory(w)))
+            .instances
+            .len(),
+        2
+    );
+
+    let out = tcscale(&h, &home, &["cleanup", &id, "--yes"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let after = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(after.images.is_empty(), "image deleted: {:?}", after.images);
+    assert!(
+        after.instances.is_empty(),
+        "instances terminated: {:?}",
+        after.instances
+    );
+    assert!(after.clbs.is_empty(), "CLB deleted: {:?}", after.clbs);
+    assert!(
+        after.listeners.is_empty(),
+        "listener gone: {:?}",
+        after.listeners
+    );
+    assert_eq!(home.journal().status(), RunStatus::CleanedUp);
+
+    // A second cleanup is harmless.
+    let out = tcscale(&h, &home, &["cleanup", &id, "--yes"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    h.shutdown().await;
+}

@@ -1,0 +1,275 @@
+//! Shared by the end-to-end tests that run the `tcscale` binary against an
+//! in-process simulator: a private home per run (so every file tcscale
+//! writes lands in one place), the binary with the simulator's keys in its
+//! environment, and the world's resources counted and compared.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use tcscale::scaleout::journal::{Journal, JournalStore, ResourceKind};
+use tcscale::sim::faults::FaultSpec;
+use tcscale::sim::server::{start, SimConfig, SimHandle};
+use tcscale::sim::world::World;
+
+pub const SPEED: f64 = 100.0;
+pub const REGION: &str = "ap-guangzhou";
+
+pub async fn sim(faults: &str) -> SimHandle {
+    start(SimConfig {
+        speed: SPEED,
+        faults: Some(FaultSpec::parse(faults).unwrap()),
+        seed: 7,
+        ..Default::default()
+    })
+    .await
+    .expect("simulator starts")
+}
+
+pub fn plan_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/plans")
+        .join(name)
+}
+
+/// A private HOME: config, journals, audit and tracing logs all land below it.
+pub struct Home {
+    pub dir: PathBuf,
+}
+
+impl Home {
+    pub fn new(tag: &str) -> Home {
+        let dir = std::env::temp_dir().join(format!("tcscale-bin-{tag}-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Home { dir }
+    }
+
+    pub fn store(&self) -> JournalStore {
+        JournalStore::new(self.dir.join("data/tcscale/runs"))
+    }
+
+    /// The only journal of this home (each test home runs one plan).
+    pub fn journal(&self) -> Journal {
+        let (mut runs, errors) = self.store().list_runs();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(runs.len(), 1, "one run journaled");
+        runs.remove(0)
+    }
+
+    /// Every regular file below the home.
+    pub fn files(&self) -> Vec<PathBuf> {
+        fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.dir, &mut out);
+        out
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Runs the binary with the simulator's keys (plus `extra_env`) and nothing
+/// else from the test's environment.
+pub async fn tcscale(
+    h: &SimHandle,
+    home: &Home,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tcscale"));
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home.dir)
+        .env("XDG_DATA_HOME", home.dir.join("data"))
+        .env("XDG_CONFIG_HOME", home.dir.join("config"))
+        .env("TENCENTCLOUD_SECRET_ID", &h.secret_id)
+        .env("TENCENTCLOUD_SECRET_KEY", &h.secret_key)
+        .env("TENCENTCLOUD_REGION", REGION)
+        .args(args)
+        .args(["--endpoint", &h.endpoint()]);
+    for (k, v) in extra_env {
+        cmd.env(k, v);
+    }
+    let speed = SPEED.to_string();
+    if matches!(args.first(), Some(&"apply" | &"resume" | &"cleanup")) {
+        cmd.args(["--poll-speed", &speed]);
+    }
+    cmd.kill_on_drop(true);
+    tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
+        .await
+        .expect("tcscale finishes within a minute")
+        .expect("tcscale runs")
+}
+
+pub fn text(o: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status,
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Ids of what a run can create, by kind, as the world holds them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inventory {
+    pub images: BTreeSet<String>,
+    /// Instances not being terminated.
+    pub instances: BTreeSet<String>,
+    pub clbs: BTreeSet<String>,
+    pub listeners: BTreeSet<String>,
+    /// `sg-id:index` of every inbound rule, by text (rules have no ids).
+    pub sg_rules: BTreeSet<String>,
+    /// instance → (path → content) of sdk.config files and their backups.
+    pub files: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+pub fn inventory(w: &World) -> Inventory {
+    let mut inv = Inventory::default();
+    for i in &w.cvm.images {
+        inv.images
+            .insert(i.image.image_id.clone().unwrap_or_default());
+    }
+    for i in &w.cvm.instances {
+        let id = i.instance.instance_id.clone().unwrap_or_default();
+        if !matches!(
+            i.instance.instance_state.as_deref(),
+            Some("TERMINATING" | "SHUTDOWN")
+        ) {
+            inv.instances.insert(id.clone());
+        }
+        let files: BTreeMap<String, String> = i
+            .files
+            .iter()
+            .filter(|(p, _)| p.contains("sdk.config"))
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect();
+        if !files.is_empty() {
+            inv.files.insert(id, files);
+        }
+    }
+    for lb in &w.clb.load_balancers {
+        inv.clbs.insert(lb.id.clone());
+        for l in &lb.listeners {
+            inv.listeners.insert(l.id.clone());
+        }
+    }
+    for sg in &w.vpc.security_groups {
+        let id = sg.group.security_group_id.clone().unwrap_or_default();
+        for p in &sg.ingress {
+            inv.sg_rules.insert(format!(
+                "{id}:{}:{}:{}:{}",
+                p.protocol.clone().unwrap_or_default(),
+                p.port.clone().unwrap_or_default(),
+                p.cidr_block.clone().unwrap_or_default(),
+                p.action.clone().unwrap_or_default()
+            ));
+        }
+    }
+    inv
+}
+
+fn added(before: &BTreeSet<String>, after: &BTreeSet<String>) -> BTreeSet<String> {
+    after.difference(before).cloned().collect()
+}
+
+/// What appeared in the world since `before`.
+pub struct Delta {
+    pub images: BTreeSet<String>,
+    pub instances: BTreeSet<String>,
+    pub clbs: BTreeSet<String>,
+    pub listeners: BTreeSet<String>,
+    pub sg_rules: BTreeSet<String>,
+}
+
+pub fn delta(before: &Inventory, after: &Inventory) -> Delta {
+    Delta {
+        images: added(&before.images, &after.images),
+        instances: added(&before.instances, &after.instances),
+        clbs: added(&before.clbs, &after.clbs),
+        listeners: added(&before.listeners, &after.listeners),
+        sg_rules: added(&before.sg_rules, &after.sg_rules),
+    }
+}
+
+/// Every resource that appeared is in the journal: nothing the user would
+/// pay for without tcscale knowing it.
+pub fn assert_explained(d: &Delta, j: &Journal, ctx: &str) {
+    let ids =
+        |k: ResourceKind| -> BTreeSet<String> { j.created_of(k).map(|r| r.id.clone()).collect() };
+    for (kind, new) in [
+        (ResourceKind::Image, &d.images),
+        (ResourceKind::Instance, &d.instances),
+        (ResourceKind::LoadBalancer, &d.clbs),
+        (ResourceKind::Listener, &d.listeners),
+    ] {
+        let known = ids(kind);
+        let unexplained: Vec<&String> = new.iter().filter(|id| !known.contains(*id)).collect();
+        assert!(
+            unexplained.is_empty(),
+            "{ctx}: {} {unexplained:?} in the world but not in the journal",
+            kind.name()
+        );
+    }
+    assert!(
+        d.sg_rules.len() <= j.created_of(ResourceKind::SecurityGroupRule).count(),
+        "{ctx}: rules {:?} added, journal has {:?}",
+        d.sg_rules,
+        j.created_of(ResourceKind::SecurityGroupRule)
+            .collect::<Vec<_>>()
+    );
+}
+
+/// Every sdk.config either untouched, or rewritten to `http://VIP/mina_auth/`
+/// with a backup holding the original beside it: never half-written.
+/// Returns how many were rewritten.
+pub fn assert_sdk_configs_whole(before: &Inventory, after: &Inventory, ctx: &str) -> usize {
+    let mut updated = 0;
+    for (id, old) in &before.files {
+        let Some(now) = after.files.get(id) else {
+            continue;
+        };
+        for (path, original) in old.iter().filter(|(p, _)| p.ends_with("sdk.config")) {
+            let new = &now[path];
+            let backups: Vec<&String> = now
+                .iter()
+                .filter(|(p, _)| p.starts_with(&format!("{path}.bak.")) && !old.contains_key(*p))
+                .map(|(_, c)| c)
+                .collect();
+            if new == original {
+                assert!(backups.is_empty(), "{ctx}: {id} untouched but backed up");
+                continue;
+            }
+            let url = tcscale::scaleout::sdk_config::read_auth_server_url(new)
+                .unwrap_or_else(|| panic!("{ctx}: {id}: {path} lost authServerUrl:\n{new}"));
+            let vip = url
+                .trim_start_matches("http://")
+                .trim_end_matches("/mina_auth/");
+            assert_eq!(
+                &tcscale::scaleout::sdk_config::set_auth_server_url(original, vip).unwrap(),
+                new,
+                "{ctx}: {id}: only authServerUrl changed"
+            );
+            assert_eq!(
+                backups,
+                vec![original],
+                "{ctx}: {id}: one backup, the original"
+            );
+            updated += 1;
+        }
+    }
+    updated
+}
