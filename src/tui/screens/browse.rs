@@ -772,13 +772,14 @@ fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static
                 format!("{} {}", spinner(s.clock), t(lang, "browse.loading_short"))
             };
             let kind = t(lang, &format!("browse.kind.{}", clb.kind.to_lowercase()));
+            // The counts come before the name so a narrow pane cuts the VIP, not them.
             let text = format!(
-                "{fold} {:<12} {:<18} {:<8} {:<15} {}",
+                "{fold} {:<12} {} {} {} {}",
                 clb.id,
-                fit(&clb.name, 18),
-                kind,
+                pad(&counts, 14),
+                pad(&fit(&clb.name, 16), 16),
+                pad(&kind, 8),
                 clb.vips.first().cloned().unwrap_or_default(),
-                counts
             );
             Line::from(Span::styled(fit(&text, width), theme::title()))
         }

@@ -231,10 +231,16 @@ impl OnboardingState {
         config_path: Option<PathBuf>,
         endpoint: Option<String>,
     ) -> Self {
+        // Nothing usable found: the sandbox is the quickest way to see tcscale work.
+        let cursor = match sources.iter().filter(|s| s.credential.is_some()).count() {
+            0 => 1,
+            _ => 0,
+        };
         OnboardingState {
             sources,
             config_path,
             endpoint,
+            cursor,
             ..Default::default()
         }
     }
@@ -692,7 +698,7 @@ fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'stat
         format!(" {}", t(lang, "onboarding.sandbox_hint")),
         theme::label(),
     ));
-    if let Some(r) = &s.reason {
+    if let Some(r) = s.reason.as_ref().filter(|_| !s.sources.is_empty()) {
         lines.push(Line::raw(""));
         lines.push(Line::styled(
             fit(&format!(" {r}"), width * 3),
