@@ -47,7 +47,7 @@ async fn run(plan: &str, faults: &str) -> Run {
     h.shutdown().await;
     let journal = store.load(&id).unwrap();
     let delta = delta(&before, &after);
-    let ctx = format!("{faults}");
+    let ctx = faults.to_string();
     assert_explained(&delta, &journal, &ctx);
     let sdk_updated = assert_sdk_configs_whole(&before, &after, &ctx);
     let failed_step = journal.steps.iter().find_map(|s| match s.state {

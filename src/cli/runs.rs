@@ -153,8 +153,7 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
                     return 2;
                 }
             }
-            let rec = eng.recorded(|r| r.clone());
-            rec
+            eng.recorded(|r| r.clone())
         } else {
             record
         };
