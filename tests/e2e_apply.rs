@@ -283,3 +283,102 @@ async fn session_plan_binds_exactly_the_eligible_session_servers() {
     std::fs::remove_dir_all(dir).ok();
     h.shutdown().await;
 }
+
+/// The compare-and-swap scripts the simulator recorded, run for real with
+/// bash under a temporary root on the original sdk.config, produce the very
+/// file the simulator holds (and a backup of the original).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_tat_scripts_run_with_bash_produce_the_simulators_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = sim().await;
+    let s = session(&h);
+    let spec = plan("session-servers.toml");
+    let before = h.with_world(|w| w.cvm.instances.clone());
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let dir = temp_dir("replay");
+    let (_id, result) = apply_plan(&s, &spec, Some(&dir), tx).await;
+    result.unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
+    let (after, invocations) =
+        h.with_world(|w| (w.cvm.instances.clone(), w.tat.invocations.clone()));
+    let writes: Vec<_> = invocations
+        .iter()
+        .filter(|i| i.command_name == "tcscale-write" && i.command_type == "SHELL")
+        .collect();
+    assert!(writes.len() >= 2, "{} writes recorded", writes.len());
+    for inv in writes {
+        let id = &inv.tasks[0].instance_id;
+        let old = before
+            .iter()
+            .find(|i| i.instance.instance_id.as_ref() == Some(id))
+            .unwrap();
+        let now = after
+            .iter()
+            .find(|i| i.instance.instance_id.as_ref() == Some(id))
+            .unwrap();
+        let (path, original) = old
+            .files
+            .iter()
+            .find(|(p, _)| p.ends_with("sdk.config"))
+            .unwrap();
+        // A temporary server: the original file, the app dir, fake pm2/systemctl.
+        let base = dir.join(format!("server-{id}"));
+        let root = base.join("root");
+        let bin = base.join("bin");
+        let file = root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, original).unwrap();
+        for (p, content) in &old.files {
+            let f = root.join(p.trim_start_matches('/'));
+            if !f.exists() {
+                std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+                std::fs::write(f, content).unwrap();
+            }
+        }
+        std::fs::create_dir_all(root.join("data/release/node-weapp-demo")).unwrap();
+        std::fs::create_dir_all(&bin).unwrap();
+        for tool in ["pm2", "systemctl"] {
+            let p = bin.join(tool);
+            std::fs::write(&p, "#!/bin/bash\nexit 0\n").unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&inv.decoded_content)
+            .env("TCSCALE_ROOT", &root)
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{id}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let written = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(
+            &written, &now.files[path],
+            "{id}: bash and the simulator agree"
+        );
+        assert_ne!(&written, original, "{id}: changed");
+        let backups: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("sdk.config.bak.")
+            })
+            .map(|e| std::fs::read_to_string(e.path()).unwrap())
+            .collect();
+        assert_eq!(
+            backups,
+            vec![original.clone()],
+            "{id}: one backup, the original"
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+    h.shutdown().await;
+}
