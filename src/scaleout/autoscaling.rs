@@ -1171,7 +1171,8 @@ pub struct PlanParts {
 }
 
 /// Reads the plan's `[autoscaling]` section at wall-clock `now`. A schedule
-/// without `start_time` starts at the next minute; one without `end_time`
+/// without `start_time` starts in ten minutes (the time the group takes to
+/// be set up, with margin); one without `end_time`
 /// runs for a year (the API takes a recurrence only with an end).
 pub fn from_plan(
     a: &crate::scaleout::plan::AutoScaling,
@@ -1188,7 +1189,7 @@ pub fn from_plan(
     for s in &a.scheduled {
         let start = match &s.start_time {
             Some(t) => t.clone(),
-            None => api_time(&(now + chrono::Duration::minutes(1))),
+            None => api_time(&(now + chrono::Duration::minutes(10))),
         };
         let end = match &s.end_time {
             Some(t) => t.clone(),
@@ -1684,10 +1685,10 @@ mod tests {
                 max: 4
             }
         );
-        assert_eq!(p.schedules[0].start, "2026-11-25T12:01:00+08:00");
+        assert_eq!(p.schedules[0].start, "2026-11-25T12:10:00+08:00");
         assert_eq!(
             p.schedules[0].end.as_deref(),
-            Some("2027-11-25T12:01:00+08:00")
+            Some("2027-11-25T12:10:00+08:00")
         );
         assert_eq!(
             p.policies[0].1.describe(Lang::En),

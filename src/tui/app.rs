@@ -95,6 +95,7 @@ pub struct App {
     pub onboarding: crate::tui::screens::onboarding::OnboardingState,
     /// The CLB browser (its own state and keys).
     pub browse: crate::tui::screens::browse::BrowseState,
+    pub autoscaling: crate::tui::screens::autoscaling::AsWizard,
 }
 
 impl Default for Screen {
@@ -173,6 +174,7 @@ impl App {
             }
             Screen::Onboarding => self.onboarding.typing(),
             Screen::Browse => self.browse.typing(),
+            Screen::AutoScaling => self.autoscaling.typing(),
             _ => false,
         }
     }
@@ -377,7 +379,7 @@ impl App {
             self.help = true;
             return vec![];
         }
-        if matches!(self.screen, Screen::Onboarding | Screen::Browse) {
+        if matches!(self.screen, Screen::Onboarding | Screen::Browse | Screen::AutoScaling) {
             self.key_own_screen(key);
             return vec![];
         }
@@ -422,6 +424,10 @@ impl App {
                     self.want_sandbox = true;
                 }
                 o == onboarding::KeyOutcome::Back
+            }
+            Screen::AutoScaling => {
+                use crate::tui::screens::autoscaling::KeyOutcome;
+                self.autoscaling.on_key(key, self.lang, self.clock) == KeyOutcome::Back
             }
             _ => self.browse.on_key(key, self.lang) == browse::KeyOutcome::Back,
         };
@@ -472,6 +478,11 @@ impl App {
             Screen::Overview if matches!(self.arch, Load::Idle) => {
                 self.arch = Load::Loading;
                 self.start_jobs(vec![Job::Discover])
+            }
+            Screen::AutoScaling => {
+                let p = crate::tui::screens::autoscaling::prefill(self);
+                self.autoscaling.enter(p);
+                vec![]
             }
             Screen::Browse => {
                 if self.browse.phase == crate::tui::screens::browse::Phase::Idle {
@@ -1041,6 +1052,9 @@ impl App {
     }
 
     fn key_summary(&mut self, key: KeyEvent) -> Vec<Job> {
+        if key.code == KeyCode::Char('a') {
+            return self.go(Screen::AutoScaling);
+        }
         if key.code != KeyCode::Enter {
             return vec![];
         }
@@ -1410,6 +1424,7 @@ impl App {
             }
             JobEvent::Onboarding(e) => self.onboarding.on_event(e),
             JobEvent::Browse(e) => self.browse.on_event(e),
+            JobEvent::AutoScaling(e) => self.autoscaling.on_event(e, lang, self.clock),
         }
         vec![]
     }

@@ -155,6 +155,7 @@ pub enum JobEvent {
     },
     Onboarding(crate::tui::screens::onboarding::OnboardingEvent),
     Browse(crate::tui::screens::browse::BrowseEvent),
+    AutoScaling(crate::tui::screens::autoscaling::AsEvent),
 }
 
 /// Where jobs send their events.

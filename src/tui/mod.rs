@@ -259,6 +259,16 @@ async fn run_loop(
             });
         }
         if let Some(s) = &session {
+            for job in app.autoscaling.take_jobs() {
+                let tx = events.sender();
+                let engine = s.engine.clone();
+                tokio::spawn(async move {
+                    screens::autoscaling_work::run_job(engine, job, move |e| {
+                        let _ = tx.send(jobs::JobEvent::AutoScaling(e));
+                    })
+                    .await
+                });
+            }
             for job in app.browse.take_jobs() {
                 let tx = events.sender();
                 let client = s.engine.client.clone();

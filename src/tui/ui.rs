@@ -33,9 +33,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Summary => screens::summary::render(app, f, body),
         Screen::Onboarding => screens::onboarding::render(app, f, body),
         Screen::Browse => screens::browse::render(app, f, body),
-        Screen::AutoScaling => {
-            screens::placeholder::render(app, f, body)
-        }
+        Screen::AutoScaling => screens::autoscaling::render(app, f, body),
     }
     if let Some((level, text)) = &app.notice {
         let style = match level {

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{autoscaling as asm, cvm};
-use crate::i18n::tf;
+use crate::i18n::{tf, Lang};
 use crate::scaleout::autoscaling::{
     explain_activity_status, explain_group_status, explain_life_cycle,
     launch_configuration_request, CpuPolicy, GroupSpec, ListenerTarget, Schedule,
@@ -272,6 +272,88 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
     Ok(out)
 }
 
+/// The `[autoscaling]` section of a plan, run after its phase: the group
+/// copies the phase's source server from the phase's image and joins the
+/// listener the phase bound. Everything is validated before anything is made.
+pub async fn apply_plan_section(
+    eng: &Engine,
+    section: &crate::scaleout::plan::AutoScaling,
+    source: cvm::Instance,
+    image_id: &str,
+    target: Option<ListenerTarget>,
+) -> Result<AsOutput, StepError> {
+    let now = chrono::Utc::now().with_timezone(&crate::scaleout::autoscaling::beijing());
+    let parts = crate::scaleout::autoscaling::from_plan(section, now)
+        .map_err(|e| StepError::Blocked(e.message(eng.lang)))?;
+    let base = source
+        .instance_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "tcscale".into());
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(50)
+        .collect();
+    let group_name = parts
+        .group_name
+        .clone()
+        .unwrap_or_else(|| format!("{clean}-asg"));
+    let input = AsInput {
+        group: GroupSpec::from_source(&source, &group_name, parts.sizes, target, 60),
+        launch_configuration_name: format!("{clean}-lc"),
+        image_id: image_id.to_string(),
+        instance_type: None,
+        schedules: parts.schedules,
+        policies: parts.policies,
+        source,
+    };
+    setup_auto_scaling(eng, &input).await
+}
+
+/// `apply`'s hook: the `[autoscaling]` section after the phase it names,
+/// on that phase's image and its first listener. The backend port is the
+/// phase's (session), else the one the source serves the listener on.
+pub async fn after_phase(
+    eng: &Engine,
+    section: &crate::scaleout::plan::AutoScaling,
+    source: cvm::Instance,
+    phase: &super::flow::PhaseOutcome,
+    backend_port: Option<i64>,
+) -> Result<AsOutput, StepError> {
+    let target = match phase.listener_ids.first() {
+        Some(listener) => {
+            let port = match backend_port {
+                Some(p) => p,
+                None => {
+                    let src = source.instance_id.clone().unwrap_or_default();
+                    bound_targets(eng, &phase.load_balancer_id, listener)
+                        .await?
+                        .into_iter()
+                        .find(|(id, _)| *id == src)
+                        .map(|(_, port)| port)
+                        .unwrap_or(80)
+                }
+            };
+            Some(ListenerTarget {
+                load_balancer_id: phase.load_balancer_id.clone(),
+                listener_id: listener.clone(),
+                backend_port: port.max(1) as u64,
+                weight: 10,
+            })
+        }
+        None => None,
+    };
+    let out = apply_plan_section(eng, section, source, &phase.image_id, target).await?;
+    Ok(out)
+}
+
 // ---------------------------------------------------------------- live progress
 
 /// One scaling activity as the screens show it.
@@ -417,8 +499,7 @@ pub async fn snapshot(
 /// Lines worth reporting between two snapshots: the group's status, each
 /// activity's status (with its cause, and why it failed), each instance's
 /// life cycle and its joining the CLB.
-pub fn changes(eng: &Engine, before: Option<&GroupSnapshot>, now: &GroupSnapshot) -> Vec<String> {
-    let lang = eng.lang;
+pub fn changes(lang: Lang, before: Option<&GroupSnapshot>, now: &GroupSnapshot) -> Vec<String> {
     let mut out = Vec::new();
     if before.map(|b| b.status.as_str()) != Some(now.status.as_str()) && !now.status.is_empty() {
         out.push(tf(
@@ -484,7 +565,7 @@ pub async fn wait_in_service(
         async move {
             let snap = snapshot(eng, group_id, target).await?;
             let mut prev = last.lock().unwrap_or_else(|p| p.into_inner());
-            for line in changes(eng, prev.as_ref(), &snap) {
+            for line in changes(eng.lang, prev.as_ref(), &snap) {
                 eng.report(Progress::Log(line));
             }
             let known: BTreeSet<String> = prev
@@ -526,14 +607,30 @@ pub async fn wait_in_service(
 }
 
 /// "Test this policy now": ExecuteScalingPolicy, ignoring the cooldown.
-/// Returns the activity it started.
+/// Returns the activity it started. A group in an activity refuses a new
+/// one: the call waits for it to end.
 pub async fn execute_policy(eng: &Engine, policy_id: &str) -> Result<String, StepError> {
+    let req = asm::ExecuteScalingPolicyRequest {
+        auto_scaling_policy_id: Some(policy_id.to_string()),
+        honor_cooldown: Some(false),
+        trigger_source: Some("API".into()),
+    };
     let resp = eng
-        .call(&asm::ExecuteScalingPolicyRequest {
-            auto_scaling_policy_id: Some(policy_id.to_string()),
-            honor_cooldown: Some(false),
-            trigger_source: Some("API".into()),
-        })
+        .poll_until(
+            &format!("ExecuteScalingPolicy {policy_id}"),
+            EXPECTED_SCALE_OUT,
+            || async {
+                match eng.call(&req).await {
+                    Ok(r) => Ok(Polled::Ready(r)),
+                    Err(StepError::Cloud(e))
+                        if e.code().is_some_and(|c| c.ends_with("InActivity")) =>
+                    {
+                        Ok(Polled::Pending("IN_ACTIVITY".into()))
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+        )
         .await?;
     let id = resp.activity_id.unwrap_or_default();
     eng.log(

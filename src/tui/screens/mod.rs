@@ -1,5 +1,10 @@
 //! One file per screen; each renders from the app state alone.
 
+pub mod autoscaling;
+pub mod autoscaling_group;
+pub mod autoscaling_policy;
+pub mod autoscaling_schedule;
+pub mod autoscaling_work;
 pub mod bind;
 pub mod browse;
 pub mod image;
@@ -41,7 +46,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Summary => summary::keys(app),
         Screen::Onboarding => app.onboarding.keys(),
         Screen::Browse => app.browse.keys(),
-        _ => vec![("⏎", "wizard.key.back")],
+        Screen::AutoScaling => return app.autoscaling.keys(),
     };
     if app.screen != Screen::Overview && !app.back.is_empty() {
         k.push(("esc", "wizard.key.back"));

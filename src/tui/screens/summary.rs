@@ -13,7 +13,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.flow == Some(Flow::Both) && app.role() == Role::Session {
         vec![("⏎", "wizard.key.continue_business")]
     } else {
-        vec![("⏎", "wizard.key.to_overview")]
+        vec![("⏎", "wizard.key.to_overview"), ("a", "autoscaling.key.set_up")]
     }
 }
 

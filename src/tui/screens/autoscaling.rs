@@ -1,0 +1,932 @@
+//! The Auto Scaling step of the wizard, three pages on one screen:
+//! 1. launch configuration (from the source server and the image) and the
+//!    group's sizes, with the consistency checklist ([`super::autoscaling_group`]);
+//! 2. a schedule: "at these times, scale to N" ([`super::autoscaling_schedule`]);
+//! 3. a CPU policy, the confirm, then live progress and "test this policy
+//!    now" ([`super::autoscaling_policy`]).
+//!
+//! This file holds the state, the keys and the events; the async work is in
+//! [`super::autoscaling_work`]. Nothing is created before the confirm.
+
+use chrono::{DateTime, Datelike, FixedOffset};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::models::{clb, cvm};
+use crate::i18n::{t, tf, Lang};
+use crate::scaleout::autoscaling::{
+    self as rules, beijing, CpuPolicy, FieldError, GroupSpec, ListenerTarget, Schedule,
+    ScheduleForm, Sizes,
+};
+use crate::scaleout::runner::autoscaling_step::{changes, AsOutput, GroupSnapshot};
+use crate::tui::app::App;
+use crate::tui::state::{
+    Check, CheckLevel, ClbView, Confirm, ConfirmWhat, InstanceView, PlannedCall, Progress,
+};
+use crate::tui::widgets::input::TextInput;
+
+/// Which page of the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Page {
+    #[default]
+    Group,
+    Schedule,
+    Policy,
+}
+
+/// What the policy page sets up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PolicyKind {
+    /// An alarm: CPU above a threshold for some minutes → add instances.
+    #[default]
+    Simple,
+    /// Keep the average CPU near a target.
+    Target,
+    None,
+}
+
+/// What the step starts from, read from the wizard's state when it opens.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AsPrefill {
+    pub region: String,
+    pub source: Option<InstanceView>,
+    /// The image made (or chosen) in the scale-out, or the newest of the source.
+    pub image_id: String,
+    pub clb: Option<ClbView>,
+    pub listener_id: Option<String>,
+    pub listener_label: String,
+    pub backend_port: i64,
+    /// Servers already behind the CLB (the consistency check compares with them).
+    pub existing: Vec<InstanceView>,
+    /// Wall clock now, Beijing time (fixed in tests).
+    pub now: Option<DateTime<FixedOffset>>,
+}
+
+/// The work this step asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AsJob {
+    /// Create (or find) everything, then report.
+    Setup(Box<SetupRequest>),
+    /// Wait `delay_ms`, then read the group once.
+    Watch {
+        group_id: String,
+        target: Option<ListenerTarget>,
+        delay_ms: u64,
+    },
+    /// ExecuteScalingPolicy ("test this policy now").
+    Execute { policy_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetupRequest {
+    pub source_id: String,
+    pub image_id: String,
+    pub launch_configuration_name: String,
+    pub instance_type: Option<String>,
+    pub group: GroupSpec,
+    pub schedules: Vec<Schedule>,
+    pub policies: Vec<(String, CpuPolicy)>,
+}
+
+/// What the work reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AsEvent {
+    Log(String),
+    Created(AsOutput),
+    Failed(String),
+    Snapshot(Result<GroupSnapshot, String>),
+    Executed(Result<String, String>),
+}
+
+/// Whether a key leaves the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOutcome {
+    Stay,
+    Back,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AsWizard {
+    pub page: Page,
+    pub prefill: AsPrefill,
+    /// Page 1: image, launch configuration name, instance type, group name,
+    /// min, desired, max, grace period.
+    pub group_fields: [TextInput; 8],
+    /// Page 2: name, recurrence, start, end, min, desired, max.
+    pub schedule_fields: [TextInput; 7],
+    /// Page 3: threshold, minutes, adjustment, cooldown, target.
+    pub policy_fields: [TextInput; 5],
+    pub policy_kind: PolicyKind,
+    /// Focused field of the current page (page 3: 0 is the kind chooser).
+    pub focus: usize,
+    pub confirm: Option<Confirm>,
+    pub progress: Progress,
+    pub created: Option<AsOutput>,
+    pub snapshot: Option<GroupSnapshot>,
+    /// The engine's lines, newest last.
+    pub log: Vec<String>,
+    pub note: Option<(CheckLevel, String)>,
+    /// Keep reading the group while the step is shown.
+    pub watching: bool,
+    jobs: Vec<AsJob>,
+    opened: bool,
+}
+
+/// Group page field indexes.
+pub mod gf {
+    pub const IMAGE: usize = 0;
+    pub const LC_NAME: usize = 1;
+    pub const TYPE: usize = 2;
+    pub const GROUP_NAME: usize = 3;
+    pub const MIN: usize = 4;
+    pub const DESIRED: usize = 5;
+    pub const MAX: usize = 6;
+    pub const GRACE: usize = 7;
+}
+
+/// Schedule page field indexes.
+pub mod sf {
+    pub const NAME: usize = 0;
+    pub const RECURRENCE: usize = 1;
+    pub const START: usize = 2;
+    pub const END: usize = 3;
+    pub const MIN: usize = 4;
+    pub const DESIRED: usize = 5;
+    pub const MAX: usize = 6;
+}
+
+/// Policy page field indexes (after the kind chooser at focus 0).
+pub mod pf {
+    pub const THRESHOLD: usize = 0;
+    pub const MINUTES: usize = 1;
+    pub const ADJUSTMENT: usize = 2;
+    pub const COOLDOWN: usize = 3;
+    pub const TARGET: usize = 4;
+}
+
+/// A name the API accepts made from a server's name.
+fn api_name(base: &str, suffix: &str) -> String {
+    let clean: String = base
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut s = format!("{}-{suffix}", clean.trim_matches('-'));
+    while s.len() > rules::MAX_NAME_BYTES {
+        s.remove(0);
+    }
+    s
+}
+
+/// What the step starts from: the scale-out just done when there is one
+/// (its source, image, CLB and listener), else the business server behind
+/// today's public CLB.
+pub fn prefill(app: &App) -> AsPrefill {
+    let mut p = AsPrefill {
+        region: app.ctx.region.clone(),
+        now: Some(chrono::Utc::now().with_timezone(&beijing())),
+        ..Default::default()
+    };
+    let Some(arch) = app.arch.ready() else {
+        return p;
+    };
+    let from_flow = app
+        .source_instance()
+        .cloned()
+        .zip(app.chosen_clb().cloned());
+    let (source, clb, port) = match from_flow {
+        Some((s, c)) => (
+            Some(s),
+            Some(c),
+            app.bind.port.value.trim().parse::<i64>().ok(),
+        ),
+        None => (
+            arch.business_ids
+                .first()
+                .and_then(|id| arch.instance(id))
+                .cloned(),
+            arch.public_clb.clone(),
+            None,
+        ),
+    };
+    if let Some(c) = &clb {
+        let l = port
+            .and_then(|port| c.listeners.iter().find(|l| l.port == port))
+            .or_else(|| c.listeners.first());
+        if let Some(l) = l {
+            p.listener_id = Some(l.id.clone());
+            p.listener_label = format!("{} {}", l.protocol, l.port);
+            p.backend_port = if app.bind.progress.is_done() {
+                app.backend_port()
+            } else {
+                l.targets.first().map(|t| t.1).unwrap_or(l.port)
+            };
+            p.existing = l
+                .targets
+                .iter()
+                .filter_map(|t| arch.instance(&t.0).cloned())
+                .collect();
+        }
+    }
+    p.image_id = app.image.image_id.clone().unwrap_or_else(|| {
+        source
+            .as_ref()
+            .and_then(|s| {
+                arch.images
+                    .iter()
+                    .rev()
+                    .find(|i| i.source_instance == s.id && i.state == "NORMAL")
+            })
+            .map(|i| i.id.clone())
+            .unwrap_or_default()
+    });
+    p.source = source;
+    p.clb = clb;
+    p
+}
+
+impl AsWizard {
+    /// Opens the step (the first time: fills the forms from `p`).
+    pub fn enter(&mut self, p: AsPrefill) {
+        if self.opened && self.created.is_some() {
+            // Back on a step already done: keep showing the group live.
+            if !self.watching {
+                self.watch(0);
+            }
+            return;
+        }
+        let name = p
+            .source
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_default();
+        let itype = p
+            .source
+            .as_ref()
+            .map(|s| s.instance_type.clone())
+            .unwrap_or_default();
+        self.group_fields = [
+            TextInput::new(&p.image_id),
+            TextInput::new(&api_name(&name, "lc")),
+            TextInput::new(&itype),
+            TextInput::new(&api_name(&name, "asg")),
+            TextInput::new("0"),
+            TextInput::new("1"),
+            TextInput::new("4"),
+            TextInput::new("60"),
+        ];
+        // A default schedule: weekday mornings, from tomorrow, for a year.
+        let (start, end) = p
+            .now
+            .map(|n| {
+                let tomorrow = n.date_naive().succ_opt().unwrap_or(n.date_naive());
+                let later = tomorrow.with_year(tomorrow.year() + 1).unwrap_or(tomorrow);
+                (
+                    format!("{} 08:00", tomorrow.format("%Y-%m-%d")),
+                    format!("{} 08:00", later.format("%Y-%m-%d")),
+                )
+            })
+            .unwrap_or_default();
+        self.schedule_fields = [
+            TextInput::new("weekday-morning"),
+            TextInput::new("0 9 * * 1-5"),
+            TextInput::new(&start),
+            TextInput::new(&end),
+            TextInput::new("0"),
+            TextInput::new("3"),
+            TextInput::new("4"),
+        ];
+        self.policy_fields = [
+            TextInput::new("70"),
+            TextInput::new("5"),
+            TextInput::new("1"),
+            TextInput::new("300"),
+            TextInput::new("50"),
+        ];
+        self.policy_kind = PolicyKind::Simple;
+        self.page = Page::Group;
+        self.focus = gf::MIN;
+        self.prefill = p;
+        self.opened = true;
+    }
+
+    /// Jobs asked for since the last call (the loop spawns them).
+    pub fn take_jobs(&mut self) -> Vec<AsJob> {
+        std::mem::take(&mut self.jobs)
+    }
+
+    /// Whether a text field has the keyboard.
+    pub fn typing(&self) -> bool {
+        self.confirm.is_none()
+            && !self.progress.is_running()
+            && self.created.is_none()
+            && !(self.page == Page::Policy && self.focus == 0)
+    }
+
+    pub fn target(&self) -> Option<ListenerTarget> {
+        let clb = self.prefill.clb.as_ref()?;
+        Some(ListenerTarget {
+            load_balancer_id: clb.id.clone(),
+            listener_id: self.prefill.listener_id.clone()?,
+            backend_port: self.prefill.backend_port.max(1) as u64,
+            weight: 10,
+        })
+    }
+
+    /// The consistency checklist: the group's instances live where the
+    /// source lives; the CLB and the servers behind it must match.
+    pub fn checks(&self, lang: Lang) -> Vec<Check> {
+        let Some(src) = &self.prefill.source else {
+            return vec![Check {
+                level: CheckLevel::Fail,
+                text: t(lang, "autoscaling.ui.no_source"),
+            }];
+        };
+        let as_model = |i: &InstanceView| cvm::Instance {
+            instance_id: Some(i.id.clone()),
+            instance_name: Some(i.name.clone()),
+            placement: Some(cvm::Placement {
+                zone: Some(i.zone.clone()),
+                project_id: Some(i.project_id),
+                ..Default::default()
+            }),
+            virtual_private_cloud: Some(cvm::VirtualPrivateCloud {
+                vpc_id: Some(i.vpc_id.clone()).filter(|v| !v.is_empty()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let lb = self.prefill.clb.as_ref().map(|c| {
+            (
+                clb::LoadBalancer {
+                    load_balancer_id: Some(c.id.clone()),
+                    load_balancer_name: Some(c.name.clone()),
+                    load_balancer_type: Some(c.kind.clone()),
+                    project_id: Some(c.project_id.max(0) as u64),
+                    vpc_id: Some(c.vpc_id.clone()),
+                    ..Default::default()
+                },
+                Some(c.zone.clone()).filter(|z| !z.is_empty()),
+            )
+        });
+        let existing: Vec<cvm::Instance> = self.prefill.existing.iter().map(as_model).collect();
+        let list = rules::group_consistency(
+            &self.prefill.region,
+            &as_model(src),
+            lb.as_ref().map(|(l, z)| (l, z.as_deref())),
+            &existing,
+        );
+        let mut out: Vec<Check> = list
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| Check {
+                level: CheckLevel::Fail,
+                text: c.item(lang),
+            })
+            .collect();
+        if out.is_empty() {
+            out.push(Check {
+                level: CheckLevel::Ok,
+                text: tf(
+                    lang,
+                    "autoscaling.ui.consistent",
+                    &[
+                        ("zone", &src.zone),
+                        ("project", &src.project_id),
+                        ("vpc", &src.vpc_id),
+                    ],
+                ),
+            });
+        }
+        if self.prefill.listener_id.is_none() {
+            out.push(Check {
+                level: CheckLevel::Warn,
+                text: t(lang, "autoscaling.ui.no_listener"),
+            });
+        }
+        out
+    }
+
+    fn fields_mut(&mut self) -> &mut [TextInput] {
+        match self.page {
+            Page::Group => &mut self.group_fields,
+            Page::Schedule => &mut self.schedule_fields,
+            Page::Policy => &mut self.policy_fields,
+        }
+    }
+
+    /// Fields the policy page shows for its kind (indexes into `policy_fields`).
+    pub fn policy_visible(&self) -> &'static [usize] {
+        match self.policy_kind {
+            PolicyKind::Simple => &[pf::THRESHOLD, pf::MINUTES, pf::ADJUSTMENT, pf::COOLDOWN],
+            PolicyKind::Target => &[pf::TARGET],
+            PolicyKind::None => &[],
+        }
+    }
+
+    /// How many focus positions the page has.
+    fn focus_count(&self) -> usize {
+        match self.page {
+            Page::Group => 8,
+            Page::Schedule => 7,
+            Page::Policy => 1 + self.policy_visible().len(),
+        }
+    }
+
+    /// The text input with the keyboard, if any.
+    fn focused_input(&mut self) -> Option<&mut TextInput> {
+        match self.page {
+            Page::Policy => {
+                let idx = *self.policy_visible().get(self.focus.checked_sub(1)?)?;
+                self.policy_fields.get_mut(idx)
+            }
+            _ => {
+                let f = self.focus;
+                self.fields_mut().get_mut(f)
+            }
+        }
+    }
+
+    fn clear_errors(&mut self) {
+        for f in self.fields_mut() {
+            f.error = None;
+        }
+    }
+
+    /// Puts `e` under its field and the focus on it.
+    fn show_error(&mut self, e: &FieldError, lang: Lang, field_of: impl Fn(&str) -> Option<usize>) {
+        let msg = e.message(lang);
+        match field_of(e.field) {
+            Some(i) => {
+                self.fields_mut()[i].error = Some(msg);
+                self.focus = match self.page {
+                    Page::Policy => self
+                        .policy_visible()
+                        .iter()
+                        .position(|x| *x == i)
+                        .map(|p| p + 1)
+                        .unwrap_or(0),
+                    _ => i,
+                };
+            }
+            None => self.note = Some((CheckLevel::Fail, msg)),
+        }
+    }
+
+    pub fn sizes(&self) -> Result<Sizes, FieldError> {
+        let f = &self.group_fields;
+        rules::validate_sizes(
+            &f[gf::MIN].value,
+            &f[gf::DESIRED].value,
+            &f[gf::MAX].value,
+            None,
+        )
+    }
+
+    fn validate_group(&self) -> Result<(Sizes, u64), FieldError> {
+        let f = &self.group_fields;
+        if !f[gf::IMAGE].value.trim().starts_with("img-") {
+            return Err(FieldError {
+                field: "ImageId",
+                reason: "bad_image",
+                args: vec![],
+            });
+        }
+        rules::validate_name("LaunchConfigurationName", &f[gf::LC_NAME].value)?;
+        if f[gf::TYPE].value.trim().is_empty() {
+            return Err(FieldError {
+                field: "InstanceType",
+                reason: "empty",
+                args: vec![],
+            });
+        }
+        rules::validate_name("AutoScalingGroupName", &f[gf::GROUP_NAME].value)?;
+        let sizes = self.sizes()?;
+        let grace = rules::validate_grace_period(&f[gf::GRACE].value)?;
+        Ok((sizes, grace))
+    }
+
+    pub fn schedule_form(&self) -> ScheduleForm {
+        let f = &self.schedule_fields;
+        ScheduleForm {
+            name: f[sf::NAME].value.clone(),
+            min: f[sf::MIN].value.clone(),
+            desired: f[sf::DESIRED].value.clone(),
+            max: f[sf::MAX].value.clone(),
+            recurrence: f[sf::RECURRENCE].value.clone(),
+            start: f[sf::START].value.clone(),
+            end: f[sf::END].value.clone(),
+        }
+    }
+
+    /// `None` when the schedule is left empty (no scheduled action).
+    pub fn schedule(&self) -> Result<Option<Schedule>, FieldError> {
+        if self.schedule_fields[sf::NAME].value.trim().is_empty() {
+            return Ok(None);
+        }
+        let now = self
+            .prefill
+            .now
+            .unwrap_or_else(|| chrono::Utc::now().with_timezone(&beijing()));
+        let s = rules::validate_schedule(&self.schedule_form(), None, now)?;
+        // A scheduled size outside the group's range would be refused.
+        if let Ok(g) = self.sizes() {
+            if s.sizes.max > g.max.max(s.sizes.max) {
+                return Ok(Some(s));
+            }
+        }
+        Ok(Some(s))
+    }
+
+    pub fn policy(&self) -> Result<Option<CpuPolicy>, FieldError> {
+        let f = &self.policy_fields;
+        match self.policy_kind {
+            PolicyKind::Simple => rules::validate_simple(
+                &f[pf::THRESHOLD].value,
+                &f[pf::MINUTES].value,
+                &f[pf::ADJUSTMENT].value,
+                &f[pf::COOLDOWN].value,
+            )
+            .map(Some),
+            PolicyKind::Target => rules::validate_target(&f[pf::TARGET].value).map(Some),
+            PolicyKind::None => Ok(None),
+        }
+    }
+
+    fn policy_name(&self) -> String {
+        let base = self.group_fields[gf::GROUP_NAME].value.trim().to_string();
+        match self.policy_kind {
+            PolicyKind::Target => api_name(&base, "cpu-target"),
+            _ => api_name(&base, "cpu-high"),
+        }
+    }
+
+    /// The confirmed work, built from the validated pages.
+    fn setup_request(&self) -> Result<SetupRequest, FieldError> {
+        let (sizes, grace) = self.validate_group()?;
+        let src = self.prefill.source.clone().unwrap_or_default();
+        let f = &self.group_fields;
+        let group = GroupSpec {
+            name: f[gf::GROUP_NAME].value.trim().to_string(),
+            sizes,
+            vpc_id: src.vpc_id.clone(),
+            subnet_ids: vec![src.subnet_id.clone()],
+            project_id: src.project_id.max(0) as u64,
+            target: self.target(),
+            grace_period: grace,
+            cooldown: 300,
+        };
+        let itype = f[gf::TYPE].value.trim();
+        Ok(SetupRequest {
+            source_id: src.id.clone(),
+            image_id: f[gf::IMAGE].value.trim().to_string(),
+            launch_configuration_name: f[gf::LC_NAME].value.trim().to_string(),
+            instance_type: (itype != src.instance_type).then(|| itype.to_string()),
+            group,
+            schedules: self.schedule()?.into_iter().collect(),
+            policies: self
+                .policy()?
+                .into_iter()
+                .map(|p| (self.policy_name(), p))
+                .collect(),
+        })
+    }
+
+    fn confirm_for(&self, req: &SetupRequest, lang: Lang) -> Confirm {
+        let mut calls = vec![
+            PlannedCall {
+                service: "as",
+                action: "CreateLaunchConfiguration",
+                detail: format!(
+                    "{} · {} · {}",
+                    req.launch_configuration_name,
+                    req.image_id,
+                    req.instance_type
+                        .clone()
+                        .or_else(|| self
+                            .prefill
+                            .source
+                            .as_ref()
+                            .map(|s| s.instance_type.clone()))
+                        .unwrap_or_default()
+                ),
+            },
+            PlannedCall {
+                service: "as",
+                action: "CreateAutoScalingGroup",
+                detail: format!(
+                    "{} · {}/{}/{} · {}",
+                    req.group.name,
+                    req.group.sizes.min,
+                    req.group.sizes.desired,
+                    req.group.sizes.max,
+                    req.group
+                        .target
+                        .as_ref()
+                        .map(|t| format!(
+                            "{} {} → :{}",
+                            t.load_balancer_id, t.listener_id, t.backend_port
+                        ))
+                        .unwrap_or_default()
+                ),
+            },
+        ];
+        for s in &req.schedules {
+            calls.push(PlannedCall {
+                service: "as",
+                action: "CreateScheduledAction",
+                detail: s.describe(lang),
+            });
+        }
+        for (_, p) in &req.policies {
+            calls.push(PlannedCall {
+                service: "as",
+                action: "CreateScalingPolicy",
+                detail: p.describe(lang),
+            });
+        }
+        Confirm {
+            title: t(lang, "autoscaling.ui.confirm_title"),
+            calls,
+            what: ConfirmWhat::RunInstances,
+        }
+    }
+
+    fn watch(&mut self, delay_ms: u64) {
+        if let Some(out) = &self.created {
+            self.watching = true;
+            self.jobs.push(AsJob::Watch {
+                group_id: out.group_id.clone(),
+                target: self.target(),
+                delay_ms,
+            });
+        }
+    }
+
+    /// Leaving the screen stops the live reads (the next answer is the last).
+    pub fn leave(&mut self) {
+        self.watching = false;
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent, lang: Lang, clock: u64) -> KeyOutcome {
+        if let Some(c) = self.confirm.clone() {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    self.confirm = None;
+                    if let Ok(req) = self.setup_request() {
+                        let _ = c;
+                        self.progress = Progress::Running {
+                            started: clock,
+                            note: String::new(),
+                        };
+                        self.log.clear();
+                        self.jobs.push(AsJob::Setup(Box::new(req)));
+                    }
+                }
+                KeyCode::Char('n') | KeyCode::Esc => self.confirm = None,
+                _ => {}
+            }
+            return KeyOutcome::Stay;
+        }
+        if self.progress.is_running() {
+            return KeyOutcome::Stay;
+        }
+        if self.created.is_some() {
+            return self.key_live(key);
+        }
+        match key.code {
+            KeyCode::Esc => {
+                self.note = None;
+                match self.page {
+                    Page::Group => {
+                        self.leave();
+                        return KeyOutcome::Back;
+                    }
+                    Page::Schedule => {
+                        self.page = Page::Group;
+                        self.focus = 0;
+                    }
+                    Page::Policy => {
+                        self.page = Page::Schedule;
+                        self.focus = 0;
+                    }
+                }
+            }
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % self.focus_count(),
+            KeyCode::BackTab | KeyCode::Up => {
+                let n = self.focus_count();
+                self.focus = (self.focus + n - 1) % n;
+            }
+            KeyCode::Left | KeyCode::Right if self.page == Page::Policy && self.focus == 0 => {
+                let kinds = [PolicyKind::Simple, PolicyKind::Target, PolicyKind::None];
+                let i = kinds
+                    .iter()
+                    .position(|k| *k == self.policy_kind)
+                    .unwrap_or(0);
+                let j = if key.code == KeyCode::Right {
+                    (i + 1) % 3
+                } else {
+                    (i + 2) % 3
+                };
+                self.policy_kind = kinds[j];
+            }
+            KeyCode::Enter => self.submit(lang),
+            _ => {
+                if key.modifiers.contains(KeyModifiers::CONTROL) {
+                    return KeyOutcome::Stay;
+                }
+                if let Some(f) = self.focused_input() {
+                    if f.handle(key) {
+                        f.error = None;
+                    }
+                }
+            }
+        }
+        KeyOutcome::Stay
+    }
+
+    fn submit(&mut self, lang: Lang) {
+        self.note = None;
+        self.clear_errors();
+        match self.page {
+            Page::Group => match self.validate_group() {
+                Ok(_) => {
+                    if self
+                        .checks(lang)
+                        .iter()
+                        .any(|c| c.level == CheckLevel::Fail)
+                    {
+                        self.note = Some((CheckLevel::Fail, t(lang, "autoscaling.ui.blocked")));
+                        return;
+                    }
+                    self.page = Page::Schedule;
+                    self.focus = 0;
+                }
+                Err(e) => self.show_error(&e, lang, |f| match f {
+                    "ImageId" => Some(gf::IMAGE),
+                    "LaunchConfigurationName" => Some(gf::LC_NAME),
+                    "InstanceType" => Some(gf::TYPE),
+                    "AutoScalingGroupName" => Some(gf::GROUP_NAME),
+                    "MinSize" => Some(gf::MIN),
+                    "DesiredCapacity" => Some(gf::DESIRED),
+                    "MaxSize" => Some(gf::MAX),
+                    "LoadBalancerHealthCheckGracePeriod" => Some(gf::GRACE),
+                    _ => None,
+                }),
+            },
+            Page::Schedule => match self.schedule() {
+                Ok(_) => {
+                    self.page = Page::Policy;
+                    self.focus = 0;
+                }
+                Err(e) => self.show_error(&e, lang, |f| match f {
+                    "ScheduledActionName" => Some(sf::NAME),
+                    "Recurrence" => Some(sf::RECURRENCE),
+                    "StartTime" => Some(sf::START),
+                    "EndTime" => Some(sf::END),
+                    "MinSize" => Some(sf::MIN),
+                    "DesiredCapacity" => Some(sf::DESIRED),
+                    "MaxSize" => Some(sf::MAX),
+                    _ => None,
+                }),
+            },
+            Page::Policy => match self.policy() {
+                Ok(_) => match self.setup_request() {
+                    Ok(req) => self.confirm = Some(self.confirm_for(&req, lang)),
+                    Err(e) => self.note = Some((CheckLevel::Fail, e.message(lang))),
+                },
+                Err(e) => self.show_error(&e, lang, |f| match f {
+                    "Threshold" => Some(pf::THRESHOLD),
+                    "ContinuousTime" => Some(pf::MINUTES),
+                    "AdjustmentValue" => Some(pf::ADJUSTMENT),
+                    "Cooldown" => Some(pf::COOLDOWN),
+                    "TargetValue" => Some(pf::TARGET),
+                    _ => None,
+                }),
+            },
+        }
+    }
+
+    /// Keys once the group exists: test the policy, refresh, leave.
+    fn key_live(&mut self, key: KeyEvent) -> KeyOutcome {
+        match key.code {
+            KeyCode::Char('t') => {
+                if let Some(p) = self.created.as_ref().and_then(|c| c.policy_ids.first()) {
+                    self.jobs.push(AsJob::Execute {
+                        policy_id: p.clone(),
+                    });
+                }
+            }
+            KeyCode::Char('r') if !self.watching => self.watch(0),
+            KeyCode::Esc | KeyCode::Enter => {
+                self.leave();
+                return KeyOutcome::Back;
+            }
+            _ => {}
+        }
+        KeyOutcome::Stay
+    }
+
+    pub fn on_event(&mut self, ev: AsEvent, lang: Lang, clock: u64) {
+        match ev {
+            AsEvent::Log(l) => {
+                self.log.push(l);
+                let keep = self.log.len().saturating_sub(50);
+                self.log.drain(..keep);
+            }
+            AsEvent::Created(out) => {
+                let took = match self.progress {
+                    Progress::Running { started, .. } => clock.saturating_sub(started),
+                    _ => 0,
+                };
+                self.progress = Progress::Done { took };
+                self.created = Some(out);
+                self.watch(0);
+            }
+            AsEvent::Failed(e) => self.progress = Progress::Failed { message: e },
+            AsEvent::Snapshot(r) => {
+                match r {
+                    Ok(s) => {
+                        // What changed since the last read goes to the log.
+                        self.log.extend(changes(lang, self.snapshot.as_ref(), &s));
+                        let keep = self.log.len().saturating_sub(50);
+                        self.log.drain(..keep);
+                        self.snapshot = Some(s);
+                        if matches!(self.note, Some((CheckLevel::Warn, _))) {
+                            self.note = None;
+                        }
+                    }
+                    Err(e) => self.note = Some((CheckLevel::Warn, e)),
+                }
+                if self.watching {
+                    self.watch(2000);
+                }
+            }
+            AsEvent::Executed(r) => {
+                self.note = Some(match r {
+                    Ok(id) => (
+                        CheckLevel::Ok,
+                        tf(lang, "autoscaling.ui.executed", &[("activity", &id)]),
+                    ),
+                    Err(e) => (CheckLevel::Fail, e),
+                });
+            }
+        }
+    }
+
+    /// The footer's keys for the current state.
+    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+        if self.confirm.is_some() {
+            return vec![
+                ("y", "wizard.confirm.accept"),
+                ("n", "wizard.confirm.cancel"),
+            ];
+        }
+        if self.progress.is_running() {
+            return vec![];
+        }
+        if self.created.is_some() {
+            let mut k = vec![];
+            if self
+                .created
+                .as_ref()
+                .is_some_and(|c| !c.policy_ids.is_empty())
+            {
+                k.push(("t", "autoscaling.key.test_policy"));
+            }
+            if !self.watching {
+                k.push(("r", "wizard.key.refresh"));
+            }
+            k.push(("⏎", "autoscaling.key.done"));
+            return k;
+        }
+        let mut k = vec![("tab", "autoscaling.key.next_field")];
+        if self.page == Page::Policy && self.focus == 0 {
+            k.push(("←→", "autoscaling.key.kind"));
+        }
+        k.push((
+            "⏎",
+            match self.page {
+                Page::Policy => "autoscaling.key.review",
+                _ => "wizard.key.next",
+            },
+        ));
+        k.push(("esc", "wizard.key.back"));
+        k
+    }
+}
+
+/// Draws the current page.
+pub fn render(app: &App, f: &mut ratatui::Frame, area: ratatui::layout::Rect) {
+    match app.autoscaling.page {
+        Page::Group => super::autoscaling_group::render(app, f, area),
+        Page::Schedule => super::autoscaling_schedule::render(app, f, area),
+        Page::Policy => super::autoscaling_policy::render(app, f, area),
+    }
+}

@@ -1,0 +1,127 @@
+//! Auto Scaling, page 1: the launch configuration (copied from the source
+//! server, from the image) and the group: sizes, CLB listener, health check,
+//! and the consistency checklist.
+
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::i18n::{t, tf};
+use crate::tui::app::App;
+use crate::tui::screens::autoscaling::gf;
+use crate::tui::widgets::{checklist, theme};
+
+/// `label` padded to `width` display columns (CJK counts double).
+pub fn pad(label: &str, width: usize) -> String {
+    let w = Span::raw(label).width();
+    format!("{label}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// The page title: `Auto Scaling 1/3 · what`.
+pub fn title(app: &App, n: usize, what_key: &str) -> String {
+    tf(
+        app.lang,
+        "autoscaling.ui.title",
+        &[("n", &n), ("what", &t(app.lang, what_key))],
+    )
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let lang = app.lang;
+    let w = &app.autoscaling;
+    let checks = w.checks(lang);
+    let check_lines = checklist::lines(&checks);
+    // Long lines wrap: count the rows they take.
+    let inner = area.width.saturating_sub(2).max(1) as usize;
+    let rows: usize = check_lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner))
+        .sum();
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(12), Constraint::Length(rows as u16 + 2)]).areas(area);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    match &w.prefill.source {
+        Some(s) => {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!(" {} ", t(lang, "autoscaling.ui.from")),
+                    theme::label(),
+                ),
+                Span::raw(format!(
+                    "{} {} · {} · {} {} · {} / {}",
+                    s.id,
+                    s.name,
+                    s.zone,
+                    t(lang, "autoscaling.ui.project"),
+                    s.project_id,
+                    s.vpc_id,
+                    s.subnet_id
+                )),
+            ]));
+            lines.push(Line::raw(format!(
+                "   {}",
+                tf(
+                    lang,
+                    "autoscaling.ui.copied",
+                    &[
+                        ("sgs", &s.security_group_ids.join(",")),
+                        ("bw", &s.bandwidth_out),
+                    ],
+                )
+            )));
+        }
+        None => lines.push(Line::styled(
+            format!(" {}", t(lang, "autoscaling.ui.no_source")),
+            theme::bad(),
+        )),
+    }
+    let labels = [
+        "autoscaling.ui.image",
+        "autoscaling.ui.lc_name",
+        "autoscaling.ui.instance_type",
+        "autoscaling.ui.group_name",
+        "autoscaling.field.MinSize",
+        "autoscaling.field.DesiredCapacity",
+        "autoscaling.field.MaxSize",
+        "autoscaling.field.LoadBalancerHealthCheckGracePeriod",
+    ];
+    let width = labels
+        .iter()
+        .map(|k| Span::raw(t(lang, k)).width())
+        .max()
+        .unwrap_or(10)
+        + 2;
+    for (i, key) in labels.iter().enumerate() {
+        let label = format!(" {}", pad(&t(lang, key), width));
+        let mut field = w.group_fields[i].lines(&label, w.focus == i);
+        if i == gf::MIN {
+            lines.push(Line::raw(""));
+        }
+        lines.append(&mut field);
+    }
+    lines.push(Line::raw(""));
+    let joins = match (&w.prefill.clb, &w.prefill.listener_id) {
+        (Some(c), Some(l)) => tf(
+            lang,
+            "autoscaling.ui.joins",
+            &[
+                ("clb", &format!("{} {}", c.id, c.name)),
+                ("listener", &format!("{l} {}", w.prefill.listener_label)),
+                ("port", &w.prefill.backend_port),
+            ],
+        ),
+        _ => t(lang, "autoscaling.ui.no_listener"),
+    };
+    lines.push(Line::styled(format!(" {joins}"), theme::label()));
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered().title(format!(" {} ", title(app, 1, "autoscaling.ui.page.group"))),
+        ),
+        top,
+    );
+    f.render_widget(
+        Paragraph::new(check_lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(format!(" {} ", t(lang, "autoscaling.ui.checks")))),
+        bottom,
+    );
+}

@@ -1,0 +1,95 @@
+//! The Auto Scaling step's async work, done by the engine: setup (with the
+//! engine's log lines forwarded as they come), one read of the live group,
+//! and "test this policy now".
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::unbounded_channel;
+
+use crate::cloud::models::cvm;
+use crate::scaleout::runner::autoscaling_step::{
+    execute_policy, setup_auto_scaling, snapshot, AsInput,
+};
+use crate::scaleout::runner::{Engine, Progress, StepError};
+use crate::tui::screens::autoscaling::{AsEvent, AsJob, SetupRequest};
+
+/// Runs `job` on `eng`, reporting through `send`.
+pub async fn run_job(eng: Engine, job: AsJob, send: impl Fn(AsEvent) + Send + Sync + 'static) {
+    match job {
+        AsJob::Setup(req) => {
+            let (tx, mut rx) = unbounded_channel();
+            let mut own = eng.clone();
+            own.progress = tx;
+            let fut = setup(&own, &req);
+            tokio::pin!(fut);
+            let result = loop {
+                tokio::select! {
+                    biased;
+                    Some(p) = rx.recv() => forward(&send, p),
+                    r = &mut fut => break r,
+                }
+            };
+            while let Ok(p) = rx.try_recv() {
+                forward(&send, p);
+            }
+            send(match result {
+                Ok(out) => AsEvent::Created(out),
+                Err(e) => AsEvent::Failed(e.explain(eng.lang)),
+            });
+        }
+        AsJob::Watch {
+            group_id,
+            target,
+            delay_ms,
+        } => {
+            if delay_ms > 0 {
+                tokio::time::sleep(
+                    eng.poll
+                        .scaled(Duration::from_millis(delay_ms))
+                        .max(Duration::from_millis(200)),
+                )
+                .await;
+            }
+            let r = snapshot(&eng, &group_id, target.as_ref()).await;
+            send(AsEvent::Snapshot(r.map_err(|e| e.explain(eng.lang))));
+        }
+        AsJob::Execute { policy_id } => {
+            let r = execute_policy(&eng, &policy_id).await;
+            send(AsEvent::Executed(r.map_err(|e| e.explain(eng.lang))));
+        }
+    }
+}
+
+fn forward(send: &impl Fn(AsEvent), p: Progress) {
+    if let Progress::Log(l) = p {
+        send(AsEvent::Log(l));
+    }
+}
+
+async fn setup(
+    eng: &Engine,
+    req: &SetupRequest,
+) -> Result<crate::scaleout::runner::autoscaling_step::AsOutput, StepError> {
+    // The launch configuration copies the full instance (disks, billing), not the table's row.
+    let source = eng
+        .call(&cvm::DescribeInstancesRequest {
+            instance_ids: Some(vec![req.source_id.clone()]),
+            ..Default::default()
+        })
+        .await?
+        .instance_set
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .ok_or_else(|| StepError::Blocked(req.source_id.clone()))?;
+    let input = AsInput {
+        source,
+        image_id: req.image_id.clone(),
+        launch_configuration_name: req.launch_configuration_name.clone(),
+        instance_type: req.instance_type.clone(),
+        group: req.group.clone(),
+        schedules: req.schedules.clone(),
+        policies: req.policies.clone(),
+    };
+    setup_auto_scaling(eng, &input).await
+}

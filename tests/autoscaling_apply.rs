@@ -1,0 +1,167 @@
+//! `tcscale apply` with an `[autoscaling]` section, against the simulator:
+//! after the business scale-out, a group from the new image joins the public
+//! CLB's listener and its first instance serves behind it; a bad section is
+//! refused before any call.
+
+use tcscale::cli::apply::{apply_plan, Session};
+use tcscale::cloud::models::autoscaling as asm;
+use tcscale::cloud::{Client, ClientConfig};
+use tcscale::i18n::Lang;
+use tcscale::scaleout::autoscaling::ListenerTarget;
+use tcscale::scaleout::plan;
+use tcscale::scaleout::runner::autoscaling_step::wait_in_service;
+use tcscale::scaleout::runner::record::RunRecord;
+use tcscale::scaleout::runner::{Engine, PollPolicy};
+use tcscale::sim::server::{start, SimConfig};
+
+const SPEED: f64 = 100.0;
+
+const PLAN: &str = r#"
+role = "business"
+
+[business]
+source = "ins-bizn0de1"
+count = 1
+image_name = "node-weapp-as"
+
+[autoscaling]
+phase = "business"
+group_name = "weapp-asg"
+min_size = 0
+max_size = 3
+desired_capacity = 1
+
+[[autoscaling.scheduled]]
+name = "morning"
+recurrence = "0 9 * * 1-5"
+min_size = 1
+max_size = 3
+desired_capacity = 2
+
+[[autoscaling.alarm]]
+name = "cpu-high"
+cpu_above = 70
+minutes = 5
+adjustment = 1
+"#;
+
+fn session(endpoint: String, cred: tcscale::cloud::Credential) -> Session {
+    Session {
+        client: Client::new(ClientConfig::new(cred, "ap-guangzhou").with_endpoint(Some(endpoint)))
+            .unwrap(),
+        region: "ap-guangzhou".into(),
+        lang: Lang::En,
+        poll: PollPolicy::with_speed(SPEED),
+        sandbox: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
+    let h = start(SimConfig {
+        speed: SPEED,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let s = session(h.endpoint(), h.credential());
+    let p = plan::parse(PLAN).unwrap_or_else(|e| panic!("{e:?}"));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_id, result) = apply_plan(&s, &p, None, tx).await;
+    let out = result.unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
+    let business = out.business.unwrap();
+
+    let groups = s
+        .client
+        .call(&asm::DescribeAutoScalingGroupsRequest::default())
+        .await
+        .unwrap()
+        .auto_scaling_group_set
+        .unwrap();
+    let g = groups
+        .iter()
+        .find(|g| g.auto_scaling_group_name.as_deref() == Some("weapp-asg"))
+        .expect("the group exists");
+    let f = &g.forward_load_balancer_set.as_ref().unwrap()[0];
+    assert_eq!(
+        f.load_balancer_id.as_deref(),
+        Some(business.load_balancer_id.as_str())
+    );
+    assert_eq!(f.listener_id.as_ref(), business.listener_ids.first());
+    assert_eq!(
+        f.target_attributes.as_ref().unwrap()[0].port,
+        Some(80),
+        "the port the source serves"
+    );
+    let lc = s
+        .client
+        .call(&asm::DescribeLaunchConfigurationsRequest {
+            launch_configuration_ids: Some(vec![g.launch_configuration_id.clone().unwrap()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .launch_configuration_set
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        lc.image_id,
+        Some(business.image_id.clone()),
+        "the image the phase made"
+    );
+    let sched = s
+        .client
+        .call(&asm::DescribeScheduledActionsRequest::default())
+        .await
+        .unwrap()
+        .scheduled_action_set
+        .unwrap();
+    assert_eq!(sched.len(), 1);
+    assert!(
+        sched[0].end_time.is_some(),
+        "a recurrence always goes with an end"
+    );
+
+    // The group's first instance joins the listener.
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let eng = Engine::new(
+        s.client.clone(),
+        tx,
+        s.poll,
+        Lang::En,
+        RunRecord::interactive("ap-guangzhou", None),
+    );
+    let target = ListenerTarget {
+        load_balancer_id: business.load_balancer_id.clone(),
+        listener_id: business.listener_ids[0].clone(),
+        backend_port: 80,
+        weight: 10,
+    };
+    let snap = wait_in_service(
+        &eng,
+        g.auto_scaling_group_id.as_deref().unwrap(),
+        Some(&target),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(snap.in_service_and_bound(), 1);
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_bad_autoscaling_section_is_refused_before_any_call() {
+    let h = start(SimConfig::default()).await.unwrap();
+    let s = session(h.endpoint(), h.credential());
+    let text = PLAN.replace("minutes = 5", "minutes = 13");
+    let p = plan::parse(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let (_id, result) = apply_plan(&s, &p, None, tx).await;
+    let e = result.unwrap_err().explain(Lang::En);
+    assert!(e.contains("ContinuousTime"), "{e}");
+    assert!(h
+        .requests()
+        .iter()
+        .all(|r| r.service != "cvm" || !r.action.starts_with("Create")));
+    h.shutdown().await;
+}
