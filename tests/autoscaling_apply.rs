@@ -8,10 +8,12 @@ use tcscale::cloud::models::autoscaling as asm;
 use tcscale::cloud::{Client, ClientConfig};
 use tcscale::i18n::Lang;
 use tcscale::scaleout::autoscaling::ListenerTarget;
+use tcscale::scaleout::journal::JournalStore;
 use tcscale::scaleout::plan;
 use tcscale::scaleout::runner::autoscaling_step::wait_in_service;
+use tcscale::scaleout::runner::cleanup::cleanup;
 use tcscale::scaleout::runner::record::RunRecord;
-use tcscale::scaleout::runner::{Engine, PollPolicy};
+use tcscale::scaleout::runner::{Engine, PollPolicy, Progress};
 use tcscale::sim::server::{start, SimConfig};
 
 const SPEED: f64 = 100.0;
@@ -67,7 +69,8 @@ async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
     let s = session(h.endpoint(), h.credential());
     let p = plan::parse(PLAN).unwrap_or_else(|e| panic!("{e:?}"));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let (_id, result) = apply_plan(&s, &p, None, tx).await;
+    let dir = std::env::temp_dir().join(format!("tcscale-as-apply-{}", uuid::Uuid::new_v4()));
+    let (run_id, result) = apply_plan(&s, &p, Some(&dir), tx).await;
     let out = result.unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
     let business = out.business.unwrap();
 
@@ -146,6 +149,41 @@ async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
     .await
     .unwrap();
     assert_eq!(snap.in_service_and_bound(), 1);
+
+    // `tcscale cleanup` of the run removes the group (emptied first) and
+    // its launch configuration, then the rest of the run.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let record = RunRecord::load(&JournalStore::new(&dir), &run_id).unwrap();
+    let eng = Engine::new(s.client.clone(), tx, s.poll, Lang::En, record);
+    cleanup(&eng)
+        .await
+        .unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
+    let mut lines = Vec::new();
+    while let Ok(p) = rx.try_recv() {
+        if let Progress::Log(l) = p {
+            lines.push(l);
+        }
+    }
+    assert!(lines.iter().any(|l| l.contains("deleted")), "{lines:?}");
+    let left = s
+        .client
+        .call(&asm::DescribeAutoScalingGroupsRequest::default())
+        .await
+        .unwrap()
+        .auto_scaling_group_set
+        .unwrap_or_default();
+    assert!(left
+        .iter()
+        .all(|g| g.auto_scaling_group_name.as_deref() != Some("weapp-asg")));
+    let lcs = s
+        .client
+        .call(&asm::DescribeLaunchConfigurationsRequest::default())
+        .await
+        .unwrap()
+        .launch_configuration_set
+        .unwrap_or_default();
+    assert!(lcs.is_empty(), "{lcs:?}");
+    let _ = std::fs::remove_dir_all(&dir);
     h.shutdown().await;
 }
 

@@ -680,6 +680,24 @@ pub async fn cleanup(eng: &Engine, out: &AsOutput) -> Result<Vec<AsCleanup>, Ste
     Ok(done)
 }
 
+/// `tcscale cleanup`'s part: what this run's journal says Auto Scaling
+/// created, deleted first (a group left behind would launch instances again
+/// and keeps its listener and image in use); each outcome is a log line.
+pub async fn cleanup_recorded(eng: &Engine) -> Result<Vec<AsCleanup>, StepError> {
+    let Some(out) = recorded(eng) else {
+        return Ok(Vec::new());
+    };
+    let done = cleanup(eng, &out).await?;
+    for d in &done {
+        match d {
+            AsCleanup::Deleted(id) => eng.log("autoscaling.engine.cleanup_deleted", &[("id", id)]),
+            AsCleanup::AlreadyGone(id) => eng.log("autoscaling.engine.cleanup_gone", &[("id", id)]),
+            AsCleanup::Manual(_, what) => eng.report(Progress::Log(what.clone())),
+        }
+    }
+    Ok(done)
+}
+
 async fn delete_group(eng: &Engine, id: &str) -> Result<AsCleanup, StepError> {
     let snap = match snapshot(eng, id, None).await {
         Ok(s) => s,

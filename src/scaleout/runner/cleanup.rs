@@ -28,6 +28,8 @@ pub fn cleanup_plan(eng: &Engine) -> Vec<Resource> {
 }
 
 pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, StepError> {
+    // Auto Scaling first: its group would launch instances again, and it keeps the listener and image in use.
+    super::autoscaling_step::cleanup_recorded(eng).await?;
     let order = cleanup_plan(eng);
     let instances: Vec<String> = order
         .iter()
