@@ -84,7 +84,10 @@ const PLANS: [(&str, usize, usize, usize); 2] = [
     ("business-servers.toml", 1, 2, 0),
 ];
 
-async fn transient(faults: &str) {
+/// Both plans under `faults` end done with exactly the planned resources;
+/// returns whether Reconnecting was shown in every run.
+async fn transient(faults: &str) -> bool {
+    let mut reconnecting = true;
     for (plan, images, instances, clbs) in PLANS {
         let r = run(plan, faults).await;
         row(plan, faults, &r);
@@ -101,7 +104,9 @@ async fn transient(faults: &str) {
         if plan.starts_with("session") {
             assert!(r.sdk_updated >= 2, "{plan} {faults}");
         }
+        reconnecting &= r.reconnecting;
     }
+    reconnecting
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -112,22 +117,7 @@ async fn throttling_and_internal_errors_are_ridden_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_network_outage_shows_reconnecting_and_resumes_by_itself() {
-    for (plan, images, instances, clbs) in PLANS {
-        let faults = "drop=0.3";
-        let r = run(plan, faults).await;
-        row(plan, faults, &r);
-        r.result.unwrap_or_else(|e| panic!("{plan} {faults}: {e}"));
-        assert!(r.reconnecting, "{plan}: Reconnecting shown");
-        assert_eq!(
-            (
-                r.delta.images.len(),
-                r.delta.instances.len(),
-                r.delta.clbs.len()
-            ),
-            (images, instances, clbs),
-            "{plan} {faults}"
-        );
-    }
+    assert!(transient("drop=0.3").await, "Reconnecting shown");
     transient("timeout=0.1,timeout-secs=0.2").await;
 }
 
