@@ -109,12 +109,19 @@ pub async fn register_targets(eng: &Engine, input: &BindInput) -> Result<BindOut
         }
     }
     for batch in todo.chunks(BATCH) {
+        // `before` says none of the batch is bound; only after an unknown
+        // outcome (the network failed mid-call) must the listener be read again.
+        let mut recheck = false;
         loop {
-            let now = bound_targets(eng, lb, &input.listener_id).await?;
-            let missing: Vec<&String> = batch
-                .iter()
-                .filter(|id| !now.contains(&((*id).clone(), input.backend_port)))
-                .collect();
+            let missing: Vec<&String> = if recheck {
+                let now = bound_targets(eng, lb, &input.listener_id).await?;
+                batch
+                    .iter()
+                    .filter(|id| !now.contains(&((*id).clone(), input.backend_port)))
+                    .collect()
+            } else {
+                batch.iter().collect()
+            };
             if missing.is_empty() {
                 break;
             }
@@ -142,7 +149,7 @@ pub async fn register_targets(eng: &Engine, input: &BindInput) -> Result<BindOut
                     }
                     break;
                 }
-                Sent::Unknown => continue,
+                Sent::Unknown => recheck = true,
             }
         }
         for id in batch {

@@ -173,7 +173,7 @@ pub async fn wait_task(
     expect: std::time::Duration,
 ) -> Result<(), StepError> {
     let last = std::sync::Mutex::new(None);
-    eng.poll_until(&format!("CLB task {task_id}"), expect, || {
+    eng.poll_fresh(&format!("CLB task {task_id}"), expect, || {
         let last = &last;
         async move {
             let resp = eng

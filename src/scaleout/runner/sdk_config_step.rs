@@ -70,7 +70,7 @@ pub async fn run_command(
         }
     };
     let last = std::sync::Mutex::new(String::new());
-    eng.poll_until(&format!("TAT {invocation}"), expected::TAT, || {
+    eng.poll_fresh(&format!("TAT {invocation}"), expected::TAT, || {
         let last = &last;
         let invocation = invocation.clone();
         async move {

@@ -54,6 +54,22 @@ impl PollPolicy {
         self.scaled(base)
     }
 
+    /// The wait before the next poll of an operation expected to take
+    /// `expected` (at speed 1), `elapsed` after polling began: up to the
+    /// expected end (nothing can change before it), then densely right after
+    /// it (every second), backing off to [`PollPolicy::interval`] the longer
+    /// the operation overruns. Never less than a (scaled) second, so one
+    /// operation costs at most one call a second, and an operation that ends
+    /// on time is seen done within a round trip of its end.
+    pub fn next_wait(&self, expected: Duration, elapsed: Duration) -> Duration {
+        let second = self.scaled(Duration::from_secs(1));
+        let end = self.scaled(expected);
+        if elapsed < end {
+            return (end - elapsed).max(second);
+        }
+        ((elapsed - end) / 4).clamp(second, self.interval(expected).max(second))
+    }
+
     /// How long to wait before declaring an operation stuck: 20× its expected duration, at least 2 min.
     pub fn deadline(&self, expected: Duration) -> Duration {
         self.scaled((expected * 20).max(Duration::from_secs(120)))
@@ -149,13 +165,46 @@ impl Engine {
         Ok(Duration::from_secs(secs))
     }
 
-    /// Calls `probe` at the operation's interval until it returns `Some`;
-    /// returns at once when it does (no call after completion is known).
-    /// `what` and the last state name the operation if it takes too long.
+    /// Calls `probe` now, then on [`PollPolicy::next_wait`]'s schedule, until
+    /// it returns `Ready`; returns at once when it does (no call after
+    /// completion is known). `what` and the last state name the operation
+    /// if it takes too long. For an operation that may already be done
+    /// (a resumed run, health after the fact).
     pub async fn poll_until<T, F, Fut>(
         &self,
         what: &str,
         expected: Duration,
+        probe: F,
+    ) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Polled<T>, StepError>>,
+    {
+        self.poll_from(what, expected, Duration::ZERO, probe).await
+    }
+
+    /// [`Engine::poll_until`] for an operation this step has just started
+    /// (a CLB task, a TAT run): the first call waits for its expected end,
+    /// since asking earlier can only hear "still running".
+    pub async fn poll_fresh<T, F, Fut>(
+        &self,
+        what: &str,
+        expected: Duration,
+        probe: F,
+    ) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<Polled<T>, StepError>>,
+    {
+        let first = self.poll.next_wait(expected, Duration::ZERO);
+        self.poll_from(what, expected, first, probe).await
+    }
+
+    async fn poll_from<T, F, Fut>(
+        &self,
+        what: &str,
+        expected: Duration,
+        first: Duration,
         mut probe: F,
     ) -> Result<T, StepError>
     where
@@ -164,7 +213,9 @@ impl Engine {
     {
         let start = Instant::now();
         let deadline = self.poll.deadline(expected);
-        let interval = self.poll.interval(expected);
+        if !first.is_zero() {
+            tokio::time::sleep(first).await;
+        }
         loop {
             match probe().await? {
                 Polled::Ready(v) => return Ok(v),
@@ -178,7 +229,7 @@ impl Engine {
                     }
                 }
             }
-            tokio::time::sleep(interval).await;
+            tokio::time::sleep(self.poll.next_wait(expected, start.elapsed())).await;
         }
     }
 }
@@ -217,6 +268,27 @@ mod tests {
             p.interval(Duration::from_secs(3600)),
             Duration::from_secs(10)
         );
+    }
+
+    #[test]
+    fn polls_aim_at_the_expected_end_then_back_off() {
+        let p = PollPolicy::default();
+        let s = Duration::from_secs;
+        let ms = Duration::from_millis;
+        // before the end: wait for it (but never less than a second)
+        assert_eq!(p.next_wait(s(60), s(0)), s(60));
+        assert_eq!(p.next_wait(s(60), s(45)), s(15));
+        assert_eq!(p.next_wait(s(60), ms(59_500)), s(1));
+        // after it: every second at first, then up to the usual interval
+        assert_eq!(p.next_wait(s(60), ms(60_100)), s(1));
+        assert_eq!(p.next_wait(s(60), s(80)), s(5));
+        assert_eq!(p.next_wait(s(60), s(600)), ms(7500));
+        assert_eq!(p.next_wait(s(3), s(3)), s(1));
+        assert_eq!(p.next_wait(s(3), s(300)), s(1));
+        // scaled like everything else
+        let fast = PollPolicy::with_speed(10.0);
+        assert_eq!(fast.next_wait(s(3), s(0)), ms(300));
+        assert_eq!(fast.next_wait(s(3), ms(350)), ms(100));
     }
 
     #[test]
