@@ -24,7 +24,9 @@ struct Driver {
 
 impl Driver {
     async fn new() -> Driver {
-        let session = sandbox_session(Lang::En, false).await.expect("sandbox starts");
+        let session = sandbox_session(Lang::En, false)
+            .await
+            .expect("sandbox starts");
         let app = App::new(Lang::En, session.ctx.clone(), Screen::Overview);
         let (tx, rx) = unbounded_channel();
         let mut d = Driver {
@@ -81,11 +83,12 @@ impl Driver {
     /// Enter opens the confirm dialog listing `action`; `y` accepts it.
     fn confirm(&mut self, action: &str) {
         self.key(KeyCode::Enter);
-        let c = self
-            .app
-            .confirm
-            .clone()
-            .unwrap_or_else(|| panic!("a confirm dialog before {action}; notice {:?}", self.app.notice));
+        let c = self.app.confirm.clone().unwrap_or_else(|| {
+            panic!(
+                "a confirm dialog before {action}; notice {:?}",
+                self.app.notice
+            )
+        });
         assert!(
             c.calls.iter().any(|x| x.action == action),
             "the dialog lists {action}: {:?}",
@@ -110,7 +113,10 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     assert_eq!(d.app.screen, Screen::Source);
     // The cursor starts on the session server.
     d.key(KeyCode::Enter);
-    assert_eq!(d.app.source.chosen.as_deref(), Some(session_server.as_str()));
+    assert_eq!(
+        d.app.source.chosen.as_deref(),
+        Some(session_server.as_str())
+    );
     assert_eq!(d.app.screen, Screen::Image);
 
     // Esc goes back without losing the typed name.
@@ -130,22 +136,33 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     assert_eq!(d.app.in_flight, 0);
 
     d.confirm("CreateImage");
-    d.until("image NORMAL", |a| a.image.progress.is_done()).await;
+    d.until("image NORMAL", |a| a.image.progress.is_done())
+        .await;
     let image_id = d.app.image.image_id.clone().expect("image id");
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Launch);
     assert_eq!(d.app.launch.count.value, "2");
     assert!(
-        d.app.launch_checks().iter().all(|c| c.level == CheckLevel::Ok),
+        d.app
+            .launch_checks()
+            .iter()
+            .all(|c| c.level == CheckLevel::Ok),
         "{:?}",
         d.app.launch_checks()
     );
 
     d.confirm("RunInstances");
-    d.until("instances RUNNING", |a| a.launch.progress.is_done()).await;
+    d.until("instances RUNNING", |a| a.launch.progress.is_done())
+        .await;
     assert_eq!(d.app.launch.instances.len(), 2);
     assert!(d.app.launch.instances.iter().all(|(_, s)| s == "RUNNING"));
-    let new_ids: Vec<String> = d.app.launch.instances.iter().map(|(i, _)| i.clone()).collect();
+    let new_ids: Vec<String> = d
+        .app
+        .launch
+        .instances
+        .iter()
+        .map(|(i, _)| i.clone())
+        .collect();
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::LoadBalancer);
 
@@ -164,11 +181,16 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     }
     for r in &d.app.bind.rows {
         if !r.instance.ineligible.is_empty() {
-            assert!(!r.checked, "{} is ineligible and not checked", r.instance.id);
+            assert!(
+                !r.checked,
+                "{} is ineligible and not checked",
+                r.instance.id
+            );
         }
     }
     d.confirm("RegisterTargets");
-    d.until("binding and health", |a| a.bind.progress.is_done()).await;
+    d.until("binding and health", |a| a.bind.progress.is_done())
+        .await;
     assert!(d
         .app
         .bind
@@ -202,7 +224,8 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     let url = format!("http://{}/mina_auth/", clb.vip);
     assert!(rows.iter().all(|r| r.after == url));
     d.confirm("RunCommand");
-    d.until("sdk.config", |a| !a.sdk.progress.is_running()).await;
+    d.until("sdk.config", |a| !a.sdk.progress.is_running())
+        .await;
     let sdk_applied = d.app.sdk.progress.is_done();
     if !sdk_applied {
         // The edit is refused (e.g. no TAT): the manual instructions remain.
@@ -211,7 +234,10 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Summary);
     let kinds: Vec<&str> = d.app.created.iter().map(|c| c.kind).collect();
-    assert!(kinds.contains(&"image") && kinds.contains(&"clb"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"image") && kinds.contains(&"clb"),
+        "{kinds:?}"
+    );
     assert_eq!(kinds.iter().filter(|k| **k == "instance").count(), 2);
 
     // The world, through the API: two more instances, RUNNING, from the image,
@@ -267,7 +293,10 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     assert_eq!(d.app.screen, Screen::Overview);
     d.until("rediscovery", |a| a.arch.ready().is_some()).await;
     let after = d.app.arch.ready().unwrap();
-    let internal = after.internal_clb.as_ref().expect("the internal CLB in the diagram");
+    let internal = after
+        .internal_clb
+        .as_ref()
+        .expect("the internal CLB in the diagram");
     assert_eq!(internal.id, clb.id);
     let behind: usize = internal.listeners.iter().map(|l| l.targets.len()).sum();
     assert_eq!(behind, 3, "{internal:?}");
@@ -276,7 +305,10 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     // as such and left untouched.
     assert!(sdk_applied, "sdk.config step: {:?}", d.app.sdk.progress);
     let rows = d.app.sdk.rows.ready().unwrap().clone();
-    assert!(rows.iter().any(|r| r.status == TargetStatus::Bound), "{rows:?}");
+    assert!(
+        rows.iter().any(|r| r.status == TargetStatus::Bound),
+        "{rows:?}"
+    );
     let sb = d.session.sandbox.as_ref().expect("sandbox");
     sb.handle().with_world(|w| {
         for r in &rows {
@@ -291,7 +323,9 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
                 TargetStatus::Bound => {
                     assert!(text.contains(&url), "{} {}: {text}", r.instance_id, r.path);
                     assert!(
-                        inst.files.keys().any(|p| p.starts_with(&format!("{}.bak", r.path))),
+                        inst.files
+                            .keys()
+                            .any(|p| p.starts_with(&format!("{}.bak", r.path))),
                         "{}: a backup of {}: {:?}",
                         r.instance_id,
                         r.path,

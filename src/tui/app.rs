@@ -27,8 +27,9 @@ pub struct Context {
     pub journal_path: Option<String>,
 }
 
-/// Everything the update function reacts to.
+/// Everything the update function reacts to (one at a time: size is no concern).
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
@@ -98,12 +99,6 @@ pub struct App {
     pub autoscaling: crate::tui::screens::autoscaling::AsWizard,
 }
 
-impl Default for Screen {
-    fn default() -> Self {
-        Screen::Overview
-    }
-}
-
 fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
@@ -159,18 +154,27 @@ impl App {
             Screen::Image => {
                 self.image.focus < 2
                     && self.image.choice == 0
-                    && matches!(self.image.progress, Progress::NotStarted | Progress::Failed { .. })
+                    && matches!(
+                        self.image.progress,
+                        Progress::NotStarted | Progress::Failed { .. }
+                    )
             }
             Screen::Launch => {
                 self.launch.focus < 4
-                    && matches!(self.launch.progress, Progress::NotStarted | Progress::Failed { .. })
+                    && matches!(
+                        self.launch.progress,
+                        Progress::NotStarted | Progress::Failed { .. }
+                    )
             }
             Screen::LoadBalancer => {
                 self.lb.cursor == self.lb_choices().len() && !self.lb.progress.is_running()
             }
             Screen::Bind => {
                 self.bind.focus > 0
-                    && matches!(self.bind.progress, Progress::NotStarted | Progress::Failed { .. })
+                    && matches!(
+                        self.bind.progress,
+                        Progress::NotStarted | Progress::Failed { .. }
+                    )
             }
             Screen::Onboarding => self.onboarding.typing(),
             Screen::Browse => self.browse.typing(),
@@ -379,7 +383,10 @@ impl App {
             self.help = true;
             return vec![];
         }
-        if matches!(self.screen, Screen::Onboarding | Screen::Browse | Screen::AutoScaling) {
+        if matches!(
+            self.screen,
+            Screen::Onboarding | Screen::Browse | Screen::AutoScaling
+        ) {
             self.key_own_screen(key);
             return vec![];
         }
@@ -643,13 +650,25 @@ impl App {
             .collect();
         let mut rows: Vec<BindRow> = Vec::new();
         let mine = |id: &String| arch.role_ids(role).contains(id) || new_ids.contains(id);
-        let mut ordered: Vec<&InstanceView> =
-            arch.instances.iter().filter(|i| mine(&i.id)).collect();
-        ordered.extend(
-            arch.instances
-                .iter()
-                .filter(|i| !mine(&i.id) && !other_role.contains(&i.id)),
-        );
+        // The source first, then the new servers, the role's others, and the rest.
+        let src_id = self.source.chosen.clone().unwrap_or_default();
+        let rank = |i: &InstanceView| {
+            if i.id == src_id {
+                0
+            } else if new_ids.contains(&i.id) {
+                1
+            } else if mine(&i.id) {
+                2
+            } else {
+                3
+            }
+        };
+        let mut ordered: Vec<&InstanceView> = arch
+            .instances
+            .iter()
+            .filter(|i| !other_role.contains(&i.id))
+            .collect();
+        ordered.sort_by_key(|i| rank(i));
         for inst in ordered {
             let mut inst = inst.clone();
             if let Some(c) = &clb {
@@ -901,10 +920,8 @@ impl App {
                     self.confirm = Some(plan_preview::create_clb(self));
                 }
             }
-            _ if self.lb.cursor == n => {
-                if self.lb.new_name.handle(key) {
-                    self.lb.new_name.error = None;
-                }
+            _ if self.lb.cursor == n && self.lb.new_name.handle(key) => {
+                self.lb.new_name.error = None;
             }
             KeyCode::Char('k') => self.move_cursor(-1),
             KeyCode::Char('j') => self.move_cursor(1),
@@ -1180,7 +1197,7 @@ impl App {
                 };
                 let ids: Vec<String> = rows
                     .iter()
-                    .filter(|r| r.before.as_deref() != Some(r.after.as_str()))
+                    .filter(|r| r.before.is_some() && r.before.as_deref() != Some(r.after.as_str()))
                     .map(|r| r.instance_id.clone())
                     .collect();
                 let job = Job::ApplySdkConfig {
@@ -1396,9 +1413,13 @@ impl App {
             JobEvent::SdkDone => {
                 self.job_finished();
                 self.sdk.progress = self.took(&self.sdk.progress);
-                if let Load::Ready(rows) = &mut self.sdk.rows {
-                    for r in rows.iter_mut().filter(|r| r.status == TargetStatus::Bound) {
-                        r.before = Some(r.after.clone());
+                if let Load::Ready(rows) = &self.sdk.rows {
+                    for r in rows.iter().filter(|r| r.status == TargetStatus::Bound) {
+                        self.created.push(Created {
+                            kind: "sdk_config",
+                            id: r.instance_id.clone(),
+                            detail: r.path.clone(),
+                        });
                     }
                 }
             }
@@ -1475,7 +1496,10 @@ mod tests {
         a.update(key(KeyCode::Char('L')));
         assert_eq!(a.lang, Lang::Zh, "L types in a text field");
         assert_eq!(a.image.name.value, format!("{before}L"));
-        a.update(Msg::Key(KeyEvent::new(KeyCode::Char('l'), KeyModifiers::CONTROL)));
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('l'),
+            KeyModifiers::CONTROL,
+        )));
         assert_eq!(a.lang, Lang::En, "Ctrl-L switches even in a field");
     }
 
@@ -1502,16 +1526,24 @@ mod tests {
         a.update(key(KeyCode::Enter));
         let jobs = a.update(key(KeyCode::Enter));
         assert!(jobs.is_empty());
-        assert_eq!(a.confirm.as_ref().map(|c| c.what), Some(ConfirmWhat::CreateImage));
+        assert_eq!(
+            a.confirm.as_ref().map(|c| c.what),
+            Some(ConfirmWhat::CreateImage)
+        );
         let jobs = a.update(key(KeyCode::Char('y')));
         assert!(matches!(jobs.as_slice(), [Job::CreateImage { .. }]));
         assert!(a.work_in_flight());
-        a.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
         assert!(!a.quit);
         assert_eq!(a.confirm.as_ref().map(|c| c.what), Some(ConfirmWhat::Quit));
         a.update(key(KeyCode::Char('n')));
         assert!(!a.quit);
-        a.update(Msg::Job(JobEvent::ImageCreated { image_id: "img-1".into() }));
+        a.update(Msg::Job(JobEvent::ImageCreated {
+            image_id: "img-1".into(),
+        }));
         a.update(Msg::Job(JobEvent::ImageDone));
         assert!(!a.work_in_flight());
         a.update(key(KeyCode::Char('q')));

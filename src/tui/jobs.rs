@@ -91,7 +91,9 @@ impl Job {
     }
 }
 
-/// What a job reports back.
+/// What a job reports back. A few events a second go through the channel,
+/// so the size of the largest (the discovered architecture) does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEvent {
     Discovered(Result<Architecture, String>),

@@ -186,7 +186,7 @@ pub fn apply_sdk_config(app: &App) -> Confirm {
         .ready()
         .map(|rows| {
             rows.iter()
-                .filter(|r| r.before.as_deref() != Some(r.after.as_str()))
+                .filter(|r| r.before.is_some() && r.before.as_deref() != Some(r.after.as_str()))
                 .map(|r| r.instance_id.clone())
                 .collect()
         })

@@ -108,6 +108,12 @@ pub fn placement_reasons(inst: &InstanceView, clb: &ClbView) -> Vec<Reason> {
             clb_zone: clb.zone.clone(),
         });
     }
+    if clb.project_id != inst.project_id {
+        out.push(Reason::OtherProject {
+            project: inst.project_id,
+            clb_project: clb.project_id,
+        });
+    }
     out
 }
 
@@ -118,6 +124,14 @@ pub fn reason(lang: Lang, r: &Reason) -> String {
             lang,
             "wizard.reason.other_zone",
             &[("zone", zone), ("clb_zone", clb_zone)],
+        ),
+        Reason::OtherProject {
+            project,
+            clb_project,
+        } => tf(
+            lang,
+            "wizard.reason.other_project",
+            &[("project", project), ("clb_project", clb_project)],
         ),
         Reason::OtherVpc { vpc, clb_vpc } => tf(
             lang,
@@ -133,7 +147,10 @@ pub fn reasons(lang: Lang, inst: &InstanceView) -> String {
         .iter()
         .map(|r| reason(lang, r))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(match lang {
+            Lang::Zh => "；",
+            Lang::En => "; ",
+        })
 }
 
 /// The consistency checklist of the launch form: region, zone and project
@@ -147,9 +164,14 @@ pub fn launch_checks(app: &App) -> Vec<Check> {
     };
     let zone = app.launch.zone.value.trim();
     let project = app.launch.project.value.trim();
+    // `key` is `wizard.check.<what>_vs`; a mismatch says `<what>_ne` with the other value.
     let check = |ok: bool, key: &str, args: &[(&str, &dyn std::fmt::Display)]| Check {
         level: if ok { CheckLevel::Ok } else { CheckLevel::Fail },
-        text: tf(lang, key, args),
+        text: if ok || !key.ends_with("_vs") {
+            tf(lang, key, args)
+        } else {
+            tf(lang, &key.replace("_vs", "_ne"), args)
+        },
     };
     out.push(check(
         true,

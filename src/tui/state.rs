@@ -46,9 +46,10 @@ impl Flow {
 
 /// Every screen of the wizard. `Onboarding`, `AutoScaling` and `Browse` are
 /// slots other parts of tcscale fill; the wizard shows a placeholder until then.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screen {
     Onboarding,
+    #[default]
     Overview,
     Source,
     Image,
@@ -134,6 +135,7 @@ pub enum Reason {
     Rule(Ineligible),
     OtherZone { zone: String, clb_zone: String },
     OtherVpc { vpc: String, clb_vpc: String },
+    OtherProject { project: i64, clb_project: i64 },
 }
 
 /// One CVM instance as the tables show it.

@@ -12,6 +12,9 @@ use crate::cloud::models::{cvm, tat};
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::discover::{self, Role as EngineRole};
 use crate::scaleout::eligibility::eligibility;
+use crate::scaleout::remote_op::{
+    parse_read_output, ReadResult, RemoteError, RemoteOp, Runtime, NODE_APP_DIR,
+};
 use crate::scaleout::runner::bind::{register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{run_instances, LaunchInput};
@@ -19,17 +22,14 @@ use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
 };
 use crate::scaleout::runner::record::Phase;
-use crate::scaleout::remote_op::{
-    parse_read_output, ReadResult, RemoteError, RemoteOp, Runtime, NODE_APP_DIR,
-};
 use crate::scaleout::runner::remote_edit::agent_online;
 use crate::scaleout::runner::sdk_config_step::{
     auth_server_url, run_command, update_sdk_configs, SdkInput, SdkVerdict,
 };
-use crate::scaleout::scripts;
-use crate::scaleout::sdk_config::read_auth_server_url;
 use crate::scaleout::runner::security_group_step::{ensure_vip_allowed, SgInput, SgVerdict};
 use crate::scaleout::runner::{Engine, Progress, StepError};
+use crate::scaleout::scripts;
+use crate::scaleout::sdk_config::read_auth_server_url;
 use crate::tui::jobs::{Events, Job, JobEvent};
 use crate::tui::state::*;
 
@@ -397,6 +397,42 @@ async fn price(
     ))
 }
 
+/// The pay-as-you-go instance quota of the zone, and whether `count` fits.
+async fn quota(eng: &Engine, lang: Lang, zone: &str, count: i64) -> Result<String, String> {
+    let resp = eng
+        .call(&cvm::DescribeAccountQuotaRequest {
+            filters: Some(vec![cvm::Filter {
+                name: Some("zone".into()),
+                values: Some(vec![zone.to_string()]),
+            }]),
+        })
+        .await
+        .map_err(|e| e.explain(lang))?;
+    let q = resp
+        .account_quota_overview
+        .and_then(|o| o.account_quota)
+        .and_then(|a| a.post_paid_quota_set)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|q| q.zone.as_deref().is_none_or(|z| z == zone))
+        .ok_or_else(|| t(lang, "scaleout.unknown"))?;
+    let remaining = q.remaining_quota.unwrap_or(0) as i64;
+    let key = if count <= remaining {
+        "wizard.launch.quota_value"
+    } else {
+        "wizard.launch.quota_short"
+    };
+    Ok(tf(
+        lang,
+        key,
+        &[
+            ("used", &q.used_quota.unwrap_or(0)),
+            ("total", &q.total_quota.unwrap_or(0)),
+            ("remaining", &remaining),
+        ],
+    ))
+}
+
 /// Runs one job to its end, reporting through `tx`.
 pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
     let lang = base.lang;
@@ -417,6 +453,8 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             image_id,
             count,
         } => {
+            let q = quota(&eng, lang, &zone, count).await;
+            let _ = tx.send(JobEvent::Quota(q));
             let r = price(&eng, lang, zone, instance_type, image_id, count).await;
             let _ = tx.send(JobEvent::Price(r));
         }
@@ -790,7 +828,9 @@ async fn read_sdk_row(eng: &Engine, i: &cvm::Instance, vip: &str) -> Result<SdkR
         None => None,
     };
     let runtime_or_default = runtime.unwrap_or(Runtime::NodeJs);
-    row.runtime = runtime.map(|r| r.label().to_string()).unwrap_or_else(|| "?".into());
+    row.runtime = runtime
+        .map(|r| r.label().to_string())
+        .unwrap_or_else(|| "?".into());
     row.restart = runtime_or_default.restart_command(None);
     row.path = runtime_or_default.default_config_path().to_string();
     if !agent_online(eng, &id).await? {

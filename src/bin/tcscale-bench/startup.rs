@@ -35,7 +35,7 @@ pub fn first_frame_in(out: &[u8]) -> bool {
 }
 
 /// Milliseconds from spawning `inner` under a pty until `done(output)`.
-fn time_once(inner: &str, done: Option<fn(&[u8]) -> bool>) -> Result<f64, String> {
+fn time_once(inner: &str, done: fn(&[u8]) -> bool) -> Result<f64, String> {
     let home = std::env::temp_dir().join(format!("tcscale-bench-tui-{}", std::process::id()));
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
     let start = Instant::now();
@@ -62,16 +62,12 @@ fn time_once(inner: &str, done: Option<fn(&[u8]) -> bool>) -> Result<f64, String
                 Ok(0) | Err(_) => {
                     let tail = String::from_utf8_lossy(&seen[seen.len().saturating_sub(300)..])
                         .to_string();
-                    let _ = tx.send(if done.is_none() {
-                        Ok(start.elapsed().as_secs_f64() * 1000.0)
-                    } else {
-                        Err(format!("ended before a first frame: {tail:?}"))
-                    });
+                    let _ = tx.send(Err(format!("ended before a first frame: {tail:?}")));
                     return;
                 }
                 Ok(n) => {
                     seen.extend_from_slice(&chunk[..n]);
-                    if done.is_some_and(|d| d(&seen)) {
+                    if done(&seen) {
                         let _ = tx.send(Ok(start.elapsed().as_secs_f64() * 1000.0));
                         return;
                     }
@@ -97,14 +93,14 @@ fn time_starts(args: &str, runs: usize) -> Result<(f64, f64, f64), String> {
         "{SIZE} && exec {} {args}",
         shell_quote(&bin.display().to_string())
     );
-    time_once(&cmd, Some(first_frame_in))?; // warm the page cache
+    time_once(&cmd, first_frame_in)?; // warm the page cache
     let mut ours = Vec::new();
     let mut bare = Vec::new();
     for _ in 0..runs {
-        ours.push(time_once(&cmd, Some(first_frame_in))?);
+        ours.push(time_once(&cmd, first_frame_in)?);
         bare.push(time_once(
             &format!("{SIZE} && exec {FAKE_FRAME}"),
-            Some(first_frame_in),
+            first_frame_in,
         )?);
     }
     let wrapper = quantile(&mut bare, 0.5);

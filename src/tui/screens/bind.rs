@@ -63,7 +63,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let b = &app.bind;
     let clb = app.chosen_clb();
-    let [intro, ports, list, status_area] = Layout::vertical([
+    let list_h = (b.rows.len().max(1) as u16 + 3).min(area.height.saturating_sub(4));
+    let [intro, ports, list, status_area, _] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(
             if b.port.error.is_some() || b.backend_port.error.is_some() {
@@ -72,8 +73,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 1
             },
         ),
-        Constraint::Min(4),
+        Constraint::Length(list_h),
         Constraint::Length(1),
+        Constraint::Min(0),
     ])
     .areas(area);
     f.render_widget(

@@ -2,7 +2,7 @@
 //! quota; live per-instance PENDING → RUNNING.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Paragraph, Row};
+use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
@@ -39,13 +39,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let l = &app.launch;
     let live = !matches!(l.progress, Progress::NotStarted);
-    let [top, bottom] = Layout::vertical([
-        Constraint::Min(8),
+    let checks_list = app.launch_checks();
+    let form_h = 9 + [&l.count, &l.instance_type, &l.zone, &l.project]
+        .iter()
+        .filter(|f| f.error.is_some())
+        .count() as u16;
+    let top_h = form_h.max(checks_list.len() as u16 + 5);
+    let [top, bottom, _] = Layout::vertical([
+        Constraint::Length(top_h),
         Constraint::Length(if live {
             (l.instances.len() as u16 + 4).min(area.height / 2)
         } else {
             0
         }),
+        Constraint::Min(0),
     ])
     .areas(area);
     let [form, checks] =
@@ -86,7 +93,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.launch.title")))),
         form,
     );
-    let mut right = checklist::lines(&app.launch_checks());
+    let mut right = checklist::lines(&checks_list);
     right.push(load_line(app, &t(lang, "wizard.launch.price"), &l.price));
     right.push(load_line(app, &t(lang, "wizard.launch.quota"), &l.quota));
     if l.override_mismatch {
@@ -101,7 +108,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Style::new()
     };
     f.render_widget(
-        Paragraph::new(right).block(
+        Paragraph::new(right).wrap(Wrap { trim: false }).block(
             Block::bordered()
                 .title(format!(" {} ", t(lang, "wizard.launch.checks")))
                 .border_style(focus_style),

@@ -130,8 +130,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         &[
             Constraint::Fill(2),
             Constraint::Length(8),
-            Constraint::Fill(2),
-            Constraint::Fill(2),
+            Constraint::Length(23),
+            Constraint::Fill(3),
         ],
         app.sdk.cursor,
         true,
@@ -161,10 +161,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             "  3. {}",
             t(lang, "wizard.sdk.manual_restart")
         )));
-        lines.push(Line::styled(
-            format!("       {}", &r.restart),
-            theme::key(),
-        ));
+        lines.push(Line::styled(format!("       {}", &r.restart), theme::key()));
     } else {
         lines.push(Line::styled(
             tf(lang, "wizard.sdk.diff", &[("path", &r.path)]),
@@ -183,11 +180,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             theme::good(),
         ));
         lines.push(Line::styled(
-            tf(
-                lang,
-                "wizard.sdk.then",
-                &[("cmd", &&r.restart)],
-            ),
+            tf(lang, "wizard.sdk.then", &[("cmd", &&r.restart)]),
             theme::label(),
         ));
         for o in r.output.iter().rev().take(6).rev() {

@@ -49,7 +49,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     let header = Row::new(
         [
-            "name", "role", "id", "zone", "project", "state", "ips", "bandwidth",
+            "name",
+            "role",
+            "id",
+            "zone",
+            "project",
+            "state",
+            "ips",
+            "bandwidth",
         ]
         .iter()
         .map(|k| t(lang, &format!("wizard.table.{k}")))
@@ -102,7 +109,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Constraint::Length(8),
             Constraint::Length(12),
             Constraint::Length(6),
-            Constraint::Length(4),
+            Constraint::Length(8),
             Constraint::Length(8),
             Constraint::Fill(3),
             Constraint::Length(7),

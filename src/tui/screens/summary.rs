@@ -13,19 +13,32 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.flow == Some(Flow::Both) && app.role() == Role::Session {
         vec![("⏎", "wizard.key.continue_business")]
     } else {
-        vec![("⏎", "wizard.key.to_overview"), ("a", "autoscaling.key.set_up")]
+        vec![
+            ("⏎", "wizard.key.to_overview"),
+            ("a", "autoscaling.key.set_up"),
+        ]
     }
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let role = app.role();
-    let before = app
-        .arch
-        .ready()
-        .map(|a| a.role_ids(role).len())
-        .unwrap_or(0);
+    // Existing servers now behind the CLB, and all of them with the new ones.
     let bound = app.bind.rows.iter().filter(|r| r.checked).count();
+    let new = app
+        .bind
+        .rows
+        .iter()
+        .filter(|r| {
+            r.checked
+                && app
+                    .launch
+                    .instances
+                    .iter()
+                    .any(|(i, _)| *i == r.instance.id)
+        })
+        .count();
+    let before = bound - new;
     let role_name = t(
         lang,
         match role {
@@ -116,6 +129,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         t(lang, "wizard.summary.audit_log"),
         app.ctx.audit_log.clone().unwrap_or_else(|| "—".into())
     ))];
+    if let Some(j) = &app.ctx.journal_path {
+        next.push(Line::raw(format!(
+            " {}: {j}",
+            t(lang, "wizard.summary.journal")
+        )));
+    }
     next.push(Line::raw(format!(
         " {}",
         t(

@@ -32,10 +32,10 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
     let inner_w = width.saturating_sub(2).max(1) as usize;
     let height: usize = lines
         .iter()
-        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .map(|l| l.width().max(1).div_ceil((inner_w * 4 / 5).max(1)))
         .sum::<usize>()
         + 2;
-    let rect = centered(area, width, height as u16);
+    let rect = centered(area, width, (height as u16).min(area.height));
     f.render_widget(Clear, rect);
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(

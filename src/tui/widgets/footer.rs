@@ -18,5 +18,18 @@ pub fn render(lang: Lang, keys: &[(&str, &str)], f: &mut Frame, area: Rect) {
         spans.push(Span::styled(k.to_string(), theme::key()));
         spans.push(Span::raw(format!(" {}  ", t(lang, label))));
     }
-    f.render_widget(Line::from(spans), area);
+    let line = Line::from(spans);
+    if line.width() > area.width as usize {
+        // Too narrow: the screen's keys keep their words, the global ones
+        // shrink to their letters (`?` lists them all).
+        let mut spans = vec![Span::raw(" ")];
+        for (k, label) in keys {
+            spans.push(Span::styled(k.to_string(), theme::key()));
+            spans.push(Span::raw(format!(" {}  ", t(lang, label))));
+        }
+        spans.push(Span::styled("L ? q", theme::key()));
+        f.render_widget(Line::from(spans), area);
+    } else {
+        f.render_widget(line, area);
+    }
 }

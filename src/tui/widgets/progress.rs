@@ -7,11 +7,7 @@ use crate::tui::widgets::{mmss, theme};
 /// `label ████░░░░ done/total · mm:ss · note`.
 pub fn line(label: &str, done: usize, total: usize, elapsed: u64, note: &str) -> Line<'static> {
     let width = 20usize;
-    let filled = if total == 0 {
-        0
-    } else {
-        (done * width / total).min(width)
-    };
+    let filled = (done * width).checked_div(total).unwrap_or(0).min(width);
     let mut spans = vec![
         Span::styled(format!(" {label} "), theme::title()),
         Span::styled("█".repeat(filled), theme::good()),
