@@ -167,7 +167,9 @@ impl App {
                     )
             }
             Screen::LoadBalancer => {
-                self.lb.cursor == self.lb_choices().len() && !self.lb.progress.is_running()
+                self.lb_can_create()
+                    && self.lb.cursor == self.lb_choices().len()
+                    && !self.lb.progress.is_running()
             }
             Screen::Bind => {
                 self.bind.focus > 0
@@ -220,6 +222,12 @@ impl App {
             }
         }
         v
+    }
+
+    /// Only session servers get a new CLB (an internal one); business servers
+    /// join the public CLB that already serves the mini-program.
+    pub fn lb_can_create(&self) -> bool {
+        self.role() == Role::Session
     }
 
     pub fn chosen_clb(&self) -> Option<&ClbView> {
@@ -307,7 +315,7 @@ impl App {
             Screen::Overview => MENU.len(),
             Screen::Source => self.source_rows().len(),
             Screen::Image => 1 + self.reusable_images().len(),
-            Screen::LoadBalancer => self.lb_choices().len() + 1,
+            Screen::LoadBalancer => self.lb_choices().len() + usize::from(self.lb_can_create()),
             Screen::Bind => self.bind.rows.len(),
             Screen::SecurityGroup => self.sg.rows.ready().map_or(0, Vec::len),
             Screen::SdkConfig => self.sdk.rows.ready().map_or(0, Vec::len),
@@ -549,7 +557,11 @@ impl App {
                     let choices = self.lb_choices();
                     self.lb.cursor = today
                         .and_then(|id| choices.iter().position(|c| c.id == id))
-                        .unwrap_or(choices.len());
+                        .unwrap_or(if self.lb_can_create() {
+                            choices.len()
+                        } else {
+                            0
+                        });
                 }
                 if self.lb.new_name.value.is_empty() {
                     self.lb.new_name = TextInput::new(match self.role() {
@@ -914,13 +926,13 @@ impl App {
                 self.lb.chosen = Some(id);
                 return self.next_step();
             }
-            KeyCode::Enter => {
+            KeyCode::Enter if self.lb_can_create() => {
                 self.lb.new_name.error = rules::clb_name(self.lang, &self.lb.new_name.value).err();
                 if self.lb.new_name.error.is_none() {
                     self.confirm = Some(plan_preview::create_clb(self));
                 }
             }
-            _ if self.lb.cursor == n && self.lb.new_name.handle(key) => {
+            _ if self.lb_can_create() && self.lb.cursor == n && self.lb.new_name.handle(key) => {
                 self.lb.new_name.error = None;
             }
             KeyCode::Char('k') => self.move_cursor(-1),

@@ -18,7 +18,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let choices = app.lb_choices();
-    let creating = app.lb.cursor == choices.len();
+    let creating = app.lb_can_create() && app.lb.cursor == choices.len();
     let [intro, list, new, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(4),
@@ -54,17 +54,19 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    rows.push(
-        Row::new(vec![
-            "+".to_string(),
-            tf(
-                lang,
-                "wizard.lb.create",
-                &[("kind", &app.role().clb_type())],
-            ),
-        ])
-        .style(theme::key()),
-    );
+    if app.lb_can_create() {
+        rows.push(
+            Row::new(vec![
+                "+".to_string(),
+                tf(
+                    lang,
+                    "wizard.lb.create",
+                    &[("kind", &app.role().clb_type())],
+                ),
+            ])
+            .style(theme::key()),
+        );
+    }
     table::render(
         app,
         f,

@@ -74,7 +74,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 String::new()
             };
-            let ips = if i.public_ip.is_empty() {
+            // Narrow terminals get the private IP only (the one the guide works with).
+            let ips = if i.public_ip.is_empty() || list.width < 90 {
                 i.private_ip.clone()
             } else {
                 format!("{} / {}", i.private_ip, i.public_ip)
