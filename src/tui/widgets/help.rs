@@ -7,13 +7,12 @@ use crate::i18n::{t, Lang};
 use crate::tui::widgets::{centered, theme};
 
 pub fn render(lang: Lang, screen_keys: &[(&str, &str)], f: &mut Frame, area: Rect) {
-    let globals: [(&str, &str); 6] = [
-        ("esc", "wizard.key.back"),
+    let globals: [(&str, &str); 5] = [
         ("L / ^L", "wizard.key.language"),
         ("? / F1", "wizard.key.help"),
         ("q / ^C", "wizard.key.quit"),
         ("tab", "wizard.key.next_field"),
-        ("🖱", "wizard.key.click"),
+        ("mouse", "wizard.key.click"),
     ];
     let mut lines = vec![Line::from(t(lang, "wizard.help.intro")).style(theme::label())];
     for (k, label) in screen_keys.iter().chain(globals.iter()) {
