@@ -381,6 +381,8 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
             )
         }
         Progress::Log(m) => format!("  {m}"),
+        // The launch line that follows says it all.
+        Progress::DryRunPassed => return None,
     })
 }
 

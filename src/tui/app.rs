@@ -494,6 +494,20 @@ impl App {
                 self.arch = Load::Loading;
                 self.start_jobs(vec![Job::Discover])
             }
+            Screen::Summary => {
+                let (Some(clb), ids) = (self.chosen_clb(), self.bound_ids()) else {
+                    return vec![];
+                };
+                if ids.is_empty() || !matches!(self.bind.progress, Progress::Done { .. }) {
+                    return vec![];
+                }
+                let job = Job::FinishPhase {
+                    clb_id: clb.id.clone(),
+                    port: self.bind.port.value.trim().parse().unwrap_or(80),
+                    instance_ids: ids,
+                };
+                self.start_jobs(vec![job])
+            }
             Screen::AutoScaling => {
                 let p = crate::tui::screens::autoscaling::prefill(self);
                 self.autoscaling.enter(p);
@@ -1366,6 +1380,7 @@ impl App {
                     r.healthy = Some(healthy);
                 }
             }
+            JobEvent::HealthChecked => self.job_finished(),
             JobEvent::BindDone => {
                 self.job_finished();
                 self.bind.progress = self.took(&self.bind.progress);

@@ -82,6 +82,15 @@ pub enum Job {
         vip: String,
         instance_ids: Vec<String>,
     },
+    /// At the Summary: the bound targets' health once more (the security
+    /// group rule may just have let the health check in), polled until
+    /// Alive or the health check's usual time; then the phase is closed in
+    /// the run journal.
+    FinishPhase {
+        clb_id: String,
+        port: i64,
+        instance_ids: Vec<String>,
+    },
 }
 
 impl Job {
@@ -148,6 +157,8 @@ pub enum JobEvent {
     },
     SdkDone,
     SdkFailed(String),
+    /// The Summary's health re-check ended (its verdicts came as `TargetHealth`).
+    HealthChecked,
     Retrying {
         what: String,
         attempt: u32,

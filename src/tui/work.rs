@@ -8,14 +8,14 @@ use std::future::Future;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::cloud::models::{cvm, tat};
+use crate::cloud::models::{clb, cvm, tat};
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::discover::{self, Role as EngineRole};
 use crate::scaleout::eligibility::eligibility;
 use crate::scaleout::remote_op::{
     parse_read_output, ReadResult, RemoteError, RemoteOp, Runtime, NODE_APP_DIR,
 };
-use crate::scaleout::runner::bind::{register_targets, target_health, BindInput};
+use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{run_instances, LaunchInput};
 use crate::scaleout::runner::load_balancer::{
@@ -27,7 +27,7 @@ use crate::scaleout::runner::sdk_config_step::{
     auth_server_url, run_command, update_sdk_configs, SdkInput, SdkVerdict,
 };
 use crate::scaleout::runner::security_group_step::{ensure_vip_allowed, SgInput, SgVerdict};
-use crate::scaleout::runner::{Engine, Progress, StepError};
+use crate::scaleout::runner::{Engine, Progress, Step, StepError};
 use crate::scaleout::scripts;
 use crate::scaleout::sdk_config::read_auth_server_url;
 use crate::tui::jobs::{Events, Job, JobEvent};
@@ -317,7 +317,6 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
 /// Fills in the health of every bound target (best effort: the diagram
 /// shows "?" when the call fails).
 async fn health_into(eng: &Engine, arch: &mut Architecture) {
-    use crate::cloud::models::clb;
     let ids: Vec<String> = arch.clbs.iter().map(|c| c.id.clone()).collect();
     if ids.is_empty() {
         return;
@@ -433,6 +432,101 @@ async fn quota(eng: &Engine, lang: Lang, zone: &str, count: i64) -> Result<Strin
     ))
 }
 
+/// The run journal, as the engine's flow keeps it: each wizard step is
+/// Running before its first call, Done with the engine's own output after,
+/// Failed with the reason; the plan the wizard is following is kept beside
+/// them, so `tcscale runs` lists an interrupted wizard run and `tcscale
+/// resume ID` continues it (choices not made yet take the plan defaults).
+mod journal {
+    use serde::Serialize;
+
+    use crate::scaleout::plan::{self, Plan};
+    use crate::scaleout::runner::record::Phase;
+    use crate::scaleout::runner::{Engine, Step, StepError};
+    use crate::scaleout::steps::steps_of;
+
+    /// Updates the wizard's plan for `ph` (created on first use).
+    pub fn note_plan(eng: &Engine, ph: Phase, f: impl FnOnce(&mut plan::Phase)) {
+        let _ = eng.journal(|r| {
+            let region = r.journal.region.clone();
+            let p = r.journal.plan.get_or_insert_with(|| Plan {
+                role: plan::Role::Session,
+                region: (!region.is_empty()).then_some(region),
+                override_consistency: true,
+                session: None,
+                business: None,
+                autoscaling: None,
+            });
+            let slot = match ph {
+                Phase::Session => &mut p.session,
+                Phase::Business => &mut p.business,
+            };
+            f(slot.get_or_insert_with(plan::Phase::default));
+            p.role = match (p.session.is_some(), p.business.is_some()) {
+                (true, true) => plan::Role::Both,
+                (false, true) => plan::Role::Business,
+                _ => plan::Role::Session,
+            };
+        });
+    }
+
+    /// The step starts: the phase's remaining steps are listed (pending)
+    /// first, so a run stopped between two steps is still unfinished.
+    pub fn begin(eng: &Engine, ph: Phase, step: Step) -> Result<(), StepError> {
+        eng.journal(|r| {
+            if let Some(p) = r.journal.plan.clone() {
+                for s in steps_of(ph == Phase::Session, &p) {
+                    r.journal.ensure_step(ph.key(), s);
+                }
+            }
+            r.start(ph.key(), step)
+        })?
+        .map_err(StepError::Journal)
+    }
+
+    pub fn finish<T: Serialize>(
+        eng: &Engine,
+        ph: Phase,
+        step: Step,
+        out: &T,
+    ) -> Result<(), StepError> {
+        let value = serde_json::to_value(out).unwrap_or_default();
+        eng.journal(|r| {
+            r.set_output(ph.key(), step, value)
+                .and_then(|()| r.done(ph.key(), step))
+        })?
+        .map_err(StepError::Journal)
+    }
+
+    pub fn fail(eng: &Engine, ph: Phase, step: Step, e: &StepError) {
+        let _ = eng.journal(|r| r.failed(ph.key(), step, &e.explain(eng.lang)));
+    }
+
+    /// The phase is over in the wizard: what it did not do is skipped, so
+    /// the run is no longer unfinished.
+    pub fn end_phase(eng: &Engine, ph: Phase) {
+        let _ = eng.journal(|r| {
+            let pending: Vec<Step> = r
+                .journal
+                .steps
+                .iter()
+                .filter(|s| s.phase == ph.key())
+                .filter(|s| {
+                    matches!(
+                        s.state,
+                        crate::scaleout::journal::StepState::Pending
+                            | crate::scaleout::journal::StepState::Running
+                    )
+                })
+                .map(|s| s.step)
+                .collect();
+            for s in pending {
+                let _ = r.skipped(ph.key(), s);
+            }
+        });
+    }
+}
+
 /// Runs one job to its end, reporting through `tx`.
 pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
     let lang = base.lang;
@@ -463,11 +557,25 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             name,
             description,
         } => {
+            journal::note_plan(&eng, ph, |p| {
+                p.source = instance_id.clone();
+                p.image_name = Some(name.clone());
+                p.image_description = Some(description.clone());
+            });
             let input = ImageInput {
                 instance_id,
                 name,
                 description: Some(description),
                 reuse_image_id: None,
+            };
+            let work = async {
+                journal::begin(&eng, ph, Step::Image)?;
+                let r = create_image(&eng, ph, &input).await;
+                match &r {
+                    Ok(out) => journal::finish(&eng, ph, Step::Image, out)?,
+                    Err(e) => journal::fail(&eng, ph, Step::Image, e),
+                }
+                r
             };
             let mut seen = false;
             let mut map = |p: Progress| match p {
@@ -480,7 +588,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
                 p => common(p),
             };
-            match forward(prx, tx, &mut map, create_image(&eng, ph, &input)).await {
+            match forward(prx, tx, &mut map, work).await {
                 Ok(out) => {
                     if !seen {
                         let _ = tx.send(JobEvent::ImageCreated {
@@ -514,6 +622,13 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 let placement = src.placement.get_or_insert_with(Default::default);
                 placement.zone = Some(zone);
                 placement.project_id = Some(project_id);
+                journal::note_plan(&eng, ph, |p| {
+                    p.source = source_id.clone();
+                    p.count = count.max(0);
+                    p.reuse_image = Some(image_id.clone());
+                    p.instance_name = Some(name.clone());
+                    p.instance_type = Some(instance_type.clone());
+                });
                 let input = LaunchInput {
                     source: src,
                     image_id,
@@ -521,14 +636,22 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     instance_name: name,
                     instance_type: Some(instance_type),
                 };
-                let out = run_instances(&eng, ph, &input).await?;
+                journal::begin(&eng, ph, Step::Launch)?;
+                let out = match run_instances(&eng, ph, &input).await {
+                    Ok(out) => out,
+                    Err(e) => {
+                        journal::fail(&eng, ph, Step::Launch, &e);
+                        return Err(e);
+                    }
+                };
+                journal::finish(&eng, ph, Step::Launch, &out)?;
                 instances(&eng, &out.instance_ids).await
             };
             let mut map = |p: Progress| match p {
                 Progress::InstanceState { id, state } => {
                     Some(JobEvent::InstanceState { id, state })
                 }
-                Progress::Log(l) if l.contains("DryRun") => Some(JobEvent::DryRunPassed),
+                Progress::DryRunPassed => Some(JobEvent::DryRunPassed),
                 p => common(p),
             };
             match forward(prx, tx, &mut map, work).await {
@@ -564,8 +687,21 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 subnet_id: subnet_id.clone(),
                 project_id,
             };
+            journal::note_plan(&eng, ph, |p| {
+                p.clb_name = Some(name.clone());
+                p.clb_vpc = Some(vpc_id.clone());
+                p.clb_subnet = Some(subnet_id.clone());
+            });
             let work = async {
-                let out = ensure_load_balancer(&eng, ph, &input).await?;
+                journal::begin(&eng, ph, Step::LoadBalancer)?;
+                let out = match ensure_load_balancer(&eng, ph, &input).await {
+                    Ok(out) => out,
+                    Err(e) => {
+                        journal::fail(&eng, ph, Step::LoadBalancer, &e);
+                        return Err(e);
+                    }
+                };
+                journal::finish(&eng, ph, Step::LoadBalancer, &out)?;
                 let lb = describe_lb(&eng, &out.load_balancer_id).await?;
                 Ok::<_, StepError>((out, lb))
             };
@@ -604,7 +740,19 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             backend_port,
             instance_ids,
         } => {
-            let work = async {
+            journal::note_plan(&eng, ph, |p| {
+                p.clb = Some(clb_id.clone());
+                p.listener_protocol = Some(protocol.clone());
+                p.listener_port = Some(port);
+                p.backend_port = Some(backend_port);
+            });
+            // The session phase journals the listener as its own step, as the flow does.
+            let session = ph == Phase::Session;
+            let current = std::sync::Mutex::new(if session { Step::Listener } else { Step::Bind });
+            let steps = async {
+                if session {
+                    journal::begin(&eng, ph, Step::Listener)?;
+                }
                 let listener = ensure_listener(
                     &eng,
                     &ListenerInput {
@@ -615,6 +763,11 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     },
                 )
                 .await?;
+                if session {
+                    journal::finish(&eng, ph, Step::Listener, &listener)?;
+                }
+                *current.lock().unwrap_or_else(|p| p.into_inner()) = Step::Bind;
+                journal::begin(&eng, ph, Step::Bind)?;
                 if listener.created {
                     let _ = tx.send(JobEvent::ListenerCreated {
                         listener_id: listener.listener_id.clone(),
@@ -639,6 +792,11 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     },
                 )
                 .await?;
+                if session {
+                    journal::finish(&eng, ph, Step::Bind, &out)?;
+                } else {
+                    journal::finish(&eng, ph, Step::Bind, &vec![out.clone()])?;
+                }
                 for id in out.bound.iter().chain(out.already.iter()) {
                     let _ = tx.send(JobEvent::Target {
                         id: id.clone(),
@@ -658,6 +816,14 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     .cloned()
                     .collect();
                 target_health(&eng, &clb_id, &listener.listener_id, &bound).await
+            };
+            let work = async {
+                let r = steps.await;
+                if let Err(e) = &r {
+                    let at = *current.lock().unwrap_or_else(|p| p.into_inner());
+                    journal::fail(&eng, ph, at, e);
+                }
+                r
             };
             let mut map = |p: Progress| match p {
                 Progress::Task {
@@ -691,7 +857,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             port,
             instance_ids,
         } => {
-            let r = sg_job(&eng, prx, tx, vip, port, instance_ids, false).await;
+            let r = sg_job(&eng, prx, tx, vip, port, instance_ids, None).await;
             match r {
                 Ok(rows) => {
                     let _ = tx.send(JobEvent::SecurityGroups(Ok(rows)));
@@ -705,7 +871,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             vip,
             port,
             instance_ids,
-        } => match sg_job(&eng, prx, tx, vip.clone(), port, instance_ids, true).await {
+        } => match sg_job(&eng, prx, tx, vip.clone(), port, instance_ids, Some(ph)).await {
             Ok(rows) => {
                 let mut done: Vec<String> = vec![];
                 for r in rows.iter().filter(|r| r.fixed) {
@@ -736,15 +902,24 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
         }
         Job::ApplySdkConfig { vip, instance_ids } => {
             let work = async {
-                let servers = instances(&eng, &instance_ids).await?;
-                update_sdk_configs(
-                    &eng,
-                    &SdkInput {
-                        servers,
-                        vip: vip.clone(),
-                    },
-                )
-                .await
+                journal::begin(&eng, ph, Step::SdkConfig)?;
+                let r = async {
+                    let servers = instances(&eng, &instance_ids).await?;
+                    update_sdk_configs(
+                        &eng,
+                        &SdkInput {
+                            servers,
+                            vip: vip.clone(),
+                        },
+                    )
+                    .await
+                }
+                .await;
+                match &r {
+                    Ok(out) => journal::finish(&eng, ph, Step::SdkConfig, out)?,
+                    Err(e) => journal::fail(&eng, ph, Step::SdkConfig, e),
+                }
+                r
             };
             let mut map = |p: Progress| match p {
                 Progress::TatOutput {
@@ -790,6 +965,40 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     let _ = tx.send(JobEvent::SdkFailed(e.explain(lang)));
                 }
             }
+        }
+        Job::FinishPhase {
+            clb_id,
+            port,
+            instance_ids,
+        } => {
+            let work = async {
+                let resp = eng
+                    .call(&clb::DescribeListenersRequest {
+                        load_balancer_id: Some(clb_id.clone()),
+                        port: Some(port),
+                        ..Default::default()
+                    })
+                    .await?;
+                for l in resp.listeners.unwrap_or_default() {
+                    if let Some(lid) = l.listener_id {
+                        recheck_health(&eng, &clb_id, &lid, &instance_ids).await?;
+                    }
+                }
+                Ok::<_, StepError>(())
+            };
+            let mut map = |p: Progress| match p {
+                Progress::TargetHealth { instance, status } => {
+                    (status != "Unknown").then(|| JobEvent::TargetHealth {
+                        id: instance,
+                        healthy: status == "Alive",
+                    })
+                }
+                p => common(p),
+            };
+            // A health verdict is news, not a failure: the last one shown stands.
+            let _ = forward(prx, tx, &mut map, work).await;
+            journal::end_phase(&eng, ph);
+            let _ = tx.send(JobEvent::HealthChecked);
         }
     }
 }
@@ -864,21 +1073,34 @@ async fn sg_job(
     vip: String,
     port: i64,
     instance_ids: Vec<String>,
-    fix: bool,
+    fix: Option<Phase>,
 ) -> Result<Vec<SgRow>, StepError> {
     let work = async {
         let list = instances(eng, &instance_ids).await?;
+        // Only the fix is a step of the run; the check reads.
+        if let Some(ph) = fix {
+            journal::note_plan(eng, ph, |p| p.fix_security_groups = Some(true));
+            journal::begin(eng, ph, Step::SecurityGroup)?;
+        }
         let out = ensure_vip_allowed(
             eng,
             &SgInput {
                 instances: list.clone(),
                 vip: vip.clone(),
                 port,
-                fix,
+                fix: fix.is_some(),
             },
         )
-        .await?;
-        Ok::<_, StepError>((list, out))
+        .await;
+        match (fix, &out) {
+            (Some(ph), Ok(o)) if ph == Phase::Session => {
+                journal::finish(eng, ph, Step::SecurityGroup, o)?
+            }
+            (Some(ph), Ok(o)) => journal::finish(eng, ph, Step::SecurityGroup, &vec![o.clone()])?,
+            (Some(ph), Err(e)) => journal::fail(eng, ph, Step::SecurityGroup, e),
+            (None, _) => {}
+        }
+        Ok::<_, StepError>((list, out?))
     };
     let (list, out) = forward(prx, tx, &mut common, work).await?;
     Ok(list

@@ -171,6 +171,28 @@ pub async fn target_health(
     listener: &str,
     instances: &[String],
 ) -> Result<BTreeMap<String, String>, StepError> {
+    poll_health(eng, lb, listener, instances, false).await
+}
+
+/// Like [`target_health`], but a Dead verdict is waited out too (until the
+/// same number of rounds has passed): after a security group rule lets the
+/// health check in, targets turn Alive one check interval later.
+pub async fn recheck_health(
+    eng: &Engine,
+    lb: &str,
+    listener: &str,
+    instances: &[String],
+) -> Result<BTreeMap<String, String>, StepError> {
+    poll_health(eng, lb, listener, instances, true).await
+}
+
+async fn poll_health(
+    eng: &Engine,
+    lb: &str,
+    listener: &str,
+    instances: &[String],
+    until_alive: bool,
+) -> Result<BTreeMap<String, String>, StepError> {
     let shown: std::sync::Mutex<BTreeMap<String, String>> = Default::default();
     let mut rounds = 0u32;
     let result = eng
@@ -212,7 +234,7 @@ pub async fn target_health(
                 let mut undecided = false;
                 for id in instances {
                     let s = status.get(id).cloned().unwrap_or_else(|| "Unknown".into());
-                    if s == "Unknown" {
+                    if s == "Unknown" || (until_alive && s != "Alive") {
                         undecided = true;
                     }
                     let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());

@@ -132,6 +132,7 @@ pub async fn run_instances(
     } else {
         if known.is_empty() {
             dry_run(eng, &req).await?;
+            eng.report(Progress::DryRunPassed);
         }
         // Same ClientToken every time: the API answers with the same instances.
         let resp = eng.call(&req).await?;

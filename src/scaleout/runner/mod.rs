@@ -54,6 +54,8 @@ pub enum Progress {
         id: String,
         state: String,
     },
+    /// `RunInstances` with `DryRun` passed: the real launch would be accepted.
+    DryRunPassed,
     /// A CLB asynchronous task (`DescribeTaskStatus`: 0 done, 1 failed, 2 running).
     Task {
         clb: String,

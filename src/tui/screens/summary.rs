@@ -69,6 +69,31 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 ]
             )
         )));
+        // Health as last re-checked (after the security group step).
+        let checked: Vec<Option<bool>> = app
+            .bind
+            .rows
+            .iter()
+            .filter(|r| r.checked)
+            .map(|r| r.healthy)
+            .collect();
+        if !checked.is_empty() {
+            let alive = checked.iter().filter(|h| **h == Some(true)).count();
+            let (style, key) = if app.work_in_flight() {
+                (theme::greyed(), "wizard.summary.health_checking")
+            } else if alive == checked.len() {
+                (theme::good(), "wizard.summary.health")
+            } else {
+                (theme::warn(), "wizard.summary.health")
+            };
+            lines.push(Line::styled(
+                format!(
+                    "   {}",
+                    tf(lang, key, &[("alive", &alive), ("total", &checked.len())])
+                ),
+                style,
+            ));
+        }
         if role == Role::Session {
             lines.push(Line::raw(format!(
                 "   {}",
