@@ -340,6 +340,25 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
             }
         }
     });
+    // The wizard journaled its steps as the engine's flow does: done, with
+    // the engine's outputs, and the plan it followed (what `resume` needs).
+    let journal = d.session.engine.recorded(|r| r.journal.clone());
+    for step in [
+        tcscale::scaleout::steps::Step::Image,
+        tcscale::scaleout::steps::Step::Launch,
+        tcscale::scaleout::steps::Step::Listener,
+        tcscale::scaleout::steps::Step::Bind,
+    ] {
+        let s = journal.step("session", step).expect("step journaled");
+        assert_eq!(
+            s.state,
+            tcscale::scaleout::journal::StepState::Done,
+            "{step:?}"
+        );
+        assert!(!s.output.is_null(), "{step:?} output");
+    }
+    let plan = journal.plan.as_ref().expect("the wizard's plan");
+    assert!(plan.session.as_ref().is_some_and(|p| p.count >= 1));
     if let Some(sb) = d.session.sandbox.take() {
         sb.shutdown().await;
     }

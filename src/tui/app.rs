@@ -124,6 +124,23 @@ impl App {
         }
     }
 
+    /// Runs left unfinished by an earlier session (id, resources created),
+    /// oldest first: the overview says so, with the exact commands that
+    /// resume or clean up the newest one.
+    pub fn note_unfinished_runs(&mut self, runs: &[(String, usize)]) {
+        let Some((id, created)) = runs.last() else {
+            return;
+        };
+        self.notice = Some((
+            CheckLevel::Warn,
+            tf(
+                self.lang,
+                "wizard.unfinished_runs",
+                &[("n", &runs.len()), ("id", id), ("created", created)],
+            ),
+        ));
+    }
+
     /// Leaves onboarding for the overview once an account is connected.
     pub fn enter_overview(&mut self) -> Vec<Job> {
         self.back.clear();

@@ -146,10 +146,13 @@ pub async fn sandbox_session(lang: Lang, journal: bool) -> Result<Session, Strin
 /// `tcscale` with no subcommand. Returns the exit code.
 pub fn run(g: &GlobalOpts) -> i32 {
     let cred_env = CredentialEnv::from_process();
-    let saved = cred_env
-        .config_path()
-        .and_then(|p| crate::cloud::config_file::TcscaleConfig::load(&p).ok().flatten());
-    let lang = screens::onboarding::startup_lang(g.lang.as_deref(), saved.as_ref(), Lang::from_env());
+    let saved = cred_env.config_path().and_then(|p| {
+        crate::cloud::config_file::TcscaleConfig::load(&p)
+            .ok()
+            .flatten()
+    });
+    let lang =
+        screens::onboarding::startup_lang(g.lang.as_deref(), saved.as_ref(), Lang::from_env());
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -209,6 +212,15 @@ async fn run_loop(
         app.size = (size.width, size.height);
     }
     let mut events = event::Events::new(Duration::from_millis(250));
+    if let Some(current) = &app.ctx.journal_path {
+        let runs: Vec<(String, usize)> = crate::scaleout::journal::JournalStore::new(runs_dir())
+            .unfinished()
+            .into_iter()
+            .filter(|j| !current.contains(&j.run_id))
+            .map(|j| (j.run_id, j.created_resources.len()))
+            .collect();
+        app.note_unfinished_runs(&runs);
+    }
     let first_jobs = app.start();
     if let Some(s) = &session {
         for j in first_jobs {
