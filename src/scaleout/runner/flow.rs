@@ -223,7 +223,9 @@ where
     step(eng, b, phase, name, f).await.map(Some)
 }
 
-/// A one-line summary of a step's output: its ids.
+/// A one-line summary of a step's output: the ids it produced. Ids under a
+/// `skipped` field are left out: they were not acted on, and listing them
+/// beside the bound ones would read as if they had been.
 fn summarize(v: &serde_json::Value) -> String {
     fn ids(v: &serde_json::Value, out: &mut Vec<String>) {
         match v {
@@ -236,13 +238,33 @@ fn summarize(v: &serde_json::Value) -> String {
                 out.push(s.clone())
             }
             serde_json::Value::Array(a) => a.iter().for_each(|x| ids(x, out)),
-            serde_json::Value::Object(o) => o.values().for_each(|x| ids(x, out)),
+            serde_json::Value::Object(o) => o
+                .iter()
+                .filter(|(k, _)| k.as_str() != "skipped")
+                .for_each(|(_, x)| ids(x, out)),
             _ => {}
         }
     }
     let mut out = Vec::new();
     ids(v, &mut out);
     out.join(" ")
+}
+
+#[cfg(test)]
+mod summary_tests {
+    #[test]
+    fn skipped_ids_are_not_listed_as_produced() {
+        let v = serde_json::json!({
+            "bound": ["ins-a"], "already": ["ins-b"],
+            "skipped": [["ins-c", "expired"]]
+        });
+        let mut ids: Vec<String> = super::summarize(&v)
+            .split(' ')
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["ins-a", "ins-b"]);
+    }
 }
 
 fn blocked(eng: &Engine, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> StepError {
