@@ -13,17 +13,17 @@
 //! - [`journal`]: the run journal (resume / cleanup)
 
 pub mod autoscaling;
+pub mod browse_tree;
 pub mod consistency;
+pub mod discover;
 pub mod eligibility;
 pub mod journal;
 pub mod plan;
+pub mod preflight;
 pub mod remote_op;
+pub mod runner;
 pub mod scripts;
 pub mod sdk_config;
 pub mod security_group;
 pub mod steps;
 pub mod validate;
-pub mod discover;
-pub mod runner;
-pub mod preflight;
-pub mod browse_tree;
