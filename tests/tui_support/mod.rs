@@ -1,0 +1,99 @@
+//! Drives the real wizard with key events against the in-process sandbox
+//! over loopback HTTP: the update function gets keys, the jobs it returns run
+//! on the engine, their events go back into the update function. Shared by
+//! the flow tests (tests/tui_flow.rs, tests/tui_business_flow.rs).
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use tcscale::i18n::Lang;
+use tcscale::tui::app::{App, Msg};
+use tcscale::tui::jobs::{self, Job, JobEvent};
+use tcscale::tui::state::Screen;
+use tcscale::tui::{sandbox_session, Session};
+
+pub struct Driver {
+    pub app: App,
+    pub session: Session,
+    tx: UnboundedSender<JobEvent>,
+    rx: UnboundedReceiver<JobEvent>,
+}
+
+impl Driver {
+    pub async fn new() -> Driver {
+        let session = sandbox_session(Lang::En, false)
+            .await
+            .expect("sandbox starts");
+        let app = App::new(Lang::En, session.ctx.clone(), Screen::Overview);
+        let (tx, rx) = unbounded_channel();
+        let mut d = Driver {
+            app,
+            session,
+            tx,
+            rx,
+        };
+        let first = d.app.start();
+        d.spawn(first);
+        d
+    }
+
+    pub fn spawn(&self, jobs: Vec<Job>) {
+        for j in jobs {
+            jobs::spawn(&self.session.engine, self.app.role(), j, self.tx.clone());
+        }
+    }
+
+    pub fn key(&mut self, code: KeyCode) {
+        let jobs = self
+            .app
+            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        self.spawn(jobs);
+    }
+
+    /// Feeds job events into the app until `done` holds (or fails the test
+    /// with the screen's state after 60 s).
+    pub async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while !done(&self.app) {
+            let ev = tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| {
+                    panic!(
+                        "timed out waiting for {what} on {:?}; notice {:?}",
+                        self.app.screen, self.app.notice
+                    )
+                })
+                .expect("job channel open");
+            if let JobEvent::ImageFailed(e)
+            | JobEvent::LaunchFailed(e)
+            | JobEvent::ClbFailed(e)
+            | JobEvent::BindFailed(e)
+            | JobEvent::SecurityGroupsFailed(e) = &ev
+            {
+                panic!("{what}: job failed: {e}");
+            }
+            let jobs = self.app.update(Msg::Job(ev));
+            self.spawn(jobs);
+        }
+    }
+
+    /// Enter opens the confirm dialog listing `action`; `y` accepts it.
+    pub fn confirm(&mut self, action: &str) {
+        self.key(KeyCode::Enter);
+        let c = self.app.confirm.clone().unwrap_or_else(|| {
+            panic!(
+                "a confirm dialog before {action}; notice {:?}",
+                self.app.notice
+            )
+        });
+        assert!(
+            c.calls.iter().any(|x| x.action == action),
+            "the dialog lists {action}: {:?}",
+            c.calls
+        );
+        self.key(KeyCode::Char('y'));
+        assert!(self.app.confirm.is_none());
+    }
+}
