@@ -8,10 +8,9 @@
 use clap::Args;
 use serde_json::Value;
 
+use super::session::{self, resolve_chain};
 use super::GlobalOpts;
-use crate::cloud::audit::{default_log_path, init_logging};
-use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials};
-use crate::cloud::{Client, ClientConfig, CloudError, Secret, Service};
+use crate::cloud::{CloudError, Service};
 use crate::i18n::{t, tf, Lang};
 
 #[derive(Debug, Args)]
@@ -100,24 +99,15 @@ pub fn run(global: &GlobalOpts, args: ApiArgs) -> i32 {
             return 2;
         }
     };
-    let explicit = ExplicitCredentials {
-        secret_id: global.secret_id.clone(),
-        secret_key: global.secret_key.clone().map(Secret::new),
-        token: None,
-        region: global.region.clone(),
-        profile: global.profile.clone(),
-    };
-    let resolved = match resolve(&explicit, &CredentialEnv::from_process()) {
+    let resolved = match resolve_chain(global, lang) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("{}", e.message(lang));
+        Err(message) => {
+            eprintln!("{message}");
             return 2;
         }
     };
-    if let Some(path) = default_log_path() {
-        // the log is a convenience: a read-only home must not stop the call
-        let _ = init_logging(&path);
-    }
+    // the log is a convenience: a read-only home must not stop the call
+    session::init_log();
     tracing::info!(
         "tcscale api {service} {}: credentials from {}, region {} ({})",
         args.action,
@@ -125,10 +115,12 @@ pub fn run(global: &GlobalOpts, args: ApiArgs) -> i32 {
         resolved.region,
         resolved.region_source
     );
-    let config = ClientConfig::new(resolved.credential, &resolved.region)
-        .with_endpoint(global.endpoint.clone())
-        .with_language(Some(lang.code().to_string()));
-    let client = match Client::new(config) {
+    let client = match session::client(
+        resolved.credential,
+        &resolved.region,
+        global.endpoint.clone(),
+        lang,
+    ) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{e}");

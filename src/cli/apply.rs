@@ -13,10 +13,10 @@ use std::time::Duration;
 use clap::Args;
 use tokio::sync::mpsc;
 
+use super::session::{self, block_on_logged, chain_client};
 use super::GlobalOpts;
-use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials};
 use crate::cloud::models::cvm;
-use crate::cloud::{Client, ClientConfig, Secret};
+use crate::cloud::Client;
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::discover::{discover, Architecture, Role};
 use crate::scaleout::eligibility::eligibility;
@@ -98,11 +98,8 @@ pub async fn open_session(global: &GlobalOpts, poll_speed: f64) -> Result<Sessio
             .region
             .clone()
             .unwrap_or_else(|| crate::cloud::credentials::DEFAULT_REGION.to_string());
-        let config = ClientConfig::new(credential, &region)
-            .with_endpoint(Some(endpoint))
-            .with_language(Some(lang.code().to_string()));
         poll = PollPolicy::with_speed(speed.max(poll_speed));
-        let client = Client::new(config).map_err(|e| e.to_string())?;
+        let client = session::client(credential, &region, Some(endpoint), lang)?;
         return Ok(Session {
             client,
             region,
@@ -111,22 +108,10 @@ pub async fn open_session(global: &GlobalOpts, poll_speed: f64) -> Result<Sessio
             sandbox: Some(guard),
         });
     }
-    let explicit = ExplicitCredentials {
-        secret_id: global.secret_id.clone(),
-        secret_key: global.secret_key.clone().map(Secret::new),
-        token: None,
-        region: global.region.clone(),
-        profile: global.profile.clone(),
-    };
-    let resolved =
-        resolve(&explicit, &CredentialEnv::from_process()).map_err(|e| e.message(lang))?;
-    let config = ClientConfig::new(resolved.credential, &resolved.region)
-        .with_endpoint(global.endpoint.clone())
-        .with_language(Some(lang.code().to_string()));
-    let client = Client::new(config).map_err(|e| e.to_string())?;
+    let (client, region) = chain_client(global, lang)?;
     Ok(Session {
         client,
-        region: resolved.region,
+        region,
         lang,
         poll,
         sandbox: None,
@@ -439,21 +424,6 @@ pub fn preview_lines(plan: &Plan, snapshot: Option<&Snapshot>, lang: Lang) -> Ve
     out
 }
 
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
-}
-
-/// Sends tracing output to the per-run log file (never to the terminal).
-pub fn init_log() {
-    if let Some(path) = crate::cloud::audit::default_log_path() {
-        let _ = crate::cloud::audit::init_logging(&path);
-    }
-}
-
 pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
     let lang = ui_lang(global);
     let plan = match load_plan(&args.plan, lang) {
@@ -469,15 +439,7 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
     if global.region.is_none() {
         global.region = plan.region.clone();
     }
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
-    };
-    init_log();
-    rt.block_on(async {
+    block_on_logged(async {
         let session = open_session(&global, args.poll_speed).await;
         if !args.yes {
             // Counts from the live account when there is one; the plan alone otherwise.

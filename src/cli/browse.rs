@@ -4,9 +4,9 @@
 
 use clap::Args;
 
+use super::session::{self, chain_client};
 use super::GlobalOpts;
-use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials};
-use crate::cloud::{Client, ClientConfig, Secret};
+use crate::cloud::Client;
 use crate::i18n::{tf, Lang};
 use crate::scaleout::browse_tree;
 use crate::sim::server::{self as sim_server, SimConfig, SimHandle};
@@ -32,25 +32,11 @@ pub async fn client_for(
             .region
             .clone()
             .unwrap_or_else(|| crate::cloud::credentials::DEFAULT_REGION.to_string());
-        let cfg = ClientConfig::new(sim.credential(), &region)
-            .with_endpoint(Some(sim.endpoint()))
-            .with_language(Some(lang.code().to_string()));
-        let client = Client::new(cfg).map_err(|e| e.to_string())?;
+        let client = session::client(sim.credential(), &region, Some(sim.endpoint()), lang)?;
         return Ok((client, Some(sim)));
     }
-    let explicit = ExplicitCredentials {
-        secret_id: global.secret_id.clone(),
-        secret_key: global.secret_key.clone().map(Secret::new),
-        token: None,
-        region: global.region.clone(),
-        profile: global.profile.clone(),
-    };
-    let resolved =
-        resolve(&explicit, &CredentialEnv::from_process()).map_err(|e| e.message(lang))?;
-    let cfg = ClientConfig::new(resolved.credential, &resolved.region)
-        .with_endpoint(global.endpoint.clone())
-        .with_language(Some(lang.code().to_string()));
-    Ok((Client::new(cfg).map_err(|e| e.to_string())?, None))
+    let (client, _region) = chain_client(global, lang)?;
+    Ok((client, None))
 }
 
 pub fn run(global: &GlobalOpts, args: BrowseArgs) -> i32 {

@@ -8,6 +8,7 @@ pub mod apply;
 pub mod browse;
 pub mod config;
 pub mod runs;
+pub mod session;
 pub mod sim;
 
 /// Options every command understands, as tccli users expect them.

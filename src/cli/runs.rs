@@ -8,9 +8,8 @@ use std::time::Duration;
 use clap::Args;
 use tokio::sync::mpsc;
 
-use super::apply::{
-    failed_at, finish, init_log, open_session, print_progress, resume_record, runtime, ui_lang,
-};
+use super::apply::{failed_at, finish, open_session, print_progress, resume_record, ui_lang};
+use super::session::block_on_logged;
 use super::GlobalOpts;
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::JournalStore;
@@ -92,16 +91,20 @@ fn load(id: &str, lang: Lang) -> Result<RunRecord, String> {
 }
 
 /// The session of a journaled run: its region unless --region says otherwise.
+/// `None` once the reason it cannot open has been printed.
 async fn session_for(
     global: &GlobalOpts,
     record: &RunRecord,
     poll_speed: f64,
-) -> Result<super::apply::Session, String> {
+) -> Option<super::apply::Session> {
     let mut global = global.clone();
     if global.region.is_none() && !record.journal.region.is_empty() {
         global.region = Some(record.journal.region.clone());
     }
-    open_session(&global, poll_speed).await
+    open_session(&global, poll_speed)
+        .await
+        .map_err(|e| eprintln!("{e}"))
+        .ok()
 }
 
 pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
@@ -113,21 +116,9 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
             return 2;
         }
     };
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("{e}");
+    block_on_logged(async {
+        let Some(session) = session_for(global, &record, args.poll_speed).await else {
             return 2;
-        }
-    };
-    init_log();
-    rt.block_on(async {
-        let session = match session_for(global, &record, args.poll_speed).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{e}");
-                return 2;
-            }
         };
         let id = record.id().to_string();
         let (tx, rx) = mpsc::unbounded_channel();
@@ -195,21 +186,9 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         println!("{}", t(lang, "engine.cleanup.confirm"));
         return 0;
     }
-    let rt = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("{e}");
+    block_on_logged(async {
+        let Some(session) = session_for(global, &record, args.poll_speed).await else {
             return 2;
-        }
-    };
-    init_log();
-    rt.block_on(async {
-        let session = match session_for(global, &record, args.poll_speed).await {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("{e}");
-                return 2;
-            }
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));

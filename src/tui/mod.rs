@@ -11,6 +11,7 @@ pub mod app;
 pub mod event;
 pub mod jobs;
 pub mod plan_preview;
+pub mod recovery;
 pub mod rules;
 pub mod sandbox;
 pub mod screens;
@@ -22,9 +23,10 @@ pub mod work;
 
 use std::time::Duration;
 
+use crate::cli::session::explicit_credentials;
 use crate::cli::GlobalOpts;
-use crate::cloud::credentials::{resolve, CredentialEnv, ExplicitCredentials, Resolved};
-use crate::cloud::{Client, ClientConfig, Secret};
+use crate::cloud::credentials::{resolve, CredentialEnv, Resolved};
+use crate::cloud::{Client, ClientConfig};
 use crate::i18n::{t, Lang};
 use crate::scaleout::runner::record::{runs_dir, RunRecord};
 use crate::scaleout::runner::{Engine, PollPolicy};
@@ -50,29 +52,12 @@ pub fn first_screen(account: &Account) -> Screen {
     }
 }
 
-fn explicit_of(g: &GlobalOpts) -> ExplicitCredentials {
-    ExplicitCredentials {
-        secret_id: g.secret_id.clone(),
-        secret_key: g.secret_key.clone().map(Secret::new),
-        token: None,
-        region: g.region.clone(),
-        profile: g.profile.clone(),
-    }
-}
-
 /// Which account `tcscale` (no subcommand) uses.
 pub fn choose_account(g: &GlobalOpts, lang: Lang) -> Account {
     if g.sandbox {
         return Account::Sandbox;
     }
-    let explicit = ExplicitCredentials {
-        secret_id: g.secret_id.clone(),
-        secret_key: g.secret_key.clone().map(Secret::new),
-        token: None,
-        region: g.region.clone(),
-        profile: g.profile.clone(),
-    };
-    match resolve(&explicit, &CredentialEnv::from_process()) {
+    match resolve(&explicit_credentials(g), &CredentialEnv::from_process()) {
         Ok(r) => Account::Real(Box::new(r)),
         Err(e) => Account::None(e.message(lang)),
     }
@@ -165,7 +150,7 @@ pub fn run(g: &GlobalOpts) -> i32 {
     };
     let account = choose_account(g, lang);
     let mut onboarding = screens::onboarding::OnboardingState::new(
-        screens::onboarding::detect(&explicit_of(g), &cred_env),
+        screens::onboarding::detect(&explicit_credentials(g), &cred_env),
         cred_env.config_path(),
         g.endpoint.clone(),
     );

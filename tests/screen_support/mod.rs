@@ -9,6 +9,7 @@ use tcscale::i18n::Lang;
 use tcscale::tui::app::App;
 use tcscale::tui::ui;
 
+/// The frame as text, one line per row, trailing spaces trimmed.
 pub fn render(app: &App, w: u16, h: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
     term.draw(|f| ui::draw(app, f)).unwrap();
@@ -19,6 +20,7 @@ pub fn render(app: &App, w: u16, h: u16) -> String {
         let mut skip = 0;
         for x in 0..w {
             if skip > 0 {
+                // the cell behind a double-width character
                 skip -= 1;
                 continue;
             }

@@ -4,14 +4,13 @@
 
 #![allow(dead_code)]
 
-use ratatui::backend::TestBackend;
-use ratatui::Terminal;
+#[path = "../screen_support/mod.rs"]
+mod screen_support;
 
 use tcscale::i18n::Lang;
 use tcscale::scaleout::eligibility::Ineligible;
 use tcscale::tui::app::{App, Context};
 use tcscale::tui::state::*;
-use tcscale::tui::ui;
 use tcscale::tui::widgets::input::TextInput;
 
 pub fn inst(id: &str, name: &str, ip: &str, zone: &str) -> InstanceView {
@@ -191,26 +190,4 @@ pub fn bind_app(lang: Lang) -> App {
 }
 
 /// The frame as text, one line per row, trailing spaces trimmed.
-pub fn render(app: &App, w: u16, h: u16) -> String {
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(app, f)).unwrap();
-    let buf = term.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        let mut line = String::new();
-        let mut skip = 0;
-        for x in 0..w {
-            if skip > 0 {
-                // the cell behind a double-width character
-                skip -= 1;
-                continue;
-            }
-            let sym = buf[(x, y)].symbol();
-            skip = ratatui::text::Span::raw(sym).width().saturating_sub(1);
-            line.push_str(sym);
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
+pub use screen_support::render;

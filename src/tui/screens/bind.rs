@@ -78,22 +78,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Min(0),
     ])
     .areas(area);
-    f.render_widget(
-        Line::from(format!(
-            " {}",
-            tf(
-                lang,
-                "wizard.bind.intro",
-                &[
-                    ("clb", &clb.map(|c| c.id.as_str()).unwrap_or("?")),
-                    ("kind", &clb.map(|c| c.kind.as_str()).unwrap_or("?")),
-                    ("vip", &clb.map(|c| c.vip.as_str()).unwrap_or("?")),
-                ],
-            )
-        ))
-        .style(theme::title()),
-        intro,
+    let intro_text = tf(
+        lang,
+        "wizard.bind.intro",
+        &[
+            ("clb", &clb.map(|c| c.id.as_str()).unwrap_or("?")),
+            ("kind", &clb.map(|c| c.kind.as_str()).unwrap_or("?")),
+            ("vip", &clb.map(|c| c.vip.as_str()).unwrap_or("?")),
+        ],
     );
+    f.render_widget(super::intro_line(&intro_text).style(theme::title()), intro);
     let editing = !b.progress.is_running() && !b.progress.is_done();
     let mut p = b.port.lines(
         &tf(lang, "wizard.bind.listener", &[("protocol", &"TCP")]),

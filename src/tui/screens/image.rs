@@ -31,20 +31,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(3),
     ])
     .areas(area);
-    f.render_widget(
-        Line::from(format!(
-            " {}",
-            tf(
-                lang,
-                "wizard.image.intro",
-                &[
-                    ("id", &src.map(|s| s.id.as_str()).unwrap_or("?")),
-                    ("name", &src.map(|s| s.name.as_str()).unwrap_or("?")),
-                ],
-            )
-        )),
-        intro,
+    let intro_text = tf(
+        lang,
+        "wizard.image.intro",
+        &[
+            ("id", &src.map(|s| s.id.as_str()).unwrap_or("?")),
+            ("name", &src.map(|s| s.name.as_str()).unwrap_or("?")),
+        ],
     );
+    f.render_widget(super::intro_line(&intro_text), intro);
     let creating = app.image.choice == 0;
     let mut lines = app.image.name.lines(
         &t(lang, "wizard.image.name"),

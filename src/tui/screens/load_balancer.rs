@@ -30,12 +30,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Role::Session => "wizard.lb.intro_session",
         Role::Business => "wizard.lb.intro_business",
     };
-    f.render_widget(Line::from(format!(" {}", t(lang, intro_key))), intro);
-    let header = Row::new(
-        ["id", "name", "vip", "vpc", "listeners"]
-            .iter()
-            .map(|k| t(lang, &format!("wizard.lb.col.{k}")))
-            .collect::<Vec<_>>(),
+    f.render_widget(super::intro_line(&t(lang, intro_key)), intro);
+    let header = table::header(
+        lang,
+        "wizard.lb.col",
+        &["id", "name", "vip", "vpc", "listeners"],
     );
     let mut rows: Vec<Row> = choices
         .iter()

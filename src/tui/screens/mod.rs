@@ -26,6 +26,11 @@ use crate::tui::app::App;
 use crate::tui::state::{Progress, Screen};
 use crate::tui::widgets::{mmss, spinner, theme};
 
+/// A screen's one-line introduction, indented one column like its tables.
+pub fn intro_line(text: &str) -> Line<'static> {
+    Line::from(format!(" {text}"))
+}
+
 /// The keys of the current screen as (key, label key), for the footer and help.
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.confirm.is_some() {

@@ -103,17 +103,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(1),
     ])
     .areas(area);
-    let header = Row::new(
-        ["instance", "runtime", "path", "status"]
-            .iter()
-            .map(|k| t(lang, &format!("wizard.sdk.col.{k}")))
-            .collect::<Vec<_>>(),
+    let header = table::header(
+        lang,
+        "wizard.sdk.col",
+        &["instance", "runtime", "path", "status"],
     );
     let body = rows
         .iter()
         .map(|r| {
             Row::new(vec![
-                Line::from(format!("{} {}", r.instance_id, r.instance_name)),
+                table::instance_cell(&r.instance_id, &r.instance_name),
                 Line::from(r.runtime.clone()),
                 Line::from(r.path.clone()),
                 status_text(app, r),

@@ -31,17 +31,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Length(3),
     ])
     .areas(area);
-    f.render_widget(
-        Line::from(format!(
-            " {}",
-            tf(
-                lang,
-                "wizard.sg.intro",
-                &[("vip", &vip), ("port", &app.backend_port())]
-            )
-        )),
-        intro,
+    let intro_text = tf(
+        lang,
+        "wizard.sg.intro",
+        &[("vip", &vip), ("port", &app.backend_port())],
     );
+    f.render_widget(super::intro_line(&intro_text), intro);
     match &app.sg.rows {
         Load::Idle | Load::Loading => {
             super::message(
@@ -75,12 +70,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             );
         }
         Load::Ready(rows) => {
-            let header = Row::new(
-                ["instance", "group", "verdict"]
-                    .iter()
-                    .map(|k| t(lang, &format!("wizard.sg.col.{k}")))
-                    .collect::<Vec<_>>(),
-            );
+            let header = table::header(lang, "wizard.sg.col", &["instance", "group", "verdict"]);
             let body = rows
                 .iter()
                 .map(|r| {
@@ -106,7 +96,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                         ]),
                     };
                     Row::new(vec![
-                        Line::from(format!("{} {}", r.instance_id, r.instance_name)),
+                        table::instance_cell(&r.instance_id, &r.instance_name),
                         Line::from(r.group_id.clone()),
                         verdict,
                     ])

@@ -31,7 +31,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Role::Session => "wizard.source.intro_session",
         Role::Business => "wizard.source.intro_business",
     };
-    f.render_widget(Line::from(format!(" {}", t(lang, role_key))), intro);
+    f.render_widget(super::intro_line(&t(lang, role_key)), intro);
     if rows.is_empty() {
         super::message(
             f,

@@ -3,8 +3,24 @@
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Row, Table};
 
+use crate::i18n::{t, Lang};
 use crate::tui::app::{App, HitZone};
 use crate::tui::widgets::theme;
+
+/// A header row of the columns `names`, each the text of `{prefix}.{name}`.
+pub fn header(lang: Lang, prefix: &str, names: &[&str]) -> Row<'static> {
+    Row::new(
+        names
+            .iter()
+            .map(|name| t(lang, &format!("{prefix}.{name}")))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The first cell of a per-server row: its id, then its name.
+pub fn instance_cell(id: &str, name: &str) -> Line<'static> {
+    Line::from(format!("{id} {name}"))
+}
 
 /// The first row to draw so that `cursor` stays visible in `visible` rows.
 pub fn offset(cursor: usize, visible: usize) -> usize {
