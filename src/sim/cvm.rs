@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::cloud::models::cvm;
-use crate::sim::query::{check_filter_names, filters, page, str_param, string_list};
+use crate::sim::answer::{from_tree, Answer, AnswerResult};
+use crate::sim::query::{check_filter_names, filters, page, page_of, str_param, string_list};
 use crate::sim::validate::int_param;
 use crate::sim::world::{Ctx, SimError, SimResult, World};
 
@@ -248,11 +249,20 @@ fn iso(unix: i64) -> String {
         .to_string()
 }
 
+/// The server's entry: like [`handle`], but the hot listing answers come
+/// already serialized (see [`crate::sim::answer`]).
+pub fn answer(world: &mut World, ctx: &Ctx, action: &str, params: &Value) -> AnswerResult {
+    match action {
+        "DescribeInstances" => describe_instances(world, ctx, params),
+        _ => from_tree(handle(world, ctx, action, params)),
+    }
+}
+
 pub fn handle(world: &mut World, ctx: &Ctx, action: &str, params: &Value) -> SimResult {
     match action {
         "DescribeRegions" => describe_regions(world),
         "DescribeZones" => describe_zones(world, ctx),
-        "DescribeInstances" => describe_instances(world, ctx, params),
+        "DescribeInstances" => describe_instances(world, ctx, params).map(Answer::into_value),
         "DescribeInstancesStatus" => describe_instances_status(world, ctx, params),
         "CreateImage" => create_image(world, ctx, params),
         "DescribeImages" => describe_images(world, ctx, params),
@@ -340,47 +350,75 @@ fn instance_filter_matches(inst: &SimInstance, name: &str, values: &[String]) ->
     }
 }
 
-/// Instances of the call's region selected by `InstanceIds` or `Filters`.
-fn select_instances<'w>(
-    world: &'w World,
-    ctx: &Ctx,
-    params: &Value,
-) -> Result<Vec<&'w SimInstance>, SimError> {
-    let ids = string_list(params, "InstanceIds");
-    if ids.len() > 100 {
-        return Err(err(
-            "InvalidParameterValueLimit",
-            "At most 100 `InstanceIds` per request.",
-        ));
-    }
-    if let Some(bad) = ids.iter().find(|id| !well_formed(id, "ins")) {
-        return Err(err(
-            "InvalidInstanceId.Malformed",
-            format!("The instance id `{bad}` is malformed."),
-        ));
-    }
-    let fs = filters(params);
-    check_filter_names(&fs, INSTANCE_FILTERS, "InvalidFilter")?;
-    Ok(world
-        .cvm
-        .instances
-        .iter()
-        .filter(|i| i.region == ctx.region)
-        .filter(|i| ids.is_empty() || ids.iter().any(|id| id == i.id()))
-        .filter(|i| fs.iter().all(|(n, v)| instance_filter_matches(i, n, v)))
-        .collect())
+/// Which instances of the call's region `InstanceIds` and `Filters` select.
+struct Selection {
+    ids: Vec<String>,
+    filters: Vec<(String, Vec<String>)>,
 }
 
-fn describe_instances(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
-    let selected = select_instances(world, ctx, params)?;
-    let (total, items) = page(selected, params);
-    let set: Vec<&cvm::Instance> = items.iter().map(|i| &i.instance).collect();
-    Ok(json!({"TotalCount": total, "InstanceSet": to_value(&set)}))
+impl Selection {
+    fn of(params: &Value) -> Result<Selection, SimError> {
+        let ids = string_list(params, "InstanceIds");
+        if ids.len() > 100 {
+            return Err(err(
+                "InvalidParameterValueLimit",
+                "At most 100 `InstanceIds` per request.",
+            ));
+        }
+        if let Some(bad) = ids.iter().find(|id| !well_formed(id, "ins")) {
+            return Err(err(
+                "InvalidInstanceId.Malformed",
+                format!("The instance id `{bad}` is malformed."),
+            ));
+        }
+        let filters = filters(params);
+        check_filter_names(&filters, INSTANCE_FILTERS, "InvalidFilter")?;
+        Ok(Selection { ids, filters })
+    }
+
+    fn matches(&self, ctx: &Ctx, i: &SimInstance) -> bool {
+        i.region == ctx.region
+            && (self.ids.is_empty() || self.ids.iter().any(|id| id == i.id()))
+            && self
+                .filters
+                .iter()
+                .all(|(n, v)| instance_filter_matches(i, n, v))
+    }
+
+    /// `TotalCount` and the requested page, without collecting every match
+    /// (a large world would otherwise be copied into a list per call).
+    fn page<'w>(
+        &self,
+        world: &'w World,
+        ctx: &Ctx,
+        params: &Value,
+    ) -> (usize, Vec<&'w SimInstance>) {
+        let matching = world.cvm.instances.iter().filter(|i| self.matches(ctx, i));
+        page_of(matching, params)
+    }
+}
+
+/// A page of DescribeInstances, serialized straight from the models. Members
+/// come in the models' order rather than sorted (as a `Value` tree had
+/// them); JSON member order carries no meaning, and the real API's own
+/// examples use no fixed order either.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct InstancePage<'a> {
+    total_count: usize,
+    instance_set: Vec<&'a cvm::Instance>,
+}
+
+fn describe_instances(world: &World, ctx: &Ctx, params: &Value) -> AnswerResult {
+    let (total, items) = Selection::of(params)?.page(world, ctx, params);
+    Ok(Answer::object(&InstancePage {
+        total_count: total,
+        instance_set: items.iter().map(|i| &i.instance).collect(),
+    }))
 }
 
 fn describe_instances_status(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
-    let selected = select_instances(world, ctx, params)?;
-    let (total, items) = page(selected, params);
+    let (total, items) = Selection::of(params)?.page(world, ctx, params);
     let set: Vec<cvm::InstanceStatus> = items
         .iter()
         .map(|i| cvm::InstanceStatus {

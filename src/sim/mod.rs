@@ -46,7 +46,10 @@
 //!
 //! Each service module has `handle(world, ctx, action, params) -> SimResult`
 //! (return the Response object without `RequestId`; errors as
-//! [`world::SimError`]) and `tick(world, now)`. Time is `ctx.now` in
+//! [`world::SimError`]) and `tick(world, now)`. A service whose answers are
+//! large and hot may also give the server an `answer(..) ->`
+//! [`answer::AnswerResult`] that serializes its models straight to bytes
+//! ([`answer::Answer::object`]); `cvm` does for `DescribeInstances`. Time is `ctx.now` in
 //! simulated seconds (speed applied); durations at speed 1 are in
 //! `world.durations`. Random outcomes use `world.chance(p)` (seeded);
 //! work faults are `world.faults.{image_fail, launch_fail, task_fail, tat_fail}`.
@@ -62,6 +65,7 @@
 
 pub mod world;
 
+pub mod answer;
 pub mod auth;
 pub mod cvm;
 pub mod faults;

@@ -78,9 +78,22 @@ pub fn paging(params: &Value) -> (usize, usize) {
 
 /// One page of `items` and the total before paging.
 pub fn page<T>(items: Vec<T>, params: &Value) -> (usize, Vec<T>) {
+    page_of(items.into_iter(), params)
+}
+
+/// [`page`] of any iterator, in one pass: only the page is kept, so a
+/// listing of a large world does not first copy every match into a list.
+pub fn page_of<I: Iterator>(items: I, params: &Value) -> (usize, Vec<I::Item>) {
     let (offset, limit) = paging(params);
-    let total = items.len();
-    (total, items.into_iter().skip(offset).take(limit).collect())
+    let mut total = 0;
+    let mut kept = Vec::with_capacity(limit.min(100));
+    for item in items {
+        if total >= offset && kept.len() < limit {
+            kept.push(item);
+        }
+        total += 1;
+    }
+    (total, kept)
 }
 
 #[cfg(test)]
@@ -101,6 +114,13 @@ mod tests {
             Vec::<u32>::new()
         );
         assert_eq!(page(items, &json!({"Limit": 0})).1, Vec::<u32>::new());
+        assert_eq!(
+            page_of(
+                (0..45).filter(|i| i % 2 == 0),
+                &json!({"Offset": 20, "Limit": 5})
+            ),
+            (23, vec![40, 42, 44])
+        );
     }
 
     #[test]

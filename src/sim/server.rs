@@ -33,10 +33,11 @@ use tokio::sync::oneshot;
 
 use crate::cloud::action::Service;
 use crate::cloud::credentials::Credential;
+use crate::sim::answer::{self, from_tree, Answer, AnswerResult};
 use crate::sim::auth;
 use crate::sim::faults::FaultSpec;
 use crate::sim::validate;
-use crate::sim::world::{Ctx, SimError, SimResult, World};
+use crate::sim::world::{Ctx, SimError, World};
 
 /// The documented sandbox key pair (`tcscale --sandbox`, `tcscale sim`
 /// without key flags). It opens nothing but the local simulator.
@@ -127,17 +128,19 @@ impl Shared {
         log.push_back(entry);
     }
 
-    /// Takes one token of `key`'s bucket; false when empty.
-    fn take_token(&self, key: &str) -> bool {
+    /// Takes one token of the bucket of `service:action`; false when empty.
+    fn take_token(&self, service: &str, action: &str) -> bool {
         let Some(rate) = self.rate_limit else {
             return true;
         };
         let mut buckets = lock(&self.buckets);
         let now = Instant::now();
-        let b = buckets.entry(key.to_string()).or_insert(Bucket {
-            tokens: rate,
-            last: now,
-        });
+        let b = buckets
+            .entry(format!("{service}:{action}"))
+            .or_insert(Bucket {
+                tokens: rate,
+                last: now,
+            });
         b.tokens = (b.tokens + now.duration_since(b.last).as_secs_f64() * rate).min(rate.max(1.0));
         b.last = now;
         if b.tokens >= 1.0 {
@@ -274,19 +277,8 @@ fn json_response(body: Vec<u8>) -> Response {
     r
 }
 
-fn envelope(result: SimResult, request_id: &str) -> Response {
-    let body = match result {
-        Ok(Value::Object(mut map)) => {
-            map.insert("RequestId".into(), Value::String(request_id.to_string()));
-            json!({ "Response": map })
-        }
-        Ok(_) => json!({"Response": {"RequestId": request_id}}),
-        Err(e) => json!({"Response": {
-            "Error": {"Code": e.code, "Message": e.message},
-            "RequestId": request_id,
-        }}),
-    };
-    json_response(serde_json::to_vec(&body).unwrap_or_default())
+fn envelope(result: AnswerResult, request_id: &str) -> Response {
+    json_response(answer::envelope(result, request_id))
 }
 
 /// A response whose body fails at once: the connection is cut without an answer.
@@ -416,14 +408,14 @@ fn dispatch(
     service: Service,
     action: &str,
     params: &Value,
-) -> SimResult {
+) -> AnswerResult {
     match service {
-        Service::Cvm => crate::sim::cvm::handle(world, ctx, action, params),
-        Service::Vpc => crate::sim::vpc::handle(world, ctx, action, params),
-        Service::Tag => crate::sim::tag::handle(world, ctx, action, params),
-        Service::Clb => crate::sim::clb::handle(world, ctx, action, params),
-        Service::Tat => crate::sim::tat::handle(world, ctx, action, params),
-        Service::As => crate::sim::autoscaling::handle(world, ctx, action, params),
+        Service::Cvm => crate::sim::cvm::answer(world, ctx, action, params),
+        Service::Vpc => from_tree(crate::sim::vpc::handle(world, ctx, action, params)),
+        Service::Tag => from_tree(crate::sim::tag::handle(world, ctx, action, params)),
+        Service::Clb => from_tree(crate::sim::clb::handle(world, ctx, action, params)),
+        Service::Tat => from_tree(crate::sim::tat::handle(world, ctx, action, params)),
+        Service::As => from_tree(crate::sim::autoscaling::handle(world, ctx, action, params)),
     }
 }
 
@@ -498,7 +490,7 @@ async fn admit(
         region: region.clone(),
     };
     let service = call.service.name();
-    if !shared.take_token(&format!("{service}:{log_action}")) {
+    if !shared.take_token(service, log_action) {
         return Err(fail(
             service,
             SimError::new(
@@ -565,7 +557,7 @@ async fn api(
     envelope(result, &request_id)
 }
 
-fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> SimResult {
+fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> AnswerResult {
     let params = parse_body(body)?;
     let mut world = lock(&shared.world);
     check_call(&world, call)?;
@@ -631,7 +623,7 @@ async fn control_named(
                 ));
             }
             *lock(&shared.offset) += secs;
-            return Ok(json!({"Now": shared.now()}));
+            return Ok(Answer::Tree(json!({"Now": shared.now()})));
         }
         let mut world = lock(&shared.world);
         let ctx = Ctx {
