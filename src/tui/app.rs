@@ -141,6 +141,15 @@ impl App {
         ));
     }
 
+    /// After a step failed: what may be done now (the engine's options).
+    fn note_recovery(&mut self, step: crate::scaleout::steps::Step) {
+        let run = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
+        self.notice = Some((
+            CheckLevel::Fail,
+            crate::tui::recovery::notice(self.lang, step, run.as_deref()),
+        ));
+    }
+
     /// Leaves onboarding for the overview once an account is connected.
     pub fn enter_overview(&mut self) -> Vec<Job> {
         self.back.clear();
@@ -1315,6 +1324,7 @@ impl App {
             JobEvent::ImageFailed(e) => {
                 self.job_finished();
                 self.image.progress = Progress::Failed { message: e };
+                self.note_recovery(crate::scaleout::steps::Step::Image);
             }
             JobEvent::DryRunPassed => {
                 self.launch.dry_run_ok = true;
@@ -1345,6 +1355,7 @@ impl App {
             JobEvent::LaunchFailed(e) => {
                 self.job_finished();
                 self.launch.progress = Progress::Failed { message: e };
+                self.note_recovery(crate::scaleout::steps::Step::Launch);
             }
             JobEvent::ClbTask { note } => {
                 if let Progress::Running { note: n, .. } = &mut self.lb.progress {
@@ -1379,6 +1390,7 @@ impl App {
             JobEvent::ClbFailed(e) => {
                 self.job_finished();
                 self.lb.progress = Progress::Failed { message: e };
+                self.note_recovery(crate::scaleout::steps::Step::LoadBalancer);
             }
             JobEvent::ListenerCreated { listener_id, port } => {
                 self.created.push(Created {
@@ -1405,6 +1417,7 @@ impl App {
             JobEvent::BindFailed(e) => {
                 self.job_finished();
                 self.bind.progress = Progress::Failed { message: e };
+                self.note_recovery(crate::scaleout::steps::Step::Bind);
             }
             JobEvent::SecurityGroups(r) => {
                 self.job_finished();
@@ -1438,6 +1451,7 @@ impl App {
             JobEvent::SecurityGroupsFailed(e) => {
                 self.job_finished();
                 self.sg.progress = Progress::Failed { message: e };
+                self.note_recovery(crate::scaleout::steps::Step::SecurityGroup);
             }
             JobEvent::SdkConfigs(r) => {
                 self.job_finished();
@@ -1470,6 +1484,7 @@ impl App {
             JobEvent::SdkFailed(e) => {
                 self.job_finished();
                 self.sdk.progress = Progress::Failed { message: e };
+                self.note_recovery(crate::scaleout::steps::Step::SdkConfig);
             }
             JobEvent::Retrying { what, attempt } => {
                 self.notice = Some((
@@ -1545,6 +1560,22 @@ mod tests {
             KeyModifiers::CONTROL,
         )));
         assert_eq!(a.lang, Lang::En, "Ctrl-L switches even in a field");
+    }
+
+    #[test]
+    fn a_failed_step_notes_the_engines_recovery_options() {
+        let mut a = ready();
+        a.ctx.journal_path = Some("/tmp/runs/run-42.json".into());
+        a.update(Msg::Job(JobEvent::BindFailed("boom".into())));
+        let (level, text) = a.notice.clone().expect("a notice");
+        assert_eq!(level, CheckLevel::Fail);
+        assert!(
+            text.contains("retry") && text.contains("tcscale cleanup run-42"),
+            "{text}"
+        );
+        assert!(!text.contains("skip"), "binding may not be skipped: {text}");
+        a.update(Msg::Job(JobEvent::SecurityGroupsFailed("boom".into())));
+        assert!(a.notice.unwrap().1.contains("skip"));
     }
 
     #[test]
