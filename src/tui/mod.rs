@@ -12,7 +12,6 @@ pub mod event;
 pub mod jobs;
 pub mod plan_preview;
 pub mod recovery;
-pub mod recovery;
 pub mod rules;
 pub mod sandbox;
 pub mod screens;
