@@ -82,12 +82,15 @@ pub fn run_list(global: &GlobalOpts, _args: RunsArgs) -> i32 {
     0
 }
 
-fn load(id: &str, lang: Lang) -> Result<RunRecord, String> {
+/// The journaled run `id`; `None` once the reason it cannot be read has been printed.
+fn load(id: &str, lang: Lang) -> Option<RunRecord> {
     let store = store();
-    if id.is_empty() || !store.path_of(id).exists() {
-        return Err(tf(lang, "engine.runs.not_found", &[("id", &id)]));
-    }
-    RunRecord::load(&store, id)
+    let record = if id.is_empty() || !store.path_of(id).exists() {
+        Err(tf(lang, "engine.runs.not_found", &[("id", &id)]))
+    } else {
+        RunRecord::load(&store, id)
+    };
+    record.map_err(|e| eprintln!("{e}")).ok()
 }
 
 /// The session of a journaled run: its region unless --region says otherwise.
@@ -109,12 +112,8 @@ async fn session_for(
 
 pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
     let lang = ui_lang(global);
-    let record = match load(&args.id, lang) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
+    let Some(record) = load(&args.id, lang) else {
+        return 2;
     };
     block_on_logged(async {
         let Some(session) = session_for(global, &record, args.poll_speed).await else {
@@ -158,12 +157,8 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
 
 pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
     let lang = ui_lang(global);
-    let record = match load(&args.id, lang) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
+    let Some(record) = load(&args.id, lang) else {
+        return 2;
     };
     let order: Vec<_> = record
         .journal
