@@ -7,8 +7,11 @@
 
 use serde_json::{json, Value};
 use tcscale::cloud::models::{autoscaling as asm, clb, cvm};
-use tcscale::cloud::{sign, Client, ClientConfig, CloudError, RetryPolicy};
-use tcscale::sim::server::{start, SimConfig, SimHandle};
+use tcscale::cloud::{sign, Client};
+use tcscale::sim::server::SimHandle;
+
+mod sim_support;
+use sim_support::{error_code as code, sandbox};
 
 const REGION: &str = "ap-guangzhou";
 const VPC: &str = "vpc-gz8k2m9a";
@@ -16,21 +19,6 @@ const SUBNET_GZ3: &str = "subnet-gz3a1b2c";
 const PROJECT_WEAPP: u64 = 1002189;
 const PUBLIC_LB: &str = "lb-8xk2pub1";
 const LISTENER: &str = "lbl-tcp80web";
-
-async fn sandbox() -> (SimHandle, Client) {
-    let sim = start(SimConfig::default()).await.expect("simulator starts");
-    let client = Client::new(
-        ClientConfig::new(sim.credential(), REGION)
-            .with_endpoint(Some(sim.endpoint()))
-            .with_retry(RetryPolicy::none()),
-    )
-    .expect("client");
-    (sim, client)
-}
-
-fn code(e: CloudError) -> String {
-    e.code().unwrap_or("(not an API error)").to_string()
-}
 
 /// `POST /_sim/metric`, signed like an API call of the `as` service.
 async fn set_cpu(sim: &SimHandle, group: &str, cpu: f64) -> Value {

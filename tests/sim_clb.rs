@@ -4,28 +4,15 @@
 //! (speed 1), so every intermediate state is observed deterministically.
 
 use tcscale::cloud::models::{clb, vpc};
-use tcscale::cloud::{Client, ClientConfig, CloudError, RetryPolicy};
-use tcscale::sim::server::{start, SimConfig, SimHandle};
+use tcscale::cloud::Client;
+use tcscale::sim::server::SimHandle;
 
-const REGION: &str = "ap-guangzhou";
+mod sim_support;
+use sim_support::{error_code as code, sandbox};
+
 const VPC: &str = "vpc-gz8k2m9a";
 const SUBNET_GZ3: &str = "subnet-gz3a1b2c";
 const PROJECT_WEAPP: i64 = 1002189;
-
-async fn sandbox() -> (SimHandle, Client) {
-    let sim = start(SimConfig::default()).await.expect("simulator starts");
-    let client = Client::new(
-        ClientConfig::new(sim.credential(), REGION)
-            .with_endpoint(Some(sim.endpoint()))
-            .with_retry(RetryPolicy::none()),
-    )
-    .expect("client");
-    (sim, client)
-}
-
-fn code(e: CloudError) -> String {
-    e.code().unwrap_or("(not an API error)").to_string()
-}
 
 async fn task_status(client: &Client, task: &str) -> clb::DescribeTaskStatusResponse {
     client

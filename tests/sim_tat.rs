@@ -5,24 +5,15 @@
 
 use base64::Engine;
 use tcscale::cloud::models::tat;
-use tcscale::cloud::{Client, ClientConfig, CloudError, RetryPolicy};
+use tcscale::cloud::{Client, CloudError};
 use tcscale::scaleout::remote_op::{self, RemoteOp, Restart, Runtime};
-use tcscale::sim::server::{start, SimConfig, SimHandle};
+use tcscale::sim::server::SimHandle;
 
-const REGION: &str = "ap-guangzhou";
+mod sim_support;
+use sim_support::{error_code as code, sandbox};
+
 const NODE_SERVER: &str = "ins-bizn0de1";
 const SDK_CONFIG: &str = "/etc/qcloud/sdk.config";
-
-async fn sandbox() -> (SimHandle, Client) {
-    let sim = start(SimConfig::default()).await.expect("simulator starts");
-    let client = Client::new(
-        ClientConfig::new(sim.credential(), REGION)
-            .with_endpoint(Some(sim.endpoint()))
-            .with_retry(RetryPolicy::none()),
-    )
-    .expect("client");
-    (sim, client)
-}
 
 fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
@@ -30,10 +21,6 @@ fn b64(s: &str) -> String {
 
 fn unb64(s: &str) -> String {
     String::from_utf8(base64::engine::general_purpose::STANDARD.decode(s).unwrap()).unwrap()
-}
-
-fn code(e: CloudError) -> String {
-    e.code().unwrap_or("(not an API error)").to_string()
 }
 
 async fn run(

@@ -28,6 +28,19 @@ pub async fn sim_with(world: World, cfg: impl FnOnce(&mut SimConfig)) -> SimHand
     start(c).await.expect("simulator starts")
 }
 
+/// The sandbox world at speed 1 (tests move the clock with `SimHandle::advance`,
+/// so every intermediate state is seen) and a client of it in ap-guangzhou.
+pub async fn sandbox() -> (SimHandle, Client) {
+    let sim = start(SimConfig::default()).await.expect("simulator starts");
+    let client = client(&sim, "ap-guangzhou");
+    (sim, client)
+}
+
+/// The API error code of a failed call, for assertions.
+pub fn error_code(e: CloudError) -> String {
+    e.code().unwrap_or("(not an API error)").to_string()
+}
+
 /// A client of `h` in `region`: no retries, no client-side rate limit, no audit file.
 pub fn client(h: &SimHandle, region: &str) -> Client {
     client_with_timeout(h, region, Duration::from_secs(10))
