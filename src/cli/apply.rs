@@ -179,28 +179,6 @@ pub async fn apply_plan(
     (id, result)
 }
 
-/// Continues a journaled run (failed steps are retried, skipped ones passed over).
-pub async fn resume_record(
-    session: &Session,
-    record: RunRecord,
-    progress: mpsc::UnboundedSender<Progress>,
-) -> Result<RunOutcome, StepError> {
-    let plan = record
-        .journal
-        .plan
-        .clone()
-        .ok_or_else(|| StepError::Blocked(t(session.lang, "engine.runs.wizard_run")))?;
-    let eng = Engine::new(
-        session.client.clone(),
-        progress,
-        session.poll,
-        session.lang,
-        record,
-    );
-    crate::scaleout::runner::prepare_retry(&eng)?;
-    run_plan(&eng, &plan).await
-}
-
 /// The plan's source server in the discovered world, by id or by name.
 fn find_source<'a>(arch: &'a Architecture, p: &plan::Phase) -> Option<&'a cvm::Instance> {
     match p.source_ref() {

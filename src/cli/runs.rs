@@ -8,14 +8,14 @@ use std::time::Duration;
 use clap::Args;
 use tokio::sync::mpsc;
 
-use super::apply::{failed_at, finish, open_session, print_progress, resume_record, ui_lang};
+use super::apply::{failed_at, finish, open_session, print_progress, ui_lang};
 use super::session::block_on_logged;
 use super::GlobalOpts;
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::JournalStore;
 use crate::scaleout::runner::cleanup::{cleanup, cleanup_plan, CleanupAction};
 use crate::scaleout::runner::record::{runs_dir, RunRecord, RunStatus};
-use crate::scaleout::runner::{skip_failed, Engine, StepError};
+use crate::scaleout::runner::{resume, skip_failed, Engine, StepError};
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {}
@@ -121,14 +121,8 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
         };
         let id = record.id().to_string();
         let (tx, rx) = mpsc::unbounded_channel();
-        let record = if args.skip_failed {
-            let eng = Engine::new(
-                session.client.clone(),
-                tx.clone(),
-                session.poll,
-                lang,
-                record,
-            );
+        let eng = Engine::new(session.client.clone(), tx, session.poll, lang, record);
+        if args.skip_failed {
             match skip_failed(&eng) {
                 Ok(step) => println!(
                     "{}",
@@ -143,13 +137,11 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
                     return 2;
                 }
             }
-            eng.recorded(|r| r.clone())
-        } else {
-            record
-        };
+        }
         println!("{}", tf(lang, "engine.runs.resuming", &[("id", &id)]));
         let printer = tokio::spawn(print_progress(rx, lang));
-        let result = resume_record(&session, record, tx).await;
+        let result = resume(&eng).await;
+        drop(eng);
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
         finish(&id, result, failed_at(&runs_dir(), &id), lang)
     })

@@ -9,6 +9,7 @@
 //! - [`flow`]: `run_plan` (a plan file's steps in the guide's order) and
 //!   what to offer after a failure (retry / skip / clean up)
 //! - [`record`]: the engine's handle on the run journal (`scaleout::journal`)
+//! - [`resume`]: continuing a journaled run (CLI `resume` and the TUI's Runs screen)
 
 pub mod autoscaling_step;
 pub mod bind;
@@ -19,6 +20,7 @@ pub mod launch;
 pub mod load_balancer;
 pub mod record;
 pub mod remote_edit;
+pub mod resume;
 pub mod sdk_config_step;
 pub mod security_group_step;
 pub mod wait;
@@ -37,6 +39,7 @@ pub use flow::{
     RunOutcome,
 };
 pub use record::RunRecord;
+pub use resume::resume;
 pub use wait::PollPolicy;
 
 /// What the engine reports while it works; the TUI and `apply` render from it.
