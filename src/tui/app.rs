@@ -301,12 +301,18 @@ impl App {
                         && m.column < a.x + a.width
                         && m.row >= a.y
                         && m.row < a.y + a.height)
-                        .then(|| z.first_row + (m.row - a.y) as usize)
+                        .then(|| (z.first_row + (m.row - a.y) as usize, m.column - a.x))
                 });
-                if let Some(row) = hit {
-                    self.select_row(row);
+                match hit {
+                    Some((row, column)) if self.screen == Screen::Browse => {
+                        self.browse.click(row, column)
+                    }
+                    Some((row, _)) => self.select_row(row),
+                    None => {}
                 }
             }
+            MouseEventKind::ScrollDown if self.screen == Screen::Browse => self.browse.scroll(1),
+            MouseEventKind::ScrollUp if self.screen == Screen::Browse => self.browse.scroll(-1),
             MouseEventKind::ScrollDown => self.move_cursor(1),
             MouseEventKind::ScrollUp => self.move_cursor(-1),
             _ => {}

@@ -21,13 +21,16 @@ use crate::scaleout::browse_tree::{
     self, BrowseTree, ClbNode, Health, HealthMap, InstanceInfo, ListenerNode, TargetChange,
     TargetNode, TargetRef,
 };
-use crate::tui::app::App;
+use crate::tui::app::{App, HitZone};
 use crate::tui::state::{Confirm, ConfirmWhat, PlannedCall};
 use crate::tui::widgets::input::TextInput;
 use crate::tui::widgets::{fit, mmss, spinner, theme};
 
 /// Seconds between background health refreshes.
 pub const HEALTH_EVERY: u64 = 5;
+
+/// The last column (in the tree pane) of a CLB row's `▾`/`▸` and the space after it.
+const EXPANDER_END: u16 = 1;
 
 /// Async work the browser asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -430,21 +433,12 @@ impl BrowseState {
                     Some(Row::Clb(c)) | Some(Row::Listener(c, _)) | Some(Row::Target(c, _, _)) => c,
                     None => return KeyOutcome::Handled,
                 };
-                let id = self.tree.clbs[c].id.clone();
                 let fold = match key.code {
                     KeyCode::Left => true,
                     KeyCode::Right => false,
-                    _ => !self.collapsed.contains(&id),
+                    _ => !self.collapsed.contains(&self.tree.clbs[c].id),
                 };
-                if fold {
-                    self.collapsed.insert(id);
-                    // stay on the CLB row that was folded
-                    if let Some(i) = self.rows().iter().position(|r| *r == Row::Clb(c)) {
-                        self.cursor = i;
-                    }
-                } else {
-                    self.collapsed.remove(&id);
-                }
+                self.fold(c, fold);
             }
             KeyCode::Char('u') | KeyCode::Delete => {
                 if let Some(Row::Target(c, l, t)) = self.selected() {
@@ -471,6 +465,52 @@ impl BrowseState {
             _ => {}
         }
         KeyOutcome::Handled
+    }
+
+    /// Folds (or unfolds) CLB `c`; the cursor stays on its row when folding.
+    fn fold(&mut self, c: usize, fold: bool) {
+        let id = self.tree.clbs[c].id.clone();
+        if fold {
+            self.collapsed.insert(id);
+            if let Some(i) = self.rows().iter().position(|r| *r == Row::Clb(c)) {
+                self.cursor = i;
+            }
+        } else {
+            self.collapsed.remove(&id);
+        }
+    }
+
+    /// Whether the pointer may move the cursor: not while a weight is typed
+    /// or a change awaits y/n (both apply to the selected row).
+    fn pointer_free(&self) -> bool {
+        self.confirm.is_none() && self.weight.is_none()
+    }
+
+    /// A click on row `row` of [`BrowseState::rows`], `column` cells into the
+    /// tree pane: selects it; on a CLB row's expander (▾/▸) it also folds or
+    /// unfolds the CLB.
+    pub fn click(&mut self, row: usize, column: u16) {
+        if !self.pointer_free() {
+            return;
+        }
+        let Some(r) = self.rows().get(row).copied() else {
+            return;
+        };
+        self.filtering = false;
+        self.cursor = row;
+        if let (Row::Clb(c), 0..=EXPANDER_END) = (r, column) {
+            let folded = self.collapsed.contains(&self.tree.clbs[c].id);
+            self.fold(c, !folded);
+        }
+    }
+
+    /// The mouse wheel: moves the cursor `delta` rows (the list follows it).
+    pub fn scroll(&mut self, delta: i64) {
+        if !self.pointer_free() {
+            return;
+        }
+        let last = self.rows().len().saturating_sub(1) as i64;
+        self.cursor = (self.cursor as i64 + delta).clamp(0, last.max(0)) as usize;
     }
 
     /// A change is under way (one at a time, as the CLB accepts them).
@@ -1123,6 +1163,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     } else {
         let visible = inner.height as usize;
         let first = crate::tui::widgets::table::offset(s.cursor, visible);
+        // Clicks on the tree go through the app's hit zones, like the wizard's tables.
+        app.hit_zones.borrow_mut().push(HitZone {
+            area: inner,
+            first_row: first,
+        });
         let lines: Vec<Line> = rows
             .iter()
             .enumerate()
@@ -1248,4 +1293,169 @@ pub async fn run_standalone(client: Client, lang: Lang) -> Result<(), String> {
     .await;
     crate::tui::terminal::restore();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scaleout::browse_tree::{ClbNode, ListenerNode, TargetNode};
+    use crate::tui::app::{Context, Msg};
+    use crate::tui::state::Screen;
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    /// `n` loaded CLBs `lb-000…`, each with one listener and two targets (4 rows each).
+    fn browser(n: usize) -> App {
+        let target = |i: usize, t: usize| TargetNode {
+            instance_id: format!("ins-{i:03}-{t}"),
+            instance_name: format!("web-{i}-{t}"),
+            private_ip: format!("10.0.{i}.{t}"),
+            port: 80,
+            weight: 10,
+            health: Health::Alive,
+            ..Default::default()
+        };
+        let clbs = (0..n)
+            .map(|i| ClbNode {
+                id: format!("lb-{i:03}"),
+                name: format!("clb-{i:03}"),
+                kind: "OPEN".into(),
+                vips: vec![format!("1.1.1.{i}")],
+                status: 1,
+                loaded: true,
+                listeners: vec![ListenerNode {
+                    id: format!("lbl-{i:03}"),
+                    protocol: "TCP".into(),
+                    port: 80,
+                    targets: vec![target(i, 1), target(i, 2)],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            })
+            .collect();
+        let mut app = App::new(Lang::En, Context::default(), Screen::Browse);
+        app.browse.tree.clbs = clbs;
+        app.browse.phase = Phase::Ready;
+        app
+    }
+
+    /// Draws the frame (which records the hit zones) and returns its text, one string per row.
+    fn draw(app: &App) -> Vec<String> {
+        let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+        term.draw(|f| crate::tui::ui::draw(app, f)).unwrap();
+        let buf = term.backend().buffer().clone();
+        (0..30)
+            .map(|y| (0..100).map(|x| buf[(x, y)].symbol().to_string()).collect())
+            .collect()
+    }
+
+    /// Screen cell (column, row) where `needle` is drawn.
+    fn cell_of(screen: &[String], needle: &str) -> (u16, u16) {
+        screen
+            .iter()
+            .enumerate()
+            .find_map(|(y, line)| {
+                let byte = line.find(needle)?;
+                Some((line[..byte].chars().count() as u16, y as u16))
+            })
+            .unwrap_or_else(|| panic!("{needle} not drawn:\n{}", screen.join("\n")))
+    }
+
+    fn mouse(app: &mut App, kind: MouseEventKind, column: u16, row: u16) {
+        app.update(Msg::Mouse(MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }));
+    }
+
+    fn click(app: &mut App, (column, row): (u16, u16)) {
+        mouse(app, MouseEventKind::Down(MouseButton::Left), column, row);
+    }
+
+    fn selected_text(app: &App) -> String {
+        let s = &app.browse;
+        match s.selected().expect("a selection") {
+            Row::Clb(c) => s.tree.clbs[c].id.clone(),
+            Row::Listener(c, l) => s.tree.clbs[c].listeners[l].id.clone(),
+            Row::Target(c, l, t) => s.tree.clbs[c].listeners[l].targets[t].instance_id.clone(),
+        }
+    }
+
+    #[test]
+    fn a_click_selects_the_row_under_the_pointer() {
+        let mut app = browser(3);
+        let screen = draw(&app);
+        click(&mut app, cell_of(&screen, "ins-001-2"));
+        assert_eq!(selected_text(&app), "ins-001-2");
+        click(&mut app, cell_of(&screen, "lbl-002"));
+        assert_eq!(selected_text(&app), "lbl-002");
+        // Below the last row, or in the detail pane: nothing changes.
+        let (_, last_row) = cell_of(&screen, "ins-002-2");
+        click(&mut app, (5, last_row + 2));
+        let (detail_x, _) = cell_of(&screen, "Type");
+        click(&mut app, (detail_x, last_row));
+        assert_eq!(selected_text(&app), "lbl-002");
+    }
+
+    #[test]
+    fn a_click_on_a_scrolled_list_selects_the_row_drawn_there() {
+        let mut app = browser(20);
+        app.browse.cursor = app.browse.rows().len() - 1;
+        let screen = draw(&app);
+        assert!(
+            !screen.iter().any(|l| l.contains("lb-000")),
+            "the list is scrolled: {}",
+            screen.join("\n")
+        );
+        click(&mut app, cell_of(&screen, "lbl-015"));
+        assert_eq!(selected_text(&app), "lbl-015");
+        click(&mut app, cell_of(&screen, "lb-017"));
+        assert_eq!(selected_text(&app), "lb-017");
+    }
+
+    #[test]
+    fn a_click_on_the_expander_folds_and_unfolds_the_clb() {
+        let mut app = browser(3);
+        let screen = draw(&app);
+        let (x, y) = cell_of(&screen, "lb-001");
+        // The text of the row selects without folding.
+        click(&mut app, (x, y));
+        assert!(app.browse.collapsed.is_empty());
+        let expander = (x - 2, y);
+        click(&mut app, expander);
+        assert!(app.browse.collapsed.contains("lb-001"));
+        assert_eq!(selected_text(&app), "lb-001");
+        let screen = draw(&app);
+        assert!(!screen.iter().any(|l| l.contains("lbl-001")));
+        assert!(screen[y as usize].contains("▸ lb-001"));
+        click(&mut app, expander);
+        assert!(app.browse.collapsed.is_empty());
+    }
+
+    #[test]
+    fn the_wheel_moves_the_cursor_but_not_while_a_weight_is_typed() {
+        let mut app = browser(3);
+        draw(&app);
+        mouse(&mut app, MouseEventKind::ScrollDown, 5, 5);
+        mouse(&mut app, MouseEventKind::ScrollDown, 5, 5);
+        assert_eq!(app.browse.cursor, 2);
+        mouse(&mut app, MouseEventKind::ScrollUp, 5, 5);
+        assert_eq!(app.browse.cursor, 1);
+        for _ in 0..5 {
+            mouse(&mut app, MouseEventKind::ScrollUp, 5, 5);
+        }
+        assert_eq!(app.browse.cursor, 0);
+        app.browse.cursor = 2;
+        app.browse.weight = Some(TextInput::new("10"));
+        mouse(&mut app, MouseEventKind::ScrollDown, 5, 5);
+        let screen = draw(&app);
+        click(&mut app, cell_of(&screen, "lb-002"));
+        assert_eq!(
+            app.browse.cursor, 2,
+            "the weight applies to the selected target"
+        );
+    }
 }
