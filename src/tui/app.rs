@@ -969,8 +969,10 @@ impl App {
                     self.sg = SecurityGroupState::default();
                     self.sdk = SdkConfigState::default();
                 }
-                self.lb.chosen = Some(id);
-                return self.next_step();
+                self.lb.chosen = Some(id.clone());
+                let mut jobs = vec![Job::ChooseClb { clb_id: id }];
+                jobs.extend(self.next_step());
+                return jobs;
             }
             KeyCode::Enter if self.lb_can_create() => {
                 self.lb.new_name.error = rules::clb_name(self.lang, &self.lb.new_name.value).err();

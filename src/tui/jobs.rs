@@ -51,6 +51,9 @@ pub enum Job {
         project_id: i64,
         client_token: String,
     },
+    /// The user picked an existing CLB: no call, but the run's plan must
+    /// say so, or a resume would follow the plan default (create one).
+    ChooseClb { clb_id: String },
     /// The listener (created when missing), RegisterTargets, then health.
     Bind {
         clb_id: String,
@@ -96,7 +99,8 @@ pub enum Job {
 impl Job {
     /// Whether quitting during this job should ask first (a price lookup need not).
     pub fn counts_as_work(&self) -> bool {
-        !matches!(self, Job::Price { .. })
+        // Neither is awaited by a screen: ChooseClb only writes the journal.
+        !matches!(self, Job::Price { .. } | Job::ChooseClb { .. })
     }
 }
 

@@ -688,6 +688,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 project_id,
             };
             journal::note_plan(&eng, ph, |p| {
+                p.clb = Some("create".into());
                 p.clb_name = Some(name.clone());
                 p.clb_vpc = Some(vpc_id.clone());
                 p.clb_subnet = Some(subnet_id.clone());
@@ -733,6 +734,12 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
+        Job::ChooseClb { clb_id } => journal::note_plan(&eng, ph, |p| {
+            p.clb = Some(clb_id);
+            p.clb_name = None;
+            p.clb_vpc = None;
+            p.clb_subnet = None;
+        }),
         Job::Bind {
             clb_id,
             protocol,
@@ -901,6 +908,11 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             let _ = tx.send(JobEvent::SdkConfigs(r.map_err(|e| e.explain(lang))));
         }
         Job::ApplySdkConfig { vip, instance_ids } => {
+            // A resume edits the servers the user chose, not every one discovered.
+            journal::note_plan(&eng, ph, |p| {
+                p.update_sdk_config = Some(true);
+                p.business_servers = Some(instance_ids.clone());
+            });
             let work = async {
                 journal::begin(&eng, ph, Step::SdkConfig)?;
                 let r = async {
