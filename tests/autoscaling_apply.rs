@@ -203,3 +203,33 @@ async fn a_bad_autoscaling_section_is_refused_before_any_call() {
         .all(|r| r.service != "cvm" || !r.action.starts_with("Create")));
     h.shutdown().await;
 }
+
+/// CreateAutoScalingGroup does not check the instance quota; the step does,
+/// before any AS resource exists, naming the field and the quota left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_larger_than_the_zone_quota_is_refused_before_any_as_call() {
+    let h = start(SimConfig {
+        speed: SPEED,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let s = session(h.endpoint(), h.credential());
+    // The sandbox allows 50 pay-as-you-go instances per zone.
+    let text = PLAN.replacen("max_size = 3", "max_size = 80", 1);
+    let p = plan::parse(&text).unwrap_or_else(|e| panic!("{e:?}"));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let dir = std::env::temp_dir().join(format!("tcscale-as-quota-{}", uuid::Uuid::new_v4()));
+    let (_id, result) = apply_plan(&s, &p, Some(&dir), tx).await;
+    let e = result.unwrap_err().explain(Lang::En);
+    assert!(
+        e.contains("MaxSize") && e.contains("80") && e.contains("quota"),
+        "{e}"
+    );
+    assert!(
+        h.requests().iter().all(|r| r.service != "as"),
+        "no AS call was made"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    h.shutdown().await;
+}

@@ -17,7 +17,7 @@ use crate::scaleout::remote_op::{
 };
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
-use crate::scaleout::runner::launch::{run_instances, LaunchInput};
+use crate::scaleout::runner::launch::{run_instances, zone_quota, LaunchInput};
 use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
 };
@@ -398,22 +398,9 @@ async fn price(
 
 /// The pay-as-you-go instance quota of the zone, and whether `count` fits.
 async fn quota(eng: &Engine, lang: Lang, zone: &str, count: i64) -> Result<String, String> {
-    let resp = eng
-        .call(&cvm::DescribeAccountQuotaRequest {
-            filters: Some(vec![cvm::Filter {
-                name: Some("zone".into()),
-                values: Some(vec![zone.to_string()]),
-            }]),
-        })
+    let q = zone_quota(eng, zone)
         .await
-        .map_err(|e| e.explain(lang))?;
-    let q = resp
-        .account_quota_overview
-        .and_then(|o| o.account_quota)
-        .and_then(|a| a.post_paid_quota_set)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|q| q.zone.as_deref().is_none_or(|z| z == zone))
+        .map_err(|e| e.explain(lang))?
         .ok_or_else(|| t(lang, "scaleout.unknown"))?;
     let remaining = q.remaining_quota.unwrap_or(0) as i64;
     let key = if count <= remaining {

@@ -179,9 +179,34 @@ where
 
 /// Creates (or finds) the launch configuration, group, scheduled actions and
 /// policies, journaling each id as it is known.
+/// The group may grow to its MaxSize (or a schedule's) in pay-as-you-go
+/// instances of the source's zone. CreateAutoScalingGroup does not check the
+/// account's quota: the scaling activities would fail later, where nobody
+/// watches. So the sizes are refused before anything is created.
+async fn check_quota(eng: &Engine, input: &AsInput) -> Result<(), StepError> {
+    let zone = input
+        .source
+        .placement
+        .as_ref()
+        .and_then(|p| p.zone.clone())
+        .unwrap_or_default();
+    let Some(q) = super::launch::zone_quota(eng, &zone).await? else {
+        return Ok(());
+    };
+    let remaining = q.remaining_quota.unwrap_or(0);
+    for sizes in std::iter::once(input.group.sizes).chain(input.schedules.iter().map(|s| s.sizes)) {
+        crate::scaleout::autoscaling::check_sizes(sizes, Some(remaining))
+            .map_err(|e| StepError::Blocked(format!("{} ({zone})", e.message(eng.lang))))?;
+    }
+    Ok(())
+}
+
 pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutput, StepError> {
     let mut out = recorded(eng).unwrap_or_default();
     let lang = eng.lang;
+    if out.group_id.is_empty() {
+        check_quota(eng, input).await?;
+    }
 
     let lc_req = launch_configuration_request(
         &input.source,

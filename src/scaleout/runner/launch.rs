@@ -273,3 +273,25 @@ mod tests {
         );
     }
 }
+
+/// The account's pay-as-you-go instance quota in `zone` (`None` when the API
+/// lists no such zone). Launches are checked by the DryRun; this is for what
+/// no DryRun covers (the instances an Auto Scaling group may launch later)
+/// and for showing the figure before the user chooses a count.
+pub async fn zone_quota(eng: &Engine, zone: &str) -> Result<Option<cvm::PostPaidQuota>, StepError> {
+    let resp = eng
+        .call(&cvm::DescribeAccountQuotaRequest {
+            filters: Some(vec![cvm::Filter {
+                name: Some("zone".into()),
+                values: Some(vec![zone.to_string()]),
+            }]),
+        })
+        .await?;
+    Ok(resp
+        .account_quota_overview
+        .and_then(|o| o.account_quota)
+        .and_then(|a| a.post_paid_quota_set)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|q| q.zone.as_deref().is_none_or(|z| z == zone)))
+}
