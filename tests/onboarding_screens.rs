@@ -340,3 +340,109 @@ fn sandbox_is_one_key_away_and_language_switches_everywhere() {
     assert_eq!(a.lang, Lang::En);
     assert!(a.onboarding.secret_key.value.ends_with('L'));
 }
+
+/// The overview of a session in the sandbox, with the onboarding state the
+/// loop builds at start.
+fn overview(lang: Lang) -> App {
+    let ctx = tcscale::tui::app::Context {
+        region: "ap-guangzhou".into(),
+        sandbox: true,
+        credential_source: "sandbox".into(),
+        journal_path: Some("/tmp/runs/run-old.json".into()),
+        ..Default::default()
+    };
+    let mut a = App::new(lang, ctx, Screen::Overview);
+    a.arch = tcscale::tui::state::Load::Ready(Default::default());
+    a.onboarding = app(lang, sources()).onboarding;
+    a
+}
+
+#[test]
+fn onboarding_opens_from_the_overview_and_esc_comes_back() {
+    let mut a = overview(Lang::En);
+    let footer = render(&a, 100, 30);
+    assert!(footer.contains("o account"), "{footer}");
+    key(&mut a, KeyCode::Char('o'));
+    assert_eq!(a.screen, Screen::Onboarding);
+    let text = render(&a, 100, 30);
+    assert!(
+        text.contains("In use now: sandbox · ap-guangzhou"),
+        "{text}"
+    );
+    assert!(text.contains("esc back"), "{text}");
+    // Esc from a sub-page goes to the sources page, then to the overview.
+    key(&mut a, KeyCode::Char('e'));
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.screen, Screen::Onboarding);
+    key(&mut a, KeyCode::Esc);
+    assert_eq!(a.screen, Screen::Overview);
+    // Opened again, it starts over on the sources page.
+    a.onboarding.page = Page::Preflight;
+    key(&mut a, KeyCode::Char('o'));
+    assert_eq!(a.onboarding.page, Page::Sources);
+}
+
+#[test]
+fn onboarding_from_the_overview_waits_for_running_work() {
+    let mut a = overview(Lang::En);
+    a.in_flight = 1;
+    key(&mut a, KeyCode::Char('o'));
+    assert_eq!(a.screen, Screen::Overview);
+    let notice = a.notice.clone().expect("a notice").1;
+    assert!(notice.contains("still running"), "{notice}");
+}
+
+#[test]
+fn a_new_account_replaces_the_old_ones_state_and_discovers_again() {
+    use tcscale::tui::jobs::Job;
+    use tcscale::tui::state::{Flow, Load};
+    let mut a = overview(Lang::En);
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('b'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(a.screen, Screen::Browse);
+    assert_eq!(
+        a.browse.take_jobs().len(),
+        1,
+        "the browser loaded the old account"
+    );
+    key(&mut a, KeyCode::Esc);
+    a.flow = Some(Flow::Business);
+    key(&mut a, KeyCode::Char('o'));
+    let new = tcscale::tui::app::Context {
+        region: "ap-shanghai".into(),
+        credential_source: "tccli profile prod".into(),
+        journal_path: Some("/tmp/runs/run-new.json".into()),
+        ..Default::default()
+    };
+    let jobs = a.switch_account(new.clone());
+    assert_eq!(jobs, vec![Job::Discover]);
+    assert_eq!(
+        a.ctx, new,
+        "header, journal and audit log are the new account's"
+    );
+    assert_eq!(a.screen, Screen::Overview);
+    assert!(a.back.is_empty());
+    assert!(matches!(a.arch, Load::Loading));
+    assert_eq!(a.flow, None);
+    assert_eq!(
+        a.browse.phase,
+        tcscale::tui::screens::browse::Phase::Idle,
+        "the browser reloads on entry"
+    );
+    a.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('b'),
+        KeyModifiers::NONE,
+    )));
+    assert_eq!(a.browse.take_jobs().len(), 1);
+}
+
+#[test]
+fn reopened_from_the_overview() {
+    both("reopened", |lang| {
+        let mut a = overview(lang);
+        key(&mut a, KeyCode::Char('o'));
+        a
+    });
+}

@@ -158,6 +158,37 @@ impl App {
         self.start_jobs(vec![Job::Discover])
     }
 
+    /// Onboarding from the overview (other credentials, the permission
+    /// check, the saved region and language); Esc comes back. Not while
+    /// work runs: a new account would orphan it.
+    fn open_onboarding(&mut self) {
+        if self.work_in_flight() || self.browse.busy() {
+            self.notice = Some((CheckLevel::Warn, t(self.lang, "wizard.account.busy")));
+            return;
+        }
+        let now = format!("{} · {}", self.ctx.credential_source, self.ctx.region);
+        self.onboarding.reopen(now);
+        self.go(Screen::Onboarding);
+    }
+
+    /// Another account replaces the current one (onboarding opened from the
+    /// overview): everything learned about the old one is forgotten and the
+    /// overview discovers the new one.
+    pub fn switch_account(&mut self, ctx: Context) -> Vec<Job> {
+        self.ctx = ctx;
+        self.flow = None;
+        self.role_index = 0;
+        self.reset_steps();
+        self.overview = OverviewState::default();
+        self.created.clear();
+        self.in_flight = 0;
+        self.browse = Default::default();
+        self.autoscaling = Default::default();
+        self.notice = None;
+        self.onboarding_reason = None;
+        self.enter_overview()
+    }
+
     pub fn role(&self) -> Role {
         self.flow
             .and_then(|f| f.roles().get(self.role_index).copied())
@@ -765,6 +796,7 @@ impl App {
                 return self.start_jobs(vec![Job::Discover]);
             }
             KeyCode::Char('b') => return self.go(Screen::Browse),
+            KeyCode::Char('o') => self.open_onboarding(),
             KeyCode::Enter => {
                 if self.arch.ready().is_none() {
                     return vec![];

@@ -175,6 +175,32 @@ pub fn run(g: &GlobalOpts) -> i32 {
     }
 }
 
+/// Onboarding connected an account: it becomes the session (the first
+/// one, or replacing the one the overview showed) and the overview
+/// discovers it. A fresh event channel drops whatever the old account's
+/// jobs still report, so nothing of it lands in the new one's screens.
+async fn adopt(
+    app: &mut App,
+    session: &mut Option<Session>,
+    new: Session,
+    events: &mut event::Events,
+) {
+    if let Some(old) = session.take() {
+        *events = event::Events::new(TICK);
+        if let Some(sb) = old.sandbox {
+            sb.shutdown().await;
+        }
+    }
+    let first = app.switch_account(new.ctx.clone());
+    for j in first {
+        jobs::spawn(&new.engine, app.role(), j, events.sender());
+    }
+    *session = Some(new);
+}
+
+/// How often the clock (spinners, elapsed times) advances.
+const TICK: Duration = Duration::from_millis(250);
+
 async fn run_loop(
     lang: Lang,
     account: &Account,
@@ -196,7 +222,7 @@ async fn run_loop(
     if let Ok(size) = term.size() {
         app.size = (size.width, size.height);
     }
-    let mut events = event::Events::new(Duration::from_millis(250));
+    let mut events = event::Events::new(TICK);
     if let Some(current) = &app.ctx.journal_path {
         let runs: Vec<(String, usize)> = crate::scaleout::journal::JournalStore::new(runs_dir())
             .unfinished()
@@ -223,20 +249,17 @@ async fn run_loop(
         };
         let Some(msg) = msg else { break };
         let jobs = app.update(msg);
-        if app.want_sandbox && session.is_none() {
+        if app.want_sandbox {
             app.want_sandbox = false;
-            match sandbox_session(lang, true).await {
-                Ok(s) => {
-                    app.ctx = s.ctx.clone();
-                    session = Some(s);
-                    let first = app.enter_overview();
-                    if let Some(s) = &session {
-                        for j in first {
-                            jobs::spawn(&s.engine, app.role(), j, events.sender());
-                        }
-                    }
+            if session.as_ref().is_some_and(|s| s.sandbox.is_some()) {
+                // Already in the sandbox (onboarding opened from the overview).
+                app.screen = Screen::Overview;
+                app.back.clear();
+            } else {
+                match sandbox_session(app.lang, true).await {
+                    Ok(s) => adopt(&mut app, &mut session, s, &mut events).await,
+                    Err(e) => app.onboarding_reason = Some(e),
                 }
-                Err(e) => app.onboarding_reason = Some(e),
             }
         }
         if let Some(s) = &session {
@@ -294,16 +317,7 @@ async fn run_loop(
                 ..Default::default()
             };
             match real_session(&g, &resolved, app.lang) {
-                Ok(s) => {
-                    app.ctx = s.ctx.clone();
-                    session = Some(s);
-                    let first = app.enter_overview();
-                    if let Some(s) = &session {
-                        for j in first {
-                            jobs::spawn(&s.engine, app.role(), j, events.sender());
-                        }
-                    }
-                }
+                Ok(s) => adopt(&mut app, &mut session, s, &mut events).await,
                 Err(e) => app.onboarding_reason = Some(e),
             }
         }

@@ -215,6 +215,8 @@ pub struct OnboardingState {
     pub reason: Option<String>,
     pub clock: u64,
     pub outcome: Option<Outcome>,
+    /// The account in use (source · region) when opened from the overview.
+    pub current: Option<String>,
     outbox: Vec<OnboardingJob>,
 }
 
@@ -243,6 +245,19 @@ impl OnboardingState {
             cursor,
             ..Default::default()
         }
+    }
+
+    /// Opens again from the overview, on the sources page, with `current`
+    /// (the account in use) said at the top. Typed keys are kept.
+    pub fn reopen(&mut self, current: String) {
+        self.page = Page::Sources;
+        self.error = None;
+        self.validating = false;
+        self.outcome = None;
+        self.preflight = None;
+        self.saved = None;
+        self.reason = None;
+        self.current = Some(current);
     }
 
     pub fn take_jobs(&mut self) -> Vec<OnboardingJob> {
@@ -626,10 +641,11 @@ fn error_lines(e: &Failure, lang: Lang) -> Vec<Line<'static>> {
 }
 
 fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'static>> {
-    let mut lines = vec![Line::styled(
-        format!(" {}", t(lang, "onboarding.welcome")),
-        theme::title(),
-    )];
+    let intro = match &s.current {
+        Some(now) => tf(lang, "onboarding.sources.current", &[("now", now)]),
+        None => t(lang, "onboarding.welcome"),
+    };
+    let mut lines = vec![Line::styled(format!(" {intro}"), theme::title())];
     lines.push(Line::raw(""));
     if s.sources.is_empty() {
         lines.push(Line::raw(format!(
@@ -897,10 +913,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         lines.push(Line::raw(""));
         lines.extend(error_lines(e, lang));
     }
-    let title = t(
-        lang,
-        &format!("onboarding.page.{:?}", s.page).to_lowercase(),
-    );
+    let title = match (s.page, &s.current) {
+        (Page::Sources, Some(_)) => t(lang, "onboarding.page.account"),
+        (page, _) => t(lang, &format!("onboarding.page.{page:?}").to_lowercase()),
+    };
     f.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })

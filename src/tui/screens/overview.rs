@@ -13,6 +13,7 @@ pub fn keys(_app: &App) -> Vec<(&'static str, &'static str)> {
         ("⏎", "wizard.key.choose"),
         ("b", "wizard.key.browse"),
         ("r", "wizard.key.refresh"),
+        ("o", "wizard.key.account"),
     ]
 }
 
