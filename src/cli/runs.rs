@@ -191,6 +191,16 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
                         CleanupAction::Deleted => t(lang, "engine.cleanup.deleted"),
                         CleanupAction::AlreadyGone => t(lang, "engine.cleanup.gone"),
                         CleanupAction::Manual(m) => m,
+                        CleanupAction::Restored { backup, saved_edit } => tf(
+                            lang,
+                            "engine.cleanup.restored",
+                            &[("backup", &backup), ("saved", &saved_edit)],
+                        ),
+                        CleanupAction::AlreadyRestored { backup } => tf(
+                            lang,
+                            "engine.cleanup.already_restored",
+                            &[("backup", &backup)],
+                        ),
                     };
                     println!("  {} {}: {what}", c.kind.name(), c.id);
                 }

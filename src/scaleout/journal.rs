@@ -408,22 +408,29 @@ impl Journal {
         !self.closed && self.next_step().is_some()
     }
 
-    /// What cleanup deletes, in reverse creation order (rules and listeners
-    /// before the CLB, instances before the image). A listener on a CLB the
-    /// run created is not listed: it goes with its CLB.
+    /// What cleanup undoes, in reverse creation order (rules and listeners
+    /// before the CLB, instances before the image), except that every
+    /// sdk.config change comes first: a business server must point back at
+    /// its old session server before the VIP it was pointed at disappears,
+    /// whatever order a wizard run created things in. A listener on a CLB
+    /// the run created is not listed: it goes with its CLB.
     pub fn cleanup_order(&self) -> Vec<&Resource> {
         let own_clb = |id: &str| {
             self.created_resources
                 .iter()
                 .any(|r| r.kind == ResourceKind::LoadBalancer && r.id == id)
         };
-        self.created_resources
+        let mut order: Vec<&Resource> = self
+            .created_resources
             .iter()
             .rev()
             .filter(|r| {
                 !(r.kind == ResourceKind::Listener && r.parent.as_deref().is_some_and(own_clb))
             })
-            .collect()
+            .collect();
+        // Stable: each group keeps its reverse creation order.
+        order.sort_by_key(|r| r.kind != ResourceKind::SdkConfigChange);
+        order
     }
 
     pub fn created_of(&self, kind: ResourceKind) -> impl Iterator<Item = &Resource> {
@@ -625,6 +632,43 @@ mod tests {
         let order: Vec<&str> = j.cleanup_order().iter().map(|r| r.id.as_str()).collect();
         // The listener on the run's own CLB goes with the CLB.
         assert_eq!(order, vec!["lbl-2", "lb-1", "ins-1", "img-1"]);
+        // sdk.config changes are restored before anything is deleted, even
+        // when the journal has them before the CLB (a wizard run's order).
+        let mut w = Journal::open("r2", "ap-guangzhou", now());
+        for (kind, id, parent) in [
+            (Image, "img-1", None),
+            (
+                SdkConfigChange,
+                "ins-b1:/etc/qcloud/sdk.config",
+                Some("ins-b1"),
+            ),
+            (LoadBalancer, "lb-1", None),
+            (
+                SecurityGroupRule,
+                "sg-1:ingress:TCP:80:10.0.1.20",
+                Some("sg-1"),
+            ),
+            (
+                SdkConfigChange,
+                "ins-b2:/etc/qcloud/sdk.config",
+                Some("ins-b2"),
+            ),
+            (Instance, "ins-1", None),
+        ] {
+            w.record_resource(res(kind, id, parent), now());
+        }
+        let order: Vec<&str> = w.cleanup_order().iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(
+            order,
+            vec![
+                "ins-b2:/etc/qcloud/sdk.config",
+                "ins-b1:/etc/qcloud/sdk.config",
+                "ins-1",
+                "sg-1:ingress:TCP:80:10.0.1.20",
+                "lb-1",
+                "img-1"
+            ]
+        );
         assert_eq!(j.created_of(Instance).count(), 1);
         let json = serde_json::to_string(&j.created_resources).unwrap();
         assert!(json.contains("\"kind\":\"clb\""), "{json}");

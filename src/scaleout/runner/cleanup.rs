@@ -1,16 +1,22 @@
-//! Undo what a run created, newest first: listeners (on CLBs the run did not
-//! create), CLBs, instances, images. Each deletion is checked by id first,
-//! so a second cleanup (or one after a partial one) is harmless. What the API
-//! cannot delete (security group rules: tcscale's API set has no
-//! DeleteSecurityGroupPolicies; sdk.config edits: restored from their backup
-//! by hand) is listed for the user instead.
+//! Undo what a run did: first every sdk.config it changed is restored from
+//! its backup (through TAT, only while the file is still exactly tcscale's
+//! edit), so business servers point back at their old session server before
+//! the VIP disappears; then, newest first, listeners (on CLBs the run did
+//! not create), CLBs, instances, images. Each step is checked first, so a
+//! second cleanup (or one after a partial one) is harmless. What cannot be
+//! undone here (security group rules: tcscale's API set has no
+//! DeleteSecurityGroupPolicies; a file someone changed since) is listed for
+//! the user, precisely, instead.
 
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{clb, cvm};
-use crate::scaleout::journal::{Resource, ResourceKind};
+use crate::i18n::tf;
+use crate::scaleout::journal::{Journal, Resource, ResourceKind};
+use crate::scaleout::steps::Step;
 
 use super::load_balancer::{describe_lb, wait_task};
+use super::remote_edit::{restore_one, RestoreOutcome};
 use super::wait::expected;
 use super::{Engine, StepError};
 
@@ -20,6 +26,16 @@ pub enum CleanupAction {
     AlreadyGone,
     /// Left for the user, with what to do.
     Manual(String),
+    /// An sdk.config is the original again (from `backup`); the file as
+    /// tcscale had written it is kept in `saved_edit`.
+    Restored {
+        backup: String,
+        saved_edit: String,
+    },
+    /// An sdk.config already equals its backup `backup` (a second cleanup).
+    AlreadyRestored {
+        backup: String,
+    },
 }
 
 /// What cleanup will do, in order (shown before the confirm).
@@ -36,6 +52,7 @@ pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, Ste
         .filter(|c| c.kind == ResourceKind::Instance)
         .map(|c| c.id.clone())
         .collect();
+    let vip = eng.recorded(|r| run_vip(&r.journal));
     let mut results: Vec<(Resource, CleanupAction)> = Vec::new();
     let mut instances_done = false;
     for c in order {
@@ -64,27 +81,123 @@ pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, Ste
                 continue;
             }
             ResourceKind::Image => delete_image(eng, &c.id).await?,
-            ResourceKind::SecurityGroupRule => CleanupAction::Manual(crate::i18n::tf(
-                eng.lang,
-                "engine.cleanup.sg_manual",
-                &[
-                    ("sg", &c.parent.clone().unwrap_or_default()),
-                    ("detail", &c.detail),
-                ],
-            )),
-            ResourceKind::SdkConfigChange => CleanupAction::Manual(crate::i18n::tf(
-                eng.lang,
-                "engine.cleanup.sdk_manual",
-                &[
-                    ("instance", &c.parent.clone().unwrap_or_default()),
-                    ("backup", &c.detail),
-                ],
-            )),
+            ResourceKind::SecurityGroupRule => CleanupAction::Manual(sg_rule_manual(eng, &c)),
+            ResourceKind::SdkConfigChange => restore_sdk_config(eng, &c, vip.as_deref()).await?,
         };
         results.push((c, action));
     }
     eng.journal(|r| r.journal.mark_cleaned_up(chrono::Utc::now()))?;
     Ok(results)
+}
+
+/// The VIP the run pointed sdk.config at: the sdk.config step's own record
+/// (journaled before its first write), else the session CLB's.
+pub fn run_vip(j: &Journal) -> Option<String> {
+    let vip_of = |step: Step, phase: Option<&str>| {
+        j.steps
+            .iter()
+            .filter(|s| s.step == step && phase.is_none_or(|p| s.phase == p))
+            .find_map(|s| s.output.get("vip")?.as_str().map(str::to_string))
+            .filter(|v| !v.is_empty())
+    };
+    vip_of(Step::SdkConfig, None).or_else(|| vip_of(Step::LoadBalancer, Some("session")))
+}
+
+/// `(instance, path)` of an sdk.config change, id `<instance>:<path>`
+/// (split at the first colon: instance ids have none, Windows paths do).
+pub fn sdk_change_target(c: &Resource) -> (String, String) {
+    match c.id.split_once(':') {
+        Some((instance, path)) => (
+            c.parent.clone().unwrap_or_else(|| instance.into()),
+            path.into(),
+        ),
+        None => (c.parent.clone().unwrap_or_default(), c.id.clone()),
+    }
+}
+
+async fn restore_sdk_config(
+    eng: &Engine,
+    c: &Resource,
+    vip: Option<&str>,
+) -> Result<CleanupAction, StepError> {
+    let (instance, path) = sdk_change_target(c);
+    let backup = c.detail.clone();
+    let resp = eng
+        .call(&cvm::DescribeInstancesRequest {
+            instance_ids: Some(vec![instance.clone()]),
+            limit: Some(1),
+            ..Default::default()
+        })
+        .await;
+    let server = match resp {
+        Ok(r) => r.instance_set.unwrap_or_default().into_iter().find(|i| {
+            i.instance_id.as_deref() == Some(instance.as_str())
+                && !matches!(
+                    i.instance_state.as_deref(),
+                    Some("TERMINATING" | "SHUTTING_DOWN")
+                )
+        }),
+        Err(e) if not_found(&e) => None,
+        Err(e) => return Err(e),
+    };
+    let Some(server) = server else {
+        return Ok(CleanupAction::AlreadyGone);
+    };
+    Ok(
+        match restore_one(eng, &server, &path, &backup, vip).await? {
+            RestoreOutcome::Restored { saved_edit } => {
+                CleanupAction::Restored { backup, saved_edit }
+            }
+            RestoreOutcome::AlreadyRestored => CleanupAction::AlreadyRestored { backup },
+            RestoreOutcome::Left(why) => CleanupAction::Manual(why),
+        },
+    )
+}
+
+/// A security group rule tcscale added, as the user finds it in the
+/// console: id `<sg>:ingress:<protocol>:<port>:<vip>` (see
+/// `security_group_step`), the rule's source being `<vip>/32`.
+pub fn sg_rule_parts(c: &Resource) -> Option<(String, String, String, String)> {
+    let mut it = c.id.splitn(5, ':');
+    let sg = it.next()?;
+    if it.next()? != "ingress" {
+        return None;
+    }
+    let protocol = it.next()?;
+    let port = it.next()?;
+    let vip = it.next()?;
+    if [sg, protocol, port, vip].iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    Some((sg.into(), protocol.into(), port.into(), format!("{vip}/32")))
+}
+
+fn sg_rule_manual(eng: &Engine, c: &Resource) -> String {
+    match sg_rule_parts(c) {
+        Some((sg, protocol, port, source)) => tf(
+            eng.lang,
+            "engine.cleanup.sg_manual",
+            &[
+                ("sg", &sg),
+                ("protocol", &protocol),
+                ("port", &port),
+                ("source", &source),
+                (
+                    "description",
+                    &crate::scaleout::security_group::RULE_DESCRIPTION,
+                ),
+            ],
+        ),
+        None => tf(
+            eng.lang,
+            "engine.cleanup.sg_manual_raw",
+            &[
+                ("sg", &c.parent.clone().unwrap_or_default()),
+                ("detail", &c.detail),
+                ("id", &c.id),
+            ],
+        ),
+    }
 }
 
 fn not_found(e: &StepError) -> bool {
@@ -195,4 +308,111 @@ async fn delete_image(eng: &Engine, id: &str) -> Result<CleanupAction, StepError
     })
     .await?;
     Ok(CleanupAction::Deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn res(kind: ResourceKind, id: &str, parent: Option<&str>, detail: &str) -> Resource {
+        Resource {
+            kind,
+            id: id.into(),
+            region: "ap-guangzhou".into(),
+            parent: parent.map(str::to_string),
+            detail: detail.into(),
+        }
+    }
+
+    fn now() -> chrono::DateTime<chrono::Utc> {
+        "2026-06-01T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn the_vip_comes_from_the_sdk_step_else_the_session_clb() {
+        let mut j = Journal::open("r1", "ap-guangzhou", now());
+        assert_eq!(run_vip(&j), None);
+        j.ensure_step("business", Step::LoadBalancer);
+        j.set_output(
+            "business",
+            Step::LoadBalancer,
+            serde_json::json!({"vip": "119.29.10.8"}),
+            now(),
+        )
+        .unwrap();
+        // The public CLB's VIP is never what sdk.config points at.
+        assert_eq!(run_vip(&j), None);
+        j.ensure_step("session", Step::LoadBalancer);
+        j.set_output(
+            "session",
+            Step::LoadBalancer,
+            serde_json::json!({"load_balancer_id": "lb-1", "vip": "10.0.1.20"}),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(run_vip(&j).as_deref(), Some("10.0.1.20"));
+        j.ensure_step("session", Step::SdkConfig);
+        j.set_output(
+            "session",
+            Step::SdkConfig,
+            serde_json::json!({"per_instance": {}, "vip": "10.0.1.21"}),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(run_vip(&j).as_deref(), Some("10.0.1.21"));
+    }
+
+    #[test]
+    fn sdk_change_targets() {
+        let linux = res(
+            ResourceKind::SdkConfigChange,
+            "ins-bizn0de1:/etc/qcloud/sdk.config",
+            Some("ins-bizn0de1"),
+            "/etc/qcloud/sdk.config.bak.20260601120000",
+        );
+        assert_eq!(
+            sdk_change_target(&linux),
+            ("ins-bizn0de1".into(), "/etc/qcloud/sdk.config".into())
+        );
+        let windows = res(
+            ResourceKind::SdkConfigChange,
+            r"ins-bizdnet1:C:\qcloud\sdk.config",
+            None,
+            "",
+        );
+        assert_eq!(
+            sdk_change_target(&windows),
+            ("ins-bizdnet1".into(), r"C:\qcloud\sdk.config".into())
+        );
+    }
+
+    #[test]
+    fn sg_rules_are_described_as_the_console_shows_them() {
+        let rule = res(
+            ResourceKind::SecurityGroupRule,
+            "sg-auth0001:ingress:TCP:80:10.0.1.20",
+            Some("sg-auth0001"),
+            "tcscale: CLB VIP 10.0.1.20",
+        );
+        assert_eq!(
+            sg_rule_parts(&rule),
+            Some((
+                "sg-auth0001".into(),
+                "TCP".into(),
+                "80".into(),
+                "10.0.1.20/32".into()
+            ))
+        );
+        for bad in [
+            "sg-1",
+            "sg-1:egress:TCP:80:1.2.3.4",
+            "sg-1:ingress:TCP::1.2.3.4",
+        ] {
+            assert_eq!(
+                sg_rule_parts(&res(ResourceKind::SecurityGroupRule, bad, None, "")),
+                None,
+                "{bad}"
+            );
+        }
+    }
 }

@@ -2,6 +2,8 @@
 //! `scaleout::sdk_config`) → compare-and-swap write with backup and restart
 //! (TAT) → verify from the script's own report. A file changed between read
 //! and write is read again (a few times), never overwritten blindly.
+//! Cleanup's inverse, [`restore_one`], goes the same way with the backup's
+//! content, and only while the file is still exactly tcscale's edit.
 
 use crate::cloud::models::{cvm, tat};
 use crate::i18n::tf;
@@ -141,4 +143,318 @@ pub async fn update_one(
         "sdk.config",
         eng.text("engine.sdk.keeps_changing"),
     ))
+}
+
+/// What cleanup finds in an sdk.config tcscale changed, against the backup
+/// the change made of the original.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreDecision {
+    /// The file is exactly tcscale's edit of the backup: put the backup back.
+    Restore,
+    /// The file already equals the backup (an earlier cleanup, or by hand).
+    AlreadyRestored,
+    /// The file is not tcscale's edit: someone changed it since. `url` is
+    /// its `authServerUrl` now (for the explanation).
+    ChangedSince { url: Option<String> },
+    /// The run's VIP is not known, so tcscale cannot tell its edit from someone else's.
+    VipUnknown,
+}
+
+/// Whether `current` is what tcscale wrote. The forward edit is a pure
+/// function of the original and the VIP (`sdk_config::set_auth_server_url`),
+/// so it is recomputed from the backup and compared byte for byte. Byte
+/// equality, not "same JSON apart from authServerUrl": a restore replaces
+/// the whole file, so any other difference — a key, a comment, even
+/// whitespace — is someone's later work that restoring would silently
+/// throw away. Such a file is left to the user.
+pub fn restore_decision(current: &str, backup: &str, vip: Option<&str>) -> RestoreDecision {
+    if current == backup {
+        return RestoreDecision::AlreadyRestored;
+    }
+    let Some(vip) = vip.filter(|v| !v.is_empty()) else {
+        return RestoreDecision::VipUnknown;
+    };
+    match sdk_config::set_auth_server_url(backup, vip) {
+        Ok(ours) if ours == current => RestoreDecision::Restore,
+        _ => RestoreDecision::ChangedSince {
+            url: sdk_config::read_auth_server_url(current),
+        },
+    }
+}
+
+/// How restoring one sdk.config ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreOutcome {
+    /// The backup is back in place and the service restarted; the file as
+    /// tcscale had written it was kept in `saved_edit`.
+    Restored {
+        saved_edit: String,
+    },
+    AlreadyRestored,
+    /// Not restored: why, and what the user can do (translated).
+    Left(String),
+}
+
+/// The copy a user types to restore by hand.
+fn manual_copy(path: &str, backup: &str) -> String {
+    match remote_op::Shell::for_path(path) {
+        remote_op::Shell::Bash => {
+            let q = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+            format!("cp -p {} {}", q(backup), q(path))
+        }
+        remote_op::Shell::PowerShell => {
+            let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
+            format!("Copy-Item -Force {} {}", q(backup), q(path))
+        }
+    }
+}
+
+/// Puts the backup of one sdk.config back, if the file is still what
+/// tcscale wrote (see [`restore_decision`]): compare-and-swap write of the
+/// backup's content (which itself backs up what it replaces), then the
+/// same restart as the forward edit. Problems on the server are reported
+/// as [`RestoreOutcome::Left`] so the rest of the cleanup goes on; API
+/// errors are returned.
+pub async fn restore_one(
+    eng: &Engine,
+    server: &cvm::Instance,
+    path: &str,
+    backup: &str,
+    vip: Option<&str>,
+) -> Result<RestoreOutcome, StepError> {
+    let id = server.instance_id.clone().unwrap_or_default();
+    let left = |key: &str, extra: &[(&str, &dyn std::fmt::Display)]| {
+        let mut args: Vec<(&str, &dyn std::fmt::Display)> =
+            vec![("instance", &id), ("path", &path), ("backup", &backup)];
+        args.extend_from_slice(extra);
+        Ok(RestoreOutcome::Left(tf(eng.lang, key, &args)))
+    };
+    if !agent_online(eng, &id).await? {
+        let copy = manual_copy(path, backup);
+        return left("engine.cleanup.sdk_offline", &[("copy", &copy)]);
+    }
+    match try_restore(eng, server, &id, path, backup, vip).await {
+        Ok(Restored::Done(saved_edit)) => {
+            eng.log(
+                "engine.cleanup.sdk_restored_log",
+                &[("id", &id), ("path", &path), ("backup", &backup)],
+            );
+            Ok(RestoreOutcome::Restored { saved_edit })
+        }
+        Ok(Restored::Already) => Ok(RestoreOutcome::AlreadyRestored),
+        Ok(Restored::Problem(p)) => match p {
+            Problem::VipUnknown => left("engine.cleanup.sdk_vip_unknown", &[]),
+            Problem::ChangedSince { url } => {
+                let url = url.unwrap_or_else(|| "-".into());
+                left("engine.cleanup.sdk_changed", &[("url", &url)])
+            }
+            Problem::FileMissing => left("engine.cleanup.sdk_file_missing", &[]),
+            Problem::BackupMissing => left("engine.cleanup.sdk_backup_missing", &[]),
+            Problem::RestartFailed(restart) => left(
+                "engine.cleanup.sdk_restart_failed",
+                &[("restart", &restart)],
+            ),
+            Problem::Failed(reason) => left("engine.cleanup.sdk_failed", &[("reason", &reason)]),
+        },
+        // A TAT task that did not finish (timeout, delivery failure): left, not fatal.
+        Err(StepError::Failed { reason, .. }) => {
+            left("engine.cleanup.sdk_failed", &[("reason", &reason)])
+        }
+        Err(e) => Err(e),
+    }
+}
+
+enum Restored {
+    Done(String),
+    Already,
+    Problem(Problem),
+}
+
+enum Problem {
+    VipUnknown,
+    ChangedSince {
+        url: Option<String>,
+    },
+    FileMissing,
+    BackupMissing,
+    /// Restored, but the restart (this command) failed.
+    RestartFailed(String),
+    Failed(String),
+}
+
+async fn try_restore(
+    eng: &Engine,
+    server: &cvm::Instance,
+    id: &str,
+    path: &str,
+    backup: &str,
+    vip: Option<&str>,
+) -> Result<Restored, StepError> {
+    for _attempt in 0..3 {
+        let current = match read(eng, id, path).await? {
+            Ok(r) => r,
+            Err(RemoteError::Missing) => return Ok(Restored::Problem(Problem::FileMissing)),
+            Err(e) => return Ok(Restored::Problem(Problem::Failed(e.to_string()))),
+        };
+        let original = match read(eng, id, backup).await? {
+            Ok(r) => r,
+            Err(RemoteError::Missing) => return Ok(Restored::Problem(Problem::BackupMissing)),
+            Err(e) => return Ok(Restored::Problem(Problem::Failed(e.to_string()))),
+        };
+        match restore_decision(&current.content, &original.content, vip) {
+            RestoreDecision::Restore => {}
+            RestoreDecision::AlreadyRestored => return Ok(Restored::Already),
+            RestoreDecision::VipUnknown => return Ok(Restored::Problem(Problem::VipUnknown)),
+            RestoreDecision::ChangedSince { url } => {
+                return Ok(Restored::Problem(Problem::ChangedSince { url }))
+            }
+        }
+        let runtime = runtime_of(eng, server, id).await?;
+        let restart = Restart {
+            runtime,
+            name: None,
+        };
+        // Named apart from the forward edit's `<path>.bak.<time>`: within
+        // the same second the default name would overwrite the original's backup.
+        let saved_edit = format!(
+            "{}.before-restore",
+            remote_op::default_backup_path(path, &remote_op::backup_label(chrono::Utc::now()))
+        );
+        let op = RemoteOp::CasWrite {
+            path: path.to_string(),
+            expected_sha256: current.sha256.clone(),
+            content_b64: remote_op::b64(original.content.as_bytes()),
+            backup_path: Some(saved_edit),
+            restart: Some(restart.clone()),
+        };
+        let script = scripts::script_for(&op);
+        let r = run_command(
+            eng,
+            id,
+            &script.text,
+            script.command_type(),
+            "tcscale-restore",
+        )
+        .await?;
+        if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
+            return Ok(Restored::Problem(Problem::Failed(format!(
+                "{} {}",
+                r.status, r.output
+            ))));
+        }
+        return Ok(match parse_write_output(r.exit_code, &r.output) {
+            Ok(w) => Restored::Done(w.backup_path),
+            // Someone wrote between the read and the swap: look again.
+            Err(RemoteError::Conflict { .. }) => continue,
+            Err(RemoteError::RestartFailed) => {
+                Restored::Problem(Problem::RestartFailed(restart.command()))
+            }
+            Err(e) => Restored::Problem(Problem::Failed(e.to_string())),
+        });
+    }
+    Ok(Restored::Problem(Problem::Failed(
+        eng.text("engine.sdk.keeps_changing"),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NODE: &str = include_str!("../../../assets/samples/sdk.config.node");
+    const DOTNET: &str = include_str!("../../../assets/samples/sdk.config.dotnet");
+    const VIP: &str = "10.0.1.20";
+
+    fn ours(original: &str) -> String {
+        sdk_config::set_auth_server_url(original, VIP).unwrap()
+    }
+
+    #[test]
+    fn tcscales_own_edit_is_restored() {
+        for original in [NODE, DOTNET] {
+            let current = ours(original);
+            assert_ne!(current, original);
+            assert_eq!(
+                restore_decision(&current, original, Some(VIP)),
+                RestoreDecision::Restore
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_equal_to_its_backup_is_already_restored() {
+        assert_eq!(
+            restore_decision(NODE, NODE, Some(VIP)),
+            RestoreDecision::AlreadyRestored
+        );
+        // Even when the VIP is not known: nothing would be written.
+        assert_eq!(
+            restore_decision(NODE, NODE, None),
+            RestoreDecision::AlreadyRestored
+        );
+    }
+
+    #[test]
+    fn any_later_change_is_left_alone() {
+        let current = ours(NODE);
+        // Pointed somewhere else since.
+        let elsewhere = sdk_config::set_auth_server_url(NODE, "10.0.9.9").unwrap();
+        assert_eq!(
+            restore_decision(&elsewhere, NODE, Some(VIP)),
+            RestoreDecision::ChangedSince {
+                url: Some("http://10.0.9.9/mina_auth/".into())
+            }
+        );
+        // Still at the VIP, but another key, a comment or only whitespace
+        // changed: a restore would throw that away.
+        let other_key = current.replacen('{', "{\n  \"extra\": 1,", 1);
+        let comment = format!("// edited by ops\n{current}");
+        let whitespace = format!("{current}\n");
+        for changed in [other_key, comment, whitespace] {
+            assert!(
+                matches!(
+                    restore_decision(&changed, NODE, Some(VIP)),
+                    RestoreDecision::ChangedSince { url: Some(u) } if u == "http://10.0.1.20/mina_auth/"
+                ),
+                "{changed}"
+            );
+        }
+        // Not even JSON any more.
+        assert_eq!(
+            restore_decision("garbage", NODE, Some(VIP)),
+            RestoreDecision::ChangedSince { url: None }
+        );
+        // The same file under another VIP is not this run's edit.
+        assert!(matches!(
+            restore_decision(&current, NODE, Some("10.0.1.21")),
+            RestoreDecision::ChangedSince { .. }
+        ));
+    }
+
+    #[test]
+    fn without_the_vip_nothing_is_restored() {
+        assert_eq!(
+            restore_decision(&ours(NODE), NODE, None),
+            RestoreDecision::VipUnknown
+        );
+        assert_eq!(
+            restore_decision(&ours(NODE), NODE, Some("")),
+            RestoreDecision::VipUnknown
+        );
+    }
+
+    #[test]
+    fn manual_copy_quotes_for_the_servers_shell() {
+        assert_eq!(
+            manual_copy(
+                "/etc/qcloud/sdk.config",
+                "/etc/qcloud/sdk.config.bak.20260601120000"
+            ),
+            "cp -p '/etc/qcloud/sdk.config.bak.20260601120000' '/etc/qcloud/sdk.config'"
+        );
+        assert_eq!(
+            manual_copy(r"C:\qcloud\sdk.config", r"C:\qcloud\it's.bak"),
+            r"Copy-Item -Force 'C:\qcloud\it''s.bak' 'C:\qcloud\sdk.config'"
+        );
+    }
 }

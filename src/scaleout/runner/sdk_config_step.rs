@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{cvm, tat};
 
-use super::record::ResourceKind;
+use super::record::{ResourceKind, Step};
 use super::wait::{expected, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -159,12 +159,34 @@ pub struct SdkOutput {
     /// Not touched (TAT agent offline), with why: the user does these by hand.
     #[serde(default)]
     pub skipped: BTreeMap<String, String>,
+    /// The VIP the servers were pointed at: cleanup restores a file only
+    /// if it still points there (journaled before the first write).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub vip: String,
 }
 
 pub use crate::scaleout::sdk_config::auth_server_url;
 
 pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOutput, StepError> {
-    let mut out = SdkOutput::default();
+    let mut out = SdkOutput {
+        vip: input.vip.clone(),
+        ..SdkOutput::default()
+    };
+    // Before any write: a run killed mid-step still tells cleanup the VIP.
+    let partial = serde_json::to_value(&out).unwrap_or_default();
+    eng.journal(|r| {
+        let phase = r
+            .journal
+            .steps
+            .iter()
+            .find(|s| s.step == Step::SdkConfig)
+            .map(|s| s.phase.clone());
+        match phase {
+            Some(phase) => r.set_output(&phase, Step::SdkConfig, partial),
+            None => Ok(()),
+        }
+    })?
+    .map_err(StepError::Journal)?;
     for server in &input.servers {
         let id = server.instance_id.clone().unwrap_or_default();
         let verdict = match super::remote_edit::update_one(eng, server, &input.vip).await? {
