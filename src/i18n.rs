@@ -77,6 +77,7 @@ const FILES: &[(&str, &str)] = &[
         "autoscaling",
         include_str!("../assets/i18n/autoscaling.toml"),
     ),
+    ("runs", include_str!("../assets/i18n/runs.toml")),
 ];
 
 #[derive(serde::Deserialize)]

@@ -48,12 +48,13 @@ pub struct HitZone {
 }
 
 /// The choices of the overview menu, in order.
-pub const MENU: [&str; 5] = [
+pub const MENU: [&str; 6] = [
     "wizard.menu.session",
     "wizard.menu.business",
     "wizard.menu.both",
     "wizard.menu.auto_scaling",
     "wizard.menu.browse",
+    "runs.menu",
 ];
 
 #[derive(Debug, Default)]
@@ -97,6 +98,10 @@ pub struct App {
     /// The CLB browser (its own state and keys).
     pub browse: crate::tui::screens::browse::BrowseState,
     pub autoscaling: crate::tui::screens::autoscaling::AsWizard,
+    /// Journaled runs: resume or clean up (its own state and keys).
+    pub runs: crate::tui::screens::runs::RunsState,
+    /// The run whose step just failed: `C` opens its cleanup dialog.
+    pub recovery_run: Option<String>,
 }
 
 fn is_ctrl(key: &KeyEvent, c: char) -> bool {
@@ -105,13 +110,15 @@ fn is_ctrl(key: &KeyEvent, c: char) -> bool {
 
 impl App {
     pub fn new(lang: Lang, ctx: Context, first: Screen) -> App {
-        App {
+        let mut app = App {
             lang,
             ctx,
             screen: first,
             size: (80, 24),
             ..App::default()
-        }
+        };
+        app.runs.dir = crate::scaleout::runner::record::runs_dir();
+        app
     }
 
     /// The jobs to start when the wizard opens on its first screen.
@@ -124,19 +131,23 @@ impl App {
         }
     }
 
-    /// Runs left unfinished by an earlier session (id, resources created),
-    /// oldest first: the overview says so, with the exact commands that
-    /// resume or clean up the newest one.
-    pub fn note_unfinished_runs(&mut self, runs: &[(String, usize)]) {
-        let Some((id, created)) = runs.last() else {
+    /// Runs left unfinished by an earlier session: the Runs screen opens
+    /// on the newest, with a one-line notice; Esc leaves them as they are.
+    pub fn open_unfinished_runs(&mut self) {
+        let current = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
+        self.runs.open(&self.ctx.region, current, None);
+        let Some((n, id, created)) = self.runs.unfinished() else {
             return;
         };
+        self.runs.focus(&id);
+        self.back.push(self.screen);
+        self.screen = Screen::Runs;
         self.notice = Some((
             CheckLevel::Warn,
             tf(
                 self.lang,
-                "wizard.unfinished_runs",
-                &[("n", &runs.len()), ("id", id), ("created", created)],
+                "runs.unfinished_notice",
+                &[("n", &n), ("id", &id), ("created", &created)],
             ),
         ));
     }
@@ -144,6 +155,7 @@ impl App {
     /// After a step failed: what may be done now (the engine's options).
     fn note_recovery(&mut self, step: crate::scaleout::steps::Step) {
         let run = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
+        self.recovery_run = run.clone();
         self.notice = Some((
             CheckLevel::Fail,
             crate::tui::recovery::notice(self.lang, step, run.as_deref()),
@@ -293,7 +305,7 @@ impl App {
     }
 
     pub fn work_in_flight(&self) -> bool {
-        self.in_flight > 0
+        self.in_flight > 0 || self.runs.busy()
     }
 
     fn start_jobs(&mut self, jobs: Vec<Job>) -> Vec<Job> {
@@ -308,6 +320,7 @@ impl App {
                 self.clock = now;
                 self.onboarding.clock = now;
                 self.browse.tick(now);
+                self.runs.tick(now);
                 vec![]
             }
             Msg::Resize(w, h) => {
@@ -456,10 +469,18 @@ impl App {
         }
         if matches!(
             self.screen,
-            Screen::Onboarding | Screen::Browse | Screen::AutoScaling
+            Screen::Onboarding | Screen::Browse | Screen::AutoScaling | Screen::Runs
         ) {
             self.key_own_screen(key);
             return vec![];
+        }
+        // After a failed step: the run's cleanup dialog (capital C: no screen uses it).
+        if key.code == KeyCode::Char('C') && !self.typing() {
+            if let Some(id) = self.recovery_run.take() {
+                let jobs = self.go(Screen::Runs);
+                self.runs.ask_cleanup_of(&id, self.lang);
+                return jobs;
+            }
         }
         if key.code == KeyCode::Esc {
             self.go_back();
@@ -481,7 +502,7 @@ impl App {
                 }
                 vec![]
             }
-            Screen::AutoScaling | Screen::Browse => {
+            Screen::AutoScaling | Screen::Browse | Screen::Runs => {
                 if key.code == KeyCode::Enter {
                     self.go_back();
                 }
@@ -506,6 +527,10 @@ impl App {
             Screen::AutoScaling => {
                 use crate::tui::screens::autoscaling::KeyOutcome;
                 self.autoscaling.on_key(key, self.lang, self.clock) == KeyOutcome::Back
+            }
+            Screen::Runs => {
+                use crate::tui::screens::runs::KeyOutcome;
+                self.runs.on_key(key, self.lang) == KeyOutcome::Back
             }
             _ => self.browse.on_key(key, self.lang) == browse::KeyOutcome::Back,
         };
@@ -580,6 +605,11 @@ impl App {
                 if self.browse.phase == crate::tui::screens::browse::Phase::Idle {
                     self.browse.start();
                 }
+                vec![]
+            }
+            Screen::Runs => {
+                let current = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
+                self.runs.open(&self.ctx.region, current, None);
                 vec![]
             }
             Screen::Source => {
@@ -806,7 +836,8 @@ impl App {
                     1 => Flow::Business,
                     2 => Flow::Both,
                     3 => return self.go(Screen::AutoScaling),
-                    _ => return self.go(Screen::Browse),
+                    4 => return self.go(Screen::Browse),
+                    _ => return self.go(Screen::Runs),
                 };
                 if self.flow != Some(flow) {
                     self.reset_steps();
@@ -1545,6 +1576,7 @@ impl App {
             JobEvent::Onboarding(e) => self.onboarding.on_event(e),
             JobEvent::Browse(e) => self.browse.on_event(e),
             JobEvent::AutoScaling(e) => self.autoscaling.on_event(e, lang, self.clock),
+            JobEvent::Runs(e) => self.runs.on_event(e, lang),
         }
         vec![]
     }

@@ -173,6 +173,7 @@ pub enum JobEvent {
     Onboarding(crate::tui::screens::onboarding::OnboardingEvent),
     Browse(crate::tui::screens::browse::BrowseEvent),
     AutoScaling(crate::tui::screens::autoscaling::AsEvent),
+    Runs(crate::tui::screens::runs::RunsEvent),
 }
 
 /// Where jobs send their events.

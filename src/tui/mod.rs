@@ -223,16 +223,10 @@ async fn run_loop(
         app.size = (size.width, size.height);
     }
     let mut events = event::Events::new(TICK);
-    if let Some(current) = &app.ctx.journal_path {
-        let runs: Vec<(String, usize)> = crate::scaleout::journal::JournalStore::new(runs_dir())
-            .unfinished()
-            .into_iter()
-            .filter(|j| !current.contains(&j.run_id))
-            .map(|j| (j.run_id, j.created_resources.len()))
-            .collect();
-        app.note_unfinished_runs(&runs);
-    }
     let first_jobs = app.start();
+    if app.ctx.journal_path.is_some() {
+        app.open_unfinished_runs();
+    }
     if let Some(s) = &session {
         for j in first_jobs {
             jobs::spawn(&s.engine, app.role(), j, events.sender());
@@ -285,6 +279,16 @@ async fn run_loop(
                 tokio::spawn(async move {
                     screens::autoscaling_work::run_job(engine, job, move |e| {
                         let _ = tx.send(jobs::JobEvent::AutoScaling(e));
+                    })
+                    .await
+                });
+            }
+            for job in app.runs.take_jobs() {
+                let tx = events.sender();
+                let engine = s.engine.clone();
+                tokio::spawn(async move {
+                    screens::runs_work::run_job(engine, job, move |e| {
+                        let _ = tx.send(jobs::JobEvent::Runs(e));
                     })
                     .await
                 });

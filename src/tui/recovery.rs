@@ -1,6 +1,7 @@
 //! After a step fails: the engine's recovery options (retry, skip where no
 //! later step needs the result, clean up) as the wizard's failure notice, with
-//! the keys or command that do each.
+//! the keys that do each (`C` opens the run's cleanup dialog on the Runs
+//! screen; `tcscale cleanup ID` stays as the shell's way).
 
 use std::path::Path;
 
@@ -24,7 +25,7 @@ pub fn notice(lang: Lang, step: Step, run_id: Option<&str>) -> String {
             Recovery::Skip if step == Step::SdkConfig => t(lang, "wizard.recovery.skip_manual"),
             Recovery::Skip => t(lang, "wizard.recovery.skip"),
             Recovery::CleanUp => match run_id {
-                Some(id) => tf(lang, "wizard.recovery.cleanup_run", &[("id", &id)]),
+                Some(id) => tf(lang, "runs.recovery.cleanup_key", &[("id", &id)]),
                 None => t(lang, "wizard.recovery.cleanup"),
             },
         })
@@ -68,6 +69,7 @@ mod tests {
                 "{launch}"
             );
             assert!(launch.contains("tcscale cleanup r1"), "{launch}");
+            assert!(launch.contains("C "), "the key that cleans up: {launch}");
             let sg = notice(lang, Step::SecurityGroup, None);
             assert!(sg.contains(&t(lang, "wizard.recovery.skip")), "{sg}");
         }

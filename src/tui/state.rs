@@ -61,6 +61,8 @@ pub enum Screen {
     Summary,
     AutoScaling,
     Browse,
+    /// Journaled runs: resume or clean up.
+    Runs,
 }
 
 impl Screen {
@@ -105,6 +107,7 @@ impl Screen {
             Screen::Summary => "summary",
             Screen::AutoScaling => "auto_scaling",
             Screen::Browse => "browse",
+            Screen::Runs => "runs",
         }
     }
 }

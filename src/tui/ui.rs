@@ -38,6 +38,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::Onboarding => screens::onboarding::render(app, f, body),
         Screen::Browse => screens::browse::render(app, f, body),
         Screen::AutoScaling => screens::autoscaling::render(app, f, body),
+        Screen::Runs => screens::runs::render(app, f, body),
     }
     if let Some((level, text)) = &app.notice {
         let style = match level {

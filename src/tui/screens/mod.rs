@@ -13,6 +13,8 @@ pub mod load_balancer;
 pub mod onboarding;
 pub mod overview;
 pub mod placeholder;
+pub mod runs;
+pub mod runs_work;
 pub mod sdk_config;
 pub mod security_group;
 pub mod source;
@@ -52,6 +54,7 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::Onboarding => app.onboarding.keys(),
         Screen::Browse => app.browse.keys(),
         Screen::AutoScaling => return app.autoscaling.keys(),
+        Screen::Runs => return app.runs.keys(),
     };
     if app.screen != Screen::Overview && !app.back.is_empty() {
         k.push(("esc", "wizard.key.back"));

@@ -1,0 +1,1467 @@
+//! The Runs screen: every journaled run (newest first, unreadable journals
+//! listed as errors), and on an unfinished one: resume it through the
+//! engine (`r`), skip its failed step where the engine allows it (`s`), or
+//! clean it up (`c`, after a dialog listing exactly what will be deleted),
+//! with the engine's progress live on the screen.
+//!
+//! A self-contained component like the browser: its own state, keys,
+//! jobs ([`RunsState::take_jobs`]) and events; the async work is in
+//! [`super::runs_work`].
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Local, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::prelude::*;
+use ratatui::widgets::{Block, Clear, Paragraph, Row, Wrap};
+
+use crate::i18n::{t, tf, Lang};
+use crate::scaleout::journal::{Journal, JournalError, Resource, ResourceKind, StepState};
+use crate::scaleout::plan;
+use crate::scaleout::runner::cleanup::CleanupAction;
+use crate::scaleout::runner::flow::{can_skip, failed_step, recovery_options, Recovery};
+use crate::scaleout::runner::record::RunStatus;
+use crate::scaleout::runner::Progress;
+use crate::scaleout::steps::Step;
+use crate::tui::app::App;
+use crate::tui::state::CheckLevel;
+use crate::tui::widgets::{centered, fit, mmss, spinner, theme};
+
+/// Async work the screen asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunsJob {
+    /// Continue run `id` (journal in `dir`), after marking its failed step skipped when `skip`.
+    Resume {
+        id: String,
+        dir: PathBuf,
+        skip: bool,
+        lang: Lang,
+    },
+    /// Delete what run `id` created.
+    Cleanup {
+        id: String,
+        dir: PathBuf,
+        lang: Lang,
+    },
+}
+
+/// What the work reports back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunsEvent {
+    /// The engine's live progress.
+    Progress(Progress),
+    /// The resume ended: Ok, or the error as the user reads it.
+    Resumed {
+        id: String,
+        result: Result<(), String>,
+    },
+    /// The cleanup ended: what happened to each resource, or why it stopped.
+    CleanedUp {
+        id: String,
+        result: Result<Vec<(Resource, CleanupAction)>, String>,
+    },
+}
+
+/// One journaled run as the table shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRow {
+    pub id: String,
+    pub started: DateTime<Utc>,
+    pub region: String,
+    pub status: RunStatus,
+    /// The plan's role; `None`: a wizard run without a plan (cannot be resumed).
+    pub flow: Option<plan::Role>,
+    /// The step it stopped at and why (failed, or interrupted).
+    pub stopped: Option<StoppedAt>,
+    pub unfinished: bool,
+    /// The wizard's own run of this session.
+    pub current: bool,
+    pub steps: Vec<(String, Step, StepState)>,
+    pub created: Vec<Resource>,
+    /// What cleanup deletes, in its order ([`Journal::cleanup_order`]).
+    pub cleanup: Vec<Resource>,
+    /// The journal has an Auto Scaling output (cleanup removes that first).
+    pub autoscaling: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedAt {
+    pub phase: String,
+    pub step: Step,
+    pub why: Stop,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stop {
+    Failed(String),
+    /// Killed while the step ran.
+    During,
+    /// Killed between two steps.
+    Before,
+}
+
+/// A line of the table: a run, or a journal that could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunEntry {
+    Run(Box<RunRow>),
+    Unreadable(String),
+}
+
+impl RunRow {
+    pub fn from_journal(j: &Journal, current: Option<&str>) -> RunRow {
+        let stopped = failed_step(j)
+            .map(|(phase, step, reason)| StoppedAt {
+                phase,
+                step,
+                why: Stop::Failed(reason),
+            })
+            .or_else(|| {
+                j.is_unfinished()
+                    .then(|| j.next_step())
+                    .flatten()
+                    .map(|s| StoppedAt {
+                        phase: s.phase.clone(),
+                        step: s.step,
+                        why: if s.state == StepState::Running {
+                            Stop::During
+                        } else {
+                            Stop::Before
+                        },
+                    })
+            });
+        let status = j.status();
+        RunRow {
+            id: j.run_id.clone(),
+            started: j.created,
+            region: j.region.clone(),
+            status,
+            flow: j.plan.as_ref().map(|p| p.role),
+            stopped: stopped.filter(|_| status != RunStatus::CleanedUp),
+            unfinished: j.is_unfinished() && status != RunStatus::CleanedUp,
+            current: current == Some(j.run_id.as_str()),
+            steps: j
+                .steps
+                .iter()
+                .map(|s| (s.phase.clone(), s.step, s.state.clone()))
+                .collect(),
+            created: j.created_resources.clone(),
+            cleanup: j.cleanup_order().into_iter().cloned().collect(),
+            autoscaling: j
+                .steps
+                .iter()
+                .any(|s| s.step == Step::AutoScaling && !s.output.is_null()),
+        }
+    }
+
+    /// Left for the user: what the API set cannot undo.
+    pub fn by_hand(&self) -> Vec<&Resource> {
+        self.cleanup.iter().filter(|r| by_hand(r.kind)).collect()
+    }
+
+    /// Deleted by tcscale, in order.
+    pub fn deleted(&self) -> Vec<&Resource> {
+        self.cleanup.iter().filter(|r| !by_hand(r.kind)).collect()
+    }
+
+    /// The failed step, if the run stopped on a failure.
+    pub fn failed(&self) -> Option<Step> {
+        match &self.stopped {
+            Some(StoppedAt {
+                step,
+                why: Stop::Failed(_),
+                ..
+            }) => Some(*step),
+            _ => None,
+        }
+    }
+}
+
+/// Kinds cleanup lists for the user instead of deleting (see runner/cleanup.rs).
+fn by_hand(kind: ResourceKind) -> bool {
+    matches!(
+        kind,
+        ResourceKind::SecurityGroupRule | ResourceKind::SdkConfigChange
+    )
+}
+
+/// The table's lines from the store's listing: newest first, then the
+/// journals that could not be read (never hidden).
+pub fn entries(runs: &[Journal], errors: &[JournalError], current: Option<&str>) -> Vec<RunEntry> {
+    let mut rows: Vec<RunRow> = runs
+        .iter()
+        .map(|j| RunRow::from_journal(j, current))
+        .collect();
+    rows.sort_by(|a, b| b.started.cmp(&a.started).then(b.id.cmp(&a.id)));
+    rows.into_iter()
+        .map(|r| RunEntry::Run(Box::new(r)))
+        .chain(errors.iter().map(|e| RunEntry::Unreadable(e.to_string())))
+        .collect()
+}
+
+/// A step's state on the live list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StepLive {
+    Pending,
+    Running,
+    Done(String),
+    Skipped,
+    Failed(String),
+}
+
+/// A resource's state during cleanup.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemState {
+    Deleting,
+    Deleted,
+    Gone,
+    Manual(String),
+    /// An action this screen does not know by name (a newer engine's), as text.
+    Other(String),
+    /// The cleanup stopped before it.
+    Stopped,
+}
+
+impl ItemState {
+    /// From the engine's verdict; read through its serialized form so a
+    /// variant added later (e.g. a restored sdk.config) shows as text
+    /// instead of breaking the screen.
+    pub fn of(a: &CleanupAction, lang: Lang) -> ItemState {
+        let known = |name: &str| {
+            let key = format!("runs.item.{}", name.to_lowercase());
+            crate::i18n::has(&key).then(|| t(lang, &key))
+        };
+        match serde_json::to_value(a) {
+            Ok(serde_json::Value::String(s)) => match s.as_str() {
+                "Deleted" => ItemState::Deleted,
+                "AlreadyGone" => ItemState::Gone,
+                other => ItemState::Other(known(other).unwrap_or_else(|| other.to_string())),
+            },
+            Ok(serde_json::Value::Object(o)) if o.len() == 1 => {
+                let (k, v) = o.iter().next().expect("one entry");
+                let text = v
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string());
+                if k == "Manual" {
+                    ItemState::Manual(text)
+                } else {
+                    let name = known(k).unwrap_or_else(|| k.clone());
+                    ItemState::Other(format!("{name}: {text}"))
+                }
+            }
+            _ => ItemState::Other(format!("{a:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveKind {
+    Resume,
+    Cleanup,
+}
+
+/// The resume or cleanup under way (or the last one, with its result).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Live {
+    pub kind: LiveKind,
+    pub id: String,
+    pub started: u64,
+    pub finished: Option<u64>,
+    /// Resume: (phase, step, state), in the journal's order.
+    pub steps: Vec<(String, Step, StepLive)>,
+    /// Cleanup: each resource and what became of it.
+    pub items: Vec<(Resource, ItemState)>,
+    pub log: Vec<String>,
+    /// Seconds until the engine reconnects (the network is down).
+    pub reconnecting: Option<u64>,
+    countdown: Option<u64>,
+    /// None while running; the outcome as the user reads it.
+    pub result: Option<Result<String, String>>,
+    /// After a failed resume: the step and what may be done now.
+    pub failed: Option<Step>,
+}
+
+impl Live {
+    fn new(kind: LiveKind, row: &RunRow, now: u64, skip: bool) -> Live {
+        Live {
+            kind,
+            id: row.id.clone(),
+            started: now,
+            finished: None,
+            steps: row
+                .steps
+                .iter()
+                .map(|(p, s, st)| {
+                    let l = match st {
+                        StepState::Done => StepLive::Done(String::new()),
+                        StepState::Skipped => StepLive::Skipped,
+                        StepState::Failed { .. } if skip => StepLive::Skipped,
+                        // A resume reopens failed and interrupted steps.
+                        _ => StepLive::Pending,
+                    };
+                    (p.clone(), *s, l)
+                })
+                .collect(),
+            items: match kind {
+                LiveKind::Cleanup => row
+                    .cleanup
+                    .iter()
+                    .map(|r| (r.clone(), ItemState::Deleting))
+                    .collect(),
+                LiveKind::Resume => vec![],
+            },
+            log: vec![],
+            reconnecting: None,
+            countdown: None,
+            result: None,
+            failed: None,
+        }
+    }
+
+    pub fn running(&self) -> bool {
+        self.result.is_none()
+    }
+
+    /// Applies one engine event: the step list, the log, the countdown.
+    fn progress(&mut self, p: &Progress, lang: Lang) {
+        self.reconnecting = match p {
+            Progress::Reconnecting { seconds_left } => Some(*seconds_left),
+            _ => None,
+        };
+        // Steps repeat across phases: the first one not yet settled moves.
+        let settle = |steps: &mut Vec<(String, Step, StepLive)>, step: Step, to: StepLive| {
+            let open = |l: &StepLive| matches!(l, StepLive::Pending | StepLive::Running);
+            let running = steps
+                .iter()
+                .position(|(_, s, l)| *s == step && *l == StepLive::Running);
+            let i = running.or_else(|| steps.iter().position(|(_, s, l)| *s == step && open(l)));
+            match i {
+                Some(i) => steps[i].2 = to,
+                None if matches!(to, StepLive::Running) => {
+                    steps.push((String::new(), step, to));
+                }
+                None => {}
+            }
+        };
+        match p {
+            Progress::StepStarted { step } => settle(&mut self.steps, *step, StepLive::Running),
+            Progress::StepDone { step, summary } => {
+                // Read back from the journal (done, or skipped earlier): the
+                // list shows it so already; another phase's step must not move.
+                let read_back = [
+                    t(lang, "engine.step.already_done"),
+                    t(lang, "engine.step.skipped"),
+                ]
+                .contains(summary)
+                    && !self
+                        .steps
+                        .iter()
+                        .any(|(_, s, l)| s == step && *l == StepLive::Running);
+                if !read_back {
+                    settle(&mut self.steps, *step, StepLive::Done(summary.clone()))
+                }
+            }
+            Progress::StepFailed { step, error } => {
+                settle(&mut self.steps, *step, StepLive::Failed(error.clone()))
+            }
+            _ => {}
+        }
+        if let Some(line) = crate::cli::apply::progress_line(p, lang, &mut self.countdown) {
+            self.log.push(line);
+            // Enough to scroll back a screenful; a long run does not grow without bound.
+            if self.log.len() > 500 {
+                self.log.drain(..100);
+            }
+        }
+    }
+}
+
+/// The confirm dialog's contents: the run and what cleanup will do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CleanupConfirm {
+    pub row: RunRow,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunsState {
+    /// Where the journals are (the data dir's `runs/`; tests use their own).
+    pub dir: PathBuf,
+    pub entries: Vec<RunEntry>,
+    pub cursor: usize,
+    /// The session's region: a run of another region is refused, naming both.
+    pub region: String,
+    /// The wizard's own run id in this session.
+    pub current: Option<String>,
+    pub confirm: Option<CleanupConfirm>,
+    pub live: Option<Live>,
+    /// The last refusal or outcome, under the table.
+    pub message: Option<(CheckLevel, String)>,
+    pub clock: u64,
+    outbox: Vec<RunsJob>,
+}
+
+/// What a key did, for the app: nothing more, or leave the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyOutcome {
+    Handled,
+    Back,
+}
+
+fn status_text(s: RunStatus, lang: Lang) -> String {
+    t(
+        lang,
+        match s {
+            RunStatus::Running => "engine.runs.running",
+            RunStatus::Done => "engine.runs.done",
+            RunStatus::Failed => "engine.runs.failed",
+            RunStatus::CleanedUp => "engine.runs.cleaned_up",
+        },
+    )
+}
+
+fn flow_text(f: Option<plan::Role>, lang: Lang) -> String {
+    t(
+        lang,
+        match f {
+            Some(plan::Role::Session) => "runs.flow.session",
+            Some(plan::Role::Business) => "runs.flow.business",
+            Some(plan::Role::Both) => "runs.flow.both",
+            None => "runs.flow.no_plan",
+        },
+    )
+}
+
+fn stopped_text(s: &StoppedAt, lang: Lang) -> String {
+    let step = s.step.title(lang);
+    match &s.why {
+        Stop::Failed(reason) => tf(
+            lang,
+            "runs.stopped.failed",
+            &[("step", &step), ("reason", reason)],
+        ),
+        Stop::During => tf(lang, "runs.stopped.during", &[("step", &step)]),
+        Stop::Before => tf(lang, "runs.stopped.before", &[("step", &step)]),
+    }
+}
+
+fn kind_text(k: ResourceKind, lang: Lang) -> String {
+    t(lang, &format!("runs.kind.{}", k.name()))
+}
+
+/// `kind id (on parent) detail` for the dialog and the cleanup list.
+pub fn resource_text(r: &Resource, lang: Lang) -> String {
+    format!("{} {}", kind_text(r.kind, lang), resource_detail(r, lang))
+}
+
+/// `id (on parent) detail`: a resource without its kind.
+fn resource_detail(r: &Resource, lang: Lang) -> String {
+    let mut s = r.id.clone();
+    if let Some(p) = &r.parent {
+        s.push_str(&format!(" {}", tf(lang, "runs.on", &[("parent", p)])));
+    }
+    if !r.detail.is_empty() && r.kind != ResourceKind::Instance {
+        s.push_str(&format!(" · {}", r.detail));
+    }
+    s
+}
+
+impl RunsState {
+    /// Opens the screen: the journals read again, the cursor on `focus` when given.
+    pub fn open(&mut self, region: &str, current: Option<String>, focus: Option<&str>) {
+        self.region = region.to_string();
+        self.current = current;
+        self.refresh();
+        if let Some(id) = focus {
+            if let Some(i) = self.position(id) {
+                self.cursor = i;
+            }
+        }
+    }
+
+    /// Reads the journals again (kept: the cursor's run, when still listed).
+    pub fn refresh(&mut self) {
+        let keep = self.selected().map(|r| r.id.clone());
+        let (runs, errors) = crate::scaleout::journal::JournalStore::new(&self.dir).list_runs();
+        self.entries = entries(&runs, &errors, self.current.as_deref());
+        self.cursor = keep
+            .and_then(|id| self.position(&id))
+            .unwrap_or(0)
+            .min(self.entries.len().saturating_sub(1));
+    }
+
+    /// Puts the cursor on run `id`, if listed.
+    pub fn focus(&mut self, id: &str) {
+        if let Some(i) = self.position(id) {
+            self.cursor = i;
+        }
+    }
+
+    fn position(&self, id: &str) -> Option<usize> {
+        self.entries
+            .iter()
+            .position(|e| matches!(e, RunEntry::Run(r) if r.id == id))
+    }
+
+    pub fn take_jobs(&mut self) -> Vec<RunsJob> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    pub fn selected(&self) -> Option<&RunRow> {
+        match self.entries.get(self.cursor) {
+            Some(RunEntry::Run(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// A resume or cleanup is under way (quitting asks first).
+    pub fn busy(&self) -> bool {
+        self.live.as_ref().is_some_and(Live::running)
+    }
+
+    /// Unfinished runs other than the session's own: (count, newest id, its resources).
+    pub fn unfinished(&self) -> Option<(usize, String, usize)> {
+        let runs: Vec<&RunRow> = self
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                RunEntry::Run(r) if r.unfinished && !r.current => Some(r.as_ref()),
+                _ => None,
+            })
+            .collect();
+        let newest = runs.first()?;
+        Some((runs.len(), newest.id.clone(), newest.created.len()))
+    }
+
+    fn refuse(&mut self, text: String) {
+        self.message = Some((CheckLevel::Warn, text));
+    }
+
+    /// Why the selected run may not be worked on now (None: it may).
+    fn blocked(&self, row: &RunRow, lang: Lang) -> Option<String> {
+        if self.busy() {
+            return Some(t(lang, "runs.busy"));
+        }
+        if !row.region.is_empty() && !self.region.is_empty() && row.region != self.region {
+            return Some(tf(
+                lang,
+                "runs.region_mismatch",
+                &[
+                    ("id", &row.id),
+                    ("run_region", &row.region),
+                    ("session_region", &self.region),
+                ],
+            ));
+        }
+        None
+    }
+
+    fn start(&mut self, kind: LiveKind, row: &RunRow, skip: bool, lang: Lang) {
+        self.message = None;
+        let mut live = Live::new(kind, row, self.clock, skip);
+        let what = match kind {
+            LiveKind::Resume => "runs.resuming",
+            LiveKind::Cleanup => "runs.cleaning",
+        };
+        live.log.push(tf(lang, what, &[("id", &row.id)]));
+        self.live = Some(live);
+        let (id, dir) = (row.id.clone(), self.dir.clone());
+        self.outbox.push(match kind {
+            LiveKind::Resume => RunsJob::Resume {
+                id,
+                dir,
+                skip,
+                lang,
+            },
+            LiveKind::Cleanup => RunsJob::Cleanup { id, dir, lang },
+        });
+    }
+
+    /// `r` (and `s`, with `skip`): resume the selected run.
+    fn resume(&mut self, skip: bool, lang: Lang) {
+        let Some(row) = self.selected().cloned() else {
+            return;
+        };
+        if let Some(why) = self.blocked(&row, lang) {
+            return self.refuse(why);
+        }
+        if row.current {
+            return self.refuse(tf(lang, "runs.current_run", &[("id", &row.id)]));
+        }
+        if !row.unfinished {
+            return self.refuse(tf(
+                lang,
+                "runs.not_unfinished",
+                &[("id", &row.id), ("status", &status_text(row.status, lang))],
+            ));
+        }
+        if row.flow.is_none() {
+            return self.refuse(t(lang, "engine.runs.wizard_run"));
+        }
+        if skip {
+            match row.failed() {
+                Some(step) if can_skip(step) => {}
+                Some(step) => {
+                    return self.refuse(tf(
+                        lang,
+                        "engine.recovery.cannot_skip",
+                        &[("step", &step.title(lang))],
+                    ))
+                }
+                None => return self.refuse(t(lang, "engine.recovery.nothing_failed")),
+            }
+        }
+        self.start(LiveKind::Resume, &row, skip, lang);
+    }
+
+    /// `c`: the confirm dialog for the selected run.
+    fn ask_cleanup(&mut self, lang: Lang) {
+        let Some(row) = self.selected().cloned() else {
+            return;
+        };
+        if let Some(why) = self.blocked(&row, lang) {
+            return self.refuse(why);
+        }
+        if row.status == RunStatus::CleanedUp {
+            return self.refuse(tf(lang, "runs.already_cleaned", &[("id", &row.id)]));
+        }
+        self.confirm = Some(CleanupConfirm { row });
+    }
+
+    /// Opens the cleanup dialog for run `id` (the wizard's `C`).
+    pub fn ask_cleanup_of(&mut self, id: &str, lang: Lang) {
+        if let Some(i) = self.position(id) {
+            self.cursor = i;
+            self.ask_cleanup(lang);
+        }
+    }
+
+    /// A key on the Runs screen.
+    pub fn on_key(&mut self, key: KeyEvent, lang: Lang) -> KeyOutcome {
+        if let Some(c) = self.confirm.clone() {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Enter => {
+                    self.confirm = None;
+                    self.start(LiveKind::Cleanup, &c.row, false, lang);
+                }
+                KeyCode::Char('n') | KeyCode::Esc => self.confirm = None,
+                _ => {}
+            }
+            return KeyOutcome::Handled;
+        }
+        let len = self.entries.len();
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('l') => return KeyOutcome::Back,
+            KeyCode::Up | KeyCode::Char('k') => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.cursor = (self.cursor + 1).min(len.saturating_sub(1))
+            }
+            KeyCode::Home | KeyCode::Char('g') => self.cursor = 0,
+            KeyCode::End | KeyCode::Char('G') => self.cursor = len.saturating_sub(1),
+            KeyCode::Char('r') => self.resume(false, lang),
+            KeyCode::Char('s') => self.resume(true, lang),
+            KeyCode::Char('c') => self.ask_cleanup(lang),
+            _ => {}
+        }
+        KeyOutcome::Handled
+    }
+
+    pub fn tick(&mut self, now: u64) {
+        self.clock = now;
+    }
+
+    pub fn on_event(&mut self, ev: RunsEvent, lang: Lang) {
+        let now = self.clock;
+        match ev {
+            RunsEvent::Progress(p) => {
+                if let Some(l) = &mut self.live {
+                    l.progress(&p, lang);
+                }
+            }
+            RunsEvent::Resumed { id, result } => {
+                self.refresh();
+                let failed = self.entries.iter().find_map(|e| match e {
+                    RunEntry::Run(r) if r.id == id => r.failed(),
+                    _ => None,
+                });
+                if let Some(l) = self.live.as_mut().filter(|l| l.id == id) {
+                    l.finished = Some(now);
+                    l.reconnecting = None;
+                    l.failed = result.as_ref().err().and(failed);
+                    l.result = Some(match result {
+                        Ok(()) => Ok(tf(lang, "runs.resumed", &[("id", &id)])),
+                        Err(e) => Err(tf(
+                            lang,
+                            "runs.resume_failed",
+                            &[("id", &id), ("error", &e)],
+                        )),
+                    });
+                }
+            }
+            RunsEvent::CleanedUp { id, result } => {
+                self.refresh();
+                if let Some(l) = self.live.as_mut().filter(|l| l.id == id) {
+                    l.finished = Some(now);
+                    l.reconnecting = None;
+                    l.result = Some(match result {
+                        Ok(done) => {
+                            for (r, a) in done {
+                                let state = ItemState::of(&a, lang);
+                                match l.items.iter_mut().find(|(x, _)| *x == r) {
+                                    Some(slot) => slot.1 = state,
+                                    None => l.items.push((r, state)),
+                                }
+                            }
+                            let count = |f: fn(&ItemState) -> bool| {
+                                l.items.iter().filter(|(_, s)| f(s)).count()
+                            };
+                            let deleted = count(|s| matches!(s, ItemState::Deleted));
+                            let gone = count(|s| matches!(s, ItemState::Gone));
+                            let manual = count(|s| matches!(s, ItemState::Manual(_)));
+                            Ok(tf(
+                                lang,
+                                "runs.cleaned",
+                                &[
+                                    ("id", &id),
+                                    ("deleted", &deleted),
+                                    ("gone", &gone),
+                                    ("manual", &manual),
+                                ],
+                            ))
+                        }
+                        Err(e) => {
+                            for (_, s) in &mut l.items {
+                                if *s == ItemState::Deleting {
+                                    *s = ItemState::Stopped;
+                                }
+                            }
+                            Err(tf(
+                                lang,
+                                "runs.cleanup_failed",
+                                &[("id", &id), ("error", &e)],
+                            ))
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// Footer keys.
+    pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
+        if self.confirm.is_some() {
+            return vec![("y", "runs.key.confirm"), ("n", "runs.key.cancel")];
+        }
+        let mut k = vec![("↑↓", "runs.key.move")];
+        if let Some(r) = self.selected() {
+            let failed_here = self
+                .live
+                .as_ref()
+                .is_some_and(|l| l.id == r.id && l.failed.is_some());
+            if r.unfinished && !r.current {
+                k.push((
+                    "r",
+                    if failed_here || r.failed().is_some() {
+                        "runs.key.retry"
+                    } else {
+                        "runs.key.resume"
+                    },
+                ));
+                if r.failed().is_some_and(can_skip) {
+                    k.push(("s", "runs.key.skip"));
+                }
+            }
+            if r.status != RunStatus::CleanedUp {
+                k.push(("c", "runs.key.cleanup"));
+            }
+        }
+        k.push(("esc/l", "runs.key.leave"));
+        k
+    }
+}
+
+/// The recovery options after a failed resume, as keys.
+fn recovery_text(step: Step, lang: Lang) -> String {
+    let options: Vec<String> = recovery_options(step)
+        .into_iter()
+        .map(|o| match o {
+            Recovery::Retry => t(lang, "runs.recovery.retry"),
+            Recovery::Skip => t(lang, "runs.recovery.skip"),
+            Recovery::CleanUp => t(lang, "runs.recovery.cleanup"),
+        })
+        .collect();
+    tf(lang, "runs.recovery", &[("options", &options.join(" · "))])
+}
+
+fn local_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn table_row(e: &RunEntry, lang: Lang, clock: u64, live: Option<&Live>) -> Row<'static> {
+    match e {
+        RunEntry::Unreadable(err) => Row::new(vec![
+            Line::styled(format!("✗ {}", t(lang, "runs.unreadable")), theme::bad()),
+            Line::styled(err.clone(), theme::bad()),
+        ]),
+        RunEntry::Run(r) => {
+            let mut id = r.id.clone();
+            if r.current {
+                id.push(' ');
+                id.push_str(&t(lang, "runs.this_session"));
+            }
+            let running = live.is_some_and(|l| l.id == r.id && l.running());
+            let (status, style) = if running {
+                (
+                    format!("{} {}", spinner(clock), t(lang, "runs.step.running")),
+                    theme::warn(),
+                )
+            } else {
+                let style = match r.status {
+                    RunStatus::Done => theme::good(),
+                    RunStatus::Failed => theme::bad(),
+                    RunStatus::Running => theme::warn(),
+                    RunStatus::CleanedUp => theme::greyed(),
+                };
+                (status_text(r.status, lang), style)
+            };
+            Row::new(vec![
+                Line::raw(id),
+                Line::raw(local_time(r.started)),
+                Line::raw(r.region.clone()),
+                Line::styled(status, style),
+                Line::raw(flow_text(r.flow, lang)),
+                Line::raw(
+                    r.stopped
+                        .as_ref()
+                        .map(|s| stopped_text(s, lang))
+                        .unwrap_or_default(),
+                ),
+                Line::raw(r.created.len().to_string()),
+            ])
+        }
+    }
+}
+
+fn step_line(phase: &str, step: Step, state: &StepLive, lang: Lang, clock: u64) -> Line<'static> {
+    let (mark, style, word) = match state {
+        StepLive::Pending => (
+            "○".to_string(),
+            theme::label(),
+            t(lang, "runs.step.pending"),
+        ),
+        StepLive::Running => (
+            spinner(clock).to_string(),
+            theme::warn(),
+            t(lang, "runs.step.running"),
+        ),
+        StepLive::Done(s) if !s.is_empty() => ("✓".to_string(), theme::good(), s.clone()),
+        StepLive::Done(_) => ("✓".to_string(), theme::good(), t(lang, "runs.step.done")),
+        StepLive::Skipped => (
+            "–".to_string(),
+            theme::greyed(),
+            t(lang, "runs.step.skipped"),
+        ),
+        StepLive::Failed(e) => ("✗".to_string(), theme::bad(), e.clone()),
+    };
+    let phase = if phase.is_empty() {
+        String::new()
+    } else {
+        format!("{} · ", flow_text(phase_role(phase), lang))
+    };
+    Line::from(vec![
+        Span::styled(format!(" {mark} "), style),
+        Span::raw(format!("{phase}{} ", step.title(lang))),
+        Span::styled(word, style),
+    ])
+}
+
+fn phase_role(phase: &str) -> Option<plan::Role> {
+    match phase {
+        "session" => Some(plan::Role::Session),
+        "business" => Some(plan::Role::Business),
+        _ => None,
+    }
+}
+
+fn item_line(r: &Resource, s: &ItemState, lang: Lang, clock: u64) -> Line<'static> {
+    let (mark, style, word) = match s {
+        ItemState::Deleting => (
+            spinner(clock).to_string(),
+            theme::warn(),
+            t(lang, "runs.item.deleting"),
+        ),
+        ItemState::Deleted => ("✓".into(), theme::good(), t(lang, "runs.item.deleted")),
+        ItemState::Gone => ("✓".into(), theme::greyed(), t(lang, "runs.item.gone")),
+        ItemState::Manual(m) => (
+            "!".into(),
+            theme::warn(),
+            tf(lang, "runs.item.manual", &[("what", m)]),
+        ),
+        ItemState::Other(o) => ("✓".into(), theme::good(), o.clone()),
+        ItemState::Stopped => ("○".into(), theme::label(), t(lang, "runs.item.stopped")),
+    };
+    Line::from(vec![
+        Span::styled(format!(" {mark} "), style),
+        Span::raw(format!("{} ", resource_text(r, lang))),
+        Span::styled(word, style),
+    ])
+}
+
+fn state_of(s: &StepState) -> StepLive {
+    match s {
+        StepState::Pending => StepLive::Pending,
+        StepState::Running => StepLive::Running,
+        StepState::Done => StepLive::Done(String::new()),
+        StepState::Skipped => StepLive::Skipped,
+        StepState::Failed { reason } => StepLive::Failed(reason.clone()),
+    }
+}
+
+/// The last `n` lines of `log` (the newest at the bottom).
+fn tail(log: &[String], n: usize) -> Vec<Line<'static>> {
+    log[log.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| Line::raw(l.clone()))
+        .collect()
+}
+
+/// The status line: a refusal, the live run's state, or its result.
+fn status_line(s: &RunsState, lang: Lang) -> Line<'static> {
+    if let Some((level, text)) = &s.message {
+        let style = match level {
+            CheckLevel::Ok => theme::good(),
+            CheckLevel::Warn => theme::warn(),
+            CheckLevel::Fail => theme::bad(),
+        };
+        return Line::styled(format!(" {text}"), style);
+    }
+    let Some(l) = &s.live else {
+        return Line::raw("");
+    };
+    match &l.result {
+        None => {
+            let what = match l.kind {
+                LiveKind::Resume => tf(lang, "runs.resuming", &[("id", &l.id)]),
+                LiveKind::Cleanup => tf(lang, "runs.cleaning", &[("id", &l.id)]),
+            };
+            let mut text = tf(
+                lang,
+                "runs.elapsed",
+                &[
+                    ("what", &what),
+                    ("time", &mmss(s.clock.saturating_sub(l.started))),
+                ],
+            );
+            if let Some(secs) = l.reconnecting {
+                text.push_str(" · ");
+                text.push_str(&tf(lang, "runs.reconnecting", &[("secs", &secs)]));
+            }
+            Line::styled(format!(" {} {text}", spinner(s.clock)), theme::warn())
+        }
+        Some(Ok(m)) => Line::styled(format!(" ✓ {m}"), theme::good()),
+        Some(Err(m)) => {
+            let mut text = format!(" ✗ {m}");
+            if let Some(step) = l.failed {
+                text.push_str(&format!(" · {}", recovery_text(step, lang)));
+            }
+            Line::styled(text, theme::bad())
+        }
+    }
+}
+
+/// The Runs screen.
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let s = &app.runs;
+    let lang = app.lang;
+    let [top, bottom, status] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Min(4),
+        Constraint::Length(2),
+    ])
+    .areas(area);
+    let title = tf(lang, "runs.title_dir", &[("dir", &s.dir.display())]);
+    let title = fit(&title, top.width.saturating_sub(4) as usize);
+    if s.entries.is_empty() {
+        super::message(
+            f,
+            top,
+            &title,
+            vec![Line::raw(format!(" {}", t(lang, "runs.none")))],
+        );
+    } else {
+        let head = crate::tui::widgets::table::header(
+            lang,
+            "runs.col",
+            &[
+                "id", "started", "region", "status", "flow", "stopped", "created",
+            ],
+        );
+        let w = crate::tui::widgets::table::window(top, true, s.cursor, s.entries.len());
+        let rows: Vec<Row> = s.entries[w.clone()]
+            .iter()
+            .map(|e| table_row(e, lang, s.clock, s.live.as_ref()))
+            .collect();
+        crate::tui::widgets::table::render_window(
+            app,
+            f,
+            top,
+            &title,
+            Some(head),
+            rows,
+            w.start,
+            &[
+                Constraint::Length(26),
+                Constraint::Length(16),
+                Constraint::Length(14),
+                Constraint::Length(10),
+                Constraint::Length(12),
+                Constraint::Min(20),
+                Constraint::Length(7),
+            ],
+            s.cursor,
+            true,
+        );
+    }
+
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
+    let inner_h = bottom.height.saturating_sub(2) as usize;
+    let row = s.selected();
+    let live = s.live.as_ref().filter(|l| row.is_none_or(|r| r.id == l.id));
+    match (live, row) {
+        (Some(l), _) => {
+            let (title, lines): (String, Vec<Line>) = match l.kind {
+                LiveKind::Resume => (
+                    tf(lang, "runs.steps", &[("id", &l.id)]),
+                    l.steps
+                        .iter()
+                        .map(|(p, st, state)| step_line(p, *st, state, lang, s.clock))
+                        .collect(),
+                ),
+                LiveKind::Cleanup => (
+                    t(lang, "runs.created_list"),
+                    l.items
+                        .iter()
+                        .map(|(r, state)| item_line(r, state, lang, s.clock))
+                        .collect(),
+                ),
+            };
+            let lines = if lines.is_empty() {
+                vec![Line::styled(
+                    format!(" {}", t(lang, "runs.nothing_created")),
+                    theme::label(),
+                )]
+            } else {
+                lines
+            };
+            f.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(format!(" {title} "))),
+                left,
+            );
+            f.render_widget(
+                Paragraph::new(tail(&l.log, inner_h))
+                    .block(Block::bordered().title(format!(" {} ", t(lang, "runs.log")))),
+                right,
+            );
+        }
+        (None, Some(r)) => {
+            let steps: Vec<Line> = r
+                .steps
+                .iter()
+                .map(|(p, st, state)| step_line(p, *st, &state_of(state), lang, s.clock))
+                .collect();
+            f.render_widget(
+                Paragraph::new(steps).wrap(Wrap { trim: false }).block(
+                    Block::bordered()
+                        .title(format!(" {} ", tf(lang, "runs.steps", &[("id", &r.id)]))),
+                ),
+                left,
+            );
+            let created: Vec<Line> = if r.created.is_empty() {
+                vec![Line::styled(
+                    format!(" {}", t(lang, "runs.nothing_created")),
+                    theme::label(),
+                )]
+            } else {
+                r.created
+                    .iter()
+                    .map(|c| Line::raw(format!(" {}", resource_text(c, lang))))
+                    .collect()
+            };
+            f.render_widget(
+                Paragraph::new(created)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(format!(" {} ", t(lang, "runs.created_list")))),
+                right,
+            );
+        }
+        (None, None) => {}
+    }
+    f.render_widget(
+        Paragraph::new(status_line(s, lang)).wrap(Wrap { trim: false }),
+        status,
+    );
+    if let Some(c) = &s.confirm {
+        render_confirm(lang, c, f, f.area());
+    }
+}
+
+/// The dialog's lines: what tcscale deletes, in order, then what is left by hand.
+pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
+    let mut lines = vec![];
+    let deleted = c.row.deleted();
+    let by_hand = c.row.by_hand();
+    if deleted.is_empty() && by_hand.is_empty() && !c.row.autoscaling {
+        lines.push(Line::raw(t(lang, "runs.confirm.nothing")));
+    } else {
+        lines.push(Line::styled(
+            t(lang, "runs.confirm.deletes"),
+            theme::label(),
+        ));
+        let mut n = 0;
+        if c.row.autoscaling {
+            n += 1;
+            lines.push(Line::raw(format!(
+                " {n}. {}",
+                t(lang, "runs.confirm.autoscaling")
+            )));
+        }
+        for r in deleted {
+            n += 1;
+            lines.push(Line::from(vec![
+                Span::raw(format!(" {n}. ")),
+                Span::styled(kind_text(r.kind, lang), theme::key()),
+                Span::raw(format!(" {}", resource_detail(r, lang))),
+            ]));
+        }
+        if !by_hand.is_empty() {
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(t(lang, "runs.confirm.by_hand"), theme::warn()));
+            for r in by_hand {
+                lines.push(Line::raw(format!(" • {}", resource_text(r, lang))));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(" y/⏎ ", theme::key()),
+        Span::raw(t(lang, "runs.key.confirm")),
+        Span::styled("   n/esc ", theme::key()),
+        Span::raw(t(lang, "runs.key.cancel")),
+    ]));
+    lines
+}
+
+fn render_confirm(lang: Lang, c: &CleanupConfirm, f: &mut Frame, area: Rect) {
+    let lines = confirm_lines(c, lang);
+    let width = area.width.saturating_sub(4).min(100);
+    let inner_w = width.saturating_sub(2).max(1) as usize;
+    let height: usize = lines
+        .iter()
+        .map(|l| l.width().max(1).div_ceil(inner_w))
+        .sum::<usize>()
+        + 2;
+    let rect = centered(area, width, (height as u16).min(area.height));
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::bordered()
+                .title(format!(
+                    " {} ",
+                    tf(lang, "runs.confirm.title", &[("id", &c.row.id)])
+                ))
+                .border_style(theme::warn()),
+        ),
+        rect,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyModifiers;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn plan() -> plan::Plan {
+        plan::parse(include_str!("../../../assets/plans/session-servers.toml")).unwrap()
+    }
+
+    fn resource(kind: ResourceKind, id: &str, parent: Option<&str>, detail: &str) -> Resource {
+        Resource {
+            kind,
+            id: id.into(),
+            region: "ap-guangzhou".into(),
+            parent: parent.map(str::to_string),
+            detail: detail.into(),
+        }
+    }
+
+    /// Older: failed at Launch after the image; newer: killed during the CLB step.
+    fn journals() -> Vec<Journal> {
+        let mut a = Journal::new("run-a", plan(), at("2026-06-01T10:00:00Z"));
+        a.region = "ap-guangzhou".into();
+        let t = at("2026-06-01T10:01:00Z");
+        a.mark_done("session", Step::Image, t).unwrap();
+        a.mark_failed("session", Step::Launch, "quota exceeded", t)
+            .unwrap();
+        a.record_resource(resource(ResourceKind::Image, "img-1", None, ""), t);
+        let mut b = Journal::new("run-b", plan(), at("2026-06-02T10:00:00Z"));
+        b.region = "ap-guangzhou".into();
+        for s in [Step::Image, Step::Launch] {
+            b.mark_done("session", s, t).unwrap();
+        }
+        b.mark_running("session", Step::LoadBalancer, t).unwrap();
+        for r in [
+            resource(ResourceKind::Image, "img-2", None, ""),
+            resource(ResourceKind::Instance, "ins-1", None, "token"),
+            resource(ResourceKind::LoadBalancer, "lb-1", None, ""),
+            resource(ResourceKind::Listener, "lbl-1", Some("lb-0"), "TCP:80"),
+            resource(
+                ResourceKind::SecurityGroupRule,
+                "sg-1:0",
+                Some("sg-1"),
+                "TCP:80 from 10.0.0.9",
+            ),
+        ] {
+            b.record_resource(r, t);
+        }
+        vec![a, b]
+    }
+
+    fn state() -> RunsState {
+        let errors = vec![JournalError::Corrupt {
+            path: "/runs/bad.json".into(),
+            message: "expected value".into(),
+        }];
+        RunsState {
+            entries: entries(&journals(), &errors, Some("run-c")),
+            region: "ap-guangzhou".into(),
+            dir: "/runs".into(),
+            ..Default::default()
+        }
+    }
+
+    fn key(s: &mut RunsState, c: KeyCode) -> KeyOutcome {
+        s.on_key(KeyEvent::new(c, KeyModifiers::NONE), Lang::En)
+    }
+
+    fn run(e: &RunEntry) -> &RunRow {
+        match e {
+            RunEntry::Run(r) => r,
+            RunEntry::Unreadable(e) => panic!("a run, not {e}"),
+        }
+    }
+
+    #[test]
+    fn rows_are_newest_first_with_where_and_why_they_stopped_and_errors_listed() {
+        let s = state();
+        assert_eq!(s.entries.len(), 3);
+        let b = run(&s.entries[0]);
+        assert_eq!(b.id, "run-b");
+        assert_eq!(b.status, RunStatus::Running);
+        assert_eq!(
+            b.stopped.as_ref().map(|x| (x.step, x.why.clone())),
+            Some((Step::LoadBalancer, Stop::During))
+        );
+        assert_eq!(b.created.len(), 5);
+        assert_eq!(b.flow, Some(plan::Role::Session));
+        let a = run(&s.entries[1]);
+        assert_eq!(a.status, RunStatus::Failed);
+        assert_eq!(a.failed(), Some(Step::Launch));
+        assert!(a.unfinished);
+        assert!(
+            matches!(&s.entries[2], RunEntry::Unreadable(e) if e.contains("bad.json")),
+            "{:?}",
+            s.entries[2]
+        );
+        assert_eq!(s.unfinished(), Some((2, "run-b".into(), 5)));
+        let text = stopped_text(a.stopped.as_ref().unwrap(), Lang::En);
+        assert!(text.contains("quota exceeded"), "{text}");
+    }
+
+    #[test]
+    fn resume_is_refused_with_the_reason_and_started_when_allowed() {
+        let mut s = state();
+        // Another region: both named.
+        s.region = "ap-shanghai".into();
+        key(&mut s, KeyCode::Char('r'));
+        let (_, m) = s.message.clone().unwrap();
+        assert!(
+            m.contains("ap-guangzhou") && m.contains("ap-shanghai"),
+            "{m}"
+        );
+        assert!(s.take_jobs().is_empty());
+        s.region = "ap-guangzhou".into();
+        // The failed Launch may not be skipped.
+        key(&mut s, KeyCode::Down);
+        key(&mut s, KeyCode::Char('s'));
+        assert!(s.message.clone().unwrap().1.contains("cannot be skipped"));
+        assert!(s.take_jobs().is_empty());
+        assert!(!s.keys().iter().any(|(k, _)| *k == "s"));
+        key(&mut s, KeyCode::Char('r'));
+        assert_eq!(
+            s.take_jobs(),
+            vec![RunsJob::Resume {
+                id: "run-a".into(),
+                dir: "/runs".into(),
+                skip: false,
+                lang: Lang::En
+            }]
+        );
+        assert!(s.busy());
+        // One runs-job at a time.
+        key(&mut s, KeyCode::Up);
+        key(&mut s, KeyCode::Char('c'));
+        assert!(s.confirm.is_none());
+        assert!(s.message.clone().unwrap().1.contains("still running"));
+        s.on_event(
+            RunsEvent::Resumed {
+                id: "run-a".into(),
+                result: Err("boom".into()),
+            },
+            Lang::En,
+        );
+        assert!(!s.busy());
+        assert_eq!(key(&mut s, KeyCode::Char('l')), KeyOutcome::Back);
+        assert_eq!(key(&mut s, KeyCode::Esc), KeyOutcome::Back);
+    }
+
+    #[test]
+    fn the_wizards_own_run_and_a_run_without_plan_are_not_resumed_here() {
+        let mut j = Journal::open("run-c", "ap-guangzhou", at("2026-06-03T10:00:00Z"));
+        j.ensure_step("session", Step::Image);
+        let mut s = state();
+        s.entries = entries(&[j.clone()], &[], Some("run-c"));
+        key(&mut s, KeyCode::Char('r'));
+        assert!(s.message.clone().unwrap().1.contains("current run"));
+        s.entries = entries(&[j], &[], None);
+        key(&mut s, KeyCode::Char('r'));
+        assert!(s
+            .message
+            .clone()
+            .unwrap()
+            .1
+            .contains("started in the wizard"));
+        assert!(s.take_jobs().is_empty());
+    }
+
+    #[test]
+    fn cleanup_asks_first_listing_exactly_what_goes_and_what_is_left_by_hand() {
+        let mut s = state();
+        key(&mut s, KeyCode::Char('c'));
+        let c = s.confirm.clone().expect("a dialog");
+        let text: Vec<String> = confirm_lines(&c, Lang::En)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let text = text.join("\n");
+        // The journal's cleanup order: newest first, the listener on a CLB it did not create.
+        let order = [
+            "listener lbl-1",
+            "load balancer lb-1",
+            "instance ins-1",
+            "image img-2",
+        ];
+        let pos: Vec<usize> = order
+            .iter()
+            .map(|x| text.find(x).unwrap_or_else(|| panic!("{x} in\n{text}")))
+            .collect();
+        assert!(pos.windows(2).all(|w| w[0] < w[1]), "{text}");
+        let hand = text.find("by hand").expect(&text);
+        assert!(text[hand..].contains("sg-1:0"), "{text}");
+        assert!(text[..hand].find("sg-1:0").is_none(), "{text}");
+        // n cancels, nothing started.
+        key(&mut s, KeyCode::Char('n'));
+        assert!(s.confirm.is_none() && s.take_jobs().is_empty());
+        key(&mut s, KeyCode::Char('c'));
+        key(&mut s, KeyCode::Enter);
+        assert!(matches!(s.take_jobs().as_slice(), [RunsJob::Cleanup { id, .. }] if id == "run-b"));
+        let l = s.live.clone().unwrap();
+        assert_eq!(l.items.len(), 5);
+        assert!(l.items.iter().all(|(_, st)| *st == ItemState::Deleting));
+        s.on_event(
+            RunsEvent::CleanedUp {
+                id: "run-b".into(),
+                result: Ok(vec![
+                    (
+                        c.row.cleanup[0].clone(),
+                        CleanupAction::Manual("do it".into()),
+                    ),
+                    (c.row.cleanup[1].clone(), CleanupAction::AlreadyGone),
+                    (c.row.cleanup[2].clone(), CleanupAction::Deleted),
+                ]),
+            },
+            Lang::En,
+        );
+        let l = s.live.clone().unwrap();
+        assert_eq!(l.items[0].1, ItemState::Manual("do it".into()));
+        assert_eq!(l.items[1].1, ItemState::Gone);
+        assert_eq!(l.items[2].1, ItemState::Deleted);
+        assert!(l
+            .result
+            .unwrap()
+            .unwrap()
+            .contains("1 deleted, 1 already gone, 1 left"));
+    }
+
+    #[test]
+    fn cleanup_verdicts_read_by_name_so_new_ones_show_as_text() {
+        assert_eq!(
+            ItemState::of(&CleanupAction::Deleted, Lang::En),
+            ItemState::Deleted
+        );
+        assert_eq!(
+            ItemState::of(&CleanupAction::AlreadyGone, Lang::En),
+            ItemState::Gone
+        );
+        assert_eq!(
+            ItemState::of(&CleanupAction::Manual("x".into()), Lang::Zh),
+            ItemState::Manual("x".into())
+        );
+    }
+
+    #[test]
+    fn live_progress_moves_the_steps_and_counts_down_a_reconnect() {
+        let s = state();
+        let row = run(&s.entries[0]).clone();
+        let mut l = Live::new(LiveKind::Resume, &row, 0, false);
+        let lang = Lang::En;
+        l.progress(
+            &Progress::StepDone {
+                step: Step::Image,
+                summary: t(lang, "engine.step.already_done"),
+            },
+            lang,
+        );
+        l.progress(
+            &Progress::StepStarted {
+                step: Step::LoadBalancer,
+            },
+            lang,
+        );
+        assert_eq!(l.steps[2].2, StepLive::Running);
+        l.progress(&Progress::Reconnecting { seconds_left: 5 }, lang);
+        l.progress(&Progress::Reconnecting { seconds_left: 4 }, lang);
+        assert_eq!(l.reconnecting, Some(4));
+        let lines = l.log.len();
+        l.progress(
+            &Progress::StepDone {
+                step: Step::LoadBalancer,
+                summary: "lb-9".into(),
+            },
+            lang,
+        );
+        assert_eq!(l.reconnecting, None);
+        assert_eq!(l.steps[2].2, StepLive::Done("lb-9".into()));
+        assert_eq!(l.log.len(), lines + 1);
+        assert!(
+            l.log.iter().filter(|x| x.contains("reconnect")).count() == 1,
+            "{:?}",
+            l.log
+        );
+    }
+}
