@@ -1,0 +1,253 @@
+//! The TUI's Runs screen against the simulator: a `tcscale apply` is
+//! SIGKILLed after a step (TCSCALE_TEST_KILL_AFTER_STEP, its own home),
+//! then the real App, driven by keys, resumes it or cleans it up through
+//! the engine with a client of the same simulator; the simulator's state
+//! says whether exactly the planned resources exist (resume) or none of
+//! the run's are left (cleanup).
+
+mod e2e_support;
+
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use e2e_support::*;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+
+use tcscale::cloud::{Client, ClientConfig, Credential};
+use tcscale::i18n::Lang;
+use tcscale::scaleout::journal::RunStatus;
+use tcscale::scaleout::runner::record::RunRecord;
+use tcscale::scaleout::runner::{Engine, PollPolicy};
+use tcscale::sim::server::SimHandle;
+use tcscale::tui::app::{App, Context, Msg};
+use tcscale::tui::jobs::JobEvent;
+use tcscale::tui::screens::runs::{ItemState, LiveKind, RunEntry};
+use tcscale::tui::screens::runs_work::run_job;
+use tcscale::tui::state::{ConfirmWhat, Screen};
+
+/// The wizard App with the Runs component wired to an engine on the simulator.
+struct Tui {
+    app: App,
+    engine: Engine,
+    tx: UnboundedSender<JobEvent>,
+    rx: UnboundedReceiver<JobEvent>,
+}
+
+impl Tui {
+    fn new(h: &SimHandle, home: &Home, journal_path: Option<String>) -> Tui {
+        let cfg = ClientConfig::new(Credential::new(&h.secret_id, &h.secret_key, None), REGION)
+            .with_endpoint(Some(h.endpoint()))
+            .with_audit_path(None);
+        let (ptx, _prx) = unbounded_channel();
+        let engine = Engine::new(
+            Client::new(cfg).unwrap(),
+            ptx,
+            PollPolicy::with_speed(SPEED),
+            Lang::En,
+            RunRecord::interactive(REGION, None),
+        );
+        let mut app = App::new(
+            Lang::En,
+            Context {
+                region: REGION.into(),
+                journal_path,
+                ..Default::default()
+            },
+            Screen::Overview,
+        );
+        app.runs.dir = home.store().dir;
+        let (tx, rx) = unbounded_channel();
+        Tui {
+            app,
+            engine,
+            tx,
+            rx,
+        }
+    }
+
+    /// A key, then the runs-jobs it queued are started as the loop does.
+    fn key(&mut self, code: KeyCode) {
+        let _ = self
+            .app
+            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        for job in self.app.runs.take_jobs() {
+            let tx = self.tx.clone();
+            tokio::spawn(run_job(self.engine.clone(), job, move |e| {
+                let _ = tx.send(JobEvent::Runs(e));
+            }));
+        }
+    }
+
+    /// Feeds the jobs' events into the app until the runs-job ended.
+    async fn until_idle(&mut self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while self.app.runs.busy() {
+            let ev = tokio::time::timeout_at(deadline, self.rx.recv())
+                .await
+                .unwrap_or_else(|_| panic!("runs-job still going: {:?}", self.app.runs.live))
+                .expect("channel open");
+            let _ = self.app.update(Msg::Job(ev));
+        }
+    }
+}
+
+/// `tcscale apply PLAN --yes` SIGKILLed after step `n`; the run's id.
+async fn interrupted(h: &SimHandle, home: &Home, plan: &str, n: u32) -> String {
+    let plan = plan_path(plan);
+    let out = tcscale(
+        h,
+        home,
+        &["apply", plan.to_str().unwrap(), "--yes"],
+        &[("TCSCALE_TEST_KILL_AFTER_STEP", &n.to_string())],
+    )
+    .await;
+    assert_eq!(out.status.signal(), Some(9), "{}", text(&out));
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Running);
+    j.run_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_plan() {
+    let h = sim("").await;
+    let home = Home::new("tui-resume");
+    let before = h.with_world(|w| inventory(w));
+    let id = interrupted(&h, &home, "session-servers.toml", 2).await;
+
+    let mut tui = Tui::new(&h, &home, None);
+    tui.app.open_unfinished_runs();
+    assert_eq!(tui.app.screen, Screen::Runs);
+    let notice = tui.app.notice.clone().expect("a notice").1;
+    assert!(notice.contains(&id), "{notice}");
+    assert_eq!(
+        tui.app.runs.selected().map(|r| r.id.clone()),
+        Some(id.clone())
+    );
+
+    tui.key(KeyCode::Char('r'));
+    assert!(tui.app.runs.busy(), "{:?}", tui.app.runs.message);
+    // Quitting while it runs asks first.
+    tui.key(KeyCode::Char('q'));
+    assert!(!tui.app.quit);
+    assert_eq!(
+        tui.app.confirm.as_ref().map(|c| c.what),
+        Some(ConfirmWhat::Quit)
+    );
+    tui.key(KeyCode::Char('n'));
+    assert!(!tui.app.quit);
+    tui.until_idle().await;
+
+    let live = tui.app.runs.live.clone().unwrap();
+    assert_eq!(live.kind, LiveKind::Resume);
+    assert!(
+        matches!(&live.result, Some(Ok(_))),
+        "{:?}\n{}",
+        live.result,
+        live.log.join("\n")
+    );
+    assert!(
+        live.log.iter().any(|l| l.starts_with("▶ ")),
+        "progress lines shown: {:?}",
+        live.log
+    );
+    assert!(
+        live.steps.iter().all(|(_, _, s)| matches!(
+            s,
+            tcscale::tui::screens::runs::StepLive::Done(_)
+                | tcscale::tui::screens::runs::StepLive::Skipped
+        )),
+        "{:?}",
+        live.steps
+    );
+    let after = h.with_world(|w| inventory(w));
+    let d = delta(&before, &after);
+    assert_eq!(
+        (d.images.len(), d.instances.len(), d.clbs.len()),
+        (1, 2, 1),
+        "exactly the planned resources"
+    );
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Done);
+    assert_explained(&d, &j, "tui resume");
+    match &tui.app.runs.entries[0] {
+        RunEntry::Run(r) => assert_eq!(r.status, RunStatus::Done),
+        e => panic!("{e:?}"),
+    }
+    // Nothing in flight: q quits at once.
+    tui.key(KeyCode::Char('q'));
+    assert!(tui.app.quit);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_wizard_step_offers_c_which_cleans_the_run_up_after_a_confirm() {
+    let h = sim("").await;
+    let home = Home::new("tui-cleanup");
+    let before = h.with_world(|w| inventory(w));
+    // After the listener (4): image, instances, CLB and listener exist.
+    let id = interrupted(&h, &home, "session-servers.toml", 4).await;
+    let mid = delta(&before, &h.with_world(|w| inventory(w)));
+    assert_eq!(
+        (
+            mid.images.len(),
+            mid.instances.len(),
+            mid.clbs.len(),
+            mid.listeners.len()
+        ),
+        (1, 2, 1, 1)
+    );
+
+    // As if the wizard of this session had made the run and its bind failed.
+    let path = home.store().path_of(&id).display().to_string();
+    let mut tui = Tui::new(&h, &home, Some(path));
+    tui.app
+        .update(Msg::Job(JobEvent::BindFailed("simulated failure".into())));
+    let notice = tui.app.notice.clone().unwrap().1;
+    assert!(notice.contains("C clean up"), "{notice}");
+    tui.key(KeyCode::Char('C'));
+    assert_eq!(tui.app.screen, Screen::Runs);
+    let confirm = tui.app.runs.confirm.clone().expect("the cleanup dialog");
+    assert_eq!(confirm.row.id, id);
+    let listed: Vec<String> = confirm.row.deleted().iter().map(|r| r.id.clone()).collect();
+    for x in mid.images.iter().chain(&mid.instances).chain(&mid.clbs) {
+        assert!(listed.contains(x), "{x} listed: {listed:?}");
+    }
+    // Esc cancels without deleting anything; c asks again, y goes.
+    tui.key(KeyCode::Esc);
+    assert!(tui.app.runs.confirm.is_none() && !tui.app.runs.busy());
+    assert_eq!(tui.app.screen, Screen::Runs, "Esc closed the dialog only");
+    tui.key(KeyCode::Char('c'));
+    tui.key(KeyCode::Char('y'));
+    assert!(tui.app.runs.busy());
+    tui.until_idle().await;
+
+    let live = tui.app.runs.live.clone().unwrap();
+    assert!(
+        matches!(&live.result, Some(Ok(_))),
+        "{:?}\n{}",
+        live.result,
+        live.log.join("\n")
+    );
+    assert!(
+        live.items
+            .iter()
+            .all(|(_, s)| matches!(s, ItemState::Deleted | ItemState::Gone)),
+        "{:?}",
+        live.items
+    );
+    let after = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(after.images.is_empty(), "{:?}", after.images);
+    assert!(after.instances.is_empty(), "{:?}", after.instances);
+    assert!(after.clbs.is_empty(), "{:?}", after.clbs);
+    assert!(after.listeners.is_empty(), "{:?}", after.listeners);
+    assert_eq!(home.journal().status(), RunStatus::CleanedUp);
+    match &tui.app.runs.entries[0] {
+        RunEntry::Run(r) => assert_eq!(r.status, RunStatus::CleanedUp),
+        e => panic!("{e:?}"),
+    }
+    // A cleaned-up run is not offered again.
+    tui.key(KeyCode::Char('c'));
+    assert!(tui.app.runs.confirm.is_none());
+    h.shutdown().await;
+}
