@@ -446,3 +446,56 @@ fn reopened_from_the_overview() {
         a
     });
 }
+
+fn network_failure(lang: Lang) -> App {
+    let mut a = keys_typed(lang);
+    key(&mut a, KeyCode::Enter);
+    event(
+        &mut a,
+        OnboardingEvent::Validated(Err(Failure(CloudError::Network {
+            service: Service::Cvm,
+            action: "DescribeRegions".into(),
+            message: "connection refused".into(),
+            timed_out: false,
+            before_send: true,
+        }))),
+    );
+    a
+}
+
+/// Inside the box every line starts indented (wrapped lines too) and ends
+/// at the right border (nothing overflows it), in both languages.
+fn assert_wrapped_inside(text: &str, what: &str) {
+    let body: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with('│'))
+        .collect();
+    assert!(body.len() > 3, "{what}\n{text}");
+    for l in body {
+        let mut chars = l.chars();
+        chars.next();
+        assert_eq!(chars.next(), Some(' '), "{what}: wraps to column 0\n{text}");
+        assert!(l.ends_with('│'), "{what}: overflows the border\n{text}");
+        assert!(
+            l.ends_with(" │") || l.ends_with("  │"),
+            "{what}: no margin before the border\n{text}"
+        );
+    }
+}
+
+#[test]
+fn long_paragraphs_keep_their_indent_at_80_and_120_columns() {
+    for lang in [Lang::En, Lang::Zh] {
+        for (w, h) in [(80, 24), (120, 40)] {
+            let nothing = app(lang, vec![]);
+            assert_wrapped_inside(&render(&nothing, w, h), &format!("nothing {w}"));
+            let failed = network_failure(lang);
+            let text = render(&failed, w, h);
+            assert_wrapped_inside(&text, &format!("network {w}"));
+            if w == 80 {
+                insta::assert_snapshot!(format!("onboarding_network_80_{}", lang_name(lang)), text);
+            }
+        }
+    }
+}

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::cloud::config_file::TcscaleConfig;
 use crate::cloud::credentials::{
@@ -24,7 +24,7 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::preflight::{self, StepReport};
 use crate::tui::app::App;
 use crate::tui::widgets::input::TextInput;
-use crate::tui::widgets::{fit, spinner, theme};
+use crate::tui::widgets::{fit, spinner, theme, wrap};
 
 /// Regions offered when DescribeRegions cannot be asked (id, zh name, en name).
 pub const BUILTIN_REGIONS: &[(&str, &str, &str)] = &[
@@ -683,7 +683,7 @@ fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'stat
             (None, Some((en, zh))) => {
                 let why = if lang == Lang::Zh { zh } else { en };
                 lines.push(Line::styled(
-                    fit(&format!("   ✗ {}: {why}", src.source.describe(lang)), width),
+                    format!("   ✗ {}: {why}", src.source.describe(lang)),
                     theme::greyed(),
                 ));
             }
@@ -716,10 +716,7 @@ fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'stat
     ));
     if let Some(r) = s.reason.as_ref().filter(|_| !s.sources.is_empty()) {
         lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            fit(&format!(" {r}"), width * 3),
-            theme::greyed(),
-        ));
+        lines.push(Line::styled(format!(" {r}"), theme::greyed()));
     }
     lines
 }
@@ -869,6 +866,13 @@ fn preflight_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'st
                     Span::styled(fit(&r.summary(lang), width.saturating_sub(26)), style),
                 ]));
             }
+            // The way on comes before the (long) policy, which a short
+            // terminal may cut.
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!(" {}", t(lang, "onboarding.preflight.next")),
+                theme::key(),
+            ));
             if reports.iter().any(|r| !r.denied.is_empty()) {
                 lines.push(Line::raw(""));
                 lines.push(Line::raw(format!(
@@ -880,11 +884,6 @@ fn preflight_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'st
                     theme::label(),
                 ));
             }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                format!(" {}", t(lang, "onboarding.preflight.next")),
-                theme::key(),
-            ));
         }
     }
     lines
@@ -894,7 +893,8 @@ fn preflight_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'st
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let s = &app.onboarding;
     let lang = app.lang;
-    let width = area.width.saturating_sub(2) as usize;
+    // Inside the borders, one column kept free before the right one.
+    let width = area.width.saturating_sub(3) as usize;
     let mut lines = match s.page {
         Page::Sources => sources_page(s, lang, width),
         Page::Keys => keys_page(s, lang),
@@ -917,10 +917,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         (Page::Sources, Some(_)) => t(lang, "onboarding.page.account"),
         (page, _) => t(lang, &format!("onboarding.page.{page:?}").to_lowercase()),
     };
+    // Wrapped here, not by the Paragraph: continuations keep their line's
+    // indent, and a column stays free before the right border.
+    let lines = wrap::indented(lines, width);
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(format!(" {title} "))),
+        Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
         area,
     );
 }

@@ -11,6 +11,7 @@ pub mod instance_table;
 pub mod progress;
 pub mod table;
 pub mod theme;
+pub mod wrap;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 
