@@ -104,7 +104,28 @@ pub enum Stop {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEntry {
     Run(Box<RunRow>),
-    Unreadable(String),
+    /// The file (its name without `.json`) and why it cannot be read.
+    Unreadable {
+        file: String,
+        error: String,
+    },
+}
+
+impl RunEntry {
+    fn unreadable(e: &JournalError) -> RunEntry {
+        let (path, error) = match e {
+            JournalError::Corrupt { path, message } => (Some(path), message.clone()),
+            JournalError::Io { path, source } => (Some(path), source.to_string()),
+            other => (None, other.to_string()),
+        };
+        RunEntry::Unreadable {
+            file: path
+                .and_then(|p| p.file_stem())
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            error,
+        }
+    }
 }
 
 impl RunRow {
@@ -194,7 +215,7 @@ pub fn entries(runs: &[Journal], errors: &[JournalError], current: Option<&str>)
     rows.sort_by(|a, b| b.started.cmp(&a.started).then(b.id.cmp(&a.id)));
     rows.into_iter()
         .map(|r| RunEntry::Run(Box::new(r)))
-        .chain(errors.iter().map(|e| RunEntry::Unreadable(e.to_string())))
+        .chain(errors.iter().map(RunEntry::unreadable))
         .collect()
 }
 
@@ -798,16 +819,21 @@ fn local_time(t: DateTime<Utc>) -> String {
 
 fn table_row(e: &RunEntry, lang: Lang, clock: u64, live: Option<&Live>) -> Row<'static> {
     match e {
-        RunEntry::Unreadable(err) => Row::new(vec![
-            Line::styled(format!("✗ {}", t(lang, "runs.unreadable")), theme::bad()),
-            Line::styled(err.clone(), theme::bad()),
+        RunEntry::Unreadable { file, error } => Row::new(vec![
+            Line::styled(format!("✗ {file}"), theme::bad()),
+            Line::raw(""),
+            Line::raw(""),
+            Line::styled(t(lang, "runs.unreadable"), theme::bad()),
+            Line::raw(""),
+            Line::styled(error.clone(), theme::bad()),
+            Line::raw(""),
         ]),
         RunEntry::Run(r) => {
-            let mut id = r.id.clone();
-            if r.current {
-                id.push(' ');
-                id.push_str(&t(lang, "runs.this_session"));
-            }
+            let id = if r.current {
+                Line::styled(r.id.clone(), theme::title())
+            } else {
+                Line::raw(r.id.clone())
+            };
             let running = live.is_some_and(|l| l.id == r.id && l.running());
             let (status, style) = if running {
                 (
@@ -824,7 +850,7 @@ fn table_row(e: &RunEntry, lang: Lang, clock: u64, live: Option<&Live>) -> Row<'
                 (status_text(r.status, lang), style)
             };
             Row::new(vec![
-                Line::raw(id),
+                id,
                 Line::raw(local_time(r.started)),
                 Line::raw(r.region.clone()),
                 Line::styled(status, style),
@@ -968,6 +994,19 @@ fn status_line(s: &RunsState, lang: Lang) -> Line<'static> {
     }
 }
 
+/// The region column: as wide as the widest region listed.
+fn r_width(s: &RunsState) -> u16 {
+    s.entries
+        .iter()
+        .filter_map(|e| match e {
+            RunEntry::Run(r) => Some(r.region.len() as u16),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(6)
+        .max(6)
+}
+
 /// The Runs screen.
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let s = &app.runs;
@@ -1009,12 +1048,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             rows,
             w.start,
             &[
-                Constraint::Length(26),
+                Constraint::Length(24),
                 Constraint::Length(16),
-                Constraint::Length(14),
+                Constraint::Length(r_width(s)),
                 Constraint::Length(10),
-                Constraint::Length(12),
-                Constraint::Min(20),
+                Constraint::Length(10),
+                Constraint::Min(16),
                 Constraint::Length(7),
             ],
             s.cursor,
@@ -1066,16 +1105,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             );
         }
         (None, Some(r)) => {
+            let mut title = tf(lang, "runs.steps", &[("id", &r.id)]);
+            if r.current {
+                title.push(' ');
+                title.push_str(&t(lang, "runs.this_session"));
+            }
             let steps: Vec<Line> = r
                 .steps
                 .iter()
                 .map(|(p, st, state)| step_line(p, *st, &state_of(state), lang, s.clock))
                 .collect();
             f.render_widget(
-                Paragraph::new(steps).wrap(Wrap { trim: false }).block(
-                    Block::bordered()
-                        .title(format!(" {} ", tf(lang, "runs.steps", &[("id", &r.id)]))),
-                ),
+                Paragraph::new(steps)
+                    .wrap(Wrap { trim: false })
+                    .block(Block::bordered().title(format!(" {title} "))),
                 left,
             );
             let created: Vec<Line> = if r.created.is_empty() {
@@ -1096,7 +1139,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 right,
             );
         }
-        (None, None) => {}
+        (None, None) => {
+            if let Some(RunEntry::Unreadable { file, error }) = s.entries.get(s.cursor) {
+                let path = s.dir.join(format!("{file}.json"));
+                super::message(
+                    f,
+                    bottom,
+                    &t(lang, "runs.unreadable"),
+                    vec![
+                        Line::styled(format!(" ✗ {}", path.display()), theme::bad()),
+                        Line::raw(format!("   {error}")),
+                    ],
+                );
+            }
+        }
     }
     f.render_widget(
         Paragraph::new(status_line(s, lang)).wrap(Wrap { trim: false }),
@@ -1252,7 +1308,7 @@ mod tests {
     fn run(e: &RunEntry) -> &RunRow {
         match e {
             RunEntry::Run(r) => r,
-            RunEntry::Unreadable(e) => panic!("a run, not {e}"),
+            e => panic!("a run, not {e:?}"),
         }
     }
 
@@ -1274,7 +1330,7 @@ mod tests {
         assert_eq!(a.failed(), Some(Step::Launch));
         assert!(a.unfinished);
         assert!(
-            matches!(&s.entries[2], RunEntry::Unreadable(e) if e.contains("bad.json")),
+            matches!(&s.entries[2], RunEntry::Unreadable { file, error } if file == "bad" && error == "expected value"),
             "{:?}",
             s.entries[2]
         );

@@ -1,0 +1,268 @@
+//! The Runs screen rendered from constructed journals (no network) in
+//! English and Chinese: the list (with an unreadable journal), the cleanup
+//! dialog, a resume in progress and a cleanup's result. Snapshots in
+//! tests/snapshots/.
+
+mod screen_support;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use screen_support::{lang_name, render};
+use tcscale::i18n::Lang;
+use tcscale::scaleout::journal::{Journal, Resource, ResourceKind};
+use tcscale::scaleout::runner::cleanup::CleanupAction;
+use tcscale::scaleout::runner::Progress;
+use tcscale::scaleout::steps::Step;
+use tcscale::tui::app::{App, Context, Msg};
+use tcscale::tui::jobs::JobEvent;
+use tcscale::tui::screens::runs::RunsEvent;
+use tcscale::tui::state::Screen;
+
+fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    s.parse().unwrap()
+}
+
+fn resource(kind: ResourceKind, id: &str, parent: Option<&str>, detail: &str) -> Resource {
+    Resource {
+        kind,
+        id: id.into(),
+        region: "ap-guangzhou".into(),
+        parent: parent.map(str::to_string),
+        detail: detail.into(),
+    }
+}
+
+/// A failed run, an interrupted one (newest), a finished one.
+fn journals() -> Vec<Journal> {
+    let plan = |name: &str| {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("assets/plans")
+                .join(name),
+        )
+        .unwrap();
+        tcscale::scaleout::plan::parse(&text).unwrap()
+    };
+    let t = at("2026-06-01T10:05:00Z");
+    let mut failed = Journal::new(
+        "20260601-100000-1a2b3c4d",
+        plan("business-servers.toml"),
+        at("2026-06-01T10:00:00Z"),
+    );
+    failed.region = "ap-guangzhou".into();
+    failed.mark_done("business", Step::Image, t).unwrap();
+    failed
+        .mark_failed("business", Step::Launch, "quota of instances exceeded", t)
+        .unwrap();
+    failed.record_resource(resource(ResourceKind::Image, "img-b7", None, ""), t);
+
+    let mut killed = Journal::new(
+        "20260602-090000-5e6f7a8b",
+        plan("session-servers.toml"),
+        at("2026-06-02T09:00:00Z"),
+    );
+    killed.region = "ap-guangzhou".into();
+    for s in [
+        Step::Image,
+        Step::Launch,
+        Step::LoadBalancer,
+        Step::Listener,
+    ] {
+        killed.mark_done("session", s, t).unwrap();
+    }
+    killed.mark_running("session", Step::Bind, t).unwrap();
+    for r in [
+        resource(ResourceKind::Image, "img-s1", None, ""),
+        resource(ResourceKind::Instance, "ins-n7", None, "token"),
+        resource(ResourceKind::Instance, "ins-n8", None, "token"),
+        resource(ResourceKind::LoadBalancer, "lb-int4c", None, ""),
+        resource(ResourceKind::Listener, "lbl-80", Some("lb-int4c"), "TCP:80"),
+        resource(
+            ResourceKind::SecurityGroupRule,
+            "sg-9:0",
+            Some("sg-9"),
+            "TCP:80 from 10.0.1.20",
+        ),
+    ] {
+        killed.record_resource(r, t);
+    }
+
+    let mut done = Journal::new(
+        "20260531-080000-0c0d0e0f",
+        plan("business-servers.toml"),
+        at("2026-05-31T08:00:00Z"),
+    );
+    done.region = "ap-guangzhou".into();
+    for s in done.steps.clone() {
+        done.mark_done(&s.phase, s.step, t).unwrap();
+    }
+    vec![failed, killed, done]
+}
+
+/// The journals saved in a private directory (with one corrupt file), as
+/// the screen reads them; each render names the directory `RUNS`.
+struct Dir(std::path::PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn store() -> Dir {
+    let dir = std::env::temp_dir().join(format!("tcscale-runs-snap-{}", uuid::Uuid::new_v4()));
+    let store = tcscale::scaleout::journal::JournalStore::new(&dir);
+    for j in journals() {
+        store.save(&j).unwrap();
+    }
+    std::fs::write(dir.join("20260530-x.json"), "{\"run_id\": ").unwrap();
+    Dir(dir)
+}
+
+fn app(lang: Lang, dir: &Dir) -> App {
+    // Times show in the local zone: fixed here so the snapshots are too.
+    std::env::set_var("TZ", "UTC");
+    let mut a = App::new(
+        lang,
+        Context {
+            region: "ap-guangzhou".into(),
+            ..Default::default()
+        },
+        Screen::Overview,
+    );
+    a.runs.dir = dir.0.clone();
+    for _ in 0..5 {
+        key(&mut a, KeyCode::Down);
+    }
+    // The menu's last entry: Runs (the architecture is not needed for it).
+    a.arch = tcscale::tui::state::Load::Ready(Default::default());
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.screen, Screen::Runs);
+    assert_eq!(a.runs.entries.len(), 4);
+    a
+}
+
+fn key(a: &mut App, c: KeyCode) {
+    a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
+}
+
+fn both(name: &str, make: impl Fn(Lang, &Dir) -> App) {
+    for lang in [Lang::En, Lang::Zh] {
+        let dir = store();
+        let a = make(lang, &dir);
+        let text = render(&a, 110, 32).replace(&dir.0.display().to_string(), "RUNS");
+        assert!(
+            !text.contains("[runs.") && !text.contains("[engine."),
+            "{name}: a string key has no text:\n{text}"
+        );
+        insta::assert_snapshot!(format!("runs_{name}_{}", lang_name(lang)), text);
+    }
+}
+
+#[test]
+fn list() {
+    both("list", app);
+}
+
+#[test]
+fn cleanup_confirm() {
+    both("confirm", |l, d| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('c'));
+        assert!(a.runs.confirm.is_some());
+        a
+    });
+}
+
+#[test]
+fn resume_in_progress_and_failed_again() {
+    let progress = |a: &mut App, p: Progress| {
+        a.update(Msg::Job(JobEvent::Runs(RunsEvent::Progress(p))));
+    };
+    both("resuming", |l, d| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('r'));
+        assert!(a.runs.busy(), "{:?}", a.runs.message);
+        assert_eq!(a.runs.take_jobs().len(), 1);
+        a.update(Msg::Tick(7));
+        for p in [
+            Progress::StepDone {
+                step: Step::Image,
+                summary: tcscale::i18n::t(l, "engine.step.already_done"),
+            },
+            Progress::StepDone {
+                step: Step::Launch,
+                summary: tcscale::i18n::t(l, "engine.step.already_done"),
+            },
+            Progress::StepStarted { step: Step::Bind },
+            Progress::Task {
+                clb: "lb-int4c".into(),
+                task_id: "task-1".into(),
+                status: 2,
+            },
+            Progress::InstanceState {
+                id: "ins-n9".into(),
+                state: "PENDING".into(),
+            },
+            Progress::Retrying {
+                reason: "RequestLimitExceeded".into(),
+                wait: std::time::Duration::from_millis(1500),
+            },
+            Progress::Reconnecting { seconds_left: 8 },
+        ] {
+            progress(&mut a, p);
+        }
+        a
+    });
+    both("resume_failed", |l, d| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('r'));
+        a.runs.take_jobs();
+        progress(&mut a, Progress::StepStarted { step: Step::Bind });
+        progress(
+            &mut a,
+            Progress::StepFailed {
+                step: Step::Bind,
+                error: "the CLB is busy".into(),
+            },
+        );
+        // As the engine leaves the journal when a step fails.
+        let store = tcscale::scaleout::journal::JournalStore::new(&d.0);
+        let mut j = store.load("20260602-090000-5e6f7a8b").unwrap();
+        j.mark_failed(
+            "session",
+            Step::Bind,
+            "the CLB is busy",
+            at("2026-06-02T09:10:00Z"),
+        )
+        .unwrap();
+        store.save(&j).unwrap();
+        a.update(Msg::Job(JobEvent::Runs(RunsEvent::Resumed {
+            id: "20260602-090000-5e6f7a8b".into(),
+            result: Err("the CLB is busy".into()),
+        })));
+        a
+    });
+}
+
+#[test]
+fn cleanup_result() {
+    both("cleaned", |l, d| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('c'));
+        let row = a.runs.confirm.clone().unwrap().row;
+        key(&mut a, KeyCode::Char('y'));
+        a.runs.take_jobs();
+        let mut done: Vec<(Resource, CleanupAction)> = row
+            .cleanup
+            .iter()
+            .map(|r| (r.clone(), CleanupAction::Deleted))
+            .collect();
+        done[0].1 = CleanupAction::Manual("remove the rule in the console".into());
+        done[2].1 = CleanupAction::AlreadyGone;
+        a.update(Msg::Job(JobEvent::Runs(RunsEvent::CleanedUp {
+            id: row.id.clone(),
+            result: Ok(done),
+        })));
+        a
+    });
+}
