@@ -284,3 +284,30 @@ async fn an_offline_agent_or_a_gone_server_is_reported_not_fatal() {
     assert!(delta(&before, &after).clbs.is_empty(), "the rest went on");
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_tat_runs_leave_the_files_reported_and_the_rest_is_cleaned_up() {
+    let h = sim("").await;
+    let home = Home::new("cleanup-tatfail");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path("session-servers.toml");
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    assert!(out.status.success(), "apply: {}", text(&out));
+    let applied = h.with_world(|w| inventory(w));
+    let j = home.journal();
+    h.with_world(|w| w.faults.tat_fail = 1.0);
+
+    let stdout = cleanup(&h, &home, &j.run_id).await;
+    for (instance, path, backup) in changes(&j) {
+        let line = line_of(&stdout, "sdk-config", &format!("{instance}:{path}"));
+        assert!(
+            line.contains("could not be restored") && line.contains(backup.as_str()),
+            "{line}"
+        );
+    }
+    let after = h.with_world(|w| inventory(w));
+    assert_eq!(configs(&after), configs(&applied), "nothing half-written");
+    let d = delta(&before, &after);
+    assert!(d.clbs.is_empty() && d.instances.is_empty() && d.images.is_empty());
+    h.shutdown().await;
+}

@@ -223,15 +223,19 @@ pub async fn restore_one(
     vip: Option<&str>,
 ) -> Result<RestoreOutcome, StepError> {
     let id = server.instance_id.clone().unwrap_or_default();
+    let copy = manual_copy(path, backup);
     let left = |key: &str, extra: &[(&str, &dyn std::fmt::Display)]| {
-        let mut args: Vec<(&str, &dyn std::fmt::Display)> =
-            vec![("instance", &id), ("path", &path), ("backup", &backup)];
+        let mut args: Vec<(&str, &dyn std::fmt::Display)> = vec![
+            ("instance", &id),
+            ("path", &path),
+            ("backup", &backup),
+            ("copy", &copy),
+        ];
         args.extend_from_slice(extra);
         Ok(RestoreOutcome::Left(tf(eng.lang, key, &args)))
     };
     if !agent_online(eng, &id).await? {
-        let copy = manual_copy(path, backup);
-        return left("engine.cleanup.sdk_offline", &[("copy", &copy)]);
+        return left("engine.cleanup.sdk_offline", &[]);
     }
     match try_restore(eng, server, &id, path, backup, vip).await {
         Ok(Restored::Done(saved_edit)) => {
