@@ -1,7 +1,7 @@
 //! `tcscale runs`, `tcscale resume ID`, `tcscale cleanup ID [--yes]`: the
 //! run journals without the TUI. Resume re-attaches to what exists (by id
 //! and ClientToken) and continues; cleanup shows what the run created and,
-//! with `--yes`, deletes it.
+//! with `--yes`, restores the sdk.config files it changed and deletes the rest.
 
 use std::time::Duration;
 
@@ -35,7 +35,7 @@ pub struct ResumeArgs {
 pub struct CleanupArgs {
     /// The run id (see `tcscale runs`).
     pub id: String,
-    /// Delete (without it: list what would be deleted).
+    /// Do it: restore changed sdk.config files, delete the rest (without it: list what would be done).
     #[arg(long)]
     pub yes: bool,
     #[arg(long, default_value_t = 1.0, hide = true)]
