@@ -458,6 +458,23 @@ fn private_image_count(world: &World, region: &str) -> usize {
         .count()
 }
 
+/// The tags a creation's `TagSpecification` puts on resources of `resource_type`.
+fn tags_for(params: &Value, resource_type: &str) -> Vec<cvm::Tag> {
+    params
+        .get("TagSpecification")
+        .and_then(Value::as_array)
+        .map(|specs| {
+            specs
+                .iter()
+                .filter(|s| str_param(s, "ResourceType") == Some(resource_type))
+                .filter_map(|s| s.get("Tags").cloned())
+                .filter_map(|t| serde_json::from_value::<Vec<cvm::Tag>>(t).ok())
+                .flatten()
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 fn create_image(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
     let name = str_param(params, "ImageName")
         .unwrap_or("")
@@ -563,6 +580,7 @@ fn create_image(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         image_source: Some("CREATE_IMAGE".into()),
         sync_percent: Some(0),
         is_support_cloudinit: Some(true),
+        tags: Some(tags_for(params, "image")),
         ..Default::default()
     };
     world.cvm.images.push(SimImage {
@@ -998,19 +1016,7 @@ fn plan_launch(
             ),
         ));
     }
-    let tags = params
-        .get("TagSpecification")
-        .and_then(Value::as_array)
-        .map(|specs| {
-            specs
-                .iter()
-                .filter(|s| str_param(s, "ResourceType") == Some("instance"))
-                .filter_map(|s| s.get("Tags").cloned())
-                .filter_map(|t| serde_json::from_value::<Vec<cvm::Tag>>(t).ok())
-                .flatten()
-                .collect()
-        })
-        .unwrap_or_default();
+    let tags = tags_for(params, "instance");
     Ok(LaunchPlan {
         region: ctx.region.clone(),
         zone,

@@ -49,12 +49,9 @@ pub async fn create_image(
     }
     let run_id = eng.recorded(|r| r.id().to_string());
     loop {
-        if let Some(img) = find_own_image(eng, input).await? {
+        if let Some(img) = find_own_image(eng, input, &run_id).await? {
             let id = img.image_id.clone().unwrap_or_default();
-            let ours =
-                img.tags.iter().flatten().any(|t| {
-                    t.key.as_deref() == Some(RUN_TAG) && t.value.as_deref() == Some(&run_id)
-                });
+            let ours = has_tag(&img, RUN_TAG, &run_id);
             if ours {
                 record_image(eng, phase, &id)?;
             }
@@ -97,6 +94,13 @@ pub async fn create_image(
     }
 }
 
+fn has_tag(img: &cvm::Image, key: &str, value: &str) -> bool {
+    img.tags
+        .iter()
+        .flatten()
+        .any(|t| t.key.as_deref() == Some(key) && t.value.as_deref() == Some(value))
+}
+
 fn tag(k: &str, v: &str) -> cvm::Tag {
     cvm::Tag {
         key: Some(k.to_string()),
@@ -118,8 +122,14 @@ fn record_image(eng: &Engine, phase: Phase, id: &str) -> Result<(), StepError> {
 
 /// An image named `input.name` made from `input.instance_id`, not failed.
 /// Images of that name without tcscale's source tag are someone else's:
-/// the name is taken, and the step says so rather than guess.
-async fn find_own_image(eng: &Engine, input: &ImageInput) -> Result<Option<cvm::Image>, StepError> {
+/// the name is taken, and the step says so rather than guess. A failed
+/// image this run made is deleted first: it can never become usable, and
+/// its name would refuse the retry (InvalidImageName.Duplicate).
+async fn find_own_image(
+    eng: &Engine,
+    input: &ImageInput,
+    run_id: &str,
+) -> Result<Option<cvm::Image>, StepError> {
     let resp = eng
         .call(&cvm::DescribeImagesRequest {
             filters: Some(vec![
@@ -136,25 +146,37 @@ async fn find_own_image(eng: &Engine, input: &ImageInput) -> Result<Option<cvm::
             ..Default::default()
         })
         .await?;
-    let mut same_name = resp
+    let (failed, usable): (Vec<cvm::Image>, Vec<cvm::Image>) = resp
         .image_set
         .unwrap_or_default()
         .into_iter()
         .filter(|i| i.image_name.as_deref() == Some(input.name.as_str()))
-        .filter(|i| {
-            !matches!(
+        .partition(|i| {
+            matches!(
                 i.image_state.as_deref(),
                 Some("CREATEFAILED" | "IMPORTFAILED")
             )
+        });
+    let failed_ours: Vec<String> = failed
+        .iter()
+        .filter(|i| has_tag(i, RUN_TAG, run_id) && has_tag(i, SOURCE_TAG, &input.instance_id))
+        .filter_map(|i| i.image_id.clone())
+        .collect();
+    if !failed_ours.is_empty() {
+        eng.call(&cvm::DeleteImagesRequest {
+            image_ids: Some(failed_ours.clone()),
+            ..Default::default()
         })
-        .peekable();
+        .await?;
+        eng.log(
+            "engine.image.failed_removed",
+            &[("ids", &failed_ours.join(", "))],
+        );
+    }
+    let mut same_name = usable.into_iter().peekable();
     let mut foreign = None;
     for img in same_name.by_ref() {
-        let from_source = img.tags.iter().flatten().any(|t| {
-            t.key.as_deref() == Some(SOURCE_TAG)
-                && t.value.as_deref() == Some(input.instance_id.as_str())
-        });
-        if from_source {
+        if has_tag(&img, SOURCE_TAG, &input.instance_id) {
             return Ok(Some(img));
         }
         foreign = img.image_id.clone();

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::models::cvm;
 
 use super::image::{RUN_TAG, SOURCE_TAG};
-use super::record::{Phase, ResourceKind, Step};
+use super::record::{token_attempt, Phase, ResourceKind, Step};
 use super::wait::{expected, Polled};
 use super::{Engine, Progress, StepError};
 
@@ -112,25 +112,44 @@ pub async fn run_instances(
             instance_ids: Vec::new(),
         });
     }
-    let (token, run_id, known) = {
-        let (token, run_id) =
-            eng.journal(|r| (r.token(phase, Step::Launch), r.id().to_string()))?;
-        let token = token.map_err(StepError::Journal)?;
-        let known: Vec<String> = eng.recorded(|r| {
-            r.created_of(ResourceKind::Instance)
-                .iter()
-                .filter(|c| c.detail == token)
-                .map(|c| c.id.clone())
-                .collect()
-        });
-        (token, run_id, known)
-    };
-    let req = run_instances_request(input, &token, &run_id);
-    let ids = if known.len() == input.count as usize {
-        eng.log("engine.launch.reattach", &[("ids", &known.join(", "))]);
-        known
+    let (token, run_id) = eng.journal(|r| (r.token(phase, Step::Launch), r.id().to_string()))?;
+    let mut token = token.map_err(StepError::Journal)?;
+    // Every instance any attempt of this step launched (attempts share a token base).
+    let earlier: Vec<(String, String)> = eng.recorded(|r| {
+        r.created_of(ResourceKind::Instance)
+            .iter()
+            .filter(|c| token_attempt(&c.detail).0 == token_attempt(&token).0)
+            .map(|c| (c.id.clone(), c.detail.clone()))
+            .collect()
+    });
+    let mut kept: Vec<String> = earlier.iter().map(|(id, _)| id.clone()).collect();
+    let failed = launch_failed(eng, &kept).await?;
+    if !failed.is_empty() {
+        // A failed launch never recovers; the same token would return it again.
+        eng.call(&cvm::TerminateInstancesRequest {
+            instance_ids: Some(failed.clone()),
+            ..Default::default()
+        })
+        .await?;
+        eng.log(
+            "engine.launch.failed_removed",
+            &[("ids", &failed.join(", "))],
+        );
+        kept.retain(|id| !failed.contains(id));
+        token = eng
+            .journal(|r| r.next_attempt_token(phase, Step::Launch))?
+            .map_err(StepError::Journal)?;
+    }
+    let this_attempt = earlier.iter().filter(|(_, t)| *t == token).count();
+    let ids = if kept.len() >= input.count as usize {
+        eng.log("engine.launch.reattach", &[("ids", &kept.join(", "))]);
+        kept
     } else {
-        if known.is_empty() {
+        let mut attempt = input.clone();
+        // Instances of earlier attempts that did start are kept, not doubled.
+        attempt.count = input.count - (kept.len() - this_attempt) as u32;
+        let req = run_instances_request(&attempt, &token, &run_id);
+        if this_attempt == 0 {
             dry_run(eng, &req).await?;
             eng.report(Progress::DryRunPassed);
         }
@@ -148,10 +167,33 @@ pub async fn run_instances(
                 r.add_created(ResourceKind::Instance, id, None, &token);
             }
         })?;
-        ids
+        kept.retain(|id| !ids.contains(id));
+        kept.extend(ids);
+        kept
     };
     wait_running(eng, &ids).await?;
     Ok(LaunchOutput { instance_ids: ids })
+}
+
+/// Which of `ids` ended LAUNCH_FAILED.
+async fn launch_failed(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let resp = eng
+        .call(&cvm::DescribeInstancesRequest {
+            instance_ids: Some(ids.to_vec()),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .instance_set
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|i| i.instance_state.as_deref() == Some("LAUNCH_FAILED"))
+        .filter_map(|i| i.instance_id)
+        .collect())
 }
 
 /// RunInstances with DryRun: the API checks quota, type, image, network and

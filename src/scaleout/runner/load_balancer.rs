@@ -114,7 +114,15 @@ pub async fn ensure_load_balancer(
                 })?;
             eng.journal(|r| r.add_created(ResourceKind::LoadBalancer, &id, None, &token))?;
             if let Some(task) = resp.request_id.as_deref() {
-                wait_task(eng, &id, task, expected::CLB_CREATE).await?;
+                if let Err(e) = wait_task(eng, &id, task, expected::CLB_CREATE).await {
+                    if matches!(e, StepError::Failed { .. }) {
+                        // A failed creation task is final (no CLB exists) and the same
+                        // token would answer with it again: the retry gets a new one.
+                        eng.journal(|r| r.next_attempt_token(phase, Step::LoadBalancer))?
+                            .map_err(StepError::Journal)?;
+                    }
+                    return Err(e);
+                }
             }
             let lb = wait_lb_ready(eng, &id).await?;
             Ok(ClbOutput {

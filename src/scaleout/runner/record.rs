@@ -146,10 +146,30 @@ impl RunRecord {
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()
         );
-        fresh.truncate(64);
+        // 60, not the API's 64: a retried attempt appends `-aN`.
+        fresh.truncate(60);
         self.journal
             .record_token_before_call(key, step, &fresh, Utc::now())
             .map_err(|e| e.to_string())
+    }
+
+    /// Retires the step's ClientToken after its creation failed for good
+    /// (LAUNCH_FAILED): the API would answer the old token with the failed
+    /// resources forever, so the next attempt sends `<base>-a<N+1>`,
+    /// journaled (by the caller's save) before the call like the first.
+    pub fn next_attempt_token(&mut self, phase: Phase, step: Step) -> Result<String, String> {
+        let current = self.token(phase, step)?;
+        let (base, n) = token_attempt(&current);
+        let next = format!("{base}-a{}", n + 1);
+        if let Some(s) = self
+            .journal
+            .steps
+            .iter_mut()
+            .find(|s| s.phase == phase.key() && s.step == step)
+        {
+            s.client_token = Some(next.clone());
+        }
+        Ok(next)
     }
 
     /// Records a created resource once (re-attaching does not duplicate it).
@@ -193,6 +213,17 @@ impl RunRecord {
     }
 }
 
+/// A token's base and attempt number: `t-a3` → (`t`, 3); `t` → (`t`, 1).
+/// Every attempt of one step shares the base.
+pub fn token_attempt(token: &str) -> (&str, u32) {
+    match token.rsplit_once("-a") {
+        Some((base, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (base, n.parse().unwrap_or(1))
+        }
+        _ => (token, 1),
+    }
+}
+
 /// Where journals live: `$TCSCALE_DATA_DIR/runs`, else the platform data dir.
 pub fn runs_dir() -> PathBuf {
     JournalStore::default_location()
@@ -220,6 +251,25 @@ mod tests {
                 .client_token,
             Some(a)
         );
+    }
+
+    #[test]
+    fn a_failed_attempt_gets_a_new_token_with_the_same_base() {
+        let mut r = RunRecord::interactive("ap-guangzhou", None);
+        let first = r.token(Phase::Session, Step::Launch).unwrap();
+        let second = r.next_attempt_token(Phase::Session, Step::Launch).unwrap();
+        let third = r.next_attempt_token(Phase::Session, Step::Launch).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(second, format!("{first}-a2"));
+        assert_eq!(third, format!("{first}-a3"));
+        // The new token is the step's token from now on (retries reuse it).
+        assert_eq!(r.token(Phase::Session, Step::Launch).unwrap(), third);
+        for t in [&first, &second, &third] {
+            assert_eq!(token_attempt(t).0, first);
+            assert!(t.len() <= 64, "{t}");
+        }
+        assert_eq!(token_attempt("tok-a12"), ("tok", 12));
+        assert_eq!(token_attempt("tok-abc"), ("tok-abc", 1));
     }
 
     #[test]
