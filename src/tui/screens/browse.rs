@@ -841,24 +841,35 @@ fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static
         }
         Row::Target(c, l, t) => {
             let tg = &tree.clbs[c].listeners[l].targets[t];
-            // Fixed columns first; the name gets what is left (health needs ~10).
+            // Fixed columns and the health first; the name gets what is
+            // left, and is left out (it is in the detail pane) when that is
+            // too little to read.
             let addr = format!("{}:{}", tg.private_ip, tg.port);
-            let name_w = width.saturating_sub(4 + 14 + 16 + 5 + 10).clamp(4, 20);
-            let name = fit(&tg.instance_name, name_w);
+            let health = format!(
+                "{} {}",
+                health_mark(tg.health),
+                health_text(tg.health, lang)
+            );
+            // The widest health text of the language, so every row's columns line up.
+            let health_w = [Health::Alive, Health::Dead, Health::Unknown, Health::Close]
+                .iter()
+                .map(|h| Span::raw(health_text(*h, lang)).width() + 2)
+                .max()
+                .unwrap_or(10);
+            let fixed = 4 + 14 + 16 + 5 + health_w;
+            let room = width.saturating_sub(fixed + 1).min(20);
+            let name = if room >= 6 {
+                format!("{} ", pad(&fit(&tg.instance_name, room), room))
+            } else {
+                String::new()
+            };
             let main = format!(
-                "  │ {:<13} {:<name_w$} {:<15} w{:<3} ",
-                tg.instance_id, name, addr, tg.weight
+                "  │ {:<13} {name}{:<15} w{:<3} ",
+                tg.instance_id, addr, tg.weight
             );
             Line::from(vec![
                 Span::raw(main),
-                Span::styled(
-                    format!(
-                        "{} {}",
-                        health_mark(tg.health),
-                        health_text(tg.health, lang)
-                    ),
-                    health_style(tg.health),
-                ),
+                Span::styled(health, health_style(tg.health)),
             ])
         }
     }
@@ -1433,6 +1444,22 @@ mod tests {
         assert!(screen[y as usize].contains("▸ lb-001"));
         click(&mut app, expander);
         assert!(app.browse.collapsed.is_empty());
+    }
+
+    #[test]
+    fn a_narrow_tree_keeps_the_health_and_leaves_the_name_out() {
+        let app = browser(1);
+        let s = &app.browse;
+        let target = Row::Target(0, 0, 0);
+        for lang in [Lang::En, Lang::Zh] {
+            let narrow = row_line(s, target, lang, 46).to_string();
+            let health = health_text(Health::Alive, lang);
+            assert!(narrow.ends_with(&format!("● {health}")), "{narrow}");
+            assert!(Span::raw(narrow.as_str()).width() <= 46, "{narrow}");
+            assert!(!narrow.contains("web-0-1"), "{narrow}");
+            let wide = row_line(s, target, lang, 70).to_string();
+            assert!(wide.contains("web-0-1"), "{wide}");
+        }
     }
 
     #[test]

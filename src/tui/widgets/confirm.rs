@@ -1,14 +1,14 @@
 //! The confirm dialog: the exact API calls about to be made.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::i18n::{t, Lang};
 use crate::tui::state::Confirm;
-use crate::tui::widgets::{centered, theme};
+use crate::tui::widgets::{centered, theme, wrap};
 
 pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<Line<'static>> = Vec::new();
     if c.calls.is_empty() {
         lines.push(Line::from(t(lang, "wizard.quit.body")));
     } else {
@@ -29,16 +29,13 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
         Span::raw(t(lang, "wizard.confirm.cancel")),
     ]));
     let width = area.width.saturating_sub(4).min(96);
-    let inner_w = width.saturating_sub(2).max(1) as usize;
-    let height: usize = lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil((inner_w * 4 / 5).max(1)))
-        .sum::<usize>()
-        + 2;
+    // A call's parameters wrap under the call, not at the dialog's edge.
+    let lines = wrap::indented(lines, width.saturating_sub(3).max(1) as usize);
+    let height = lines.len() + 2;
     let rect = centered(area, width, (height as u16).min(area.height));
     f.render_widget(Clear, rect);
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).block(
             Block::bordered()
                 .title(format!(" {} ", c.title))
                 .border_style(theme::warn()),

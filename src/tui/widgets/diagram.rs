@@ -48,8 +48,9 @@ fn servers_line(lang: Lang, arch: &Architecture, ids: &[String], key: &str) -> V
             )));
             if ids.len() > 1 {
                 spans.push(Span::styled(
+                    // One space: at 80 columns the line then fits with a 15-character name.
                     format!(
-                        "  {}",
+                        " {}",
                         tf(lang, "wizard.diagram.more", &[("n", &(ids.len() - 1))])
                     ),
                     theme::label(),

@@ -15,7 +15,13 @@ pub fn render(lang: Lang, screen_keys: &[(&str, &str)], f: &mut Frame, area: Rec
         ("mouse", "wizard.key.click"),
     ];
     let mut lines = vec![Line::from(t(lang, "wizard.help.intro")).style(theme::label())];
-    for (k, label) in screen_keys.iter().chain(globals.iter()) {
+    let mut shown: Vec<(&str, &str)> = Vec::new();
+    for &(k, label) in screen_keys.iter().chain(globals.iter()) {
+        // A key the screen lists twice (its own Esc and the app's) is shown once.
+        if shown.contains(&(k, label)) {
+            continue;
+        }
+        shown.push((k, label));
         lines.push(Line::from(vec![
             Span::styled(format!(" {k:>8}  "), theme::key()),
             Span::raw(t(lang, label)),

@@ -27,8 +27,15 @@ const CLOSING: &[char] = &[
 /// and after a mark and its space when the line starts with one.
 fn hanging_indent(chars: &[(char, Style)]) -> usize {
     let spaces = chars.iter().take_while(|(c, _)| *c == ' ').count();
-    match chars.get(spaces..spaces + 2) {
-        Some([(m, _), (' ', _)]) if MARKS.contains(m) => spaces + columns(*m) + 1,
+    let digits = chars[spaces..]
+        .iter()
+        .take_while(|(c, _)| c.is_ascii_digit())
+        .count();
+    let after = spaces + digits;
+    match (digits, chars.get(after..after + 2)) {
+        // ` 1. ` numbered item
+        (1.., Some([('.', _), (' ', _)])) => after + 2,
+        (0, Some([(m, _), (' ', _)])) if MARKS.contains(m) => spaces + columns(*m) + 1,
         _ => spaces,
     }
 }
@@ -224,6 +231,18 @@ mod tests {
         for l in &out {
             assert!(Span::raw(l.as_str()).width() <= 24, "{l}");
         }
+    }
+
+    #[test]
+    fn numbered_items_hang_after_their_number() {
+        assert_eq!(
+            wrap(" 12. cvm.CreateImage InstanceId=ins-1 ImageName=x", 24),
+            vec![
+                " 12. cvm.CreateImage",
+                "     InstanceId=ins-1",
+                "     ImageName=x"
+            ]
+        );
     }
 
     #[test]
