@@ -112,3 +112,62 @@ async fn a_failed_tat_run_then_retry_updates_every_sdk_config() {
 async fn a_partly_failed_launch_then_retry_keeps_the_running_instances() {
     stop_then_retry("launch-fail=0.5").await;
 }
+
+/// Killed inside the image step, after CreateImage was sent but before its
+/// id reached the journal: CreateImage takes no ClientToken, so the resume
+/// finds the image by its name and tcscale's source tag and waits on it,
+/// instead of making a second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_inside_the_image_step_reattaches_to_the_image_sent_before() {
+    use tcscale::cloud::{Client, ClientConfig};
+    use tcscale::i18n::Lang;
+    use tcscale::scaleout::runner::image::{create_image, ImageInput};
+    use tcscale::scaleout::runner::record::{Phase, RunRecord};
+    use tcscale::scaleout::runner::{Engine, PollPolicy};
+
+    let h = sim("").await;
+    let client =
+        Client::new(ClientConfig::new(h.credential(), REGION).with_endpoint(Some(h.endpoint())))
+            .unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let record = RunRecord::interactive(REGION, None);
+    let eng = Engine::new(
+        client,
+        tx,
+        PollPolicy::with_speed(SPEED),
+        Lang::En,
+        record.clone(),
+    );
+    let input = ImageInput {
+        instance_id: "ins-auth0001".into(),
+        name: "mina_auth-midstep".into(),
+        description: None,
+        reuse_image_id: None,
+    };
+    let first = create_image(&eng, Phase::Session, &input).await.unwrap();
+    // The resume starts from the journal as it was before the id was written.
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let resumed = Engine::new(
+        eng.client.clone(),
+        tx,
+        PollPolicy::with_speed(SPEED),
+        Lang::En,
+        record,
+    );
+    let again = create_image(&resumed, Phase::Session, &input)
+        .await
+        .unwrap();
+    assert_eq!(again.image_id, first.image_id);
+    let creates = h
+        .requests()
+        .iter()
+        .filter(|r| r.action == "CreateImage")
+        .count();
+    assert_eq!(creates, 1, "one CreateImage");
+    assert_eq!(
+        resumed.recorded(|r| r.created().len()),
+        1,
+        "the image is journaled as this run's"
+    );
+    h.shutdown().await;
+}
