@@ -530,7 +530,12 @@ impl App {
             }
             Screen::Runs => {
                 use crate::tui::screens::runs::KeyOutcome;
-                self.runs.on_key(key, self.lang) == KeyOutcome::Back
+                let back = self.runs.on_key(key, self.lang) == KeyOutcome::Back;
+                // The start-up notice about unfinished runs is stale once one is acted on.
+                if self.runs.busy() {
+                    self.notice = None;
+                }
+                back
             }
             _ => self.browse.on_key(key, self.lang) == browse::KeyOutcome::Back,
         };

@@ -480,7 +480,12 @@ fn resource_detail(r: &Resource, lang: Lang) -> String {
     if let Some(p) = &r.parent {
         s.push_str(&format!(" {}", tf(lang, "runs.on", &[("parent", p)])));
     }
-    if !r.detail.is_empty() && r.kind != ResourceKind::Instance {
+    // Instances and CLBs carry their ClientToken there: nothing to read.
+    let telling = matches!(
+        r.kind,
+        ResourceKind::Listener | ResourceKind::SecurityGroupRule | ResourceKind::SdkConfigChange
+    );
+    if !r.detail.is_empty() && telling {
         s.push_str(&format!(" · {}", r.detail));
     }
     s
@@ -942,11 +947,29 @@ fn state_of(s: &StepState) -> StepLive {
     }
 }
 
-/// The last `n` lines of `log` (the newest at the bottom).
-fn tail(log: &[String], n: usize) -> Vec<Line<'static>> {
-    log[log.len().saturating_sub(n)..]
+/// The last `n` rows of `log` wrapped at `width` columns (the newest at the bottom).
+fn tail(log: &[String], n: usize, width: usize) -> Vec<Line<'static>> {
+    let width = width.max(8);
+    let cw = |c: char| Span::raw(c.to_string()).width();
+    let mut rows: Vec<String> = Vec::new();
+    // Only the lines that can still show are wrapped.
+    for line in &log[log.len().saturating_sub(n)..] {
+        let mut row = String::new();
+        let mut w = 0;
+        for c in line.chars() {
+            if w + cw(c) > width {
+                rows.push(std::mem::take(&mut row));
+                row.push_str("    ");
+                w = 4;
+            }
+            w += cw(c);
+            row.push(c);
+        }
+        rows.push(row);
+    }
+    rows[rows.len().saturating_sub(n)..]
         .iter()
-        .map(|l| Line::raw(l.clone()))
+        .map(|r| Line::raw(r.clone()))
         .collect()
 }
 
@@ -1099,8 +1122,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 left,
             );
             f.render_widget(
-                Paragraph::new(tail(&l.log, inner_h))
-                    .block(Block::bordered().title(format!(" {} ", t(lang, "runs.log")))),
+                Paragraph::new(tail(
+                    &l.log,
+                    inner_h,
+                    right.width.saturating_sub(2) as usize,
+                ))
+                .block(Block::bordered().title(format!(" {} ", t(lang, "runs.log")))),
                 right,
             );
         }
@@ -1478,6 +1505,14 @@ mod tests {
             ItemState::of(&CleanupAction::Manual("x".into()), Lang::Zh),
             ItemState::Manual("x".into())
         );
+    }
+
+    #[test]
+    fn the_log_wraps_and_keeps_the_newest_rows() {
+        let log = vec!["old".to_string(), "a".repeat(25), "新".repeat(8)];
+        let rows: Vec<String> = tail(&log, 3, 10).iter().map(|l| l.to_string()).collect();
+        assert_eq!(rows, ["    aaaaaa", "新新新新新", "新新新"]);
+        assert!(rows.iter().all(|r| Span::raw(r.clone()).width() <= 10));
     }
 
     #[test]
