@@ -33,7 +33,7 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
     let lines = wrap::indented(lines, width.saturating_sub(3).max(1) as usize);
     let height = lines.len() + 2;
     let rect = centered(area, width, (height as u16).min(area.height));
-    f.render_widget(Clear, rect);
+    f.render_widget(Clear, super::clear_area(rect, area));
     f.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
@@ -42,4 +42,52 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
         ),
         rect,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::state::{ConfirmWhat, PlannedCall};
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+
+    #[test]
+    fn a_wide_character_below_cannot_cover_the_left_border() {
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let c = Confirm {
+            title: "创建新服务器？".into(),
+            calls: vec![PlannedCall {
+                service: "cvm",
+                action: "RunInstances",
+                detail: "InstanceCount=2 ".repeat(12),
+            }],
+            what: ConfirmWhat::Bind,
+        };
+        // The frame as drawn (the backend's copy skips cells a wide character covers).
+        let frame = term
+            .draw(|f| {
+                // The screen below: wide characters from column 1 on.
+                let rows: Vec<Line> = (0..24)
+                    .map(|_| Line::raw(format!("│{}", "项".repeat(39))))
+                    .collect();
+                f.render_widget(Paragraph::new(rows), f.area());
+                render(Lang::Zh, &c, f, f.area());
+            })
+            .unwrap();
+        let buf = frame.buffer;
+        let left = (0..80)
+            .find(|&x| buf[(x, 12)].symbol() == "│" && x > 0)
+            .unwrap();
+        let rows: Vec<u16> = (0..24)
+            .filter(|&y| buf[(left, y)].symbol() == "│")
+            .collect();
+        assert!(rows.len() >= 4, "the dialog's rows: {rows:?}");
+        for y in rows {
+            let before = buf[(left - 1, y)].symbol();
+            assert!(
+                Span::raw(before).width() <= 1,
+                "row {y}: '{before}' left of the border would cover it"
+            );
+        }
+    }
 }

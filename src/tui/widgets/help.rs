@@ -30,7 +30,7 @@ pub fn render(lang: Lang, screen_keys: &[(&str, &str)], f: &mut Frame, area: Rec
     lines.push(Line::raw(""));
     lines.push(Line::from(t(lang, "wizard.help.close")).style(theme::label()));
     let rect = centered(area, 60, lines.len() as u16 + 2);
-    f.render_widget(Clear, rect);
+    f.render_widget(Clear, super::clear_area(rect, area));
     f.render_widget(
         Paragraph::new(lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.help.title")))),

@@ -26,6 +26,19 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     v
 }
 
+/// The area to clear under an overlay drawn at `rect`: one more column on
+/// each side (within `area`), so a wide (CJK) character of the screen below
+/// that starts just left of the overlay cannot cover its left border.
+pub fn clear_area(rect: Rect, area: Rect) -> Rect {
+    let x = rect.x.saturating_sub(1).max(area.x);
+    let right = (rect.x + rect.width + 1).min(area.x + area.width);
+    Rect {
+        x,
+        width: right.saturating_sub(x),
+        ..rect
+    }
+}
+
 /// `mm:ss` of a number of seconds.
 pub fn mmss(secs: u64) -> String {
     format!("{:02}:{:02}", secs / 60, secs % 60)
