@@ -41,17 +41,26 @@ const BUSINESS: Case = Case {
 };
 
 async fn kill_then_resume(case: &Case, n: u32) {
-    let ctx = format!("{} killed after step {n}", case.plan);
+    kill_at_then_resume(case, ("TCSCALE_TEST_KILL_AFTER_STEP", &n.to_string())).await;
+}
+
+/// Killed right after the API answered `action`, before the step journaled
+/// the answer: the window where a crash could double a creation.
+async fn kill_after_call_then_resume(case: &Case, action: &str) {
+    kill_at_then_resume(case, ("TCSCALE_TEST_KILL_AFTER_CALL", action)).await;
+}
+
+async fn kill_at_then_resume(case: &Case, hook: (&str, &str)) {
+    let ctx = format!("{} killed at {}={}", case.plan, hook.0, hook.1);
     let h = sim("").await;
     let home = Home::new("kill");
     let before = h.with_world(|w| inventory(w));
     let plan = plan_path(case.plan);
-    let n_text = n.to_string();
     let out = tcscale(
         &h,
         &home,
         &["apply", plan.to_str().unwrap(), "--yes"],
-        &[("TCSCALE_TEST_KILL_AFTER_STEP", &n_text)],
+        &[hook],
     )
     .await;
     assert_eq!(out.status.signal(), Some(9), "{ctx}: {}", text(&out));
@@ -110,6 +119,75 @@ async fn session_flow_killed_at_every_step_boundary_resumes_without_doubling() {
 async fn business_flow_killed_at_every_step_boundary_resumes_without_doubling() {
     for n in 1..=BUSINESS.steps - 1 {
         kill_then_resume(&BUSINESS, n).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_flow_killed_right_after_each_creating_call_resumes_without_doubling() {
+    for action in [
+        "CreateImage",
+        "RunInstances",
+        "CreateLoadBalancer",
+        "CreateListener",
+        "RegisterTargets",
+        "CreateSecurityGroupPolicies",
+        "RunCommand",
+    ] {
+        kill_after_call_then_resume(&SESSION, action).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_flow_killed_right_after_each_creating_call_resumes_without_doubling() {
+    for action in ["CreateImage", "RunInstances", "RegisterTargets"] {
+        kill_after_call_then_resume(&BUSINESS, action).await;
+    }
+}
+
+/// Killed right after each creating call, then cleaned up without a
+/// resume: what the last call created (answered, never journaled) is found
+/// through its intent and deleted with the rest; nothing of the run is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_right_after_each_creating_call_leaves_nothing_behind() {
+    for action in [
+        "CreateImage",
+        "RunInstances",
+        "CreateLoadBalancer",
+        "CreateListener",
+    ] {
+        let ctx = format!("killed after {action}, then cleanup");
+        let h = sim("").await;
+        let home = Home::new("intent");
+        let before = h.with_world(|w| inventory(w));
+        let plan = plan_path(SESSION.plan);
+        let out = tcscale(
+            &h,
+            &home,
+            &["apply", plan.to_str().unwrap(), "--yes"],
+            &[("TCSCALE_TEST_KILL_AFTER_CALL", action)],
+        )
+        .await;
+        assert_eq!(out.status.signal(), Some(9), "{ctx}: {}", text(&out));
+        let mid = delta(&before, &h.with_world(|w| inventory(w)));
+        let made = mid.images.len() + mid.instances.len() + mid.clbs.len() + mid.listeners.len();
+        assert!(made > 0, "{ctx}: the call created something");
+        let id = home.journal().run_id;
+        let out = tcscale(&h, &home, &["cleanup", &id, "--yes"], &[]).await;
+        assert!(out.status.success(), "{ctx}: {}", text(&out));
+        let after = delta(&before, &h.with_world(|w| inventory(w)));
+        assert!(
+            after.images.is_empty()
+                && after.instances.is_empty()
+                && after.clbs.is_empty()
+                && after.listeners.is_empty(),
+            "{ctx}: left {:?} {:?} {:?} {:?}",
+            after.images,
+            after.instances,
+            after.clbs,
+            after.listeners
+        );
+        assert_eq!(home.journal().status(), RunStatus::CleanedUp, "{ctx}");
+        h.shutdown().await;
     }
 }
 

@@ -167,7 +167,12 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         tf(lang, "engine.cleanup.list", &[("id", &record.id())])
     );
     for c in &order {
-        println!("  {} {}", c.kind.name(), c.id);
+        let what = if c.is_intent() {
+            tf(lang, "engine.cleanup.intent", &[("key", &c.intent_key())])
+        } else {
+            c.id.clone()
+        };
+        println!("  {} {what}", c.kind.name());
     }
     if !args.yes {
         println!("{}", t(lang, "engine.cleanup.confirm"));

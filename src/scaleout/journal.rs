@@ -94,6 +94,24 @@ pub struct Resource {
     pub detail: String,
 }
 
+impl Resource {
+    /// A creation sent but not answered into the journal (the process died
+    /// in between): no id yet; `detail` is the key it is found by.
+    pub fn is_intent(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// The key an intent is looked up by, where it means something to a
+    /// reader (an image's name, a listener's `TCP:80`, a rule); a
+    /// ClientToken (instances, CLBs) is not shown.
+    pub fn intent_key(&self) -> &str {
+        match self.kind {
+            ResourceKind::Instance | ResourceKind::LoadBalancer => "",
+            _ => &self.detail,
+        }
+    }
+}
+
 /// Where a run stands, derived from its steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -161,6 +161,19 @@ pub fn rule_to_add(vip: &str, port: u16) -> vpc::SecurityGroupPolicy {
 /// The description tcscale puts on the rules it adds (to find them again).
 pub const RULE_DESCRIPTION: &str = "tcscale: CLB VIP";
 
+/// Whether `rules` hold the very rule tcscale adds for (`vip`, `port`): how
+/// a rule sent before a crash is recognised as this run's.
+pub fn has_added_rule(rules: &[vpc::SecurityGroupPolicy], vip: &str, port: u16) -> bool {
+    let want = rule_to_add(vip, port);
+    rules.iter().any(|r| {
+        r.protocol.as_deref().map(str::to_ascii_uppercase) == want.protocol
+            && r.port == want.port
+            && r.cidr_block == want.cidr_block
+            && r.action.as_deref().map(str::to_ascii_uppercase) == want.action
+            && r.policy_description == want.policy_description
+    })
+}
+
 /// `rule_to_add` wrapped as `CreateSecurityGroupPolicies` wants it.
 pub fn policy_set_to_add(vip: &str, port: u16) -> vpc::SecurityGroupPolicySet {
     vpc::SecurityGroupPolicySet {
@@ -271,6 +284,38 @@ pub fn cidr_contains(cidr: &str, ip: Ipv4Addr) -> Option<bool> {
         u32::MAX << (32 - bits)
     };
     Some(u32::from(addr) & mask == u32::from(ip) & mask)
+}
+
+#[cfg(test)]
+mod added_rule_tests {
+    use super::*;
+
+    #[test]
+    fn the_added_rule_is_recognised_and_lookalikes_are_not() {
+        let mine = rule_to_add("10.0.1.13", 80);
+        assert!(has_added_rule(std::slice::from_ref(&mine), "10.0.1.13", 80));
+        assert!(!has_added_rule(
+            std::slice::from_ref(&mine),
+            "10.0.1.13",
+            8080
+        ));
+        assert!(!has_added_rule(
+            std::slice::from_ref(&mine),
+            "10.0.1.14",
+            80
+        ));
+        let someones = vpc::SecurityGroupPolicy {
+            policy_description: Some("opened by ops".into()),
+            ..mine.clone()
+        };
+        assert!(!has_added_rule(&[someones], "10.0.1.13", 80));
+        let lower = vpc::SecurityGroupPolicy {
+            protocol: Some("tcp".into()),
+            action: Some("accept".into()),
+            ..mine
+        };
+        assert!(has_added_rule(&[lower], "10.0.1.13", 80));
+    }
 }
 
 #[cfg(test)]

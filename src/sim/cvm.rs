@@ -325,6 +325,9 @@ const INSTANCE_FILTERS: &[&str] = &[
     "public-ip-address",
     "image-id",
     "instance-type",
+    "tag-key",
+    "tag-value",
+    "tag:*",
 ];
 
 fn instance_filter_matches(inst: &SimInstance, name: &str, values: &[String]) -> bool {
@@ -346,7 +349,24 @@ fn instance_filter_matches(inst: &SimInstance, name: &str, values: &[String]) ->
         "public-ip-address" => i.public_ip_addresses.iter().flatten().any(|ip| any(ip)),
         "image-id" => any(i.image_id.as_deref().unwrap_or("")),
         "instance-type" => any(i.instance_type.as_deref().unwrap_or("")),
-        _ => false,
+        "tag-key" => i
+            .tags
+            .iter()
+            .flatten()
+            .any(|t| any(t.key.as_deref().unwrap_or(""))),
+        "tag-value" => i
+            .tags
+            .iter()
+            .flatten()
+            .any(|t| any(t.value.as_deref().unwrap_or(""))),
+        other => {
+            match other.strip_prefix("tag:") {
+                Some(key) => i.tags.iter().flatten().any(|t| {
+                    t.key.as_deref() == Some(key) && any(t.value.as_deref().unwrap_or(""))
+                }),
+                None => false,
+            }
+        }
     }
 }
 

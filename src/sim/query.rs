@@ -43,7 +43,12 @@ pub fn check_filter_names(
     code: &str,
 ) -> Result<(), SimError> {
     for (name, _) in filters {
-        if !known.contains(&name.as_str()) {
+        // `tag:*` stands for every `tag:<key>` filter.
+        let ok = known.iter().any(|k| match k.strip_suffix('*') {
+            Some(prefix) => name.starts_with(prefix),
+            None => k == name,
+        });
+        if !ok {
             return Err(SimError::new(
                 code,
                 format!(

@@ -46,6 +46,8 @@ pub fn cleanup_plan(eng: &Engine) -> Vec<Resource> {
 pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, StepError> {
     // Auto Scaling first: its group would launch instances again, and it keeps the listener and image in use.
     super::autoscaling_step::cleanup_recorded(eng).await?;
+    // Creations answered after the process died are found by their intent first.
+    super::intents::resolve_intents(eng).await?;
     let order = cleanup_plan(eng);
     let instances: Vec<String> = order
         .iter()
@@ -302,12 +304,38 @@ async fn delete_image(eng: &Engine, id: &str) -> Result<CleanupAction, StepError
     if !exists {
         return Ok(CleanupAction::AlreadyGone);
     }
+    // An image still CREATING cannot be deleted (InvalidImageId.IncorrectState).
+    wait_image_settled(eng, id).await?;
     eng.call(&cvm::DeleteImagesRequest {
         image_ids: Some(vec![id.to_string()]),
         ..Default::default()
     })
     .await?;
     Ok(CleanupAction::Deleted)
+}
+
+/// Waits while the image is being created (a run killed right after CreateImage).
+async fn wait_image_settled(eng: &Engine, id: &str) -> Result<(), StepError> {
+    eng.poll_until(&format!("image {id}"), expected::IMAGE, || async move {
+        let resp = eng
+            .call(&cvm::DescribeImagesRequest {
+                image_ids: Some(vec![id.to_string()]),
+                ..Default::default()
+            })
+            .await?;
+        let state = resp
+            .image_set
+            .unwrap_or_default()
+            .into_iter()
+            .find(|i| i.image_id.as_deref() == Some(id))
+            .and_then(|i| i.image_state)
+            .unwrap_or_default();
+        Ok(match state.as_str() {
+            "CREATING" | "SYNCING" | "IMPORTING" => super::wait::Polled::Pending(state),
+            _ => super::wait::Polled::Ready(()),
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

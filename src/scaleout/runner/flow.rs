@@ -19,6 +19,7 @@ use crate::scaleout::steps::{steps_of, Step};
 
 use super::bind::{register_targets, target_health, BindInput, BindOutput};
 use super::image::{create_image, ImageInput, ImageOutput};
+use super::kill_hook::Boundary;
 use super::launch::{run_instances, LaunchInput, LaunchOutput};
 use super::load_balancer::{
     ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ClbOutput, ListenerInput,
@@ -110,36 +111,6 @@ pub fn skip_failed(eng: &Engine) -> Result<Step, StepError> {
 /// Makes failed steps pending again: the next `run_plan` retries them.
 pub fn prepare_retry(eng: &Engine) -> Result<(), StepError> {
     eng.journal(|r| r.journal.reopen(chrono::Utc::now()))
-}
-
-/// Counts finished steps across phases, for the test hook that kills the
-/// process at a step boundary (TCSCALE_TEST_KILL_AFTER_STEP=N).
-struct Boundary {
-    done: u32,
-    kill_after: Option<u32>,
-}
-
-impl Boundary {
-    fn from_env() -> Boundary {
-        Boundary {
-            done: 0,
-            kill_after: std::env::var("TCSCALE_TEST_KILL_AFTER_STEP")
-                .ok()
-                .and_then(|v| v.parse().ok()),
-        }
-    }
-
-    fn passed(&mut self) {
-        self.done += 1;
-        if self.kill_after == Some(self.done) {
-            // A real SIGKILL: no destructor, no flush beyond what is already written.
-            let pid = std::process::id().to_string();
-            let _ = std::process::Command::new("kill")
-                .args(["-KILL", &pid])
-                .status();
-            std::thread::sleep(std::time::Duration::from_secs(5));
-        }
-    }
 }
 
 /// Runs one step: skipped (output read back) if the journal has it done.

@@ -53,7 +53,7 @@ pub async fn create_image(
             let id = img.image_id.clone().unwrap_or_default();
             let ours = has_tag(&img, RUN_TAG, &run_id);
             if ours {
-                record_image(eng, phase, &id)?;
+                record_image(eng, phase, &id, &input.name)?;
             }
             eng.log("engine.image.reattach", &[("id", &id)]);
             wait_normal(eng, &id).await?;
@@ -75,6 +75,7 @@ pub async fn create_image(
             }]),
             ..Default::default()
         };
+        eng.journal(|r| r.add_intent(ResourceKind::Image, None, &input.name))?;
         match eng.send(&req).await? {
             Sent::Done(resp) => {
                 let id = resp.image_id.unwrap_or_default();
@@ -82,7 +83,7 @@ pub async fn create_image(
                     // Some regions answer without the id: the image appears in DescribeImages.
                     continue;
                 }
-                record_image(eng, phase, &id)?;
+                record_image(eng, phase, &id, &input.name)?;
                 wait_normal(eng, &id).await?;
                 return Ok(ImageOutput {
                     image_id: id,
@@ -108,9 +109,11 @@ fn tag(k: &str, v: &str) -> cvm::Tag {
     }
 }
 
-fn record_image(eng: &Engine, phase: Phase, id: &str) -> Result<(), StepError> {
+/// The image is the run's: journaled with its name (which answers the
+/// intent written before CreateImage) and as the step's output.
+fn record_image(eng: &Engine, phase: Phase, id: &str, name: &str) -> Result<(), StepError> {
     eng.journal(|r| {
-        r.add_created(ResourceKind::Image, id, None, "");
+        r.add_created(ResourceKind::Image, id, None, name);
         r.set_output(
             phase.key(),
             Step::Image,

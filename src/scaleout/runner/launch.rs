@@ -118,7 +118,7 @@ pub async fn run_instances(
     let earlier: Vec<(String, String)> = eng.recorded(|r| {
         r.created_of(ResourceKind::Instance)
             .iter()
-            .filter(|c| token_attempt(&c.detail).0 == token_attempt(&token).0)
+            .filter(|c| !c.id.is_empty() && token_attempt(&c.detail).0 == token_attempt(&token).0)
             .map(|c| (c.id.clone(), c.detail.clone()))
             .collect()
     });
@@ -153,6 +153,7 @@ pub async fn run_instances(
             dry_run(eng, &req).await?;
             eng.report(Progress::DryRunPassed);
         }
+        eng.journal(|r| r.add_intent(ResourceKind::Instance, None, &token))?;
         // Same ClientToken every time: the API answers with the same instances.
         let resp = eng.call(&req).await?;
         let ids = resp.instance_id_set.unwrap_or_default();
@@ -263,6 +264,28 @@ pub async fn wait_running(eng: &Engine, ids: &[String]) -> Result<(), StepError>
     .await
 }
 
+/// The account's pay-as-you-go instance quota in `zone` (`None` when the API
+/// lists no such zone). Launches are checked by the DryRun; this is for what
+/// no DryRun covers (the instances an Auto Scaling group may launch later)
+/// and for showing the figure before the user chooses a count.
+pub async fn zone_quota(eng: &Engine, zone: &str) -> Result<Option<cvm::PostPaidQuota>, StepError> {
+    let resp = eng
+        .call(&cvm::DescribeAccountQuotaRequest {
+            filters: Some(vec![cvm::Filter {
+                name: Some("zone".into()),
+                values: Some(vec![zone.to_string()]),
+            }]),
+        })
+        .await?;
+    Ok(resp
+        .account_quota_overview
+        .and_then(|o| o.account_quota)
+        .and_then(|a| a.post_paid_quota_set)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|q| q.zone.as_deref().is_none_or(|z| z == zone)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,26 +337,4 @@ mod tests {
             Some(5)
         );
     }
-}
-
-/// The account's pay-as-you-go instance quota in `zone` (`None` when the API
-/// lists no such zone). Launches are checked by the DryRun; this is for what
-/// no DryRun covers (the instances an Auto Scaling group may launch later)
-/// and for showing the figure before the user chooses a count.
-pub async fn zone_quota(eng: &Engine, zone: &str) -> Result<Option<cvm::PostPaidQuota>, StepError> {
-    let resp = eng
-        .call(&cvm::DescribeAccountQuotaRequest {
-            filters: Some(vec![cvm::Filter {
-                name: Some("zone".into()),
-                values: Some(vec![zone.to_string()]),
-            }]),
-        })
-        .await?;
-    Ok(resp
-        .account_quota_overview
-        .and_then(|o| o.account_quota)
-        .and_then(|a| a.post_paid_quota_set)
-        .unwrap_or_default()
-        .into_iter()
-        .find(|q| q.zone.as_deref().is_none_or(|z| z == zone)))
 }

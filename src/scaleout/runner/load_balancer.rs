@@ -49,10 +49,13 @@ pub struct ListenerOutput {
     pub created: bool,
 }
 
+/// The CLB carries the run's tag, so a creation answered after the process
+/// died is still found (DescribeLoadBalancers `tag:tcscale-run`).
 pub fn create_load_balancer_request(
     input: &ClbInput,
     name: &str,
     token: &str,
+    run_id: &str,
 ) -> clb::CreateLoadBalancerRequest {
     clb::CreateLoadBalancerRequest {
         load_balancer_type: Some("INTERNAL".into()),
@@ -62,6 +65,10 @@ pub fn create_load_balancer_request(
         subnet_id: Some(input.subnet_id.clone()),
         project_id: Some(input.project_id),
         client_token: Some(token.to_string()),
+        tags: Some(vec![clb::TagInfo {
+            tag_key: Some(super::image::RUN_TAG.into()),
+            tag_value: Some(run_id.to_string()),
+        }]),
         ..Default::default()
     }
 }
@@ -100,7 +107,9 @@ pub async fn ensure_load_balancer(
             let token = eng
                 .journal(|r| r.token(phase, Step::LoadBalancer))?
                 .map_err(StepError::Journal)?;
-            let req = create_load_balancer_request(input, name, &token);
+            let run_id = eng.recorded(|r| r.id().to_string());
+            let req = create_load_balancer_request(input, name, &token, &run_id);
+            eng.journal(|r| r.add_intent(ResourceKind::LoadBalancer, None, &token))?;
             // The token makes a repeat return the same CLB, so this call may be retried freely.
             let resp = eng.call(&req).await?;
             let id = resp
@@ -271,17 +280,22 @@ pub async fn ensure_listener(
                     ],
                 )));
             }
-            // Ours if journaled, or named with this run's id (created just before a crash).
+            // Ours if journaled, or if this run was about to create it (its
+            // intent is journaled) or named it with its id: created just before a crash.
+            let detail = format!("{}:{}", input.protocol, input.port);
             let run_id = eng.recorded(|r| r.id().to_string());
-            let named_ours = l.listener_name.as_deref() == Some(input.name.as_str())
-                && input.name.contains(&run_id);
+            let named_ours = (l.listener_name.as_deref() == Some(input.name.as_str())
+                && input.name.contains(&run_id))
+                || eng.recorded(|r| {
+                    r.intent(ResourceKind::Listener, Some(lb), &detail)
+                        .is_some()
+                });
             let journaled = eng.recorded(|r| {
                 r.created_of(ResourceKind::Listener)
                     .iter()
                     .any(|c| c.id == id)
             });
             if named_ours && !journaled {
-                let detail = format!("{}:{}", input.protocol, input.port);
                 eng.journal(|r| r.add_created(ResourceKind::Listener, &id, Some(lb), &detail))?;
             }
             let ours = journaled || named_ours;
@@ -296,6 +310,8 @@ pub async fn ensure_listener(
                 created: ours,
             });
         }
+        let detail = format!("{}:{}", input.protocol, input.port);
+        eng.journal(|r| r.add_intent(ResourceKind::Listener, Some(lb), &detail))?;
         match eng.send(&create_listener_request(input)).await? {
             Sent::Done(resp) => {
                 let id = resp
@@ -305,7 +321,6 @@ pub async fn ensure_listener(
                     .next()
                     .unwrap_or_default();
                 if !id.is_empty() {
-                    let detail = format!("{}:{}", input.protocol, input.port);
                     eng.journal(|r| r.add_created(ResourceKind::Listener, &id, Some(lb), &detail))?;
                 }
                 if let Some(task) = resp.request_id.as_deref() {

@@ -16,6 +16,8 @@ pub mod bind;
 pub mod cleanup;
 pub mod flow;
 pub mod image;
+pub mod intents;
+pub mod kill_hook;
 pub mod launch;
 pub mod load_balancer;
 pub mod record;

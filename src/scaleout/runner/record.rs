@@ -172,7 +172,56 @@ impl RunRecord {
         Ok(next)
     }
 
-    /// Records a created resource once (re-attaching does not duplicate it).
+    /// Journaled before a creation that takes no ClientToken (CreateImage,
+    /// CreateListener): what it is about to make, with the key it can be
+    /// found by (an image's name, a listener's `TCP:80`). If the process dies
+    /// before the answer is journaled, resume and cleanup find the resource
+    /// by that key; [`RunRecord::add_created`] of the same kind, parent and
+    /// key turns the intent into the resource.
+    pub fn add_intent(&mut self, kind: ResourceKind, parent: Option<&str>, key: &str) {
+        if self.intent(kind, parent, key).is_none() {
+            let region = self.journal.region.clone();
+            self.journal.created_resources.push(Resource {
+                kind,
+                id: String::new(),
+                region,
+                parent: parent.map(str::to_string),
+                detail: key.to_string(),
+            });
+        }
+    }
+
+    /// The intent not yet answered for (kind, parent, key), if any.
+    pub fn intent(&self, kind: ResourceKind, parent: Option<&str>, key: &str) -> Option<&Resource> {
+        self.journal.created_resources.iter().find(|r| {
+            r.kind == kind && r.id.is_empty() && r.parent.as_deref() == parent && r.detail == key
+        })
+    }
+
+    /// The intent (kind, parent, key) was carried out: it becomes the
+    /// resource `id` with `detail`. False when there was no such intent.
+    pub fn fulfil_intent(
+        &mut self,
+        kind: ResourceKind,
+        parent: Option<&str>,
+        key: &str,
+        id: &str,
+        detail: &str,
+    ) -> bool {
+        match self.journal.created_resources.iter_mut().find(|r| {
+            r.kind == kind && r.id.is_empty() && r.parent.as_deref() == parent && r.detail == key
+        }) {
+            Some(r) => {
+                r.id = id.to_string();
+                r.detail = detail.to_string();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Records a created resource once (re-attaching does not duplicate it);
+    /// an intent for it (same kind, parent and detail) becomes it.
     pub fn add_created(
         &mut self,
         kind: ResourceKind,
@@ -180,6 +229,20 @@ impl RunRecord {
         parent: Option<&str>,
         detail: &str,
     ) {
+        if let Some(pending) = self.journal.created_resources.iter_mut().find(|r| {
+            r.kind == kind && r.id.is_empty() && r.parent.as_deref() == parent && r.detail == detail
+        }) {
+            pending.id = id.to_string();
+            // Answered twice (a re-attach after a crash): keep one entry.
+            let mut seen = false;
+            self.journal.created_resources.retain(|r| {
+                let same = r.kind == kind && r.id == id && r.parent.as_deref() == parent;
+                let keep = !same || !seen;
+                seen |= same;
+                keep
+            });
+            return;
+        }
         let region = self.journal.region.clone();
         self.journal.record_resource(
             Resource {
@@ -251,6 +314,42 @@ mod tests {
                 .client_token,
             Some(a)
         );
+    }
+
+    #[test]
+    fn an_intent_becomes_the_resource_once_answered() {
+        let mut r = RunRecord::interactive("ap-guangzhou", None);
+        r.add_intent(ResourceKind::Image, None, "mina_auth-scaleout");
+        r.add_intent(ResourceKind::Image, None, "mina_auth-scaleout");
+        r.add_intent(ResourceKind::Image, None, "weapp-scaleout");
+        r.add_intent(ResourceKind::Listener, Some("lb-1"), "TCP:80");
+        assert_eq!(r.created().len(), 3, "one intent per key");
+        assert!(r
+            .intent(ResourceKind::Listener, Some("lb-1"), "TCP:80")
+            .is_some());
+        assert!(r
+            .intent(ResourceKind::Listener, Some("lb-2"), "TCP:80")
+            .is_none());
+        r.add_created(ResourceKind::Image, "img-1", None, "mina_auth-scaleout");
+        r.add_created(ResourceKind::Listener, "lbl-1", Some("lb-1"), "TCP:80");
+        // A re-attach after a crash records the same id again: still one entry.
+        r.add_created(ResourceKind::Image, "img-1", None, "mina_auth-scaleout");
+        let ids: Vec<(&str, &str)> = r
+            .created()
+            .iter()
+            .map(|c| (c.id.as_str(), c.detail.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("img-1", "mina_auth-scaleout"),
+                ("", "weapp-scaleout"),
+                ("lbl-1", "TCP:80")
+            ]
+        );
+        assert!(r
+            .intent(ResourceKind::Image, None, "mina_auth-scaleout")
+            .is_none());
     }
 
     #[test]

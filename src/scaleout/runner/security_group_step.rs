@@ -41,7 +41,10 @@ pub struct SgOutput {
     pub per_instance: BTreeMap<String, SgVerdict>,
 }
 
-async fn ingress(eng: &Engine, sg: &str) -> Result<Vec<vpc::SecurityGroupPolicy>, StepError> {
+pub(super) async fn ingress(
+    eng: &Engine,
+    sg: &str,
+) -> Result<Vec<vpc::SecurityGroupPolicy>, StepError> {
     let resp = eng
         .call(&vpc::DescribeSecurityGroupPoliciesRequest {
             security_group_id: Some(sg.to_string()),
@@ -81,8 +84,31 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
             out.per_instance.insert(id, SgVerdict::Allowed);
             continue;
         }
+        // The rule goes to the first group; its journal id is known before the call.
+        let sg = groups[0].clone();
+        let rule = format!("{sg}:ingress:TCP:{}:{}", input.port, input.vip);
+        let detail = format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip);
         let verdict = loop {
             let rules = instance_ingress(eng, &groups).await?;
+            let sent_before = eng.recorded(|r| {
+                r.intent(ResourceKind::SecurityGroupRule, Some(&sg), &rule)
+                    .is_some()
+            });
+            if sent_before && sg_rules::has_added_rule(&rules, &input.vip, port) {
+                // Added just before a crash: the rule is this run's.
+                eng.journal(|r| {
+                    r.fulfil_intent(
+                        ResourceKind::SecurityGroupRule,
+                        Some(&sg),
+                        &rule,
+                        &rule,
+                        &detail,
+                    )
+                })?;
+                break SgVerdict::RuleAdded {
+                    security_group: sg.clone(),
+                };
+            }
             let set = vpc::SecurityGroupPolicySet {
                 ingress: Some(rules),
                 ..Default::default()
@@ -99,23 +125,29 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
                 );
                 break SgVerdict::Missing;
             }
-            let sg = groups[0].clone();
             let req = vpc::CreateSecurityGroupPoliciesRequest {
                 security_group_id: Some(sg.clone()),
                 security_group_policy_set: Some(sg_rules::policy_set_to_add(&input.vip, port)),
             };
+            eng.journal(|r| r.add_intent(ResourceKind::SecurityGroupRule, Some(&sg), &rule))?;
             match eng.send(&req).await? {
                 Sent::Done(_) => {
-                    let rule = format!("{sg}:ingress:TCP:{}:{}", input.port, input.vip);
-                    let detail = format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip);
                     eng.journal(|r| {
-                        r.add_created(ResourceKind::SecurityGroupRule, &rule, Some(&sg), &detail)
+                        r.fulfil_intent(
+                            ResourceKind::SecurityGroupRule,
+                            Some(&sg),
+                            &rule,
+                            &rule,
+                            &detail,
+                        )
                     })?;
                     eng.log(
                         "engine.sg.added",
                         &[("sg", &sg), ("vip", &input.vip), ("port", &input.port)],
                     );
-                    break SgVerdict::RuleAdded { security_group: sg };
+                    break SgVerdict::RuleAdded {
+                        security_group: sg.clone(),
+                    };
                 }
                 // Maybe applied: read the rules again before adding anything.
                 Sent::Unknown => continue,

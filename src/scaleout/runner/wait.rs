@@ -104,7 +104,10 @@ impl Engine {
         let mut attempt = 0u32;
         loop {
             match self.client.call(req).await {
-                Ok(r) => return Ok(r),
+                Ok(r) => {
+                    super::kill_hook::after_call(A::NAME);
+                    return Ok(r);
+                }
                 Err(e) if is_outage(&e) => {
                     outage += self.reconnect_wait(outage).await?;
                 }
@@ -125,7 +128,10 @@ impl Engine {
         let mut attempt = 0u32;
         loop {
             match self.client.call(req).await {
-                Ok(r) => return Ok(Sent::Done(r)),
+                Ok(r) => {
+                    super::kill_hook::after_call(A::NAME);
+                    return Ok(Sent::Done(r));
+                }
                 Err(e) if is_outage(&e) => {
                     self.reconnect_wait(Duration::ZERO).await?;
                     return Ok(Sent::Unknown);

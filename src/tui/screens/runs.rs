@@ -476,6 +476,9 @@ pub fn resource_text(r: &Resource, lang: Lang) -> String {
 
 /// `id (on parent) detail`: a resource without its kind.
 fn resource_detail(r: &Resource, lang: Lang) -> String {
+    if r.is_intent() {
+        return tf(lang, "engine.cleanup.intent", &[("key", &r.intent_key())]);
+    }
     let mut s = r.id.clone();
     if let Some(p) = &r.parent {
         s.push_str(&format!(" {}", tf(lang, "runs.on", &[("parent", p)])));
@@ -949,28 +952,14 @@ fn state_of(s: &StepState) -> StepLive {
 
 /// The last `n` rows of `log` wrapped at `width` columns (the newest at the bottom).
 fn tail(log: &[String], n: usize, width: usize) -> Vec<Line<'static>> {
-    let width = width.max(8);
-    let cw = |c: char| Span::raw(c.to_string()).width();
-    let mut rows: Vec<String> = Vec::new();
     // Only the lines that can still show are wrapped.
-    for line in &log[log.len().saturating_sub(n)..] {
-        let mut row = String::new();
-        let mut w = 0;
-        for c in line.chars() {
-            if w + cw(c) > width {
-                rows.push(std::mem::take(&mut row));
-                row.push_str("    ");
-                w = 4;
-            }
-            w += cw(c);
-            row.push(c);
-        }
-        rows.push(row);
-    }
-    rows[rows.len().saturating_sub(n)..]
+    let last: Vec<Line<'static>> = log[log.len().saturating_sub(n)..]
         .iter()
-        .map(|r| Line::raw(r.clone()))
-        .collect()
+        .map(|l| Line::raw(l.clone()))
+        .collect();
+    let rows = crate::tui::widgets::wrap::indented(last, width.max(8));
+    let skip = rows.len().saturating_sub(n);
+    rows.into_iter().skip(skip).collect()
 }
 
 /// The status line: a refusal, the live run's state, or its result.
@@ -1509,9 +1498,14 @@ mod tests {
 
     #[test]
     fn the_log_wraps_and_keeps_the_newest_rows() {
-        let log = vec!["old".to_string(), "a".repeat(25), "新".repeat(8)];
+        let log = vec![
+            "old".to_string(),
+            "  retrying in 3 s".to_string(),
+            "新".repeat(8),
+        ];
         let rows: Vec<String> = tail(&log, 3, 10).iter().map(|l| l.to_string()).collect();
-        assert_eq!(rows, ["    aaaaaa", "新新新新新", "新新新"]);
+        // Continuations start under the text (after the mark), not at column 0.
+        assert_eq!(rows, ["  in 3 s", "新新新新新", "新新新"]);
         assert!(rows.iter().all(|r| Span::raw(r.clone()).width() <= 10));
     }
 

@@ -1,0 +1,54 @@
+//! Test hooks that SIGKILL the process at the moments a crash hurts most,
+//! so the end-to-end tests can prove that `resume` neither loses nor doubles
+//! anything. Both are read from the environment once and do nothing unless set:
+//!
+//! - `TCSCALE_TEST_KILL_AFTER_STEP=N`: after the Nth finished step;
+//! - `TCSCALE_TEST_KILL_AFTER_CALL=Action`: right after the first successful
+//!   answer to `Action`, before the step has journaled what it returned.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
+
+/// A real SIGKILL: no destructor runs, nothing is flushed beyond what is
+/// already written.
+fn kill_self() {
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status();
+    std::thread::sleep(std::time::Duration::from_secs(5));
+}
+
+/// Called after every successful API answer.
+pub fn after_call(action: &str) {
+    static WANTED: OnceLock<Option<String>> = OnceLock::new();
+    static FIRED: AtomicBool = AtomicBool::new(false);
+    let wanted = WANTED.get_or_init(|| std::env::var("TCSCALE_TEST_KILL_AFTER_CALL").ok());
+    if wanted.as_deref() == Some(action) && !FIRED.swap(true, Ordering::SeqCst) {
+        kill_self();
+    }
+}
+
+/// Counts finished steps across phases (TCSCALE_TEST_KILL_AFTER_STEP).
+pub struct Boundary {
+    done: u32,
+    kill_after: Option<u32>,
+}
+
+impl Boundary {
+    pub fn from_env() -> Boundary {
+        Boundary {
+            done: 0,
+            kill_after: std::env::var("TCSCALE_TEST_KILL_AFTER_STEP")
+                .ok()
+                .and_then(|v| v.parse().ok()),
+        }
+    }
+
+    pub fn passed(&mut self) {
+        self.done += 1;
+        if self.kill_after == Some(self.done) {
+            kill_self();
+        }
+    }
+}
