@@ -97,6 +97,17 @@ async fn kill_at_then_resume(case: &Case, hook: (&str, &str)) {
     assert_eq!(j.status(), RunStatus::Done, "{ctx}");
     assert_explained(&d, &j, &ctx);
     let updated = assert_sdk_configs_whole(&before, &after, &ctx);
+    // One row of the matrix in the closing note (`--nocapture`).
+    println!(
+        "| {} | SIGKILL at {}={} | resumed: done | images +{} instances +{} CLBs +{} sdk.config {} |",
+        case.plan,
+        hook.0.trim_start_matches("TCSCALE_TEST_KILL_AFTER_"),
+        hook.1,
+        d.images.len(),
+        d.instances.len(),
+        d.clbs.len(),
+        updated
+    );
     if case.updates_sdk_config {
         assert!(
             updated >= 2,
