@@ -192,6 +192,8 @@ async fn adopt(
         }
     }
     let first = app.switch_account(new.ctx.clone());
+    // A panic from now on names this session's journal, not the first one's.
+    terminal::set_journal(app.ctx.journal_path.clone());
     for j in first {
         jobs::spawn(&new.engine, app.role(), j, events.sender());
     }

@@ -5,7 +5,7 @@
 
 use std::io::{stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
@@ -18,14 +18,32 @@ use ratatui::Terminal;
 pub type Term = Terminal<CrosstermBackend<std::io::Stdout>>;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
-/// The journal of the run, printed after a panic so the user can resume.
-static JOURNAL: OnceLock<String> = OnceLock::new();
+/// The journal of the session's runs, printed after a panic so the user
+/// can resume. It changes when onboarding adopts another session.
+static JOURNAL: Mutex<Option<String>> = Mutex::new(None);
+
+/// Sets (or clears) the journal path a panic reports: at start, and
+/// whenever the wizard switches to another session.
+pub fn set_journal(path: Option<String>) {
+    *JOURNAL.lock().unwrap_or_else(|p| p.into_inner()) = path;
+}
+
+/// What a panic prints after the message, if the session has a journal.
+fn journal_note() -> Option<String> {
+    // A panic while the lock is held must not deadlock the hook.
+    let guard = match JOURNAL.try_lock() {
+        Ok(g) => g,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return None,
+    };
+    guard
+        .as_ref()
+        .map(|j| format!("tcscale: the run's journal is {j} (resume with `tcscale resume`)"))
+}
 
 /// Puts the terminal in full-screen mode and installs the panic hook.
 pub fn enter(journal_path: Option<String>) -> std::io::Result<Term> {
-    if let Some(j) = journal_path {
-        let _ = JOURNAL.set(j);
-    }
+    set_journal(journal_path);
     install_panic_hook();
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
@@ -55,8 +73,8 @@ fn install_panic_hook() {
             // Restore first, so the message lands on a usable terminal.
             restore();
             previous(info);
-            if let Some(j) = JOURNAL.get() {
-                eprintln!("tcscale: the run's journal is {j} (resume with `tcscale resume`)");
+            if let Some(note) = journal_note() {
+                eprintln!("{note}");
             }
         }));
     });
@@ -84,5 +102,20 @@ pub async fn shutdown_signal() {
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_journal_a_panic_reports_follows_the_adopted_session() {
+        super::set_journal(None);
+        assert_eq!(super::journal_note(), None);
+        super::set_journal(Some("/a/runs.jsonl".into()));
+        assert!(super::journal_note().unwrap().contains("/a/runs.jsonl"));
+        // A session adopted later (first-run sandbox, another account).
+        super::set_journal(Some("/b/runs.jsonl".into()));
+        let note = super::journal_note().unwrap();
+        assert!(note.contains("/b/runs.jsonl") && !note.contains("/a/"), "{note}");
     }
 }
