@@ -17,7 +17,7 @@ use crate::scaleout::remote_op::{
 };
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
-use crate::scaleout::runner::launch::{run_instances, zone_quota, LaunchInput};
+use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota, LaunchInput};
 use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
 };
@@ -78,21 +78,6 @@ fn phase(role: Role) -> Phase {
         Role::Session => Phase::Session,
         Role::Business => Phase::Business,
     }
-}
-
-/// The full instance models of `ids` (the engine's steps take them).
-async fn instances(eng: &Engine, ids: &[String]) -> Result<Vec<cvm::Instance>, StepError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    let resp = eng
-        .call(&cvm::DescribeInstancesRequest {
-            instance_ids: Some(ids.to_vec()),
-            limit: Some(100),
-            ..Default::default()
-        })
-        .await?;
-    Ok(resp.instance_set.unwrap_or_default())
 }
 
 pub fn instance_view(i: &cvm::Instance, now: chrono::DateTime<chrono::Utc>) -> InstanceView {
@@ -386,13 +371,10 @@ async fn price(
         .or(item.unit_price)
         .or(item.discount_price)
         .unwrap_or(0.0);
-    Ok(tf(
+    Ok(crate::tui::screens::launch::price_value(
         lang,
-        "wizard.launch.price_value",
-        &[
-            ("price", &format!("{unit:.2}")),
-            ("unit", &item.charge_unit.unwrap_or_default()),
-        ],
+        unit,
+        &item.charge_unit.unwrap_or_default(),
     ))
 }
 
@@ -600,7 +582,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             ..
         } => {
             let work = async {
-                let mut src = instances(&eng, std::slice::from_ref(&source_id))
+                let mut src = describe_instances(&eng, std::slice::from_ref(&source_id))
                     .await?
                     .into_iter()
                     .next()
@@ -632,7 +614,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     }
                 };
                 journal::finish(&eng, ph, Step::Launch, &out)?;
-                instances(&eng, &out.instance_ids).await
+                describe_instances(&eng, &out.instance_ids).await
             };
             let mut map = |p: Progress| match p {
                 Progress::InstanceState { id, state } => {
@@ -774,7 +756,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         status: TargetStatus::Binding,
                     });
                 }
-                let list = instances(&eng, &instance_ids).await?;
+                let list = describe_instances(&eng, &instance_ids).await?;
                 let out = register_targets(
                     &eng,
                     &BindInput {
@@ -886,7 +868,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
         Job::ReadSdkConfig { vip, instance_ids } => {
             let work = async {
                 let mut rows = Vec::new();
-                for i in instances(&eng, &instance_ids).await? {
+                for i in describe_instances(&eng, &instance_ids).await? {
                     rows.push(read_sdk_row(&eng, &i, &vip).await?);
                 }
                 Ok::<_, StepError>(rows)
@@ -903,7 +885,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             let work = async {
                 journal::begin(&eng, ph, Step::SdkConfig)?;
                 let r = async {
-                    let servers = instances(&eng, &instance_ids).await?;
+                    let servers = describe_instances(&eng, &instance_ids).await?;
                     update_sdk_configs(
                         &eng,
                         &SdkInput {
@@ -1075,7 +1057,7 @@ async fn sg_job(
     fix: Option<Phase>,
 ) -> Result<Vec<SgRow>, StepError> {
     let work = async {
-        let list = instances(eng, &instance_ids).await?;
+        let list = describe_instances(eng, &instance_ids).await?;
         // Only the fix is a step of the run; the check reads.
         if let Some(ph) = fix {
             journal::note_plan(eng, ph, |p| p.fix_security_groups = Some(true));

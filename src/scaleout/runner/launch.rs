@@ -176,21 +176,29 @@ pub async fn run_instances(
     Ok(LaunchOutput { instance_ids: ids })
 }
 
+/// The instances of `ids` the API lists (at most 100 ids per call, as it allows).
+pub async fn describe_instances(
+    eng: &Engine,
+    ids: &[String],
+) -> Result<Vec<cvm::Instance>, StepError> {
+    let mut all = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(100) {
+        let resp = eng
+            .call(&cvm::DescribeInstancesRequest {
+                instance_ids: Some(chunk.to_vec()),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .await?;
+        all.extend(resp.instance_set.unwrap_or_default());
+    }
+    Ok(all)
+}
+
 /// Which of `ids` ended LAUNCH_FAILED.
 async fn launch_failed(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let resp = eng
-        .call(&cvm::DescribeInstancesRequest {
-            instance_ids: Some(ids.to_vec()),
-            limit: Some(100),
-            ..Default::default()
-        })
-        .await?;
-    Ok(resp
-        .instance_set
-        .unwrap_or_default()
+    Ok(describe_instances(eng, ids)
+        .await?
         .into_iter()
         .filter(|i| i.instance_state.as_deref() == Some("LAUNCH_FAILED"))
         .filter_map(|i| i.instance_id)
@@ -217,14 +225,7 @@ pub async fn wait_running(eng: &Engine, ids: &[String]) -> Result<(), StepError>
     eng.poll_until(&what, expected::LAUNCH, || {
         let shown = &shown;
         async move {
-            let resp = eng
-                .call(&cvm::DescribeInstancesRequest {
-                    instance_ids: Some(ids.to_vec()),
-                    limit: Some(100),
-                    ..Default::default()
-                })
-                .await?;
-            let set = resp.instance_set.unwrap_or_default();
+            let set = describe_instances(eng, ids).await?;
             let mut pending = None;
             for id in ids {
                 let inst = set.iter().find(|i| i.instance_id.as_deref() == Some(id));

@@ -88,6 +88,21 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
         let sg = groups[0].clone();
         let rule = format!("{sg}:ingress:TCP:{}:{}", input.port, input.vip);
         let detail = format!("{} {}", sg_rules::RULE_DESCRIPTION, input.vip);
+        // The rule exists now: the intent journaled before sending it becomes the rule.
+        let added = || -> Result<SgVerdict, StepError> {
+            eng.journal(|r| {
+                r.fulfil_intent(
+                    ResourceKind::SecurityGroupRule,
+                    Some(&sg),
+                    &rule,
+                    &rule,
+                    &detail,
+                )
+            })?;
+            Ok(SgVerdict::RuleAdded {
+                security_group: sg.clone(),
+            })
+        };
         let verdict = loop {
             let rules = instance_ingress(eng, &groups).await?;
             let sent_before = eng.recorded(|r| {
@@ -96,18 +111,7 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
             });
             if sent_before && sg_rules::has_added_rule(&rules, &input.vip, port) {
                 // Added just before a crash: the rule is this run's.
-                eng.journal(|r| {
-                    r.fulfil_intent(
-                        ResourceKind::SecurityGroupRule,
-                        Some(&sg),
-                        &rule,
-                        &rule,
-                        &detail,
-                    )
-                })?;
-                break SgVerdict::RuleAdded {
-                    security_group: sg.clone(),
-                };
+                break added()?;
             }
             let set = vpc::SecurityGroupPolicySet {
                 ingress: Some(rules),
@@ -132,22 +136,11 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
             eng.journal(|r| r.add_intent(ResourceKind::SecurityGroupRule, Some(&sg), &rule))?;
             match eng.send(&req).await? {
                 Sent::Done(_) => {
-                    eng.journal(|r| {
-                        r.fulfil_intent(
-                            ResourceKind::SecurityGroupRule,
-                            Some(&sg),
-                            &rule,
-                            &rule,
-                            &detail,
-                        )
-                    })?;
                     eng.log(
                         "engine.sg.added",
                         &[("sg", &sg), ("vip", &input.vip), ("port", &input.port)],
                     );
-                    break SgVerdict::RuleAdded {
-                        security_group: sg.clone(),
-                    };
+                    break added()?;
                 }
                 // Maybe applied: read the rules again before adding anything.
                 Sent::Unknown => continue,
