@@ -698,3 +698,74 @@ async fn world_is_isolated_per_simulator() {
     assert_eq!(page_of(&a, 0, 100).await.0, 11);
     assert_eq!(page_of(&b, 0, 100).await.0, 10);
 }
+
+/// TagSpecification puts tags on the instances and images a call creates,
+/// and DescribeInstances filters by them (`tag-key`, `tag-value`,
+/// `tag:<key>`), as tcscale's cleanup relies on to find a run's work.
+#[tokio::test]
+async fn creations_are_tagged_and_instances_filter_by_tag() {
+    let h = sim(1.0).await;
+    let c = client(&h, "ap-guangzhou");
+    let tags = json!([{"Key": "tcscale-run", "Value": "run-7"}]);
+    let mut p = launch_params();
+    p["TagSpecification"] = json!([{"ResourceType": "instance", "Tags": tags}]);
+    let launched = call(&c, Service::Cvm, "RunInstances", p).await.unwrap();
+    let ids = launched["InstanceIdSet"].clone();
+    let found = |filter: Value| {
+        let c = c.clone();
+        async move {
+            let r = call(
+                &c,
+                Service::Cvm,
+                "DescribeInstances",
+                json!({"Filters": [filter]}),
+            )
+            .await
+            .unwrap();
+            r["InstanceSet"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["InstanceId"].clone())
+                .collect::<Vec<_>>()
+        }
+    };
+    let by_pair = found(json!({"Name": "tag:tcscale-run", "Values": ["run-7"]})).await;
+    assert_eq!(Value::Array(by_pair), ids);
+    assert_eq!(
+        found(json!({"Name": "tag-key", "Values": ["tcscale-run"]}))
+            .await
+            .len(),
+        2
+    );
+    assert!(
+        found(json!({"Name": "tag:tcscale-run", "Values": ["run-8"]}))
+            .await
+            .is_empty()
+    );
+    assert!(found(json!({"Name": "tag-value", "Values": ["nope"]}))
+        .await
+        .is_empty());
+
+    let img = call(
+        &c,
+        Service::Cvm,
+        "CreateImage",
+        json!({
+            "InstanceId": "ins-auth0001",
+            "ImageName": "tagged",
+            "TagSpecification": [{"ResourceType": "image", "Tags": tags}],
+        }),
+    )
+    .await
+    .unwrap();
+    let listed = call(
+        &c,
+        Service::Cvm,
+        "DescribeImages",
+        json!({"ImageIds": [img["ImageId"].clone()]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(listed["ImageSet"][0]["Tags"], tags);
+}
