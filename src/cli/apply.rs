@@ -343,6 +343,23 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
                 tf(lang, "engine.line.reconnecting", &[("secs", seconds_left)])
             )
         }
+        Progress::Cleanup { resource, stage } => {
+            use crate::scaleout::journal::ResourceKind;
+            use crate::scaleout::runner::cleanup::{action_text, CleanupStage};
+            let what = format!("{} {}", resource.kind.name(), resource.id);
+            match stage {
+                // The rule's verdict follows at once: one line is enough.
+                CleanupStage::Started if resource.kind == ResourceKind::SecurityGroupRule => {
+                    return None
+                }
+                CleanupStage::Started if resource.kind == ResourceKind::SdkConfigChange => {
+                    format!("  {what} {}", t(lang, "engine.cleanup.restoring"))
+                }
+                CleanupStage::Started => format!("  {what} {}", t(lang, "engine.cleanup.deleting")),
+                // The same line `tcscale cleanup` is read by: `  kind id: verdict`.
+                CleanupStage::Done(a) => format!("  {what}: {}", action_text(a, lang)),
+            }
+        }
         Progress::Log(m) => format!("  {m}"),
         // The launch line that follows says it all.
         Progress::DryRunPassed => return None,

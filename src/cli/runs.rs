@@ -13,7 +13,10 @@ use super::session::block_on_logged;
 use super::GlobalOpts;
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::JournalStore;
-use crate::scaleout::runner::cleanup::{cleanup, cleanup_plan, CleanupAction};
+use crate::scaleout::journal::Resource;
+use crate::scaleout::runner::cleanup::{
+    cleanup, cleanup_plan, group_of, preview_text, CleanupAction, CleanupGroup,
+};
 use crate::scaleout::runner::record::{runs_dir, RunRecord, RunStatus};
 use crate::scaleout::runner::{resume, skip_failed, Engine, StepError};
 
@@ -162,17 +165,8 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         println!("{}", t(lang, "engine.cleanup.nothing"));
         return 0;
     }
-    println!(
-        "{}",
-        tf(lang, "engine.cleanup.list", &[("id", &record.id())])
-    );
-    for c in &order {
-        let what = if c.is_intent() {
-            tf(lang, "engine.cleanup.intent", &[("key", &c.intent_key())])
-        } else {
-            c.id.clone()
-        };
-        println!("  {} {what}", c.kind.name());
+    for line in preview_lines(&order, record.id(), lang) {
+        println!("{line}");
     }
     if !args.yes {
         println!("{}", t(lang, "engine.cleanup.confirm"));
@@ -184,6 +178,7 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));
+        let id = record.id().to_string();
         let eng = Engine::new(session.client.clone(), tx, session.poll, lang, record);
         debug_assert_eq!(cleanup_plan(&eng), order);
         let result: Result<_, StepError> = cleanup(&eng).await;
@@ -191,23 +186,10 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
         match result {
             Ok(items) => {
-                for (c, action) in items {
-                    let what = match action {
-                        CleanupAction::Deleted => t(lang, "engine.cleanup.deleted"),
-                        CleanupAction::AlreadyGone => t(lang, "engine.cleanup.gone"),
-                        CleanupAction::Manual(m) => m,
-                        CleanupAction::Restored { backup, saved_edit } => tf(
-                            lang,
-                            "engine.cleanup.restored",
-                            &[("backup", &backup), ("saved", &saved_edit)],
-                        ),
-                        CleanupAction::AlreadyRestored { backup } => tf(
-                            lang,
-                            "engine.cleanup.already_restored",
-                            &[("backup", &backup)],
-                        ),
-                    };
-                    println!("  {} {}: {what}", c.kind.name(), c.id);
+                // Each resource's line was printed as it ended; the tally and
+                // what is left to do close the output.
+                for line in summary_lines(&id, &items, lang) {
+                    println!("{line}");
                 }
                 0
             }
@@ -217,4 +199,62 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
             }
         }
     })
+}
+
+/// What `tcscale cleanup ID` will do, before `--yes`: the three groups in
+/// cleanup's order (restored, deleted, left to the user).
+pub fn preview_lines(order: &[Resource], id: &str, lang: Lang) -> Vec<String> {
+    let mut out = vec![tf(lang, "engine.cleanup.list", &[("id", &id)])];
+    for (group, head) in [
+        (CleanupGroup::Restored, "engine.cleanup.group.restore"),
+        (CleanupGroup::Deleted, "engine.cleanup.group.delete"),
+        (CleanupGroup::LeftToUser, "engine.cleanup.group.manual"),
+    ] {
+        let items: Vec<&Resource> = order.iter().filter(|c| group_of(c.kind) == group).collect();
+        if items.is_empty() {
+            continue;
+        }
+        out.push(t(lang, head));
+        for c in items {
+            out.push(format!("  {} {}", c.kind.name(), preview_text(c, lang)));
+        }
+    }
+    out
+}
+
+/// The closing tally, then each thing left to the user again (its line
+/// scrolled by among the others).
+fn summary_lines(id: &str, items: &[(Resource, CleanupAction)], lang: Lang) -> Vec<String> {
+    let count = |f: fn(&CleanupAction) -> bool| items.iter().filter(|(_, a)| f(a)).count();
+    let restored = count(|a| {
+        matches!(
+            a,
+            CleanupAction::Restored { .. } | CleanupAction::AlreadyRestored { .. }
+        )
+    });
+    let deleted = count(|a| matches!(a, CleanupAction::Deleted));
+    let gone = count(|a| matches!(a, CleanupAction::AlreadyGone));
+    let manual: Vec<String> = items
+        .iter()
+        .filter_map(|(c, a)| match a {
+            CleanupAction::Manual(m) => Some(format!("  {} {}: {m}", c.kind.name(), c.id)),
+            _ => None,
+        })
+        .collect();
+    let mut out = vec![tf(
+        lang,
+        "engine.cleanup.summary",
+        &[
+            ("id", &id),
+            ("restored", &restored),
+            ("deleted", &deleted),
+            ("gone", &gone),
+            ("manual", &manual.len()),
+        ],
+    )];
+    if !manual.is_empty() {
+        out.push(t(lang, "engine.cleanup.left_header"));
+        out.extend(manual);
+    }
+    out
 }

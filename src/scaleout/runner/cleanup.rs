@@ -38,6 +38,106 @@ pub enum CleanupAction {
     },
 }
 
+/// Where cleanup is with one resource (reported as [`super::Progress::Cleanup`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CleanupStage {
+    Started,
+    Done(CleanupAction),
+}
+
+fn report(eng: &Engine, resource: &Resource, stage: CleanupStage) {
+    eng.report(super::Progress::Cleanup {
+        resource: resource.clone(),
+        stage,
+    });
+}
+
+/// What cleanup does with a kind of resource (the preview's groups, in
+/// cleanup's order: restored first, then deleted; left to the user).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CleanupGroup {
+    Restored,
+    Deleted,
+    LeftToUser,
+}
+
+pub fn group_of(kind: ResourceKind) -> CleanupGroup {
+    match kind {
+        ResourceKind::SdkConfigChange => CleanupGroup::Restored,
+        ResourceKind::SecurityGroupRule => CleanupGroup::LeftToUser,
+        _ => CleanupGroup::Deleted,
+    }
+}
+
+/// A verdict as one phrase (the CLI's result lines, the Runs screen's items).
+pub fn action_text(a: &CleanupAction, lang: crate::i18n::Lang) -> String {
+    use crate::i18n::t;
+    match a {
+        CleanupAction::Deleted => t(lang, "engine.cleanup.deleted"),
+        CleanupAction::AlreadyGone => t(lang, "engine.cleanup.gone"),
+        CleanupAction::Manual(m) => m.clone(),
+        CleanupAction::Restored { backup, saved_edit } => tf(
+            lang,
+            "engine.cleanup.restored",
+            &[("backup", backup), ("saved", saved_edit)],
+        ),
+        CleanupAction::AlreadyRestored { backup } => tf(
+            lang,
+            "engine.cleanup.already_restored",
+            &[("backup", backup)],
+        ),
+    }
+}
+
+/// A security group rule tcscale added, in a few words (`inbound rule of
+/// sg-1: TCP port 80 from 10.0.1.20/32`), for previews; the rule's id when
+/// it cannot be read.
+pub fn sg_rule_text(c: &Resource, lang: crate::i18n::Lang) -> String {
+    match sg_rule_parts(c) {
+        Some((sg, protocol, port, source)) => tf(
+            lang,
+            "engine.cleanup.sg_rule",
+            &[
+                ("sg", &sg),
+                ("protocol", &protocol),
+                ("port", &port),
+                ("source", &source),
+            ],
+        ),
+        None => c.id.clone(),
+    }
+}
+
+/// One resource as cleanup's preview names it: an sdk.config with its
+/// backup, a rule as the console shows it, an intent by its key.
+pub fn preview_text(c: &Resource, lang: crate::i18n::Lang) -> String {
+    if c.is_intent() {
+        return match c.intent_key() {
+            "" => crate::i18n::t(lang, "engine.cleanup.intent_unnamed"),
+            key => tf(lang, "engine.cleanup.intent", &[("key", &key)]),
+        };
+    }
+    match c.kind {
+        ResourceKind::SdkConfigChange => {
+            let (instance, path) = sdk_change_target(c);
+            tf(
+                lang,
+                "engine.cleanup.restore_item",
+                &[
+                    ("path", &path),
+                    ("instance", &instance),
+                    ("backup", &c.detail),
+                ],
+            )
+        }
+        ResourceKind::SecurityGroupRule => sg_rule_text(c, lang),
+        _ => match &c.parent {
+            Some(p) => format!("{} ({p})", c.id),
+            None => c.id.clone(),
+        },
+    }
+}
+
 /// What cleanup will do, in order (shown before the confirm).
 pub fn cleanup_plan(eng: &Engine) -> Vec<Resource> {
     eng.recorded(|r| r.journal.cleanup_order().into_iter().cloned().collect())
@@ -58,34 +158,43 @@ pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, Ste
     let mut results: Vec<(Resource, CleanupAction)> = Vec::new();
     let mut instances_done = false;
     for c in order {
+        if c.kind == ResourceKind::Instance {
+            // All of the run's instances go in one call, reported per instance.
+            if !instances_done {
+                instances_done = true;
+                let all: Vec<Resource> = eng.recorded(|r| {
+                    r.created_of(ResourceKind::Instance)
+                        .into_iter()
+                        .cloned()
+                        .collect()
+                });
+                for x in &all {
+                    report(eng, x, CleanupStage::Started);
+                }
+                let gone = terminate(eng, &instances).await?;
+                for x in all {
+                    let a = if gone.contains(&x.id) {
+                        CleanupAction::AlreadyGone
+                    } else {
+                        CleanupAction::Deleted
+                    };
+                    report(eng, &x, CleanupStage::Done(a.clone()));
+                    results.push((x, a));
+                }
+            }
+            continue;
+        }
+        report(eng, &c, CleanupStage::Started);
         let action = match c.kind {
             ResourceKind::Listener => delete_listener(eng, &c).await?,
             ResourceKind::LoadBalancer => delete_lb(eng, &c.id).await?,
-            ResourceKind::Instance => {
-                // All of the run's instances go in one call, reported per instance.
-                if !instances_done {
-                    instances_done = true;
-                    let gone = terminate(eng, &instances).await?;
-                    results.extend(eng.recorded(|r| {
-                        r.created_of(ResourceKind::Instance)
-                            .into_iter()
-                            .map(|x| {
-                                let a = if gone.contains(&x.id) {
-                                    CleanupAction::AlreadyGone
-                                } else {
-                                    CleanupAction::Deleted
-                                };
-                                (x.clone(), a)
-                            })
-                            .collect::<Vec<_>>()
-                    }));
-                }
-                continue;
-            }
+            // Terminated together, above.
+            ResourceKind::Instance => continue,
             ResourceKind::Image => delete_image(eng, &c.id).await?,
             ResourceKind::SecurityGroupRule => CleanupAction::Manual(sg_rule_manual(eng, &c)),
             ResourceKind::SdkConfigChange => restore_sdk_config(eng, &c, vip.as_deref()).await?,
         };
+        report(eng, &c, CleanupStage::Done(action.clone()));
         results.push((c, action));
     }
     eng.journal(|r| r.journal.mark_cleaned_up(chrono::Utc::now()))?;

@@ -96,6 +96,11 @@ pub enum Progress {
         step: Step,
         error: String,
     },
+    /// Cleanup of one resource, in cleanup's order: `Started`, then its verdict.
+    Cleanup {
+        resource: crate::scaleout::journal::Resource,
+        stage: cleanup::CleanupStage,
+    },
     /// Anything else worth a line (skipped targets, reused resources…).
     Log(String),
 }
