@@ -156,10 +156,37 @@ impl App {
     fn note_recovery(&mut self, step: crate::scaleout::steps::Step) {
         let run = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
         self.recovery_run = run.clone();
+        // `C` types into a focused field: the notice names the key that works there.
+        let key = if self.typing() { "Ctrl-X" } else { "C" };
         self.notice = Some((
             CheckLevel::Fail,
-            crate::tui::recovery::notice(self.lang, step, run.as_deref()),
+            crate::tui::recovery::notice(self.lang, step, run.as_deref(), key),
         ));
+    }
+
+    /// Forgets the wizard's flow: the role, every step's inputs and
+    /// progress, what it created (a new account, or the run cleaned up).
+    fn reset_flow(&mut self) {
+        self.flow = None;
+        self.role_index = 0;
+        self.reset_steps();
+        self.created.clear();
+        self.autoscaling = Default::default();
+        self.recovery_run = None;
+    }
+
+    /// The wizard's own run was cleaned up on the Runs screen: its screens
+    /// would name deleted resources, so the wizard starts over from the
+    /// overview (the architecture discovered again), saying what was done.
+    fn after_current_run_cleaned(&mut self, summary: String) -> Vec<Job> {
+        self.reset_flow();
+        self.overview = OverviewState::default();
+        let jobs = self.enter_overview();
+        self.notice = Some((
+            CheckLevel::Ok,
+            tf(self.lang, "runs.current_cleaned", &[("summary", &summary)]),
+        ));
+        jobs
     }
 
     /// Leaves onboarding for the overview once an account is connected.
@@ -188,14 +215,10 @@ impl App {
     /// overview discovers the new one.
     pub fn switch_account(&mut self, ctx: Context) -> Vec<Job> {
         self.ctx = ctx;
-        self.flow = None;
-        self.role_index = 0;
-        self.reset_steps();
+        self.reset_flow();
         self.overview = OverviewState::default();
-        self.created.clear();
         self.in_flight = 0;
         self.browse = Default::default();
-        self.autoscaling = Default::default();
         self.notice = None;
         self.onboarding_reason = None;
         self.enter_overview()
@@ -474,8 +497,9 @@ impl App {
             self.key_own_screen(key);
             return vec![];
         }
-        // After a failed step: the run's cleanup dialog (capital C: no screen uses it).
-        if key.code == KeyCode::Char('C') && !self.typing() {
+        // After a failed step: the run's cleanup dialog (capital C: no screen
+        // uses it; Ctrl-X also from a text field, where C is typed).
+        if (key.code == KeyCode::Char('C') && !self.typing()) || is_ctrl(&key, 'x') {
             if let Some(id) = self.recovery_run.take() {
                 let jobs = self.go(Screen::Runs);
                 self.runs.ask_cleanup_of(&id, self.lang);
@@ -1581,7 +1605,26 @@ impl App {
             JobEvent::Onboarding(e) => self.onboarding.on_event(e),
             JobEvent::Browse(e) => self.browse.on_event(e),
             JobEvent::AutoScaling(e) => self.autoscaling.on_event(e, lang, self.clock),
-            JobEvent::Runs(e) => self.runs.on_event(e, lang),
+            JobEvent::Runs(e) => {
+                let cleaned = match &e {
+                    crate::tui::screens::runs::RunsEvent::CleanedUp { id, result: Ok(_) } => {
+                        Some(id.clone())
+                    }
+                    _ => None,
+                };
+                self.runs.on_event(e, lang);
+                let current = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
+                if let Some(id) = cleaned.filter(|id| current.as_ref() == Some(id)) {
+                    let summary = self
+                        .runs
+                        .live
+                        .as_ref()
+                        .and_then(|l| l.result.clone())
+                        .and_then(Result::ok)
+                        .unwrap_or(id);
+                    return self.after_current_run_cleaned(summary);
+                }
+            }
         }
         vec![]
     }

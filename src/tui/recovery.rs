@@ -16,7 +16,9 @@ pub fn run_id(journal_path: Option<&str>) -> Option<String> {
 }
 
 /// One line: which step failed and what may be done now, in the engine's order.
-pub fn notice(lang: Lang, step: Step, run_id: Option<&str>) -> String {
+/// `cleanup_key` is the key that opens the run's cleanup dialog from where
+/// the user is (`C`, or `Ctrl-X` while a text field has the keyboard).
+pub fn notice(lang: Lang, step: Step, run_id: Option<&str>, cleanup_key: &str) -> String {
     let options: Vec<String> = recovery_options(step)
         .into_iter()
         .map(|o| match o {
@@ -25,7 +27,11 @@ pub fn notice(lang: Lang, step: Step, run_id: Option<&str>) -> String {
             Recovery::Skip if step == Step::SdkConfig => t(lang, "wizard.recovery.skip_manual"),
             Recovery::Skip => t(lang, "wizard.recovery.skip"),
             Recovery::CleanUp => match run_id {
-                Some(id) => tf(lang, "runs.recovery.cleanup_key", &[("id", &id)]),
+                Some(id) => tf(
+                    lang,
+                    "runs.recovery.cleanup_key",
+                    &[("id", &id), ("key", &cleanup_key)],
+                ),
                 None => t(lang, "wizard.recovery.cleanup"),
             },
         })
@@ -59,7 +65,7 @@ mod tests {
     #[test]
     fn skip_is_offered_only_where_the_engine_allows_it() {
         for lang in [Lang::En, Lang::Zh] {
-            let launch = notice(lang, Step::Launch, Some("r1"));
+            let launch = notice(lang, Step::Launch, Some("r1"), "C");
             assert!(
                 !launch.contains(&t(lang, "wizard.recovery.skip")),
                 "{launch}"
@@ -70,7 +76,7 @@ mod tests {
             );
             assert!(launch.contains("tcscale cleanup r1"), "{launch}");
             assert!(launch.contains("C "), "the key that cleans up: {launch}");
-            let sg = notice(lang, Step::SecurityGroup, None);
+            let sg = notice(lang, Step::SecurityGroup, None, "C");
             assert!(sg.contains(&t(lang, "wizard.recovery.skip")), "{sg}");
         }
     }
@@ -80,10 +86,12 @@ mod tests {
         let mut out = String::new();
         for lang in [Lang::En, Lang::Zh] {
             for step in [Step::Bind, Step::SecurityGroup, Step::SdkConfig] {
-                out.push_str(&notice(lang, step, Some("run-1")));
+                out.push_str(&notice(lang, step, Some("run-1"), "C"));
                 out.push('\n');
             }
-            out.push_str(&notice(lang, Step::Image, None));
+            out.push_str(&notice(lang, Step::Image, Some("run-2"), "Ctrl-X"));
+            out.push('\n');
+            out.push_str(&notice(lang, Step::Image, None, "C"));
             out.push('\n');
         }
         insta::assert_snapshot!(out);

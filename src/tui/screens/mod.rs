@@ -56,6 +56,10 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::AutoScaling => return app.autoscaling.keys(),
         Screen::Runs => return app.runs.keys(),
     };
+    // After a failed step: the run's cleanup dialog (C; ^X from a text field).
+    if app.recovery_run.is_some() {
+        k.push(("C / ^X", "runs.key.cleanup_run"));
+    }
     if app.screen != Screen::Overview && !app.back.is_empty() {
         k.push(("esc", "wizard.key.back"));
     }

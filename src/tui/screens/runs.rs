@@ -18,14 +18,16 @@ use ratatui::widgets::{Block, Clear, Paragraph, Row, Wrap};
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::{Journal, JournalError, Resource, ResourceKind, StepState};
 use crate::scaleout::plan;
-use crate::scaleout::runner::cleanup::CleanupAction;
+use crate::scaleout::runner::cleanup::{
+    action_text, group_of, preview_text, CleanupAction, CleanupGroup, CleanupStage,
+};
 use crate::scaleout::runner::flow::{can_skip, failed_step, recovery_options, Recovery};
 use crate::scaleout::runner::record::RunStatus;
 use crate::scaleout::runner::Progress;
 use crate::scaleout::steps::Step;
 use crate::tui::app::App;
 use crate::tui::state::CheckLevel;
-use crate::tui::widgets::{centered, fit, mmss, spinner, theme};
+use crate::tui::widgets::{centered, fit, mmss, spinner, theme, wrap};
 
 /// Async work the screen asks for.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,14 +176,27 @@ impl RunRow {
         }
     }
 
-    /// Left for the user: what the API set cannot undo.
-    pub fn by_hand(&self) -> Vec<&Resource> {
-        self.cleanup.iter().filter(|r| by_hand(r.kind)).collect()
+    /// What cleanup puts in `group`, in its order.
+    pub fn in_group(&self, group: CleanupGroup) -> Vec<&Resource> {
+        self.cleanup
+            .iter()
+            .filter(|r| group_of(r.kind) == group)
+            .collect()
+    }
+
+    /// sdk.config files restored from their backups (first).
+    pub fn restored(&self) -> Vec<&Resource> {
+        self.in_group(CleanupGroup::Restored)
     }
 
     /// Deleted by tcscale, in order.
     pub fn deleted(&self) -> Vec<&Resource> {
-        self.cleanup.iter().filter(|r| !by_hand(r.kind)).collect()
+        self.in_group(CleanupGroup::Deleted)
+    }
+
+    /// Left for the user: what the API set cannot undo (security group rules).
+    pub fn by_hand(&self) -> Vec<&Resource> {
+        self.in_group(CleanupGroup::LeftToUser)
     }
 
     /// The failed step, if the run stopped on a failure.
@@ -195,14 +210,6 @@ impl RunRow {
             _ => None,
         }
     }
-}
-
-/// Kinds cleanup lists for the user instead of deleting (see runner/cleanup.rs).
-fn by_hand(kind: ResourceKind) -> bool {
-    matches!(
-        kind,
-        ResourceKind::SecurityGroupRule | ResourceKind::SdkConfigChange
-    )
 }
 
 /// The table's lines from the store's listing: newest first, then the
@@ -232,46 +239,36 @@ pub enum StepLive {
 /// A resource's state during cleanup.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemState {
-    Deleting,
+    /// Not reached yet.
+    Waiting,
+    /// Being deleted or restored now.
+    Working,
     Deleted,
     Gone,
+    /// An sdk.config is its original again (or already was): the verdict.
+    Restored(String),
     Manual(String),
-    /// An action this screen does not know by name (a newer engine's), as text.
-    Other(String),
+    /// Sent before a crash, but the cloud has nothing for it.
+    NotCreated,
     /// The cleanup stopped before it.
     Stopped,
 }
 
 impl ItemState {
-    /// From the engine's verdict; read through its serialized form so a
-    /// variant added later (e.g. a restored sdk.config) shows as text
-    /// instead of breaking the screen.
+    /// From the engine's verdict.
     pub fn of(a: &CleanupAction, lang: Lang) -> ItemState {
-        let known = |name: &str| {
-            let key = format!("runs.item.{}", name.to_lowercase());
-            crate::i18n::has(&key).then(|| t(lang, &key))
-        };
-        match serde_json::to_value(a) {
-            Ok(serde_json::Value::String(s)) => match s.as_str() {
-                "Deleted" => ItemState::Deleted,
-                "AlreadyGone" => ItemState::Gone,
-                other => ItemState::Other(known(other).unwrap_or_else(|| other.to_string())),
-            },
-            Ok(serde_json::Value::Object(o)) if o.len() == 1 => {
-                let (k, v) = o.iter().next().expect("one entry");
-                let text = v
-                    .as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| v.to_string());
-                if k == "Manual" {
-                    ItemState::Manual(text)
-                } else {
-                    let name = known(k).unwrap_or_else(|| k.clone());
-                    ItemState::Other(format!("{name}: {text}"))
-                }
+        match a {
+            CleanupAction::Deleted => ItemState::Deleted,
+            CleanupAction::AlreadyGone => ItemState::Gone,
+            CleanupAction::Manual(m) => ItemState::Manual(m.clone()),
+            CleanupAction::Restored { .. } | CleanupAction::AlreadyRestored { .. } => {
+                ItemState::Restored(action_text(a, lang))
             }
-            _ => ItemState::Other(format!("{a:?}")),
         }
+    }
+
+    fn open(&self) -> bool {
+        matches!(self, ItemState::Waiting | ItemState::Working)
     }
 }
 
@@ -327,7 +324,7 @@ impl Live {
                 LiveKind::Cleanup => row
                     .cleanup
                     .iter()
-                    .map(|r| (r.clone(), ItemState::Deleting))
+                    .map(|r| (r.clone(), ItemState::Waiting))
                     .collect(),
                 LiveKind::Resume => vec![],
             },
@@ -341,6 +338,28 @@ impl Live {
 
     pub fn running(&self) -> bool {
         self.result.is_none()
+    }
+
+    /// Sets what became of `r`. A resource found for an intent (sent before
+    /// a crash) takes the intent's place; a second one of it goes after it.
+    fn set_item(&mut self, r: &Resource, state: ItemState) {
+        if let Some(slot) = self.items.iter_mut().find(|(x, _)| x == r) {
+            slot.1 = state;
+            return;
+        }
+        let intent = self.items.iter().position(|(x, st)| {
+            x.is_intent() && x.kind == r.kind && x.parent == r.parent && st.open()
+        });
+        if let Some(i) = intent {
+            self.items[i] = (r.clone(), state);
+            return;
+        }
+        let at = self
+            .items
+            .iter()
+            .rposition(|(x, _)| x.kind == r.kind)
+            .map_or(self.items.len(), |i| i + 1);
+        self.items.insert(at, (r.clone(), state));
     }
 
     /// Applies one engine event: the step list, the log, the countdown.
@@ -384,6 +403,13 @@ impl Live {
             }
             Progress::StepFailed { step, error } => {
                 settle(&mut self.steps, *step, StepLive::Failed(error.clone()))
+            }
+            Progress::Cleanup { resource, stage } => {
+                let state = match stage {
+                    CleanupStage::Started => ItemState::Working,
+                    CleanupStage::Done(a) => ItemState::of(a, lang),
+                };
+                self.set_item(resource, state);
             }
             _ => {}
         }
@@ -477,7 +503,7 @@ pub fn resource_text(r: &Resource, lang: Lang) -> String {
 /// `id (on parent) detail`: a resource without its kind.
 fn resource_detail(r: &Resource, lang: Lang) -> String {
     if r.is_intent() {
-        return tf(lang, "engine.cleanup.intent", &[("key", &r.intent_key())]);
+        return preview_text(r, lang);
     }
     let mut s = r.id.clone();
     if let Some(p) = &r.parent {
@@ -734,23 +760,32 @@ impl RunsState {
                     l.result = Some(match result {
                         Ok(done) => {
                             for (r, a) in done {
-                                let state = ItemState::of(&a, lang);
-                                match l.items.iter_mut().find(|(x, _)| *x == r) {
-                                    Some(slot) => slot.1 = state,
-                                    None => l.items.push((r, state)),
+                                l.set_item(&r, ItemState::of(&a, lang));
+                            }
+                            // An intent still open: the cloud has nothing for it.
+                            for (r, s) in &mut l.items {
+                                if s.open() {
+                                    *s = if r.is_intent() {
+                                        ItemState::NotCreated
+                                    } else {
+                                        ItemState::Stopped
+                                    };
                                 }
                             }
                             let count = |f: fn(&ItemState) -> bool| {
                                 l.items.iter().filter(|(_, s)| f(s)).count()
                             };
+                            let restored = count(|s| matches!(s, ItemState::Restored(_)));
                             let deleted = count(|s| matches!(s, ItemState::Deleted));
-                            let gone = count(|s| matches!(s, ItemState::Gone));
+                            let gone =
+                                count(|s| matches!(s, ItemState::Gone | ItemState::NotCreated));
                             let manual = count(|s| matches!(s, ItemState::Manual(_)));
                             Ok(tf(
                                 lang,
-                                "runs.cleaned",
+                                "engine.cleanup.summary",
                                 &[
                                     ("id", &id),
+                                    ("restored", &restored),
                                     ("deleted", &deleted),
                                     ("gone", &gone),
                                     ("manual", &manual),
@@ -759,7 +794,7 @@ impl RunsState {
                         }
                         Err(e) => {
                             for (_, s) in &mut l.items {
-                                if *s == ItemState::Deleting {
+                                if s.open() {
                                     *s = ItemState::Stopped;
                                 }
                             }
@@ -825,54 +860,148 @@ fn local_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
 }
 
-fn table_row(e: &RunEntry, lang: Lang, clock: u64, live: Option<&Live>) -> Row<'static> {
-    match e {
-        RunEntry::Unreadable { file, error } => Row::new(vec![
-            Line::styled(format!("✗ {file}"), theme::bad()),
-            Line::raw(""),
-            Line::raw(""),
-            Line::styled(t(lang, "runs.unreadable"), theme::bad()),
-            Line::raw(""),
-            Line::styled(error.clone(), theme::bad()),
-            Line::raw(""),
-        ]),
-        RunEntry::Run(r) => {
-            let id = if r.current {
-                Line::styled(r.id.clone(), theme::title())
-            } else {
-                Line::raw(r.id.clone())
-            };
-            let running = live.is_some_and(|l| l.id == r.id && l.running());
-            let (status, style) = if running {
-                (
-                    format!("{} {}", spinner(clock), t(lang, "runs.step.running")),
-                    theme::warn(),
-                )
-            } else {
-                let style = match r.status {
-                    RunStatus::Done => theme::good(),
-                    RunStatus::Failed => theme::bad(),
-                    RunStatus::Running => theme::warn(),
-                    RunStatus::CleanedUp => theme::greyed(),
-                };
-                (status_text(r.status, lang), style)
-            };
-            Row::new(vec![
-                id,
-                Line::raw(local_time(r.started)),
-                Line::raw(r.region.clone()),
-                Line::styled(status, style),
-                Line::raw(flow_text(r.flow, lang)),
-                Line::raw(
+/// A column of the table. Narrow terminals drop the least needed first
+/// (see [`columns`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Id,
+    Started,
+    Region,
+    Status,
+    Flow,
+    Stopped,
+    Created,
+}
+
+impl Col {
+    fn name(self) -> &'static str {
+        match self {
+            Col::Id => "id",
+            Col::Started => "started",
+            Col::Region => "region",
+            Col::Status => "status",
+            Col::Flow => "flow",
+            Col::Stopped => "stopped",
+            Col::Created => "created",
+        }
+    }
+}
+
+/// The narrowest "stopped at" column worth showing (it takes what is left).
+const STOPPED_MIN: u16 = 16;
+
+/// The columns that fit in `width` (inside the borders) with their widths:
+/// the run id is never cut; the start time (the id begins with it), then
+/// the region (the session's own, usually; a run of another region is
+/// refused naming both), then the count and the flow go first.
+fn columns(s: &RunsState, lang: Lang, width: u16) -> Vec<(Col, u16)> {
+    let text_w = |x: &str| Span::raw(x.to_string()).width() as u16;
+    let head = |c: Col| text_w(&t(lang, &format!("runs.col.{}", c.name())));
+    let id_w = s
+        .entries
+        .iter()
+        .map(|e| match e {
+            RunEntry::Run(r) => text_w(&r.id),
+            RunEntry::Unreadable { file, .. } => text_w(file) + 2,
+        })
+        .max()
+        .unwrap_or(0)
+        .max(head(Col::Id));
+    let status_w = [
+        RunStatus::Running,
+        RunStatus::Done,
+        RunStatus::Failed,
+        RunStatus::CleanedUp,
+    ]
+    .iter()
+    .map(|st| text_w(&status_text(*st, lang)))
+    .chain([
+        text_w(&t(lang, "runs.step.running")) + 2,
+        text_w(&t(lang, "runs.unreadable")),
+    ])
+    .max()
+    .unwrap_or(0)
+    .max(head(Col::Status));
+    let flow_w = [
+        Some(plan::Role::Session),
+        Some(plan::Role::Business),
+        Some(plan::Role::Both),
+        None,
+    ]
+    .iter()
+    .map(|f| text_w(&flow_text(*f, lang)))
+    .max()
+    .unwrap_or(0)
+    .max(head(Col::Flow));
+    let mut cols = vec![
+        (Col::Id, id_w),
+        (Col::Started, 16.max(head(Col::Started))),
+        (Col::Region, r_width(s).max(head(Col::Region))),
+        (Col::Status, status_w),
+        (Col::Flow, flow_w),
+        (Col::Stopped, STOPPED_MIN),
+        (Col::Created, head(Col::Created).max(3)),
+    ];
+    let need = |cols: &[(Col, u16)]| {
+        cols.iter().map(|(_, w)| w).sum::<u16>() + cols.len().saturating_sub(1) as u16
+    };
+    for drop in [Col::Started, Col::Region, Col::Created, Col::Flow] {
+        if need(&cols) <= width {
+            break;
+        }
+        cols.retain(|(c, _)| *c != drop);
+    }
+    cols
+}
+
+fn table_row(
+    e: &RunEntry,
+    cols: &[Col],
+    lang: Lang,
+    clock: u64,
+    live: Option<&Live>,
+) -> Row<'static> {
+    let cell = |c: Col| -> Line<'static> {
+        match e {
+            RunEntry::Unreadable { file, error } => match c {
+                Col::Id => Line::styled(format!("✗ {file}"), theme::bad()),
+                Col::Status => Line::styled(t(lang, "runs.unreadable"), theme::bad()),
+                Col::Stopped => Line::styled(error.clone(), theme::bad()),
+                _ => Line::raw(""),
+            },
+            RunEntry::Run(r) => match c {
+                Col::Id if r.current => Line::styled(r.id.clone(), theme::title()),
+                Col::Id => Line::raw(r.id.clone()),
+                Col::Started => Line::raw(local_time(r.started)),
+                Col::Region => Line::raw(r.region.clone()),
+                Col::Status => {
+                    if live.is_some_and(|l| l.id == r.id && l.running()) {
+                        Line::styled(
+                            format!("{} {}", spinner(clock), t(lang, "runs.step.running")),
+                            theme::warn(),
+                        )
+                    } else {
+                        let style = match r.status {
+                            RunStatus::Done => theme::good(),
+                            RunStatus::Failed => theme::bad(),
+                            RunStatus::Running => theme::warn(),
+                            RunStatus::CleanedUp => theme::greyed(),
+                        };
+                        Line::styled(status_text(r.status, lang), style)
+                    }
+                }
+                Col::Flow => Line::raw(flow_text(r.flow, lang)),
+                Col::Stopped => Line::raw(
                     r.stopped
                         .as_ref()
                         .map(|s| stopped_text(s, lang))
                         .unwrap_or_default(),
                 ),
-                Line::raw(r.created.len().to_string()),
-            ])
+                Col::Created => Line::raw(r.created.len().to_string()),
+            },
         }
-    }
+    };
+    Row::new(cols.iter().map(|c| cell(*c)).collect::<Vec<_>>())
 }
 
 fn step_line(phase: &str, step: Step, state: &StepLive, lang: Lang, clock: u64) -> Line<'static> {
@@ -918,19 +1047,32 @@ fn phase_role(phase: &str) -> Option<plan::Role> {
 
 fn item_line(r: &Resource, s: &ItemState, lang: Lang, clock: u64) -> Line<'static> {
     let (mark, style, word) = match s {
-        ItemState::Deleting => (
+        ItemState::Waiting => ("○".into(), theme::label(), t(lang, "runs.item.waiting")),
+        ItemState::Working => (
             spinner(clock).to_string(),
             theme::warn(),
-            t(lang, "runs.item.deleting"),
+            t(
+                lang,
+                if r.kind == ResourceKind::SdkConfigChange {
+                    "runs.item.restoring"
+                } else {
+                    "runs.item.deleting"
+                },
+            ),
         ),
         ItemState::Deleted => ("✓".into(), theme::good(), t(lang, "runs.item.deleted")),
         ItemState::Gone => ("✓".into(), theme::greyed(), t(lang, "runs.item.gone")),
+        ItemState::Restored(text) => ("✓".into(), theme::good(), text.clone()),
         ItemState::Manual(m) => (
             "!".into(),
             theme::warn(),
             tf(lang, "runs.item.manual", &[("what", m)]),
         ),
-        ItemState::Other(o) => ("✓".into(), theme::good(), o.clone()),
+        ItemState::NotCreated => (
+            "✓".into(),
+            theme::greyed(),
+            t(lang, "runs.item.not_created"),
+        ),
         ItemState::Stopped => ("○".into(), theme::label(), t(lang, "runs.item.stopped")),
     };
     Line::from(vec![
@@ -957,7 +1099,7 @@ fn tail(log: &[String], n: usize, width: usize) -> Vec<Line<'static>> {
         .iter()
         .map(|l| Line::raw(l.clone()))
         .collect();
-    let rows = crate::tui::widgets::wrap::indented(last, width.max(8));
+    let rows = wrap::indented(last, width.max(8));
     let skip = rows.len().saturating_sub(n);
     rows.into_iter().skip(skip).collect()
 }
@@ -1019,6 +1161,16 @@ fn r_width(s: &RunsState) -> u16 {
         .max(6)
 }
 
+/// Columns inside a bordered pane.
+fn inner_w(area: Rect) -> usize {
+    area.width.saturating_sub(2).max(1) as usize
+}
+
+/// A pane's title, cut to fit its top border.
+fn titled(title: &str, area: Rect) -> String {
+    format!(" {} ", fit(title, area.width.saturating_sub(4) as usize))
+}
+
 /// The Runs screen.
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let s = &app.runs;
@@ -1039,17 +1191,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             vec![Line::raw(format!(" {}", t(lang, "runs.none")))],
         );
     } else {
-        let head = crate::tui::widgets::table::header(
-            lang,
-            "runs.col",
-            &[
-                "id", "started", "region", "status", "flow", "stopped", "created",
-            ],
-        );
+        let cols = columns(s, lang, top.width.saturating_sub(2));
+        let names: Vec<&str> = cols.iter().map(|(c, _)| c.name()).collect();
+        let kinds: Vec<Col> = cols.iter().map(|(c, _)| *c).collect();
+        let widths: Vec<Constraint> = cols
+            .iter()
+            .map(|(c, w)| match c {
+                Col::Stopped => Constraint::Min(*w),
+                _ => Constraint::Length(*w),
+            })
+            .collect();
+        let head = crate::tui::widgets::table::header(lang, "runs.col", &names);
         let w = crate::tui::widgets::table::window(top, true, s.cursor, s.entries.len());
         let rows: Vec<Row> = s.entries[w.clone()]
             .iter()
-            .map(|e| table_row(e, lang, s.clock, s.live.as_ref()))
+            .map(|e| table_row(e, &kinds, lang, s.clock, s.live.as_ref()))
             .collect();
         crate::tui::widgets::table::render_window(
             app,
@@ -1059,15 +1215,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Some(head),
             rows,
             w.start,
-            &[
-                Constraint::Length(24),
-                Constraint::Length(16),
-                Constraint::Length(r_width(s)),
-                Constraint::Length(10),
-                Constraint::Length(10),
-                Constraint::Min(16),
-                Constraint::Length(7),
-            ],
+            &widths,
             s.cursor,
             true,
         );
@@ -1105,9 +1253,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 lines
             };
             f.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(format!(" {title} "))),
+                Paragraph::new(wrap::indented(lines, inner_w(left)))
+                    .block(Block::bordered().title(titled(&title, left))),
                 left,
             );
             f.render_widget(
@@ -1116,7 +1263,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     inner_h,
                     right.width.saturating_sub(2) as usize,
                 ))
-                .block(Block::bordered().title(format!(" {} ", t(lang, "runs.log")))),
+                .block(Block::bordered().title(titled(&t(lang, "runs.log"), right))),
                 right,
             );
         }
@@ -1132,9 +1279,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 .map(|(p, st, state)| step_line(p, *st, &state_of(state), lang, s.clock))
                 .collect();
             f.render_widget(
-                Paragraph::new(steps)
-                    .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(format!(" {title} "))),
+                Paragraph::new(wrap::indented(steps, inner_w(left)))
+                    .block(Block::bordered().title(titled(&title, left))),
                 left,
             );
             let created: Vec<Line> = if r.created.is_empty() {
@@ -1149,9 +1295,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     .collect()
             };
             f.render_widget(
-                Paragraph::new(created)
-                    .wrap(Wrap { trim: false })
-                    .block(Block::bordered().title(format!(" {} ", t(lang, "runs.created_list")))),
+                Paragraph::new(wrap::indented(created, inner_w(right)))
+                    .block(Block::bordered().title(titled(&t(lang, "runs.created_list"), right))),
                 right,
             );
         }
@@ -1179,18 +1324,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
-/// The dialog's lines: what tcscale deletes, in order, then what is left by hand.
+/// The dialog's lines: what cleanup does, in its order, in three groups
+/// (sdk.config restored, resources deleted, rules left to the user).
 pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
     let mut lines = vec![];
-    let deleted = c.row.deleted();
-    let by_hand = c.row.by_hand();
-    if deleted.is_empty() && by_hand.is_empty() && !c.row.autoscaling {
+    if c.row.cleanup.is_empty() && !c.row.autoscaling {
         lines.push(Line::raw(t(lang, "runs.confirm.nothing")));
     } else {
-        lines.push(Line::styled(
-            t(lang, "runs.confirm.deletes"),
-            theme::label(),
-        ));
+        lines.push(Line::styled(t(lang, "runs.confirm.order"), theme::label()));
         let mut n = 0;
         if c.row.autoscaling {
             n += 1;
@@ -1199,19 +1340,30 @@ pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
                 t(lang, "runs.confirm.autoscaling")
             )));
         }
-        for r in deleted {
-            n += 1;
-            lines.push(Line::from(vec![
-                Span::raw(format!(" {n}. ")),
-                Span::styled(kind_text(r.kind, lang), theme::key()),
-                Span::raw(format!(" {}", resource_detail(r, lang))),
-            ]));
+        for (group, head) in [
+            (CleanupGroup::Restored, "runs.confirm.restored"),
+            (CleanupGroup::Deleted, "runs.confirm.deleted"),
+        ] {
+            let items = c.row.in_group(group);
+            if items.is_empty() {
+                continue;
+            }
+            lines.push(Line::styled(t(lang, head), theme::label()));
+            for r in items {
+                n += 1;
+                lines.push(Line::from(vec![
+                    Span::raw(format!(" {n}. ")),
+                    Span::styled(kind_text(r.kind, lang), theme::key()),
+                    Span::raw(format!(" {}", preview_text(r, lang))),
+                ]));
+            }
         }
+        let by_hand = c.row.by_hand();
         if !by_hand.is_empty() {
             lines.push(Line::raw(""));
             lines.push(Line::styled(t(lang, "runs.confirm.by_hand"), theme::warn()));
             for r in by_hand {
-                lines.push(Line::raw(format!(" • {}", resource_text(r, lang))));
+                lines.push(Line::raw(format!(" • {}", preview_text(r, lang))));
             }
         }
     }
@@ -1226,22 +1378,21 @@ pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
 }
 
 fn render_confirm(lang: Lang, c: &CleanupConfirm, f: &mut Frame, area: Rect) {
-    let lines = confirm_lines(c, lang);
     let width = area.width.saturating_sub(4).min(100);
     let inner_w = width.saturating_sub(2).max(1) as usize;
-    let height: usize = lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(inner_w))
-        .sum::<usize>()
-        + 2;
+    let lines = wrap::indented(confirm_lines(c, lang), inner_w);
+    let height = lines.len() + 2;
     let rect = centered(area, width, (height as u16).min(area.height));
     f.render_widget(Clear, rect);
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).block(
             Block::bordered()
                 .title(format!(
                     " {} ",
-                    tf(lang, "runs.confirm.title", &[("id", &c.row.id)])
+                    fit(
+                        &tf(lang, "runs.confirm.title", &[("id", &c.row.id)]),
+                        inner_w.saturating_sub(2)
+                    )
                 ))
                 .border_style(theme::warn()),
         ),
@@ -1294,9 +1445,15 @@ mod tests {
             resource(ResourceKind::Listener, "lbl-1", Some("lb-0"), "TCP:80"),
             resource(
                 ResourceKind::SecurityGroupRule,
-                "sg-1:0",
+                "sg-1:ingress:TCP:80:10.0.0.9",
                 Some("sg-1"),
-                "TCP:80 from 10.0.0.9",
+                "tcscale: CLB VIP 10.0.0.9",
+            ),
+            resource(
+                ResourceKind::SdkConfigChange,
+                "ins-biz1:/etc/qcloud/sdk.config",
+                Some("ins-biz1"),
+                "/etc/qcloud/sdk.config.bak.1",
             ),
         ] {
             b.record_resource(r, t);
@@ -1339,7 +1496,7 @@ mod tests {
             b.stopped.as_ref().map(|x| (x.step, x.why.clone())),
             Some((Step::LoadBalancer, Stop::During))
         );
-        assert_eq!(b.created.len(), 5);
+        assert_eq!(b.created.len(), 6);
         assert_eq!(b.flow, Some(plan::Role::Session));
         let a = run(&s.entries[1]);
         assert_eq!(a.status, RunStatus::Failed);
@@ -1350,7 +1507,7 @@ mod tests {
             "{:?}",
             s.entries[2]
         );
-        assert_eq!(s.unfinished(), Some((2, "run-b".into(), 5)));
+        assert_eq!(s.unfinished(), Some((2, "run-b".into(), 6)));
         let text = stopped_text(a.stopped.as_ref().unwrap(), Lang::En);
         assert!(text.contains("quota exceeded"), "{text}");
     }
@@ -1422,7 +1579,7 @@ mod tests {
     }
 
     #[test]
-    fn cleanup_asks_first_listing_exactly_what_goes_and_what_is_left_by_hand() {
+    fn cleanup_asks_first_listing_what_is_restored_deleted_and_left_by_hand() {
         let mut s = state();
         key(&mut s, KeyCode::Char('c'));
         let c = s.confirm.clone().expect("a dialog");
@@ -1431,21 +1588,29 @@ mod tests {
             .map(|l| l.to_string())
             .collect();
         let text = text.join("\n");
-        // The journal's cleanup order: newest first, the listener on a CLB it did not create.
+        // Cleanup's order: the sdk.config restored (with its backup), then
+        // newest first, the listener on a CLB it did not create; the rule last, by hand.
         let order = [
-            "listener lbl-1",
-            "load balancer lb-1",
-            "instance ins-1",
-            "image img-2",
+            "restored from the backup",
+            "1. sdk.config change /etc/qcloud/sdk.config on ins-biz1, from /etc/qcloud/sdk.config.bak.1",
+            "deleted:",
+            "2. listener lbl-1 (lb-0)",
+            "3. load balancer lb-1",
+            "4. instance ins-1",
+            "5. image img-2",
+            "Left to you",
+            "• inbound rule of sg-1: TCP port 80 from 10.0.0.9/32",
         ];
         let pos: Vec<usize> = order
             .iter()
             .map(|x| text.find(x).unwrap_or_else(|| panic!("{x} in\n{text}")))
             .collect();
         assert!(pos.windows(2).all(|w| w[0] < w[1]), "{text}");
-        let hand = text.find("by hand").expect(&text);
-        assert!(text[hand..].contains("sg-1:0"), "{text}");
-        assert!(text[..hand].find("sg-1:0").is_none(), "{text}");
+        assert_eq!(text.matches("sg-1").count(), 1, "{text}");
+        for lang in [Lang::En, Lang::Zh] {
+            let lines = confirm_lines(&c, lang);
+            assert!(lines.iter().all(|l| !l.to_string().contains("runs.")));
+        }
         // n cancels, nothing started.
         key(&mut s, KeyCode::Char('n'));
         assert!(s.confirm.is_none() && s.take_jobs().is_empty());
@@ -1453,35 +1618,87 @@ mod tests {
         key(&mut s, KeyCode::Enter);
         assert!(matches!(s.take_jobs().as_slice(), [RunsJob::Cleanup { id, .. }] if id == "run-b"));
         let l = s.live.clone().unwrap();
-        assert_eq!(l.items.len(), 5);
-        assert!(l.items.iter().all(|(_, st)| *st == ItemState::Deleting));
+        assert_eq!(l.items.len(), 6);
+        assert!(l.items.iter().all(|(_, st)| *st == ItemState::Waiting));
+        let restored = CleanupAction::Restored {
+            backup: "/etc/qcloud/sdk.config.bak.1".into(),
+            saved_edit: "/etc/qcloud/sdk.config.before-restore".into(),
+        };
         s.on_event(
             RunsEvent::CleanedUp {
                 id: "run-b".into(),
                 result: Ok(vec![
+                    (c.row.cleanup[0].clone(), restored),
                     (
-                        c.row.cleanup[0].clone(),
+                        c.row.cleanup[1].clone(),
                         CleanupAction::Manual("do it".into()),
                     ),
-                    (c.row.cleanup[1].clone(), CleanupAction::AlreadyGone),
-                    (c.row.cleanup[2].clone(), CleanupAction::Deleted),
+                    (c.row.cleanup[2].clone(), CleanupAction::AlreadyGone),
+                    (c.row.cleanup[3].clone(), CleanupAction::Deleted),
                 ]),
             },
             Lang::En,
         );
         let l = s.live.clone().unwrap();
-        assert_eq!(l.items[0].1, ItemState::Manual("do it".into()));
-        assert_eq!(l.items[1].1, ItemState::Gone);
-        assert_eq!(l.items[2].1, ItemState::Deleted);
-        assert!(l
-            .result
-            .unwrap()
-            .unwrap()
-            .contains("1 deleted, 1 already gone, 1 left"));
+        assert!(matches!(&l.items[0].1, ItemState::Restored(t) if t.contains("sdk.config.bak.1")));
+        assert_eq!(l.items[1].1, ItemState::Manual("do it".into()));
+        assert_eq!(l.items[2].1, ItemState::Gone);
+        assert_eq!(l.items[3].1, ItemState::Deleted);
+        let result = l.result.unwrap().unwrap();
+        assert!(
+            result.contains("1 restored, 1 deleted, 1 already gone, 1 left"),
+            "{result}"
+        );
     }
 
     #[test]
-    fn cleanup_verdicts_read_by_name_so_new_ones_show_as_text() {
+    fn cleanup_items_tick_over_as_the_engine_reports_them() {
+        let s = state();
+        let mut row = run(&s.entries[0]).clone();
+        // An image sent just before a crash: found by its name as img-9.
+        let intent = resource(ResourceKind::Image, "", None, "web-scaleout");
+        row.cleanup.push(intent.clone());
+        let mut l = Live::new(LiveKind::Cleanup, &row, 0, false);
+        let lang = Lang::En;
+        let at = |l: &Live, id: &str| {
+            l.items
+                .iter()
+                .find(|(r, _)| r.id == id)
+                .map(|x| x.1.clone())
+        };
+        let ev = |resource: &Resource, stage: CleanupStage| Progress::Cleanup {
+            resource: resource.clone(),
+            stage,
+        };
+        let lb = row.cleanup.iter().find(|r| r.id == "lb-1").unwrap().clone();
+        l.progress(&ev(&lb, CleanupStage::Started), lang);
+        assert_eq!(at(&l, "lb-1"), Some(ItemState::Working));
+        assert_eq!(at(&l, "img-2"), Some(ItemState::Waiting));
+        l.progress(&ev(&lb, CleanupStage::Done(CleanupAction::Deleted)), lang);
+        assert_eq!(at(&l, "lb-1"), Some(ItemState::Deleted));
+        assert!(
+            l.log.iter().any(|x| x == "  clb lb-1: deleted"),
+            "{:?}",
+            l.log
+        );
+        // The intent's resource takes its place.
+        let found = resource(ResourceKind::Image, "img-9", None, "web-scaleout");
+        l.progress(&ev(&found, CleanupStage::Started), lang);
+        assert_eq!(l.items.len(), row.cleanup.len());
+        assert_eq!(l.items.last().unwrap().0.id, "img-9");
+        // Rendered: the intent reads as what it is, in both languages.
+        for lang in [Lang::En, Lang::Zh] {
+            let text = item_line(&intent, &ItemState::Waiting, lang, 0).to_string();
+            assert!(text.contains("web-scaleout"), "{text}");
+            assert!(!text.contains("engine."), "{text}");
+            let unnamed = resource(ResourceKind::Instance, "", None, "token-1");
+            let text = resource_text(&unnamed, lang);
+            assert!(!text.contains("token-1") && !text.contains("  "), "{text}");
+        }
+    }
+
+    #[test]
+    fn cleanup_verdicts_read_as_words() {
         assert_eq!(
             ItemState::of(&CleanupAction::Deleted, Lang::En),
             ItemState::Deleted
@@ -1494,6 +1711,33 @@ mod tests {
             ItemState::of(&CleanupAction::Manual("x".into()), Lang::Zh),
             ItemState::Manual("x".into())
         );
+        let again = ItemState::of(
+            &CleanupAction::AlreadyRestored {
+                backup: "/b".into(),
+            },
+            Lang::En,
+        );
+        assert_eq!(
+            again,
+            ItemState::Restored("already restored (equals /b)".into())
+        );
+    }
+
+    #[test]
+    fn at_80_columns_the_table_keeps_the_run_id_whole() {
+        let s = state();
+        for lang in [Lang::En, Lang::Zh] {
+            for (width, dropped) in [(78, vec!["started"]), (60, vec!["started", "region"])] {
+                let cols = columns(&s, lang, width);
+                let names: Vec<&str> = cols.iter().map(|(c, _)| c.name()).collect();
+                assert_eq!(cols[0], (Col::Id, 5), "the ids whole");
+                assert!(dropped.iter().all(|d| !names.contains(d)), "{names:?}");
+                assert!(names.contains(&"status") && names.contains(&"stopped"));
+                let used: u16 = cols.iter().map(|(_, w)| w).sum::<u16>() + cols.len() as u16 - 1;
+                assert!(used <= width, "{cols:?}");
+            }
+            assert_eq!(columns(&s, lang, 200).len(), 7);
+        }
     }
 
     #[test]
