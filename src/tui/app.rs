@@ -1699,6 +1699,66 @@ mod tests {
     }
 
     #[test]
+    fn ctrl_x_opens_the_failed_runs_cleanup_from_a_text_field_and_the_notice_says_so() {
+        let mut a = ready();
+        a.ctx.journal_path = Some("/tmp/runs/run-42.json".into());
+        a.update(key(KeyCode::Enter)); // session flow → source
+        a.update(key(KeyCode::Enter)); // source → image, name field focused
+        a.update(Msg::Job(JobEvent::ImageFailed("boom".into())));
+        assert!(a.typing());
+        let text = a.notice.clone().expect("a notice").1;
+        assert!(text.contains("Ctrl-X clean up"), "{text}");
+        let typed = a.image.name.value.clone();
+        a.update(key(KeyCode::Char('C')));
+        assert_eq!(a.screen, Screen::Image, "C types in the field");
+        assert_eq!(a.image.name.value, format!("{typed}C"));
+        a.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('x'),
+            KeyModifiers::CONTROL,
+        )));
+        assert_eq!(a.screen, Screen::Runs);
+    }
+
+    #[test]
+    fn cleaning_up_the_wizards_own_run_starts_the_wizard_over() {
+        use crate::tui::screens::runs::{LiveKind, RunsEvent};
+        let mut a = ready();
+        a.ctx.journal_path = Some("/tmp/runs/run-42.json".into());
+        a.update(key(KeyCode::Enter));
+        a.update(key(KeyCode::Enter));
+        a.update(Msg::Job(JobEvent::ImageFailed("boom".into())));
+        assert!(a.flow.is_some() && a.recovery_run.is_some());
+        a.runs.live = Some(crate::tui::screens::runs::Live::for_test(
+            LiveKind::Cleanup,
+            "run-42",
+        ));
+        // Another run's cleanup changes nothing in the wizard.
+        a.update(Msg::Job(JobEvent::Runs(RunsEvent::CleanedUp {
+            id: "run-41".into(),
+            result: Ok(vec![]),
+        })));
+        assert_eq!(a.screen, Screen::Image);
+        let jobs = a.update(Msg::Job(JobEvent::Runs(RunsEvent::CleanedUp {
+            id: "run-42".into(),
+            result: Ok(vec![]),
+        })));
+        assert_eq!(a.screen, Screen::Overview);
+        assert!(a.back.is_empty());
+        assert!(a.flow.is_none() && a.recovery_run.is_none());
+        assert_eq!(a.image.name.value, "", "the step's inputs are forgotten");
+        assert!(
+            matches!(jobs.as_slice(), [Job::Discover]),
+            "the architecture again"
+        );
+        let (level, text) = a.notice.clone().expect("a notice");
+        assert_eq!(level, CheckLevel::Ok);
+        assert!(
+            text.contains("run-42 cleaned up") && text.contains("starts over"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn the_source_cursor_starts_on_the_roles_server_and_esc_keeps_input() {
         let mut a = ready();
         a.update(key(KeyCode::Down)); // business servers

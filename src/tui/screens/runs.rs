@@ -336,6 +336,26 @@ impl Live {
         }
     }
 
+    /// A cleanup or resume of `id` under way with nothing listed (tests).
+    #[doc(hidden)]
+    pub fn for_test(kind: LiveKind, id: &str) -> Live {
+        let row = RunRow {
+            id: id.into(),
+            started: DateTime::<Utc>::default(),
+            region: String::new(),
+            status: RunStatus::Running,
+            flow: None,
+            stopped: None,
+            unfinished: true,
+            current: false,
+            steps: vec![],
+            created: vec![],
+            cleanup: vec![],
+            autoscaling: false,
+        };
+        Live::new(kind, &row, 0, false)
+    }
+
     pub fn running(&self) -> bool {
         self.result.is_none()
     }
