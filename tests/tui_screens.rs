@@ -436,3 +436,197 @@ fn placeholders() {
     });
     both("auto_scaling_slot", |l| app(l, Screen::AutoScaling));
 }
+
+/// The cell right of each `││` (two panes side by side): continuation lines
+/// of the right pane start with a space, not at its column 0.
+fn right_pane_starts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.split_once("││").map(|(_, r)| r.to_string()))
+        .collect()
+}
+
+/// A check too long for the 80-column checks pane.
+fn with_long_checks(l: Lang) -> App {
+    let mut a = app(l, Screen::Overview);
+    a.flow = None;
+    a.back.clear();
+    if let Load::Ready(arch) = &mut a.arch {
+        arch.checks.push(Check {
+            level: CheckLevel::Warn,
+            text: tcscale::i18n::tf(l, "wizard.check.tat", &[("n", &3), ("total", &4)]),
+        });
+    }
+    a
+}
+
+#[test]
+fn overview_checks_wrap_under_their_text_at_80_columns() {
+    both_at("overview_long_checks_80x24", 80, 24, with_long_checks);
+    let text = render(&with_long_checks(Lang::En), 80, 24);
+    assert!(!text.contains('…'), "{text}");
+    for word in [
+        "TAT", "agent", "online", "3/4", "business", "servers", "CLB",
+    ] {
+        assert!(text.contains(word), "{word} missing:\n{text}");
+    }
+    for r in right_pane_starts(&text) {
+        assert!(
+            r.starts_with(' ') || r.trim().is_empty(),
+            "{r:?} in\n{text}"
+        );
+    }
+}
+
+/// The launch form with a failing consistency check, a price and a quota.
+fn launch_80(l: Lang) -> App {
+    let mut a = app(l, Screen::Launch);
+    a.image.image_id = Some("img-7qk2".into());
+    a.launch.zone = tcscale::tui::widgets::input::TextInput::new("ap-guangzhou-4");
+    a.launch.price = Load::Ready(tcscale::tui::screens::launch::price_value(l, 0.84, "HOUR"));
+    a.launch.quota = Load::Ready(tcscale::i18n::tf(
+        l,
+        "wizard.launch.quota_value",
+        &[("used", &3), ("total", &30), ("remaining", &27)],
+    ));
+    a
+}
+
+#[test]
+fn launch_at_80_columns() {
+    both_at("launch_80x24", 80, 24, launch_80);
+    let en = render(&launch_80(Lang::En), 80, 24);
+    for r in right_pane_starts(&en) {
+        assert!(r.starts_with(' ') || r.trim().is_empty(), "{r:?} in\n{en}");
+    }
+    assert!(en.contains("0.84 CNY / hour each"), "{en}");
+    let zh = render(&launch_80(Lang::Zh), 80, 24);
+    assert!(zh.contains("价格：每台 0.84 元/小时"), "{zh}");
+    assert!(!zh.contains("HOUR") && !zh.contains("价格:"), "{zh}");
+}
+
+/// Display column where `needle` starts on the form row of `label` (a row
+/// starting `│ label`).
+fn column_of(text: &str, label: &str, needle: char) -> usize {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("│ {label}")))
+        .unwrap_or_else(|| panic!("{label} missing:\n{text}"));
+    let start = line.find(label).expect("label");
+    let at = start
+        + line[start..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} after {label}:\n{text}"));
+    ratatui::text::Span::raw(&line[..at]).width()
+}
+
+#[test]
+fn form_labels_align_in_a_column_with_one_space_of_padding() {
+    for l in [Lang::En, Lang::Zh] {
+        let t = |k: &str| tcscale::i18n::t(l, k);
+        let image = render(&app(l, Screen::Image), 80, 24);
+        assert_eq!(
+            column_of(&image, &t("wizard.image.name"), '['),
+            column_of(&image, &t("wizard.image.description"), '['),
+            "\n{image}"
+        );
+        assert!(
+            image.contains(&format!("│ {}", t("wizard.image.name"))),
+            "{image}"
+        );
+        let launch = render(&launch_80(l), 80, 24);
+        let count = column_of(&launch, &t("wizard.launch.count"), '[');
+        for k in [
+            "wizard.launch.type",
+            "wizard.launch.zone",
+            "wizard.launch.project",
+        ] {
+            assert_eq!(column_of(&launch, &t(k), '['), count, "{k}\n{launch}");
+        }
+        assert_eq!(column_of(&launch, "VPC", 'v'), count, "\n{launch}");
+        assert!(
+            launch.contains(&format!("│ {}", t("wizard.launch.count"))),
+            "{launch}"
+        );
+    }
+    both_at("image_form_80x24", 80, 24, |l| app(l, Screen::Image));
+}
+
+/// Four servers named alike, differing after the ninth character, with public IPs.
+fn source_alike(l: Lang) -> App {
+    let mut a = app(l, Screen::Source);
+    if let Load::Ready(arch) = &mut a.arch {
+        for (n, i) in arch.instances.iter_mut().enumerate() {
+            i.public_ip = format!("119.29.10.{}", 10 + n);
+        }
+        arch.instances[0].name = "mina_auth-prod".into();
+        arch.instances[2].name = "mina_auth-old".into();
+        arch.instances[5].name = "mina_auth-z4".into();
+    }
+    a
+}
+
+#[test]
+fn source_table_keeps_names_and_public_ips_at_80_columns() {
+    both_at("source_alike_80x24", 80, 24, source_alike);
+    for l in [Lang::En, Lang::Zh] {
+        let text = render(&source_alike(l), 80, 24);
+        for s in [
+            "mina_auth-prod",
+            "mina_auth-old",
+            "mina_auth-z4",
+            "119.29.10.10",
+        ] {
+            assert!(text.contains(s), "{s} missing:\n{text}");
+        }
+        assert!(
+            text.contains(&tcscale::i18n::t(l, "wizard.table.ips")),
+            "header cut:\n{text}"
+        );
+    }
+}
+
+fn lb_80(l: Lang) -> App {
+    let mut a = app(l, Screen::LoadBalancer);
+    if let Load::Ready(arch) = &mut a.arch {
+        arch.clbs.push(tui_fixture::internal_clb());
+    }
+    a
+}
+
+#[test]
+fn load_balancer_at_80_columns_says_internal_in_words() {
+    both_at("lb_choose_80x24", 80, 24, lb_80);
+    let en = render(&lb_80(Lang::En), 80, 24);
+    assert!(en.contains("Create a new internal CLB"), "{en}");
+    assert!(en.contains("Listeners (targets)"), "{en}");
+    assert!(!en.contains("INTERNAL"), "{en}");
+    let zh = render(&lb_80(Lang::Zh), 80, 24);
+    assert!(
+        zh.contains("新建内网负载均衡") && zh.contains("内网负载均衡"),
+        "{zh}"
+    );
+    assert!(!zh.contains("INTERNAL"), "{zh}");
+}
+
+fn long_notice(l: Lang) -> App {
+    let mut a = bind_app(l);
+    a.notice = Some((
+        CheckLevel::Warn,
+        tcscale::i18n::tf(l, "wizard.notice.reconnecting", &[("seconds", &7)]).repeat(8),
+    ));
+    a
+}
+
+#[test]
+fn notice_continues_under_its_text() {
+    both_at("notice_long_80x24", 80, 24, long_notice);
+    for l in [Lang::En, Lang::Zh] {
+        let text = render(&long_notice(l), 80, 24);
+        let rows: Vec<&str> = text.lines().collect();
+        // the notice is right above the footer (last row)
+        let notice: Vec<&str> = rows[rows.len() - 4..rows.len() - 1].to_vec();
+        for r in &notice {
+            assert!(r.starts_with(' ') && !r.starts_with("  "), "{r:?}\n{text}");
+        }
+    }
+}

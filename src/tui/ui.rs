@@ -7,17 +7,18 @@ use ratatui::widgets::Paragraph;
 use crate::tui::app::App;
 use crate::tui::screens;
 use crate::tui::state::{CheckLevel, Screen};
-use crate::tui::widgets::{self, theme};
+use crate::tui::widgets::{self, theme, wrap};
 
 /// Draws the whole app into `f`. Reads state only (plus the click zones it records).
 pub fn draw(app: &App, f: &mut Frame) {
     app.hit_zones.borrow_mut().clear();
     let area = f.area();
-    let notice_h = app
+    let notice = app
         .notice
         .as_ref()
-        .map_or(0, |(_, text)| notice_height(text, area.width));
-    let [header, body, notice, footer] = Layout::vertical([
+        .map(|(level, text)| (level, notice_lines(text, area.width)));
+    let notice_h = notice.as_ref().map_or(0, |(_, lines)| lines.len() as u16);
+    let [header, body, notice_area, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(notice_h),
@@ -40,18 +41,13 @@ pub fn draw(app: &App, f: &mut Frame) {
         Screen::AutoScaling => screens::autoscaling::render(app, f, body),
         Screen::Runs => screens::runs::render(app, f, body),
     }
-    if let Some((level, text)) = &app.notice {
+    if let Some((level, lines)) = notice {
         let style = match level {
             CheckLevel::Ok => theme::good(),
             CheckLevel::Warn => theme::warn(),
             CheckLevel::Fail => theme::bad(),
         };
-        f.render_widget(
-            Paragraph::new(format!(" {text}"))
-                .style(style)
-                .wrap(ratatui::widgets::Wrap { trim: false }),
-            notice,
-        );
+        f.render_widget(Paragraph::new(lines).style(style), notice_area);
     }
     let keys = screens::keys(app);
     widgets::footer::render(app.lang, &keys, f, footer);
@@ -62,22 +58,39 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
 }
 
-/// Lines the notice needs at this width (it wraps, so commands it quotes
-/// stay readable at 80 columns), at most 3 so the screen keeps its room.
-fn notice_height(text: &str, width: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    let needed = (Span::raw(text).width() + 1).div_ceil(width);
-    needed.clamp(1, 3) as u16
+/// The notice wrapped at this width under its first column (it wraps, so
+/// commands it quotes stay readable at 80 columns), at most 3 lines so the
+/// screen keeps its room.
+fn notice_lines(text: &str, width: u16) -> Vec<Line<'static>> {
+    let mut lines = wrap::indented(vec![Line::from(format!(" {text}"))], usize::from(width));
+    lines.truncate(3);
+    lines
 }
 
 #[cfg(test)]
 mod tests {
+    fn text(text: &str, width: u16) -> Vec<String> {
+        super::notice_lines(text, width)
+            .iter()
+            .map(|l| l.to_string())
+            .collect()
+    }
+
     #[test]
     fn long_notices_wrap_onto_up_to_three_lines() {
-        assert_eq!(super::notice_height("short", 80), 1);
-        assert_eq!(super::notice_height(&"x".repeat(100), 80), 2);
-        assert_eq!(super::notice_height(&"x".repeat(1000), 80), 3);
+        assert_eq!(text("short", 80).len(), 1);
+        assert_eq!(text(&"word ".repeat(20), 80).len(), 2);
+        assert_eq!(text(&"x".repeat(1000), 80).len(), 3);
         // CJK characters take two columns each.
-        assert_eq!(super::notice_height(&"中".repeat(50), 80), 2);
+        assert_eq!(text(&"中".repeat(50), 80).len(), 2);
+    }
+
+    #[test]
+    fn continuations_start_under_the_text_not_at_column_0() {
+        let lines = text(&"重新连接中，请稍候".repeat(6), 40);
+        assert!(lines.len() > 1);
+        for l in &lines {
+            assert!(l.starts_with(' ') && !l.starts_with("  "), "{l:?}");
+        }
     }
 }

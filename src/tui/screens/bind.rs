@@ -83,7 +83,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         "wizard.bind.intro",
         &[
             ("clb", &clb.map(|c| c.id.as_str()).unwrap_or("?")),
-            ("kind", &clb.map(|c| c.kind.as_str()).unwrap_or("?")),
+            (
+                "kind",
+                &clb.map(|c| super::load_balancer::kind_name(lang, &c.kind))
+                    .unwrap_or_else(|| "?".into()),
+            ),
             ("vip", &clb.map(|c| c.vip.as_str()).unwrap_or("?")),
         ],
     );

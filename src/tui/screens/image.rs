@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::Progress;
-use crate::tui::widgets::{table, theme};
+use crate::tui::widgets::{input, table, theme};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.image.progress {
@@ -41,12 +41,18 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     );
     f.render_widget(super::intro_line(&intro_text), intro);
     let creating = app.image.choice == 0;
-    let mut lines = app.image.name.lines(
-        &t(lang, "wizard.image.name"),
-        creating && app.image.focus == 0,
-    );
-    lines.extend(app.image.description.lines(
-        &t(lang, "wizard.image.description"),
+    let labels = [
+        t(lang, "wizard.image.name"),
+        t(lang, "wizard.image.description"),
+    ];
+    let label_w = input::label_width(&labels);
+    let mut lines = app
+        .image
+        .name
+        .field(&labels[0], label_w, creating && app.image.focus == 0);
+    lines.extend(app.image.description.field(
+        &labels[1],
+        label_w,
         creating && app.image.focus == 1,
     ));
     let form_style = if creating {

@@ -2,12 +2,12 @@
 //! quota; live per-instance PENDING → RUNNING.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Paragraph, Row, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row};
 
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, Lang};
 use crate::tui::app::App;
-use crate::tui::state::{Load, Progress};
-use crate::tui::widgets::{checklist, progress, spinner, table, theme};
+use crate::tui::state::{Check, Load, Progress};
+use crate::tui::widgets::{checklist, input, progress, spinner, table, theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.launch.progress {
@@ -30,9 +30,48 @@ fn load_line(app: &App, label: &str, v: &Load<String>) -> Line<'static> {
         Load::Failed(e) => format!("✗ {e}"),
     };
     Line::from(vec![
-        Span::styled(format!(" {label}: "), theme::label()),
+        Span::styled(
+            format!(
+                " {}",
+                tf(app.lang, "wizard.label_colon", &[("label", &label)])
+            ),
+            theme::label(),
+        ),
         Span::raw(value),
     ])
+}
+
+/// The per-instance price as the API quotes it (`UnitPrice…` in yuan per
+/// `ChargeUnit`), with the unit in the user's language.
+pub fn price_value(lang: Lang, price: f64, charge_unit: &str) -> String {
+    // ChargeUnit values of InquiryPriceRunInstances' ItemPrice: HOUR, GB.
+    let unit = match charge_unit {
+        "HOUR" => t(lang, "wizard.launch.unit.hour"),
+        "GB" => t(lang, "wizard.launch.unit.gb"),
+        other => other.to_string(),
+    };
+    tf(
+        lang,
+        "wizard.launch.price_value",
+        &[("price", &format!("{price:.2}")), ("unit", &unit)],
+    )
+}
+
+/// The checks pane's lines (checklist, price, quota, override), wrapped under
+/// their text to a pane `pane_w` columns wide with one free column before the border.
+fn check_lines(app: &App, checks: &[Check], pane_w: u16) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let l = &app.launch;
+    let mut right = checklist::lines(checks);
+    right.push(load_line(app, &t(lang, "wizard.launch.price"), &l.price));
+    right.push(load_line(app, &t(lang, "wizard.launch.quota"), &l.quota));
+    if l.override_mismatch {
+        right.push(Line::styled(
+            format!(" {}", t(lang, "wizard.launch.override_on")),
+            theme::warn(),
+        ));
+    }
+    wrap::indented(right, pane_w.saturating_sub(3) as usize)
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
@@ -44,7 +83,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .iter()
         .filter(|f| f.error.is_some())
         .count() as u16;
-    let top_h = form_h.max(checks_list.len() as u16 + 5);
+    let halves = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]);
+    let [_, checks_cols] = halves.areas(area);
+    let right = check_lines(app, &checks_list, checks_cols.width);
+    let top_h = form_h.max(right.len() as u16 + 2);
     let [top, bottom, _] = Layout::vertical([
         Constraint::Length(top_h),
         Constraint::Length(if live {
@@ -55,60 +97,53 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Min(0),
     ])
     .areas(area);
-    let [form, checks] =
-        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(top);
+    let [form, checks] = halves.areas(top);
     let editing = matches!(l.progress, Progress::NotStarted | Progress::Failed { .. });
-    let mut lines = Vec::new();
-    for (i, (input, key)) in [
+    let fields = [
         (&l.count, "wizard.launch.count"),
         (&l.instance_type, "wizard.launch.type"),
         (&l.zone, "wizard.launch.zone"),
         (&l.project, "wizard.launch.project"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        lines.extend(input.lines(&t(lang, key), editing && l.focus == i));
+    ];
+    let fixed = [
+        ("VPC".to_string(), format!("{} / {}", l.vpc_id, l.subnet_id)),
+        (
+            t(lang, "wizard.launch.security_groups"),
+            l.security_group_ids.join(", "),
+        ),
+        (
+            t(lang, "wizard.launch.image"),
+            app.image.image_id.clone().unwrap_or_default(),
+        ),
+    ];
+    let labels: Vec<String> = fields
+        .iter()
+        .map(|(_, key)| t(lang, key))
+        .chain(fixed.iter().map(|(label, _)| label.clone()))
+        .collect();
+    let label_w = input::label_width(&labels);
+    let mut lines = Vec::new();
+    for (i, (field, _)) in fields.into_iter().enumerate() {
+        lines.extend(field.field(&labels[i], label_w, editing && l.focus == i));
     }
-    lines.push(Line::from(vec![
-        Span::styled("VPC ", theme::label()),
-        Span::raw(format!("{} / {}", l.vpc_id, l.subnet_id)),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(
-            format!("{} ", t(lang, "wizard.launch.security_groups")),
-            theme::label(),
-        ),
-        Span::raw(l.security_group_ids.join(", ")),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(
-            format!("{} ", t(lang, "wizard.launch.image")),
-            theme::label(),
-        ),
-        Span::raw(app.image.image_id.clone().unwrap_or_default()),
-    ]));
+    for (label, value) in fixed {
+        lines.push(Line::from(vec![
+            Span::styled(input::label(&label, label_w), theme::label()),
+            Span::raw(value),
+        ]));
+    }
     f.render_widget(
         Paragraph::new(lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.launch.title")))),
         form,
     );
-    let mut right = checklist::lines(&checks_list);
-    right.push(load_line(app, &t(lang, "wizard.launch.price"), &l.price));
-    right.push(load_line(app, &t(lang, "wizard.launch.quota"), &l.quota));
-    if l.override_mismatch {
-        right.push(Line::styled(
-            format!(" {}", t(lang, "wizard.launch.override_on")),
-            theme::warn(),
-        ));
-    }
     let focus_style = if l.focus == 4 {
         theme::focus()
     } else {
         Style::new()
     };
     f.render_widget(
-        Paragraph::new(right).wrap(Wrap { trim: false }).block(
+        Paragraph::new(right).block(
             Block::bordered()
                 .title(format!(" {} ", t(lang, "wizard.launch.checks")))
                 .border_style(focus_style),
@@ -170,4 +205,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         0,
         false,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn price_units_are_translated() {
+        assert_eq!(price_value(Lang::En, 0.84, "HOUR"), "0.84 CNY / hour each");
+        assert_eq!(price_value(Lang::Zh, 0.84, "HOUR"), "每台 0.84 元/小时");
+        assert_eq!(price_value(Lang::Zh, 0.8, "GB"), "每台 0.80 元/GB");
+    }
 }

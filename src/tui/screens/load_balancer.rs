@@ -31,12 +31,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Role::Business => "wizard.lb.intro_business",
     };
     f.render_widget(super::intro_line(&t(lang, intro_key)), intro);
-    let header = table::header(
-        lang,
-        "wizard.lb.col",
-        &["id", "name", "vip", "vpc", "listeners"],
-    );
-    let mut rows: Vec<Row> = choices
+    // OPEN / INTERNAL are the API's words: the user reads "public" / "internal".
+    let (list_key, create_key) = match app.role() {
+        Role::Session => ("wizard.lb.list_internal", "wizard.lb.create_internal"),
+        Role::Business => ("wizard.lb.list_open", "wizard.lb.create_open"),
+    };
+    let headers: Vec<String> = ["id", "name", "vip", "vpc", "listeners"]
+        .iter()
+        .map(|k| t(lang, &format!("wizard.lb.col.{k}")))
+        .collect();
+    let mut cells: Vec<Vec<String>> = choices
         .iter()
         .map(|c| {
             let listeners: Vec<String> = c
@@ -44,42 +48,72 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 .iter()
                 .map(|l| format!("{}:{} ({})", l.protocol, l.port, l.targets.len()))
                 .collect();
-            Row::new(vec![
+            vec![
                 c.id.clone(),
                 c.name.clone(),
                 c.vip.clone(),
                 c.vpc_id.clone(),
                 listeners.join(" "),
-            ])
+            ]
         })
         .collect();
+    let create_text = t(lang, create_key);
     if app.lb_can_create() {
-        rows.push(
-            Row::new(vec![
-                "+".to_string(),
-                tf(
-                    lang,
-                    "wizard.lb.create",
-                    &[("kind", &app.role().clb_type())],
-                ),
-            ])
-            .style(theme::key()),
-        );
+        let mut row = vec![String::new(); 5];
+        row[0] = "+".into();
+        row[1] = create_text.clone();
+        cells.push(row);
     }
+    let needs: Vec<usize> = (0..5)
+        .map(|c| {
+            cells
+                .iter()
+                .map(|r| Span::raw(&r[c]).width())
+                .chain([Span::raw(&headers[c]).width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let keep = lb_columns(&needs, list.width.saturating_sub(2) as usize);
+    let pick = |r: Vec<String>| -> Vec<String> {
+        r.into_iter()
+            .enumerate()
+            .filter(|(c, _)| keep[*c])
+            .map(|(_, s)| s)
+            .collect()
+    };
+    let can_create = app.lb_can_create();
+    let n = cells.len();
+    let rows: Vec<Row> = cells
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let row = Row::new(pick(r));
+            if can_create && i + 1 == n {
+                row.style(theme::key())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let widths: Vec<Constraint> = (0..5)
+        .filter(|c| keep[*c])
+        .map(|c| {
+            if c == 1 {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(needs[c] as u16)
+            }
+        })
+        .collect();
     table::render(
         app,
         f,
         list,
-        &tf(lang, "wizard.lb.list", &[("kind", &app.role().clb_type())]),
-        Some(header),
+        &t(lang, list_key),
+        Some(Row::new(pick(headers))),
         rows,
-        &[
-            Constraint::Length(12),
-            Constraint::Fill(2),
-            Constraint::Length(15),
-            Constraint::Length(13),
-            Constraint::Fill(1),
-        ],
+        &widths,
         app.lb.cursor,
         true,
     );
@@ -111,4 +145,51 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.progress.title")))),
         status,
     );
+}
+
+/// A CLB's type (the API's OPEN / INTERNAL) in the user's words.
+pub fn kind_name(lang: crate::i18n::Lang, kind: &str) -> String {
+    match kind {
+        "OPEN" => t(lang, "wizard.lb.kind_open"),
+        "INTERNAL" => t(lang, "wizard.lb.kind_internal"),
+        other => other.to_string(),
+    }
+}
+
+/// Which of the columns (id, name, VIP, VPC, listeners) fit `inner`
+/// columns, each kept one getting its `needs` and the name at least its
+/// need: the VPC goes first (a new CLB's VPC is shown below the list), then
+/// the VIP, then the listeners.
+fn lb_columns(needs: &[usize], inner: usize) -> [bool; 5] {
+    let mut keep = [true; 5];
+    let total = |keep: &[bool; 5]| -> usize {
+        (0..5)
+            .filter(|c| keep[*c])
+            .map(|c| needs[c] + usize::from(c > 0))
+            .sum()
+    };
+    for c in [3, 2, 4] {
+        if total(&keep) <= inner {
+            break;
+        }
+        keep[c] = false;
+    }
+    keep
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_vpc_goes_first_then_the_vip() {
+        let needs = [8, 25, 10, 8, 19];
+        assert_eq!(super::lb_columns(&needs, 118), [true; 5]);
+        assert_eq!(
+            super::lb_columns(&needs, 66),
+            [true, true, true, false, true]
+        );
+        assert_eq!(
+            super::lb_columns(&needs, 60),
+            [true, true, false, false, true]
+        );
+    }
 }

@@ -5,7 +5,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 
 use crate::i18n::t;
 use crate::tui::app::{App, MENU};
-use crate::tui::widgets::{checklist, diagram, table};
+use crate::tui::widgets::{checklist, diagram, table, wrap};
 
 pub fn keys(_app: &App) -> Vec<(&'static str, &'static str)> {
     vec![
@@ -26,7 +26,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let Some(arch) = app.arch.ready() else { return };
     let lines = diagram::lines(lang, arch);
     let diagram_h = (lines.len() as u16 + 2).min(area.height.saturating_sub(7));
-    let bottom_h = (MENU.len().max(arch.checks.len()) as u16 + 2).max(7);
+    let menu_w = MENU
+        .iter()
+        .map(|k| Span::raw(t(lang, k)).width() as u16 + 5)
+        .max()
+        .unwrap_or(30)
+        .min(area.width * 3 / 5);
+    // One free column before the border; long checks continue under their text.
+    let checks_w = area.width.saturating_sub(menu_w + 3) as usize;
+    let check_lines = wrap::indented(checklist::lines(&arch.checks), checks_w);
+    let bottom_h = (MENU.len().max(check_lines.len()) as u16 + 2).max(7);
     let [top, bottom, _] = Layout::vertical([
         Constraint::Length(diagram_h),
         Constraint::Length(bottom_h),
@@ -37,12 +46,6 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
         top,
     );
-    let menu_w = MENU
-        .iter()
-        .map(|k| Span::raw(t(lang, k)).width() as u16 + 5)
-        .max()
-        .unwrap_or(30)
-        .min(bottom.width * 3 / 5);
     let [menu, checks] =
         Layout::horizontal([Constraint::Length(menu_w), Constraint::Min(0)]).areas(bottom);
     let rows: Vec<Row> = MENU
@@ -65,7 +68,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         true,
     );
     f.render_widget(
-        Paragraph::new(checklist::lines(&arch.checks))
+        Paragraph::new(check_lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.overview.checks")))),
         checks,
     );

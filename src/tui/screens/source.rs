@@ -7,7 +7,7 @@ use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::Role;
 use crate::tui::widgets::instance_table::{bandwidth, short_zone};
-use crate::tui::widgets::{table, theme};
+use crate::tui::widgets::{fit, table, theme};
 
 pub fn keys(_app: &App) -> Vec<(&'static str, &'static str)> {
     vec![("↑↓", "wizard.key.move"), ("⏎", "wizard.key.copy_this")]
@@ -47,24 +47,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         );
         return;
     }
-    let header = Row::new(
-        [
-            "name",
-            "role",
-            "id",
-            "zone",
-            "project",
-            "state",
-            "ips",
-            "bandwidth",
-        ]
-        .iter()
-        .map(|k| t(lang, &format!("wizard.table.{k}")))
-        .collect::<Vec<_>>(),
-    );
     // Only the rows on screen are built: the region may have 10,000 instances.
     let shown = table::window(list, true, app.source.cursor, rows.len());
-    let body: Vec<Row> = rows[shown.clone()]
+    let cells: Vec<[String; 8]> = rows[shown.clone()]
         .iter()
         .map(|i| {
             let role = if arch.session_ids.contains(&i.id) {
@@ -74,13 +59,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 String::new()
             };
-            // Narrow terminals get the private IP only (the one the guide works with).
-            let ips = if i.public_ip.is_empty() || list.width < 90 {
+            let ips = if i.public_ip.is_empty() {
                 i.private_ip.clone()
             } else {
                 format!("{} / {}", i.private_ip, i.public_ip)
             };
-            let row = Row::new(vec![
+            [
                 i.name.clone(),
                 role,
                 i.id.clone(),
@@ -89,11 +73,85 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 i.state.clone(),
                 ips,
                 bandwidth(lang, i.bandwidth_out),
-            ]);
+            ]
+        })
+        .collect();
+    let mut headers: [String; 8] = [
+        "name",
+        "role",
+        "id",
+        "zone",
+        "project",
+        "state",
+        "ips",
+        "bandwidth",
+    ]
+    .map(|k| t(lang, &format!("wizard.table.{k}")));
+    let private_header = t(lang, "wizard.table.private_ip");
+    let width = |s: &str| Span::raw(s).width();
+    let need = |col: usize, header: &str, cells: &[[String; 8]]| {
+        cells
+            .iter()
+            .map(|c| width(&c[col]))
+            .chain([width(header)])
+            .max()
+            .unwrap_or(0)
+    };
+    let mut needs: Vec<usize> = (0..8).map(|c| need(c, &headers[c], &cells)).collect();
+    // The private IP alone (the one the guide works with), should the public one not fit.
+    let private_only: Vec<[String; 8]> = rows[shown.clone()]
+        .iter()
+        .zip(&cells)
+        .map(|(i, c)| {
+            let mut c = c.clone();
+            c[6] = i.private_ip.clone();
+            c
+        })
+        .collect();
+    let private_need = need(6, &private_header, &private_only);
+    let inner = list.width.saturating_sub(2) as usize;
+    let plan = columns_that_fit(&mut needs, private_need, inner);
+    let cells = if plan.private_only {
+        headers[6] = private_header;
+        private_only
+    } else {
+        cells
+    };
+    let name_w = needs[0].min(inner.saturating_sub(plan.others));
+    let keep = |c: usize| plan.keep[c];
+    let header = Row::new(
+        (0..8)
+            .filter(|c| keep(*c))
+            .map(|c| headers[c].clone())
+            .collect::<Vec<_>>(),
+    );
+    let body: Vec<Row> = rows[shown.clone()]
+        .iter()
+        .zip(cells)
+        .map(|(i, mut c)| {
+            c[0] = fit(&c[0], name_w.max(1));
+            let row = Row::new(
+                c.into_iter()
+                    .enumerate()
+                    .filter(|(n, _)| keep(*n))
+                    .map(|(_, s)| s)
+                    .collect::<Vec<_>>(),
+            );
             if i.state == "RUNNING" {
                 row
             } else {
                 row.style(theme::greyed())
+            }
+        })
+        .collect();
+    let widths: Vec<Constraint> = (0..8)
+        .filter(|c| keep(*c))
+        .map(|c| {
+            if c == 0 {
+                // The name takes what is left: it tells the rows apart.
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(needs[c] as u16)
             }
         })
         .collect();
@@ -105,33 +163,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Some(header),
         body,
         shown.start,
-        &[
-            Constraint::Fill(2),
-            Constraint::Length(8),
-            Constraint::Length(12),
-            Constraint::Length(6),
-            Constraint::Length(8),
-            Constraint::Length(8),
-            Constraint::Fill(3),
-            Constraint::Length(7),
-        ],
+        &widths,
         app.source.cursor,
         true,
     );
+    let colon = |key: &str| tf(lang, "wizard.label_colon", &[("label", &t(lang, key))]);
     if let Some(i) = rows.get(app.source.cursor) {
         let lines = vec![
             Line::from(format!(
-                " {}: {}  ·  {}: {}",
-                t(lang, "wizard.launch.type"),
+                " {}{}  ·  {}{}",
+                colon("wizard.launch.type"),
                 i.instance_type,
-                t(lang, "wizard.source.os"),
+                colon("wizard.source.os"),
                 i.os_name
             )),
             Line::from(format!(
-                " VPC {} / {}  ·  {}: {}",
+                " VPC {} / {}  ·  {}{}",
                 i.vpc_id,
                 i.subnet_id,
-                t(lang, "wizard.launch.security_groups"),
+                colon("wizard.launch.security_groups"),
                 i.security_group_ids.join(", ")
             )),
         ];
@@ -139,5 +189,90 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Paragraph::new(lines).block(Block::bordered().title(format!(" {} ", i.id))),
             detail,
         );
+    }
+}
+
+/// Which columns of the source table are drawn.
+#[derive(Debug, PartialEq, Eq)]
+struct ColumnPlan {
+    /// Per column (name, role, id, zone, project, state, ips, bandwidth).
+    keep: [bool; 8],
+    /// The IP column shows the private address only.
+    private_only: bool,
+    /// Columns the kept columns other than the name take, spacing included.
+    others: usize,
+}
+
+/// The columns that fit `inner` columns when every kept column gets its
+/// `needs` (the widest of its header and cells; the IP column narrows to
+/// `private_need` once the public IP is dropped). The least useful go
+/// first: project, role, zone, the public IP, bandwidth, state; the name,
+/// id and private IP always stay. The name keeps up to 24 columns before
+/// anything else: similar names (`mina_auth`, `mina_auth-old`) tell rows apart.
+fn columns_that_fit(needs: &mut [usize], private_need: usize, inner: usize) -> ColumnPlan {
+    const NAME: usize = 0;
+    const IPS: usize = 6;
+    let mut keep = [true; 8];
+    let mut private_only = false;
+    let others = |keep: &[bool; 8], needs: &[usize]| -> usize {
+        (1..8)
+            .filter(|c| keep[*c])
+            .map(|c| needs[c] + 1) // one column of spacing before each
+            .sum()
+    };
+    let name_min = needs[NAME].min(24);
+    // Drop steps: Some(column) drops it, None drops the public IP.
+    for step in [Some(4), Some(1), Some(3), None, Some(7), Some(5)] {
+        if others(&keep, needs) + name_min <= inner {
+            break;
+        }
+        match step {
+            Some(c) => keep[c] = false,
+            None => {
+                private_only = true;
+                needs[IPS] = private_need;
+            }
+        }
+    }
+    ColumnPlan {
+        others: others(&keep, needs),
+        keep,
+        private_only,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_tables_keep_every_column() {
+        let mut needs = [10, 8, 12, 4, 5, 7, 24, 6];
+        let plan = columns_that_fit(&mut needs, 9, 118);
+        assert_eq!(plan.keep, [true; 8]);
+        assert!(!plan.private_only);
+    }
+
+    #[test]
+    fn narrow_tables_drop_the_least_useful_columns_first() {
+        // 80 columns: project and role go, the public IP stays.
+        let mut needs = [13, 8, 12, 4, 5, 7, 24, 6];
+        let plan = columns_that_fit(&mut needs, 9, 78);
+        assert_eq!(
+            plan.keep,
+            [true, false, true, true, false, true, true, true]
+        );
+        assert!(!plan.private_only);
+        assert!(plan.others + 13 <= 78);
+        // 52 columns: project, role and zone go, then the public IP.
+        let mut needs = [13, 8, 12, 4, 5, 7, 24, 6];
+        let plan = columns_that_fit(&mut needs, 9, 52);
+        assert_eq!(
+            plan.keep,
+            [true, false, true, false, false, true, true, true]
+        );
+        assert!(plan.private_only);
+        assert_eq!(needs[6], 9);
+        assert!(plan.others + 13 <= 52);
     }
 }

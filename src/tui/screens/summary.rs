@@ -63,7 +63,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 "wizard.summary.behind",
                 &[
                     ("clb", &c.id),
-                    ("kind", &c.kind),
+                    ("kind", &super::load_balancer::kind_name(lang, &c.kind)),
                     ("vip", &c.vip),
                     ("port", &app.bind.port.value)
                 ]

@@ -91,9 +91,63 @@ impl TextInput {
     }
 }
 
+/// Display columns of the widest of `labels` (CJK counts double), for
+/// [`TextInput::field`] and [`label`] to align a form's values in one column.
+pub fn label_width<S: AsRef<str>>(labels: &[S]) -> usize {
+    labels
+        .iter()
+        .map(|l| Span::raw(l.as_ref()).width())
+        .max()
+        .unwrap_or(0)
+}
+
+/// ` label` padded to `width` display columns, then one space: the start of a
+/// form row whose value begins in the same column as its neighbours'.
+pub fn label(text: &str, width: usize) -> String {
+    let pad = width.saturating_sub(Span::raw(text).width());
+    format!(" {text}{} ", " ".repeat(pad))
+}
+
+impl TextInput {
+    /// Like [`TextInput::lines`] with the label padded by [`label`] to
+    /// `label_w`; the message sits under the value.
+    pub fn field(&self, text: &str, label_w: usize, focused: bool) -> Vec<Line<'static>> {
+        let padded = label(text, label_w);
+        // `lines` adds the one space after the label itself.
+        let mut out = self.lines(&padded[..padded.len() - 1], focused);
+        if let Some(e) = &self.error {
+            let indent = " ".repeat(label_w + 2);
+            out[1] = Line::from(Span::styled(format!("{indent}✗ {e}"), theme::bad()));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fields_align_their_values_by_display_width() {
+        let w = label_width(&["名称", "Description"]);
+        assert_eq!(w, 11);
+        let a = TextInput::new("x").field("名称", w, false);
+        let b = TextInput::new("y").field("Description", w, false);
+        let col = |l: &Line| {
+            let s = l.to_string();
+            Span::raw(&s[..s.find('[').unwrap()]).width()
+        };
+        assert_eq!(col(&a[0]), 13);
+        assert_eq!(col(&b[0]), 13);
+        assert!(a[0].to_string().starts_with(" 名称 "));
+        let mut bad = TextInput::new("");
+        bad.error = Some("required".into());
+        let lines = bad.field("Name", w, false);
+        assert_eq!(
+            lines[1].to_string(),
+            format!("{}✗ required", " ".repeat(13))
+        );
+    }
 
     fn key(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
