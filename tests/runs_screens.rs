@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use screen_support::{lang_name, render};
 use tcscale::i18n::Lang;
 use tcscale::scaleout::journal::{Journal, Resource, ResourceKind};
-use tcscale::scaleout::runner::cleanup::CleanupAction;
+use tcscale::scaleout::runner::cleanup::{CleanupAction, CleanupStage};
 use tcscale::scaleout::runner::Progress;
 use tcscale::scaleout::steps::Step;
 use tcscale::tui::app::{App, Context, Msg};
@@ -78,10 +78,18 @@ fn journals() -> Vec<Journal> {
         resource(ResourceKind::Listener, "lbl-80", Some("lb-int4c"), "TCP:80"),
         resource(
             ResourceKind::SecurityGroupRule,
-            "sg-9:0",
+            "sg-9:ingress:TCP:80:10.0.1.20",
             Some("sg-9"),
-            "TCP:80 from 10.0.1.20",
+            "tcscale: CLB VIP 10.0.1.20",
         ),
+        resource(
+            ResourceKind::SdkConfigChange,
+            "ins-biz1:/etc/qcloud/sdk.config",
+            Some("ins-biz1"),
+            "/etc/qcloud/sdk.config.bak.20260602090500",
+        ),
+        // Sent just before the kill, never answered: an intent.
+        resource(ResourceKind::Image, "", None, "session-scaleout-2"),
     ] {
         killed.record_resource(r, t);
     }
@@ -146,10 +154,20 @@ fn key(a: &mut App, c: KeyCode) {
 }
 
 fn both(name: &str, make: impl Fn(Lang, &Dir) -> App) {
+    sized(name, (110, 32), make)
+}
+
+/// At 80x24 every line fits inside its borders: the text of a row never
+/// runs into the right border (a border character is the last on its row).
+fn narrow(name: &str, make: impl Fn(Lang, &Dir) -> App) {
+    sized(&format!("{name}_80x24"), (80, 24), make)
+}
+
+fn sized(name: &str, (w, h): (u16, u16), make: impl Fn(Lang, &Dir) -> App) {
     for lang in [Lang::En, Lang::Zh] {
         let dir = store();
         let a = make(lang, &dir);
-        let text = render(&a, 110, 32).replace(&dir.0.display().to_string(), "RUNS");
+        let text = render(&a, w, h).replace(&dir.0.display().to_string(), "RUNS");
         assert!(
             !text.contains("[runs.") && !text.contains("[engine."),
             "{name}: a string key has no text:\n{text}"
@@ -161,6 +179,24 @@ fn both(name: &str, make: impl Fn(Lang, &Dir) -> App) {
 #[test]
 fn list() {
     both("list", app);
+    narrow("list", app);
+}
+
+/// The run ids whole at 80 columns (the start time and region give way).
+#[test]
+fn narrow_table_keeps_run_ids_whole() {
+    for lang in [Lang::En, Lang::Zh] {
+        let dir = store();
+        let a = app(lang, &dir);
+        let text = render(&a, 80, 24);
+        for id in [
+            "20260602-090000-5e6f7a8b",
+            "20260601-100000-1a2b3c4d",
+            "20260531-080000-0c0d0e0f",
+        ] {
+            assert!(text.contains(id), "{id} whole:\n{text}");
+        }
+    }
 }
 
 #[test]
@@ -171,6 +207,48 @@ fn cleanup_confirm() {
         assert!(a.runs.confirm.is_some());
         a
     });
+    narrow("confirm", |l, d| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('c'));
+        a
+    });
+}
+
+/// A cleanup under way: items tick over as the engine reports them.
+#[test]
+fn cleanup_in_progress() {
+    let make = |l: Lang, d: &Dir| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('c'));
+        let row = a.runs.confirm.clone().unwrap().row;
+        key(&mut a, KeyCode::Char('y'));
+        a.runs.take_jobs();
+        a.update(Msg::Tick(3));
+        let ev = |r: &Resource, stage: CleanupStage| {
+            Msg::Job(JobEvent::Runs(RunsEvent::Progress(Progress::Cleanup {
+                resource: r.clone(),
+                stage,
+            })))
+        };
+        let sdk = &row.cleanup[0];
+        a.update(ev(sdk, CleanupStage::Started));
+        a.update(ev(
+            sdk,
+            CleanupStage::Done(CleanupAction::Restored {
+                backup: sdk.detail.clone(),
+                saved_edit: "/etc/qcloud/sdk.config.before-restore".into(),
+            }),
+        ));
+        // The image sent before the kill was found: it takes the intent's place.
+        let found = resource(ResourceKind::Image, "img-s2", None, "session-scaleout-2");
+        a.update(ev(&found, CleanupStage::Started));
+        a.update(ev(&found, CleanupStage::Done(CleanupAction::Deleted)));
+        let lb = row.cleanup.iter().find(|r| r.id == "lb-int4c").unwrap();
+        a.update(ev(lb, CleanupStage::Started));
+        a
+    };
+    both("cleaning", make);
+    narrow("cleaning", make);
 }
 
 #[test]
@@ -257,8 +335,23 @@ fn cleanup_result() {
             .iter()
             .map(|r| (r.clone(), CleanupAction::Deleted))
             .collect();
-        done[0].1 = CleanupAction::Manual("remove the rule in the console".into());
-        done[2].1 = CleanupAction::AlreadyGone;
+        for (r, a) in &mut done {
+            match r.kind {
+                ResourceKind::SdkConfigChange => {
+                    *a = CleanupAction::Restored {
+                        backup: r.detail.clone(),
+                        saved_edit: "/etc/qcloud/sdk.config.before-restore".into(),
+                    }
+                }
+                ResourceKind::SecurityGroupRule => {
+                    *a = CleanupAction::Manual("remove the rule in the console".into())
+                }
+                ResourceKind::Instance => *a = CleanupAction::AlreadyGone,
+                _ => {}
+            }
+        }
+        // The intent created nothing: not in the result.
+        done.retain(|(r, _)| !r.is_intent());
         a.update(Msg::Job(JobEvent::Runs(RunsEvent::CleanedUp {
             id: row.id.clone(),
             result: Ok(done),

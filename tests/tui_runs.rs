@@ -236,6 +236,11 @@ async fn a_failed_wizard_step_offers_c_which_cleans_the_run_up_after_a_confirm()
         "{:?}",
         live.items
     );
+    // The wizard's own run: its screens named what is gone, so it starts over.
+    assert_eq!(tui.app.screen, Screen::Overview);
+    assert!(tui.app.flow.is_none());
+    let notice = tui.app.notice.clone().expect("what was cleaned").1;
+    assert!(notice.contains(&format!("run {id} cleaned up")), "{notice}");
     let after = delta(&before, &h.with_world(|w| inventory(w)));
     assert!(after.images.is_empty(), "{:?}", after.images);
     assert!(after.instances.is_empty(), "{:?}", after.instances);
@@ -247,7 +252,87 @@ async fn a_failed_wizard_step_offers_c_which_cleans_the_run_up_after_a_confirm()
         e => panic!("{e:?}"),
     }
     // A cleaned-up run is not offered again.
-    tui.key(KeyCode::Char('c'));
+    tui.app.runs.ask_cleanup_of(&id, Lang::En);
     assert!(tui.app.runs.confirm.is_none());
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cleanup_reports_each_resource_in_its_order_before_the_result() {
+    use std::sync::{Arc, Mutex};
+    use tcscale::scaleout::journal::ResourceKind;
+    use tcscale::scaleout::runner::cleanup::{CleanupAction, CleanupStage};
+    use tcscale::scaleout::runner::Progress;
+    use tcscale::tui::screens::runs::{RunsEvent, RunsJob};
+
+    let h = sim("").await;
+    let home = Home::new("tui-cleanup-order");
+    // A whole session run: sdk.config changed, rules added, CLB, instances, image.
+    let plan = plan_path("session-servers.toml");
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let j = home.journal();
+    let tui = Tui::new(&h, &home, None);
+    let events: Arc<Mutex<Vec<RunsEvent>>> = Arc::default();
+    let sink = events.clone();
+    run_job(
+        tui.engine.clone(),
+        RunsJob::Cleanup {
+            id: j.run_id.clone(),
+            dir: home.store().dir,
+            lang: Lang::En,
+        },
+        move |e| sink.lock().unwrap().push(e),
+    )
+    .await;
+    let events = events.lock().unwrap().clone();
+    let Some(RunsEvent::CleanedUp {
+        result: Ok(done), ..
+    }) = events.last()
+    else {
+        panic!("the result comes last: {:?}", events.last());
+    };
+    let stages: Vec<(String, Option<CleanupAction>)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunsEvent::Progress(Progress::Cleanup { resource, stage }) => Some((
+                resource.id.clone(),
+                match stage {
+                    CleanupStage::Started => None,
+                    CleanupStage::Done(a) => Some(a.clone()),
+                },
+            )),
+            RunsEvent::CleanedUp { .. } => None,
+            RunsEvent::Progress(_) | RunsEvent::Resumed { .. } => None,
+        })
+        .collect();
+    // Every resource is started, then ended with the verdict the result has, in the result's order.
+    let ended: Vec<(String, CleanupAction)> = stages
+        .iter()
+        .filter_map(|(id, a)| Some((id.clone(), a.clone()?)))
+        .collect();
+    let result: Vec<(String, CleanupAction)> = done
+        .iter()
+        .map(|(r, a)| (r.id.clone(), a.clone()))
+        .collect();
+    assert_eq!(ended, result);
+    for (id, _) in &result {
+        let start = stages.iter().position(|(x, a)| x == id && a.is_none());
+        let end = stages.iter().position(|(x, a)| x == id && a.is_some());
+        assert!(start.is_some() && start < end, "{id}: {stages:?}");
+    }
+    // Cleanup's order: every sdk.config restored before anything is deleted.
+    let kinds: Vec<ResourceKind> = done.iter().map(|(r, _)| r.kind).collect();
+    let last_sdk = kinds
+        .iter()
+        .rposition(|k| *k == ResourceKind::SdkConfigChange)
+        .expect("sdk.config restored");
+    assert!(kinds[..last_sdk]
+        .iter()
+        .all(|k| *k == ResourceKind::SdkConfigChange));
+    assert!(done[..=last_sdk]
+        .iter()
+        .all(|(_, a)| matches!(a, CleanupAction::Restored { .. })));
+    assert!(kinds.contains(&ResourceKind::SecurityGroupRule));
     h.shutdown().await;
 }

@@ -19,7 +19,8 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::{Journal, JournalError, Resource, ResourceKind, StepState};
 use crate::scaleout::plan;
 use crate::scaleout::runner::cleanup::{
-    action_text, group_of, preview_text, CleanupAction, CleanupGroup, CleanupStage,
+    group_of, preview_text, sdk_change_target, sg_rule_parts, sg_rule_text, CleanupAction,
+    CleanupGroup, CleanupStage,
 };
 use crate::scaleout::runner::flow::{can_skip, failed_step, recovery_options, Recovery};
 use crate::scaleout::runner::record::RunStatus;
@@ -245,8 +246,11 @@ pub enum ItemState {
     Working,
     Deleted,
     Gone,
-    /// An sdk.config is its original again (or already was): the verdict.
-    Restored(String),
+    /// An sdk.config is its original again (the log has the backup and
+    /// where tcscale's edit was kept).
+    Restored,
+    /// It already was (a second cleanup).
+    AlreadyRestored,
     Manual(String),
     /// Sent before a crash, but the cloud has nothing for it.
     NotCreated,
@@ -256,14 +260,13 @@ pub enum ItemState {
 
 impl ItemState {
     /// From the engine's verdict.
-    pub fn of(a: &CleanupAction, lang: Lang) -> ItemState {
+    pub fn of(a: &CleanupAction) -> ItemState {
         match a {
             CleanupAction::Deleted => ItemState::Deleted,
             CleanupAction::AlreadyGone => ItemState::Gone,
             CleanupAction::Manual(m) => ItemState::Manual(m.clone()),
-            CleanupAction::Restored { .. } | CleanupAction::AlreadyRestored { .. } => {
-                ItemState::Restored(action_text(a, lang))
-            }
+            CleanupAction::Restored { .. } => ItemState::Restored,
+            CleanupAction::AlreadyRestored { .. } => ItemState::AlreadyRestored,
         }
     }
 
@@ -427,13 +430,22 @@ impl Live {
             Progress::Cleanup { resource, stage } => {
                 let state = match stage {
                     CleanupStage::Started => ItemState::Working,
-                    CleanupStage::Done(a) => ItemState::of(a, lang),
+                    CleanupStage::Done(a) => ItemState::of(a),
                 };
                 self.set_item(resource, state);
             }
             _ => {}
         }
-        if let Some(line) = crate::cli::apply::progress_line(p, lang, &mut self.countdown) {
+        // A resource starting shows on the list; the log keeps the verdicts.
+        let started = matches!(
+            p,
+            Progress::Cleanup {
+                stage: CleanupStage::Started,
+                ..
+            }
+        );
+        let line = crate::cli::apply::progress_line(p, lang, &mut self.countdown);
+        if let Some(line) = line.filter(|_| !started) {
             self.log.push(line);
             // Enough to scroll back a screenful; a long run does not grow without bound.
             if self.log.len() > 500 {
@@ -525,19 +537,25 @@ fn resource_detail(r: &Resource, lang: Lang) -> String {
     if r.is_intent() {
         return preview_text(r, lang);
     }
-    let mut s = r.id.clone();
-    if let Some(p) = &r.parent {
-        s.push_str(&format!(" {}", tf(lang, "runs.on", &[("parent", p)])));
+    match r.kind {
+        // The backup is in the cleanup dialog and the log.
+        ResourceKind::SdkConfigChange => {
+            let (instance, path) = sdk_change_target(r);
+            format!("{path} {}", tf(lang, "runs.on", &[("parent", &instance)]))
+        }
+        ResourceKind::SecurityGroupRule if sg_rule_parts(r).is_some() => sg_rule_text(r, lang),
+        _ => {
+            let mut s = r.id.clone();
+            if let Some(p) = &r.parent {
+                s.push_str(&format!(" {}", tf(lang, "runs.on", &[("parent", p)])));
+            }
+            // Instances and CLBs carry their ClientToken there: nothing to read.
+            if !r.detail.is_empty() && r.kind == ResourceKind::Listener {
+                s.push_str(&format!(" · {}", r.detail));
+            }
+            s
+        }
     }
-    // Instances and CLBs carry their ClientToken there: nothing to read.
-    let telling = matches!(
-        r.kind,
-        ResourceKind::Listener | ResourceKind::SecurityGroupRule | ResourceKind::SdkConfigChange
-    );
-    if !r.detail.is_empty() && telling {
-        s.push_str(&format!(" · {}", r.detail));
-    }
-    s
 }
 
 impl RunsState {
@@ -780,7 +798,7 @@ impl RunsState {
                     l.result = Some(match result {
                         Ok(done) => {
                             for (r, a) in done {
-                                l.set_item(&r, ItemState::of(&a, lang));
+                                l.set_item(&r, ItemState::of(&a));
                             }
                             // An intent still open: the cloud has nothing for it.
                             for (r, s) in &mut l.items {
@@ -795,7 +813,9 @@ impl RunsState {
                             let count = |f: fn(&ItemState) -> bool| {
                                 l.items.iter().filter(|(_, s)| f(s)).count()
                             };
-                            let restored = count(|s| matches!(s, ItemState::Restored(_)));
+                            let restored = count(|s| {
+                                matches!(s, ItemState::Restored | ItemState::AlreadyRestored)
+                            });
                             let deleted = count(|s| matches!(s, ItemState::Deleted));
                             let gone =
                                 count(|s| matches!(s, ItemState::Gone | ItemState::NotCreated));
@@ -1082,7 +1102,12 @@ fn item_line(r: &Resource, s: &ItemState, lang: Lang, clock: u64) -> Line<'stati
         ),
         ItemState::Deleted => ("✓".into(), theme::good(), t(lang, "runs.item.deleted")),
         ItemState::Gone => ("✓".into(), theme::greyed(), t(lang, "runs.item.gone")),
-        ItemState::Restored(text) => ("✓".into(), theme::good(), text.clone()),
+        ItemState::Restored => ("✓".into(), theme::good(), t(lang, "runs.item.restored")),
+        ItemState::AlreadyRestored => (
+            "✓".into(),
+            theme::greyed(),
+            t(lang, "runs.item.already_restored"),
+        ),
         ItemState::Manual(m) => (
             "!".into(),
             theme::warn(),
@@ -1660,7 +1685,7 @@ mod tests {
             Lang::En,
         );
         let l = s.live.clone().unwrap();
-        assert!(matches!(&l.items[0].1, ItemState::Restored(t) if t.contains("sdk.config.bak.1")));
+        assert_eq!(l.items[0].1, ItemState::Restored);
         assert_eq!(l.items[1].1, ItemState::Manual("do it".into()));
         assert_eq!(l.items[2].1, ItemState::Gone);
         assert_eq!(l.items[3].1, ItemState::Deleted);
@@ -1696,11 +1721,7 @@ mod tests {
         assert_eq!(at(&l, "img-2"), Some(ItemState::Waiting));
         l.progress(&ev(&lb, CleanupStage::Done(CleanupAction::Deleted)), lang);
         assert_eq!(at(&l, "lb-1"), Some(ItemState::Deleted));
-        assert!(
-            l.log.iter().any(|x| x == "  clb lb-1: deleted"),
-            "{:?}",
-            l.log
-        );
+        assert_eq!(l.log, ["  clb lb-1: deleted"], "verdicts only");
         // The intent's resource takes its place.
         let found = resource(ResourceKind::Image, "img-9", None, "web-scaleout");
         l.progress(&ev(&found, CleanupStage::Started), lang);
@@ -1719,28 +1740,32 @@ mod tests {
 
     #[test]
     fn cleanup_verdicts_read_as_words() {
+        assert_eq!(ItemState::of(&CleanupAction::Deleted), ItemState::Deleted);
+        assert_eq!(ItemState::of(&CleanupAction::AlreadyGone), ItemState::Gone);
         assert_eq!(
-            ItemState::of(&CleanupAction::Deleted, Lang::En),
-            ItemState::Deleted
-        );
-        assert_eq!(
-            ItemState::of(&CleanupAction::AlreadyGone, Lang::En),
-            ItemState::Gone
-        );
-        assert_eq!(
-            ItemState::of(&CleanupAction::Manual("x".into()), Lang::Zh),
+            ItemState::of(&CleanupAction::Manual("x".into())),
             ItemState::Manual("x".into())
         );
-        let again = ItemState::of(
-            &CleanupAction::AlreadyRestored {
-                backup: "/b".into(),
-            },
-            Lang::En,
-        );
-        assert_eq!(
-            again,
-            ItemState::Restored("already restored (equals /b)".into())
-        );
+        let again = ItemState::of(&CleanupAction::AlreadyRestored {
+            backup: "/b".into(),
+        });
+        assert_eq!(again, ItemState::AlreadyRestored);
+        for lang in [Lang::En, Lang::Zh] {
+            let sdk = resource(
+                ResourceKind::SdkConfigChange,
+                "ins-1:/etc/qcloud/sdk.config",
+                Some("ins-1"),
+                "/etc/qcloud/sdk.config.bak.1",
+            );
+            for st in [
+                ItemState::Restored,
+                ItemState::AlreadyRestored,
+                ItemState::Working,
+            ] {
+                let text = item_line(&sdk, &st, lang, 0).to_string();
+                assert!(!text.contains("runs.") && !text.contains("bak.1"), "{text}");
+            }
+        }
     }
 
     #[test]
