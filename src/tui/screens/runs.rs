@@ -1206,6 +1206,20 @@ fn r_width(s: &RunsState) -> u16 {
         .max(6)
 }
 
+/// Rows to scroll the cleanup list by so the resource being worked on
+/// (else the first not yet settled) is within `height` rows.
+fn focus_skip(l: &Live, lang: Lang, width: usize, height: usize) -> usize {
+    let working = l.items.iter().position(|(_, st)| *st == ItemState::Working);
+    let Some(focus) = working.or_else(|| l.items.iter().position(|(_, st)| st.open())) else {
+        return 0;
+    };
+    let end: usize = l.items[..=focus]
+        .iter()
+        .map(|(r, st)| wrap::indented(vec![item_line(r, st, lang, 0)], width).len())
+        .sum();
+    end.saturating_sub(height)
+}
+
 /// Columns inside a bordered pane.
 fn inner_w(area: Rect) -> usize {
     area.width.saturating_sub(2).max(1) as usize
@@ -1297,8 +1311,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 lines
             };
+            let rows = wrap::indented(lines, inner_w(left));
+            // A long cleanup list scrolls so the resource being worked on shows.
+            let skip = match l.kind {
+                LiveKind::Cleanup => focus_skip(l, lang, inner_w(left), inner_h),
+                LiveKind::Resume => 0,
+            };
             f.render_widget(
-                Paragraph::new(wrap::indented(lines, inner_w(left)))
+                Paragraph::new(rows.into_iter().skip(skip).collect::<Vec<_>>())
                     .block(Block::bordered().title(titled(&title, left))),
                 left,
             );
@@ -1722,6 +1742,10 @@ mod tests {
         l.progress(&ev(&lb, CleanupStage::Done(CleanupAction::Deleted)), lang);
         assert_eq!(at(&l, "lb-1"), Some(ItemState::Deleted));
         assert_eq!(l.log, ["  clb lb-1: deleted"], "verdicts only");
+        // A short pane scrolls to the resource being worked on.
+        assert_eq!(focus_skip(&l, lang, 200, 10), 0);
+        let focus = l.items.iter().position(|(_, s)| s.open()).unwrap();
+        assert_eq!(focus_skip(&l, lang, 200, 1), focus);
         // The intent's resource takes its place.
         let found = resource(ResourceKind::Image, "img-9", None, "web-scaleout");
         l.progress(&ev(&found, CleanupStage::Started), lang);
