@@ -11,7 +11,7 @@ use tcscale::scaleout::runner::autoscaling_step::{
     ActivityView, AsOutput, GroupInstanceView, GroupSnapshot,
 };
 use tcscale::tui::app::{App, Msg};
-use tcscale::tui::screens::autoscaling::{prefill, AsEvent, AsJob, Page, PolicyKind};
+use tcscale::tui::screens::autoscaling::{prefill, AsEvent, AsJob, Page, PolicyKind, ZoneQuota};
 use tcscale::tui::state::*;
 use tcscale::tui::widgets::input::TextInput;
 use tui_fixture::{app, render};
@@ -38,7 +38,23 @@ fn as_app(lang: Lang) -> App {
     let mut p = prefill(&a);
     p.now = Some(DateTime::parse_from_rfc3339("2026-11-25T14:00:00+08:00").unwrap());
     a.autoscaling.enter(p);
+    // Opening the step reads the zone's quota; the answer: 30 left of 50.
+    let jobs = a.autoscaling.take_jobs();
+    assert!(
+        matches!(jobs.as_slice(), [AsJob::Quota { zone }] if zone == "ap-guangzhou-3"),
+        "{jobs:?}"
+    );
+    a.autoscaling
+        .on_event(AsEvent::Quota(Ok(Some(quota(30)))), lang, 1);
     a
+}
+
+fn quota(remaining: u64) -> ZoneQuota {
+    ZoneQuota {
+        used: 50 - remaining,
+        remaining,
+        total: 50,
+    }
 }
 
 fn key(a: &mut App, code: KeyCode) {
@@ -330,4 +346,72 @@ fn opened_from_the_overview_without_a_scale_out() {
     );
     assert_eq!(w.prefill.clb.as_ref().unwrap().id, "lb-8xk2");
     assert_eq!(w.prefill.listener_id.as_deref(), Some("lbl-80"));
+}
+
+/// The group page with MaxSize typed above the quota left (3 of 50).
+fn above_quota(l: Lang) -> App {
+    let mut a = as_app(l);
+    a.autoscaling
+        .on_event(AsEvent::Quota(Ok(Some(quota(3)))), l, 2);
+    a.autoscaling.focus = 6; // MaxSize
+    clear(&mut a);
+    type_into(&mut a, "5");
+    a
+}
+
+#[test]
+fn max_size_is_checked_against_the_zone_quota_as_the_user_types() {
+    both("autoscaling_group_above_quota", above_quota);
+    both_80("autoscaling_group_above_quota_80x24", above_quota);
+    let mut a = above_quota(Lang::En);
+    let err = a.autoscaling.group_fields[6].error.clone();
+    assert!(
+        err.as_deref().is_some_and(|e| e.contains("quota left (3")),
+        "{err:?}"
+    );
+    let text = render(&a, 100, 30);
+    assert!(
+        text.contains("pay-as-you-go quota             3 left of 50 in ap-guangzhou-3"),
+        "{text}"
+    );
+    // Enter does not leave the page while MaxSize is above the quota.
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.autoscaling.page, Page::Group);
+    assert_eq!(a.autoscaling.focus, 6);
+    // Back within the quota: the message goes as the digit is typed.
+    key(&mut a, KeyCode::Backspace);
+    type_into(&mut a, "3");
+    assert_eq!(a.autoscaling.group_fields[6].error, None);
+    key(&mut a, KeyCode::Enter);
+    assert_eq!(a.autoscaling.page, Page::Schedule);
+}
+
+#[test]
+fn a_quota_arriving_below_the_prefilled_max_marks_it() {
+    let mut a = as_app(Lang::Zh);
+    assert_eq!(a.autoscaling.group_fields[6].error, None);
+    a.autoscaling
+        .on_event(AsEvent::Quota(Ok(Some(quota(2)))), Lang::Zh, 3);
+    let err = a.autoscaling.group_fields[6].error.clone().unwrap();
+    assert!(err.contains("还可创建 2 台"), "{err}");
+    let text = render(&a, 80, 24);
+    assert!(
+        text.contains("按量计费配额           ap-guangzhou-3 还可创建 2 台（共 50 台）"),
+        "{text}"
+    );
+    // A failed read says so and leaves the check to the engine.
+    a.autoscaling.on_event(
+        AsEvent::Quota(Err("RequestLimitExceeded".into())),
+        Lang::Zh,
+        4,
+    );
+    assert_eq!(a.autoscaling.group_fields[6].error, None);
+    assert!(render(&a, 100, 30).contains("配额未知（RequestLimitExceeded）"));
+}
+
+fn both_80(name: &str, make: impl Fn(Lang) -> App) {
+    for lang in [Lang::En, Lang::Zh] {
+        let text = render(&make(lang), 80, 24);
+        insta::assert_snapshot!(format!("{name}_{}", lang_name(lang)), text);
+    }
 }

@@ -21,7 +21,7 @@ use crate::scaleout::autoscaling::{
 use crate::scaleout::runner::autoscaling_step::{changes, AsOutput, GroupSnapshot};
 use crate::tui::app::App;
 use crate::tui::state::{
-    Check, CheckLevel, ClbView, Confirm, ConfirmWhat, InstanceView, PlannedCall, Progress,
+    Check, CheckLevel, ClbView, Confirm, ConfirmWhat, InstanceView, Load, PlannedCall, Progress,
 };
 use crate::tui::widgets::input::TextInput;
 
@@ -75,6 +75,16 @@ pub enum AsJob {
     },
     /// ExecuteScalingPolicy ("test this policy now").
     Execute { policy_id: String },
+    /// The zone's pay-as-you-go instance quota (MaxSize may not exceed what is left).
+    Quota { zone: String },
+}
+
+/// The pay-as-you-go instance quota of the group's zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZoneQuota {
+    pub used: u64,
+    pub remaining: u64,
+    pub total: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,6 +106,8 @@ pub enum AsEvent {
     Failed(String),
     Snapshot(Result<GroupSnapshot, String>),
     Executed(Result<String, String>),
+    /// `Ok(None)`: the account reports no quota for the zone.
+    Quota(Result<Option<ZoneQuota>, String>),
 }
 
 /// Whether a key leaves the step.
@@ -125,6 +137,8 @@ pub struct AsWizard {
     pub snapshot: Option<GroupSnapshot>,
     /// The engine's lines, newest last.
     pub log: Vec<String>,
+    /// The zone's quota, read when the step opens.
+    pub quota: Load<Option<ZoneQuota>>,
     pub note: Option<(CheckLevel, String)>,
     /// Keep reading the group while the step is shown.
     pub watching: bool,
@@ -311,8 +325,39 @@ impl AsWizard {
         self.policy_kind = PolicyKind::Simple;
         self.page = Page::Group;
         self.focus = gf::MIN;
+        // The engine refuses a MaxSize above the zone's remaining quota: read it now.
+        self.quota = match p.source.as_ref().filter(|s| !s.zone.is_empty()) {
+            Some(s) => {
+                self.jobs.push(AsJob::Quota {
+                    zone: s.zone.clone(),
+                });
+                Load::Loading
+            }
+            None => Load::Idle,
+        };
         self.prefill = p;
         self.opened = true;
+    }
+
+    /// The remaining quota MaxSize is checked against, once known.
+    pub fn remaining_quota(&self) -> Option<u64> {
+        self.quota.ready().copied().flatten().map(|q| q.remaining)
+    }
+
+    /// The sizes' message under its field as the user types (and when the
+    /// quota arrives), without moving the focus.
+    fn check_sizes_live(&mut self, lang: Lang) {
+        for i in [gf::MIN, gf::DESIRED, gf::MAX] {
+            self.group_fields[i].error = None;
+        }
+        if let Err(e) = self.sizes() {
+            let i = match e.field {
+                "MinSize" => gf::MIN,
+                "DesiredCapacity" => gf::DESIRED,
+                _ => gf::MAX,
+            };
+            self.group_fields[i].error = Some(e.message(lang));
+        }
     }
 
     /// Jobs asked for since the last call (the loop spawns them).
@@ -485,7 +530,7 @@ impl AsWizard {
             &f[gf::MIN].value,
             &f[gf::DESIRED].value,
             &f[gf::MAX].value,
-            None,
+            self.remaining_quota(),
         )
     }
 
@@ -741,10 +786,17 @@ impl AsWizard {
                 if key.modifiers.contains(KeyModifiers::CONTROL) {
                     return KeyOutcome::Stay;
                 }
+                let sizes = self.page == Page::Group
+                    && [gf::MIN, gf::DESIRED, gf::MAX].contains(&self.focus);
+                let mut edited = false;
                 if let Some(f) = self.focused_input() {
                     if f.handle(key) {
                         f.error = None;
+                        edited = true;
                     }
+                }
+                if edited && sizes {
+                    self.check_sizes_live(lang);
                 }
             }
         }
@@ -866,6 +918,15 @@ impl AsWizard {
                 }
                 if self.watching {
                     self.watch(2000);
+                }
+            }
+            AsEvent::Quota(r) => {
+                self.quota = match r {
+                    Ok(q) => Load::Ready(q),
+                    Err(e) => Load::Failed(e),
+                };
+                if self.created.is_none() && !self.progress.is_running() {
+                    self.check_sizes_live(lang);
                 }
             }
             AsEvent::Executed(r) => {

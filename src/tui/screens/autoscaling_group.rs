@@ -3,12 +3,13 @@
 //! and the consistency checklist.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::screens::autoscaling::gf;
-use crate::tui::widgets::{checklist, theme};
+use crate::tui::state::Load;
+use crate::tui::widgets::{checklist, spinner, theme, wrap};
 
 /// `label` padded to `width` display columns (CJK counts double).
 pub fn pad(label: &str, width: usize) -> String {
@@ -25,17 +26,65 @@ pub fn title(app: &App, n: usize, what_key: &str) -> String {
     )
 }
 
+/// The zone's pay-as-you-go quota under MaxSize (which may not exceed what is left).
+fn quota_line(app: &App, label_w: usize) -> Line<'static> {
+    let lang = app.lang;
+    let w = &app.autoscaling;
+    let zone = w
+        .prefill
+        .source
+        .as_ref()
+        .map(|s| s.zone.clone())
+        .unwrap_or_default();
+    let label = Span::styled(
+        format!(" {} ", pad(&t(lang, "autoscaling.ui.quota"), label_w)),
+        theme::label(),
+    );
+    let value = match &w.quota {
+        Load::Idle => Span::raw("—"),
+        Load::Loading => Span::raw(format!(
+            "{} {}",
+            spinner(app.clock),
+            t(lang, "autoscaling.ui.quota_checking")
+        )),
+        Load::Ready(Some(q)) => {
+            let style = if q.remaining == 0 {
+                theme::warn()
+            } else {
+                Style::new()
+            };
+            Span::styled(
+                tf(
+                    lang,
+                    "autoscaling.ui.quota_value",
+                    &[
+                        ("remaining", &q.remaining),
+                        ("total", &q.total),
+                        ("zone", &zone),
+                    ],
+                ),
+                style,
+            )
+        }
+        Load::Ready(None) => Span::raw(tf(lang, "autoscaling.ui.quota_none", &[("zone", &zone)])),
+        Load::Failed(e) => Span::styled(
+            tf(lang, "autoscaling.ui.quota_failed", &[("error", e)]),
+            theme::warn(),
+        ),
+    };
+    Line::from(vec![label, value])
+}
+
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let w = &app.autoscaling;
     let checks = w.checks(lang);
-    let check_lines = checklist::lines(&checks);
-    // Long lines wrap: count the rows they take.
-    let inner = area.width.saturating_sub(2).max(1) as usize;
-    let rows: usize = check_lines
-        .iter()
-        .map(|l| l.width().max(1).div_ceil(inner))
-        .sum();
+    // Long checks continue under their text, one free column before the border.
+    let check_lines = wrap::indented(
+        checklist::lines(&checks),
+        area.width.saturating_sub(3).max(1) as usize,
+    );
+    let rows = check_lines.len();
     let [top, bottom] =
         Layout::vertical([Constraint::Min(12), Constraint::Length(rows as u16 + 2)]).areas(area);
     let mut lines: Vec<Line<'static>> = Vec::new();
@@ -97,6 +146,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             lines.push(Line::raw(""));
         }
         lines.append(&mut field);
+        if i == gf::MAX {
+            lines.push(quota_line(app, width));
+        }
     }
     lines.push(Line::raw(""));
     let joins = match (&w.prefill.clb, &w.prefill.listener_id) {
@@ -112,15 +164,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         _ => t(lang, "autoscaling.ui.no_listener"),
     };
     lines.push(Line::styled(format!(" {joins}"), theme::label()));
+    // Long lines continue under their text; when the pane is short the
+    // spacer lines go first, so the last fields and the CLB line stay visible.
+    let mut lines = wrap::indented(lines, top.width.saturating_sub(3).max(1) as usize);
+    if lines.len() > top.height.saturating_sub(2) as usize {
+        lines.retain(|l| l.width() > 0);
+    }
     f.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).block(
             Block::bordered().title(format!(" {} ", title(app, 1, "autoscaling.ui.page.group"))),
         ),
         top,
     );
     f.render_widget(
         Paragraph::new(check_lines)
-            .wrap(Wrap { trim: false })
             .block(Block::bordered().title(format!(" {} ", t(lang, "autoscaling.ui.checks")))),
         bottom,
     );

@@ -10,8 +10,9 @@ use crate::cloud::models::cvm;
 use crate::scaleout::runner::autoscaling_step::{
     execute_policy, setup_auto_scaling, snapshot, AsInput,
 };
+use crate::scaleout::runner::launch::zone_quota;
 use crate::scaleout::runner::{Engine, Progress, StepError};
-use crate::tui::screens::autoscaling::{AsEvent, AsJob, SetupRequest};
+use crate::tui::screens::autoscaling::{AsEvent, AsJob, SetupRequest, ZoneQuota};
 
 /// Runs `job` on `eng`, reporting through `send`.
 pub async fn run_job(eng: Engine, job: AsJob, send: impl Fn(AsEvent) + Send + Sync + 'static) {
@@ -56,6 +57,17 @@ pub async fn run_job(eng: Engine, job: AsJob, send: impl Fn(AsEvent) + Send + Sy
         AsJob::Execute { policy_id } => {
             let r = execute_policy(&eng, &policy_id).await;
             send(AsEvent::Executed(r.map_err(|e| e.explain(eng.lang))));
+        }
+        AsJob::Quota { zone } => {
+            // The same read the engine's check_quota makes before creating the group.
+            let r = zone_quota(&eng, &zone).await.map(|q| {
+                q.map(|q| ZoneQuota {
+                    used: q.used_quota.unwrap_or(0),
+                    remaining: q.remaining_quota.unwrap_or(0),
+                    total: q.total_quota.unwrap_or(0),
+                })
+            });
+            send(AsEvent::Quota(r.map_err(|e| e.explain(eng.lang))));
         }
     }
 }
