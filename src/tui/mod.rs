@@ -330,6 +330,10 @@ async fn run_loop(
         // The language switch (L) is remembered in the config file.
         if app.lang != shown_lang {
             shown_lang = app.lang;
+            // Jobs started from now on write their texts (price, quota, errors) in it too.
+            if let Some(s) = &mut session {
+                s.engine.lang = app.lang;
+            }
             if let Some(path) = &app.onboarding.config_path {
                 app.notice = Some(match screens::onboarding::save_language(path, app.lang) {
                     Ok(()) => (

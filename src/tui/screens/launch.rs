@@ -79,7 +79,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let l = &app.launch;
     let live = !matches!(l.progress, Progress::NotStarted);
     let checks_list = app.launch_checks();
-    let form_h = 9 + [&l.count, &l.instance_type, &l.zone, &l.project]
+    let form_h = 10 + [&l.count, &l.instance_type, &l.zone, &l.project]
         .iter()
         .filter(|f| f.error.is_some())
         .count() as u16;
@@ -106,7 +106,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         (&l.project, "wizard.launch.project"),
     ];
     let fixed = [
-        ("VPC".to_string(), format!("{} / {}", l.vpc_id, l.subnet_id)),
+        // VPC and subnet on their own rows: together they overflow half of 80 columns.
+        ("VPC".to_string(), l.vpc_id.clone()),
+        (t(lang, "wizard.launch.subnet"), l.subnet_id.clone()),
         (
             t(lang, "wizard.launch.security_groups"),
             l.security_group_ids.join(", "),
