@@ -336,3 +336,28 @@ async fn cleanup_reports_each_resource_in_its_order_before_the_result() {
     assert!(kinds.contains(&ResourceKind::SecurityGroupRule));
     h.shutdown().await;
 }
+
+/// After its own run is cleaned up, the wizard's next steps go into a new
+/// journal beside it: the engine's record is replaced and the app told its path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_wizard_journals_into_a_new_run_after_its_own_was_cleaned() {
+    let h = sim("").await;
+    let home = Home::new("tui-newrun");
+    let mut tui = Tui::new(&h, &home, None);
+    let old = tui.engine.recorded(|r| r.id().to_string());
+    tcscale::tui::jobs::spawn(
+        &tui.engine,
+        tcscale::tui::state::Role::Session,
+        tcscale::tui::jobs::Job::NewRun,
+        tui.tx.clone(),
+    );
+    let ev = tokio::time::timeout(Duration::from_secs(10), tui.rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(ev, JobEvent::RunStarted { .. }), "{ev:?}");
+    let new = tui.engine.recorded(|r| r.id().to_string());
+    assert_ne!(new, old);
+    assert!(tui.engine.recorded(|r| r.created().is_empty()));
+    h.shutdown().await;
+}

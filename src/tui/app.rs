@@ -181,7 +181,9 @@ impl App {
     fn after_current_run_cleaned(&mut self, summary: String) -> Vec<Job> {
         self.reset_flow();
         self.overview = OverviewState::default();
-        let jobs = self.enter_overview();
+        let mut jobs = self.enter_overview();
+        // What the wizard does next is a new run, not the cleaned-up one.
+        jobs.push(Job::NewRun);
         self.notice = Some((
             CheckLevel::Ok,
             tf(self.lang, "runs.current_cleaned", &[("summary", &summary)]),
@@ -1510,6 +1512,7 @@ impl App {
                 }
             }
             JobEvent::HealthChecked => self.job_finished(),
+            JobEvent::RunStarted { journal_path } => self.ctx.journal_path = journal_path,
             JobEvent::BindDone => {
                 self.job_finished();
                 self.bind.progress = self.took(&self.bind.progress);
@@ -1803,6 +1806,21 @@ mod tests {
         assert!(!a.work_in_flight());
         a.update(key(KeyCode::Char('q')));
         assert!(a.quit, "nothing in flight: q quits at once");
+    }
+
+    #[test]
+    fn after_its_own_run_is_cleaned_up_the_wizard_journals_a_new_run() {
+        let mut a = ready();
+        a.ctx.journal_path = Some("/runs/run-1.json".into());
+        a.update(key(KeyCode::Enter));
+        let jobs = a.after_current_run_cleaned("3 deleted".into());
+        assert!(jobs.contains(&Job::NewRun), "{jobs:?}");
+        assert_eq!(a.screen, Screen::Overview);
+        assert!(a.flow.is_none());
+        a.update(Msg::Job(JobEvent::RunStarted {
+            journal_path: Some("/runs/run-2.json".into()),
+        }));
+        assert_eq!(a.ctx.journal_path.as_deref(), Some("/runs/run-2.json"));
     }
 
     #[test]

@@ -54,6 +54,8 @@ pub enum Job {
     /// The user picked an existing CLB: no call, but the run's plan must
     /// say so, or a resume would follow the plan default (create one).
     ChooseClb { clb_id: String },
+    /// The wizard's run was cleaned up: later steps go into a new journal.
+    NewRun,
     /// The listener (created when missing), RegisterTargets, then health.
     Bind {
         clb_id: String,
@@ -100,7 +102,10 @@ impl Job {
     /// Whether quitting during this job should ask first (a price lookup need not).
     pub fn counts_as_work(&self) -> bool {
         // Neither is awaited by a screen: ChooseClb only writes the journal.
-        !matches!(self, Job::Price { .. } | Job::ChooseClb { .. })
+        !matches!(
+            self,
+            Job::Price { .. } | Job::ChooseClb { .. } | Job::NewRun
+        )
     }
 }
 
@@ -161,6 +166,10 @@ pub enum JobEvent {
     },
     SdkDone,
     SdkFailed(String),
+    /// A new run journal replaced the cleaned-up one (its file, if journaled).
+    RunStarted {
+        journal_path: Option<String>,
+    },
     /// The Summary's health re-check ended (its verdicts came as `TargetHealth`).
     HealthChecked,
     Retrying {

@@ -947,6 +947,14 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
+        Job::NewRun => {
+            let journal_path = {
+                let mut rec = base.record.lock().unwrap_or_else(|p| p.into_inner());
+                *rec = rec.next_interactive();
+                rec.path.as_ref().map(|p| p.display().to_string())
+            };
+            let _ = tx.send(JobEvent::RunStarted { journal_path });
+        }
         Job::FinishPhase {
             clb_id,
             port,

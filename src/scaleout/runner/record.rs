@@ -62,6 +62,14 @@ impl RunRecord {
         RunRecord::with(Journal::open(&Journal::new_run_id(now), region, now), dir)
     }
 
+    /// The next wizard run of this session, journaled beside this one (the
+    /// wizard starts over after its own run was cleaned up).
+    pub fn next_interactive(&self) -> RunRecord {
+        let now = Utc::now();
+        let j = Journal::open(&Journal::new_run_id(now), &self.journal.region, now);
+        RunRecord::with(j, self.store.as_ref().map(|s| s.dir.as_path()))
+    }
+
     /// A journaled run, to resume or clean up.
     pub fn load(store: &JournalStore, run_id: &str) -> Result<RunRecord, String> {
         let j = store.load(run_id).map_err(|e| e.to_string())?;
@@ -314,6 +322,19 @@ mod tests {
                 .client_token,
             Some(a)
         );
+    }
+
+    #[test]
+    fn the_next_wizard_run_is_a_new_journal_beside_the_old() {
+        let dir = std::env::temp_dir().join(format!("tcscale-next-{}", uuid::Uuid::new_v4()));
+        let mut old = RunRecord::interactive("ap-shanghai", Some(&dir));
+        old.add_created(ResourceKind::Image, "img-1", None, "x");
+        let next = old.next_interactive();
+        assert_ne!(next.id(), old.id());
+        assert_eq!(next.journal.region, "ap-shanghai");
+        assert!(next.created().is_empty());
+        assert_eq!(next.path.as_ref().unwrap().parent(), Some(dir.as_path()));
+        let _ = std::fs::remove_dir_all(dir);
     }
 
     #[test]
