@@ -79,10 +79,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let l = &app.launch;
     let live = !matches!(l.progress, Progress::NotStarted);
     let checks_list = app.launch_checks();
-    let form_h = 10 + [&l.count, &l.instance_type, &l.zone, &l.project]
-        .iter()
-        .filter(|f| f.error.is_some())
-        .count() as u16;
+    let form_h = 10
+        + [&l.count, &l.instance_type, &l.zone, &l.project]
+            .iter()
+            .filter(|f| f.error.is_some())
+            .count() as u16;
     let halves = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]);
     let [_, checks_cols] = halves.areas(area);
     let right = check_lines(app, &checks_list, checks_cols.width);
