@@ -116,6 +116,9 @@ mod tests {
         // A session adopted later (first-run sandbox, another account).
         super::set_journal(Some("/b/runs.jsonl".into()));
         let note = super::journal_note().unwrap();
-        assert!(note.contains("/b/runs.jsonl") && !note.contains("/a/"), "{note}");
+        assert!(
+            note.contains("/b/runs.jsonl") && !note.contains("/a/"),
+            "{note}"
+        );
     }
 }
