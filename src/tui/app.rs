@@ -1512,7 +1512,11 @@ impl App {
                 }
             }
             JobEvent::HealthChecked => self.job_finished(),
-            JobEvent::RunStarted { journal_path } => self.ctx.journal_path = journal_path,
+            JobEvent::RunStarted { journal_path } => {
+                // A panic from now on names the new run's journal.
+                crate::tui::terminal::set_journal(journal_path.clone());
+                self.ctx.journal_path = journal_path;
+            }
             JobEvent::BindDone => {
                 self.job_finished();
                 self.bind.progress = self.took(&self.bind.progress);
