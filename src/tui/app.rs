@@ -474,6 +474,13 @@ impl App {
         }
         if is_ctrl(&key, 'l') || (!self.typing() && key.code == KeyCode::Char('L')) {
             self.lang = self.lang.toggle();
+            // The overview's checks were written by discovery in the old language.
+            if self.screen == Screen::Overview
+                && self.arch.ready().is_some()
+                && !self.work_in_flight()
+            {
+                return self.start_jobs(vec![Job::Discover]);
+            }
             return vec![];
         }
         if !self.typing() {
@@ -1673,8 +1680,14 @@ mod tests {
     #[test]
     fn language_switches_on_every_screen_but_types_in_fields() {
         let mut a = ready();
-        a.update(key(KeyCode::Char('L')));
+        let jobs = a.update(key(KeyCode::Char('L')));
         assert_eq!(a.lang, Lang::Zh);
+        assert_eq!(jobs, vec![Job::Discover], "the checks are read again in zh");
+        a.update(Msg::Job(JobEvent::Discovered(Ok(a
+            .arch
+            .ready()
+            .unwrap()
+            .clone()))));
         a.update(key(KeyCode::Enter)); // session flow → source
         a.update(key(KeyCode::Enter)); // source → image, name field focused
         assert_eq!(a.screen, Screen::Image);
@@ -1754,9 +1767,13 @@ mod tests {
         assert!(a.flow.is_none() && a.recovery_run.is_none());
         assert_eq!(a.image.name.value, "", "the step's inputs are forgotten");
         assert!(
-            matches!(jobs.as_slice(), [Job::Discover]),
-            "the architecture again"
+            matches!(jobs.as_slice(), [Job::Discover, Job::NewRun]),
+            "the architecture again, and a new run journal: {jobs:?}"
         );
+        a.update(Msg::Job(JobEvent::RunStarted {
+            journal_path: Some("/tmp/runs/run-43.json".into()),
+        }));
+        assert_eq!(a.ctx.journal_path.as_deref(), Some("/tmp/runs/run-43.json"));
         let (level, text) = a.notice.clone().expect("a notice");
         assert_eq!(level, CheckLevel::Ok);
         assert!(
@@ -1810,21 +1827,6 @@ mod tests {
         assert!(!a.work_in_flight());
         a.update(key(KeyCode::Char('q')));
         assert!(a.quit, "nothing in flight: q quits at once");
-    }
-
-    #[test]
-    fn after_its_own_run_is_cleaned_up_the_wizard_journals_a_new_run() {
-        let mut a = ready();
-        a.ctx.journal_path = Some("/runs/run-1.json".into());
-        a.update(key(KeyCode::Enter));
-        let jobs = a.after_current_run_cleaned("3 deleted".into());
-        assert!(jobs.contains(&Job::NewRun), "{jobs:?}");
-        assert_eq!(a.screen, Screen::Overview);
-        assert!(a.flow.is_none());
-        a.update(Msg::Job(JobEvent::RunStarted {
-            journal_path: Some("/runs/run-2.json".into()),
-        }));
-        assert_eq!(a.ctx.journal_path.as_deref(), Some("/runs/run-2.json"));
     }
 
     #[test]

@@ -245,6 +245,10 @@ async fn run_loop(
         };
         let Some(msg) = msg else { break };
         let jobs = app.update(msg);
+        // Jobs write their texts (checks, price, quota, errors) in the language shown.
+        if let Some(s) = &mut session {
+            s.engine.lang = app.lang;
+        }
         if app.want_sandbox {
             app.want_sandbox = false;
             if session.as_ref().is_some_and(|s| s.sandbox.is_some()) {
@@ -330,10 +334,6 @@ async fn run_loop(
         // The language switch (L) is remembered in the config file.
         if app.lang != shown_lang {
             shown_lang = app.lang;
-            // Jobs started from now on write their texts (price, quota, errors) in it too.
-            if let Some(s) = &mut session {
-                s.engine.lang = app.lang;
-            }
             if let Some(path) = &app.onboarding.config_path {
                 app.notice = Some(match screens::onboarding::save_language(path, app.lang) {
                     Ok(()) => (
