@@ -155,7 +155,7 @@ async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let record = RunRecord::load(&JournalStore::new(&dir), &run_id).unwrap();
     let eng = Engine::new(s.client.clone(), tx, s.poll, Lang::En, record);
-    cleanup(&eng)
+    cleanup(&eng, false)
         .await
         .unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
     let mut lines = Vec::new();

@@ -3,7 +3,9 @@
 //! original again (restored through TAT before the CLB is deleted), a file
 //! someone changed in between is left alone and reported with instance,
 //! path and backup, a second cleanup is harmless, and a run killed right
-//! after the sdk.config step is cleaned up the same way.
+//! after the sdk.config step is cleaned up the same way. While a file could
+//! not be restored and still points at the VIP, nothing is deleted (its
+//! server's login would break) unless `--force`.
 
 mod e2e_support;
 
@@ -50,7 +52,13 @@ fn line_of<'a>(stdout: &'a str, kind: &str, id: &str) -> &'a str {
 }
 
 async fn cleanup(h: &SimHandle, home: &Home, id: &str) -> String {
-    let out = tcscale(h, home, &["cleanup", id, "--yes", "--lang", "en"], &[]).await;
+    cleanup_with(h, home, id, &[]).await
+}
+
+async fn cleanup_with(h: &SimHandle, home: &Home, id: &str, extra: &[&str]) -> String {
+    let mut args = vec!["cleanup", id, "--yes", "--lang", "en"];
+    args.extend_from_slice(extra);
+    let out = tcscale(h, home, &args, &[]).await;
     assert!(out.status.success(), "cleanup: {}", text(&out));
     // Shown with the failing test's output.
     println!("{}", text(&out));
@@ -242,7 +250,7 @@ async fn a_run_killed_after_the_sdk_config_step_is_cleaned_up_and_restored() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_offline_agent_or_a_gone_server_is_reported_not_fatal() {
+async fn an_offline_agent_holds_the_clb_back_unless_forced_and_a_gone_server_is_skipped() {
     let h = sim("").await;
     let home = Home::new("cleanup-offline");
     let before = h.with_world(|w| inventory(w));
@@ -281,12 +289,29 @@ async fn an_offline_agent_or_a_gone_server_is_reported_not_fatal() {
     for (instance, path, _) in &changed[2..] {
         assert_eq!(after.files[instance][path], before.files[instance][path]);
     }
-    assert!(delta(&before, &after).clbs.is_empty(), "the rest went on");
+    // The offline server still points at the VIP: its CLB and servers are
+    // kept, said so, and the run stays open for a second cleanup.
+    let d = delta(&before, &after);
+    assert_eq!((d.clbs.len(), d.instances.len()), (1, 2), "held back");
+    let clb = d.clbs.iter().next().unwrap().clone();
+    let line = line_of(&stdout, "clb", &clb);
+    assert!(line.contains("still point at"), "{line}");
+    assert_ne!(home.journal().status(), RunStatus::CleanedUp);
+
+    // --force deletes anyway.
+    let stdout = cleanup_with(&h, &home, &j.run_id, &["--force"]).await;
+    assert!(
+        line_of(&stdout, "clb", &clb).ends_with(": deleted"),
+        "{stdout}"
+    );
+    let d = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(d.clbs.is_empty() && d.instances.is_empty() && d.images.is_empty());
+    assert_eq!(home.journal().status(), RunStatus::CleanedUp);
     h.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn failing_tat_runs_leave_the_files_reported_and_the_rest_is_cleaned_up() {
+async fn failing_tat_runs_hold_the_deletions_back_until_a_second_cleanup_restores_them() {
     let h = sim("").await;
     let home = Home::new("cleanup-tatfail");
     let before = h.with_world(|w| inventory(w));
@@ -307,7 +332,18 @@ async fn failing_tat_runs_leave_the_files_reported_and_the_rest_is_cleaned_up() 
     }
     let after = h.with_world(|w| inventory(w));
     assert_eq!(configs(&after), configs(&applied), "nothing half-written");
+    // Nothing the unrestored servers depend on was deleted.
+    let d = delta(&before, &after);
+    assert_eq!((d.clbs.len(), d.instances.len()), (1, 2), "held back");
+    assert_ne!(home.journal().status(), RunStatus::CleanedUp);
+
+    // TAT works again: the second cleanup restores and deletes.
+    h.with_world(|w| w.faults.tat_fail = 0.0);
+    cleanup(&h, &home, &j.run_id).await;
+    let after = h.with_world(|w| inventory(w));
+    assert_eq!(configs(&after), configs(&before), "every file restored");
     let d = delta(&before, &after);
     assert!(d.clbs.is_empty() && d.instances.is_empty() && d.images.is_empty());
+    assert_eq!(home.journal().status(), RunStatus::CleanedUp);
     h.shutdown().await;
 }

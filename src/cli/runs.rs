@@ -41,6 +41,10 @@ pub struct CleanupArgs {
     /// Do it: restore changed sdk.config files, delete the rest (without it: list what would be done).
     #[arg(long)]
     pub yes: bool,
+    /// Delete even when an sdk.config could not be restored and still
+    /// points at the run's VIP (its server's login breaks).
+    #[arg(long)]
+    pub force: bool,
     #[arg(long, default_value_t = 1.0, hide = true)]
     pub poll_speed: f64,
 }
@@ -181,7 +185,7 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         let id = record.id().to_string();
         let eng = Engine::new(session.client.clone(), tx, session.poll, lang, record);
         debug_assert_eq!(cleanup_plan(&eng), order);
-        let result: Result<_, StepError> = cleanup(&eng).await;
+        let result: Result<_, StepError> = cleanup(&eng, args.force).await;
         drop(eng);
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
         match result {

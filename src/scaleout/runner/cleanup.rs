@@ -143,19 +143,56 @@ pub fn cleanup_plan(eng: &Engine) -> Vec<Resource> {
     eng.recorded(|r| r.journal.cleanup_order().into_iter().cloned().collect())
 }
 
-pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, StepError> {
-    // Auto Scaling first: its group would launch instances again, and it keeps the listener and image in use.
-    super::autoscaling_step::cleanup_recorded(eng).await?;
+/// Undoes the run (see the module's comment). When an sdk.config could not
+/// be restored, that business server still points at the run's VIP: unless
+/// `force`, nothing is deleted then (the CLB and its servers keep serving
+/// it), each held-back resource says why, and the run stays open so a
+/// second cleanup, once the files are restored by hand, finishes the job.
+pub async fn cleanup(
+    eng: &Engine,
+    force: bool,
+) -> Result<Vec<(Resource, CleanupAction)>, StepError> {
     // Creations answered after the process died are found by their intent first.
     super::intents::resolve_intents(eng).await?;
-    let order = cleanup_plan(eng);
+    let vip = eng.recorded(|r| run_vip(&r.journal));
+    let (restores, order): (Vec<Resource>, Vec<Resource>) = cleanup_plan(eng)
+        .into_iter()
+        .partition(|c| c.kind == ResourceKind::SdkConfigChange);
+    let mut results: Vec<(Resource, CleanupAction)> = Vec::new();
+    let mut unrestored = 0;
+    for c in restores {
+        report(eng, &c, CleanupStage::Started);
+        let (action, points_at_vip) = restore_sdk_config(eng, &c, vip.as_deref()).await?;
+        unrestored += usize::from(points_at_vip);
+        report(eng, &c, CleanupStage::Done(action.clone()));
+        results.push((c, action));
+    }
+    if unrestored > 0 && !force {
+        let why = tf(
+            eng.lang,
+            "engine.cleanup.held_back",
+            &[
+                ("n", &unrestored),
+                ("vip", &vip.clone().unwrap_or_default()),
+            ],
+        );
+        for c in order {
+            let action = match c.kind {
+                ResourceKind::SecurityGroupRule => CleanupAction::Manual(sg_rule_manual(eng, &c)),
+                _ => CleanupAction::Manual(why.clone()),
+            };
+            report(eng, &c, CleanupStage::Done(action.clone()));
+            results.push((c, action));
+        }
+        return Ok(results);
+    }
+    // Auto Scaling first: its group would launch instances again, and it keeps the listener and image in use.
+    super::autoscaling_step::cleanup_recorded(eng).await?;
     let instances: Vec<String> = order
         .iter()
         .filter(|c| c.kind == ResourceKind::Instance)
         .map(|c| c.id.clone())
         .collect();
-    let vip = eng.recorded(|r| run_vip(&r.journal));
-    let mut results: Vec<(Resource, CleanupAction)> = Vec::new();
     let mut instances_done = false;
     for c in order {
         if c.kind == ResourceKind::Instance {
@@ -192,7 +229,8 @@ pub async fn cleanup(eng: &Engine) -> Result<Vec<(Resource, CleanupAction)>, Ste
             ResourceKind::Instance => continue,
             ResourceKind::Image => delete_image(eng, &c.id).await?,
             ResourceKind::SecurityGroupRule => CleanupAction::Manual(sg_rule_manual(eng, &c)),
-            ResourceKind::SdkConfigChange => restore_sdk_config(eng, &c, vip.as_deref()).await?,
+            // Restored first, above.
+            ResourceKind::SdkConfigChange => continue,
         };
         report(eng, &c, CleanupStage::Done(action.clone()));
         results.push((c, action));
@@ -226,11 +264,12 @@ pub fn sdk_change_target(c: &Resource) -> (String, String) {
     }
 }
 
+/// Restores one sdk.config; also says whether it was left pointing at the VIP.
 async fn restore_sdk_config(
     eng: &Engine,
     c: &Resource,
     vip: Option<&str>,
-) -> Result<CleanupAction, StepError> {
+) -> Result<(CleanupAction, bool), StepError> {
     let (instance, path) = sdk_change_target(c);
     let backup = c.detail.clone();
     let resp = eng
@@ -252,15 +291,17 @@ async fn restore_sdk_config(
         Err(e) => return Err(e),
     };
     let Some(server) = server else {
-        return Ok(CleanupAction::AlreadyGone);
+        return Ok((CleanupAction::AlreadyGone, false));
     };
     Ok(
         match restore_one(eng, &server, &path, &backup, vip).await? {
             RestoreOutcome::Restored { saved_edit } => {
-                CleanupAction::Restored { backup, saved_edit }
+                (CleanupAction::Restored { backup, saved_edit }, false)
             }
-            RestoreOutcome::AlreadyRestored => CleanupAction::AlreadyRestored { backup },
-            RestoreOutcome::Left(why) => CleanupAction::Manual(why),
+            RestoreOutcome::AlreadyRestored => (CleanupAction::AlreadyRestored { backup }, false),
+            RestoreOutcome::Left { why, points_at_vip } => {
+                (CleanupAction::Manual(why), points_at_vip)
+            }
         },
     )
 }

@@ -191,8 +191,13 @@ pub enum RestoreOutcome {
         saved_edit: String,
     },
     AlreadyRestored,
-    /// Not restored: why, and what the user can do (translated).
-    Left(String),
+    /// Not restored: why, and what the user can do (translated); whether
+    /// the file may still point at the run's VIP (then deleting the CLB
+    /// would break that server's login).
+    Left {
+        why: String,
+        points_at_vip: bool,
+    },
 }
 
 /// The copy a user types to restore by hand.
@@ -224,7 +229,7 @@ pub async fn restore_one(
 ) -> Result<RestoreOutcome, StepError> {
     let id = server.instance_id.clone().unwrap_or_default();
     let copy = manual_copy(path, backup);
-    let left = |key: &str, extra: &[(&str, &dyn std::fmt::Display)]| {
+    let left = |key: &str, points_at_vip: bool, extra: &[(&str, &dyn std::fmt::Display)]| {
         let mut args: Vec<(&str, &dyn std::fmt::Display)> = vec![
             ("instance", &id),
             ("path", &path),
@@ -232,10 +237,13 @@ pub async fn restore_one(
             ("copy", &copy),
         ];
         args.extend_from_slice(extra);
-        Ok(RestoreOutcome::Left(tf(eng.lang, key, &args)))
+        Ok(RestoreOutcome::Left {
+            why: tf(eng.lang, key, &args),
+            points_at_vip,
+        })
     };
     if !agent_online(eng, &id).await? {
-        return left("engine.cleanup.sdk_offline", &[]);
+        return left("engine.cleanup.sdk_offline", true, &[]);
     }
     match try_restore(eng, server, &id, path, backup, vip).await {
         Ok(Restored::Done(saved_edit)) => {
@@ -247,22 +255,31 @@ pub async fn restore_one(
         }
         Ok(Restored::Already) => Ok(RestoreOutcome::AlreadyRestored),
         Ok(Restored::Problem(p)) => match p {
-            Problem::VipUnknown => left("engine.cleanup.sdk_vip_unknown", &[]),
+            Problem::VipUnknown => left("engine.cleanup.sdk_vip_unknown", true, &[]),
             Problem::ChangedSince { url } => {
+                // Someone's later edit: it matters only if it still names the VIP.
+                let at_vip = match (&url, vip) {
+                    (Some(u), Some(v)) => u.contains(v),
+                    _ => true,
+                };
                 let url = url.unwrap_or_else(|| "-".into());
-                left("engine.cleanup.sdk_changed", &[("url", &url)])
+                left("engine.cleanup.sdk_changed", at_vip, &[("url", &url)])
             }
-            Problem::FileMissing => left("engine.cleanup.sdk_file_missing", &[]),
-            Problem::BackupMissing => left("engine.cleanup.sdk_backup_missing", &[]),
+            Problem::FileMissing => left("engine.cleanup.sdk_file_missing", false, &[]),
+            Problem::BackupMissing => left("engine.cleanup.sdk_backup_missing", true, &[]),
+            // The original is back; only the service's restart is left.
             Problem::RestartFailed(restart) => left(
                 "engine.cleanup.sdk_restart_failed",
+                false,
                 &[("restart", &restart)],
             ),
-            Problem::Failed(reason) => left("engine.cleanup.sdk_failed", &[("reason", &reason)]),
+            Problem::Failed(reason) => {
+                left("engine.cleanup.sdk_failed", true, &[("reason", &reason)])
+            }
         },
         // A TAT task that did not finish (timeout, delivery failure): left, not fatal.
         Err(StepError::Failed { reason, .. }) => {
-            left("engine.cleanup.sdk_failed", &[("reason", &reason)])
+            left("engine.cleanup.sdk_failed", true, &[("reason", &reason)])
         }
         Err(e) => Err(e),
     }

@@ -86,7 +86,7 @@ pub async fn run_job(
         RunsJob::Cleanup { id, dir, lang } => {
             let result = async {
                 let eng = engine_for(&session, &id, &dir, lang, tx)?;
-                cleanup(&eng).await.map_err(|e| e.explain(lang))
+                cleanup(&eng, false).await.map_err(|e| e.explain(lang))
             }
             .await;
             RunsEvent::CleanedUp { id, result }
