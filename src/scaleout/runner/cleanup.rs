@@ -15,6 +15,7 @@ use crate::i18n::tf;
 use crate::scaleout::journal::{Journal, Resource, ResourceKind};
 use crate::scaleout::steps::Step;
 
+use super::image::image_state;
 use super::load_balancer::{describe_lb, wait_task};
 use super::remote_edit::{restore_one, RestoreOutcome};
 use super::wait::expected;
@@ -436,18 +437,8 @@ async fn terminate(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepErro
 }
 
 async fn delete_image(eng: &Engine, id: &str) -> Result<CleanupAction, StepError> {
-    let resp = eng
-        .call(&cvm::DescribeImagesRequest {
-            image_ids: Some(vec![id.to_string()]),
-            ..Default::default()
-        })
-        .await;
-    let exists = match resp {
-        Ok(r) => r
-            .image_set
-            .unwrap_or_default()
-            .iter()
-            .any(|i| i.image_id.as_deref() == Some(id)),
+    let exists = match image_state(eng, id).await {
+        Ok(state) => state.is_some(),
         Err(e) if not_found(&e) => false,
         Err(e) => return Err(e),
     };
@@ -455,37 +446,20 @@ async fn delete_image(eng: &Engine, id: &str) -> Result<CleanupAction, StepError
         return Ok(CleanupAction::AlreadyGone);
     }
     // An image still CREATING cannot be deleted (InvalidImageId.IncorrectState).
-    wait_image_settled(eng, id).await?;
+    eng.poll_until(&format!("image {id}"), expected::IMAGE, || async move {
+        let state = image_state(eng, id).await?.unwrap_or_default();
+        Ok(match state.as_str() {
+            "CREATING" | "SYNCING" | "IMPORTING" => super::wait::Polled::Pending(state),
+            _ => super::wait::Polled::Ready(()),
+        })
+    })
+    .await?;
     eng.call(&cvm::DeleteImagesRequest {
         image_ids: Some(vec![id.to_string()]),
         ..Default::default()
     })
     .await?;
     Ok(CleanupAction::Deleted)
-}
-
-/// Waits while the image is being created (a run killed right after CreateImage).
-async fn wait_image_settled(eng: &Engine, id: &str) -> Result<(), StepError> {
-    eng.poll_until(&format!("image {id}"), expected::IMAGE, || async move {
-        let resp = eng
-            .call(&cvm::DescribeImagesRequest {
-                image_ids: Some(vec![id.to_string()]),
-                ..Default::default()
-            })
-            .await?;
-        let state = resp
-            .image_set
-            .unwrap_or_default()
-            .into_iter()
-            .find(|i| i.image_id.as_deref() == Some(id))
-            .and_then(|i| i.image_state)
-            .unwrap_or_default();
-        Ok(match state.as_str() {
-            "CREATING" | "SYNCING" | "IMPORTING" => super::wait::Polled::Pending(state),
-            _ => super::wait::Polled::Ready(()),
-        })
-    })
-    .await
 }
 
 #[cfg(test)]

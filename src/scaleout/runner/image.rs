@@ -194,23 +194,29 @@ async fn find_own_image(
     }
 }
 
+/// The `ImageState` of image `id`; `None` when it is not listed.
+pub async fn image_state(eng: &Engine, id: &str) -> Result<Option<String>, StepError> {
+    let resp = eng
+        .call(&cvm::DescribeImagesRequest {
+            image_ids: Some(vec![id.to_string()]),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .image_set
+        .unwrap_or_default()
+        .into_iter()
+        .find(|i| i.image_id.as_deref() == Some(id))
+        .map(|i| i.image_state.unwrap_or_default()))
+}
+
 /// Polls `ImageState` until NORMAL; CREATEFAILED stops the step.
 pub async fn wait_normal(eng: &Engine, id: &str) -> Result<(), StepError> {
     let start = Instant::now();
     eng.poll_until(&format!("image {id}"), expected::IMAGE, || {
         async move {
-            let resp = eng
-                .call(&cvm::DescribeImagesRequest {
-                    image_ids: Some(vec![id.to_string()]),
-                    ..Default::default()
-                })
-                .await?;
-            let state = resp
-                .image_set
-                .unwrap_or_default()
-                .into_iter()
-                .find(|i| i.image_id.as_deref() == Some(id))
-                .and_then(|i| i.image_state)
+            let state = image_state(eng, id)
+                .await?
                 // Freshly created images may not be listed yet.
                 .unwrap_or_else(|| "CREATING".to_string());
             eng.report(Progress::ImageState {
