@@ -281,6 +281,7 @@ async fn cleanup_reports_each_resource_in_its_order_before_the_result() {
             id: j.run_id.clone(),
             dir: home.store().dir,
             lang: Lang::En,
+            force: false,
         },
         move |e| sink.lock().unwrap().push(e),
     )
@@ -303,7 +304,7 @@ async fn cleanup_reports_each_resource_in_its_order_before_the_result() {
                 },
             )),
             RunsEvent::CleanedUp { .. } => None,
-            RunsEvent::Progress(_) | RunsEvent::Resumed { .. } => None,
+            RunsEvent::Progress(_) | RunsEvent::Resumed { .. } | RunsEvent::HeldBack { .. } => None,
         })
         .collect();
     // Every resource is started, then ended with the verdict the result has, in the result's order.

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Local, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Clear, Paragraph, Row, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Row};
 
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::{Journal, JournalError, Resource, ResourceKind, StepState};
@@ -40,11 +40,13 @@ pub enum RunsJob {
         skip: bool,
         lang: Lang,
     },
-    /// Delete what run `id` created.
+    /// Delete what run `id` created; `force`: even while an sdk.config
+    /// still points at the run's VIP.
     Cleanup {
         id: String,
         dir: PathBuf,
         lang: Lang,
+        force: bool,
     },
 }
 
@@ -63,6 +65,32 @@ pub enum RunsEvent {
         id: String,
         result: Result<Vec<(Resource, CleanupAction)>, String>,
     },
+    /// The cleanup deleted nothing: sdk.config files it could not restore
+    /// still point at the run's VIP (the run stays open).
+    HeldBack {
+        id: String,
+        results: Vec<(Resource, CleanupAction)>,
+        held: HeldBack,
+    },
+}
+
+/// Why a cleanup deleted nothing: the sdk.config changes that were not
+/// restored and still point at `vip` (their servers' login needs it).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HeldBack {
+    pub vip: String,
+    pub unrestored: Vec<Resource>,
+}
+
+impl HeldBack {
+    /// The servers, as the status line names them (`ins-1, ins-2`).
+    pub fn servers(&self) -> String {
+        self.unrestored
+            .iter()
+            .map(|r| sdk_change_target(r).0)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// One journaled run as the table shows it.
@@ -252,6 +280,8 @@ pub enum ItemState {
     /// It already was (a second cleanup).
     AlreadyRestored,
     Manual(String),
+    /// Not deleted: cleanup held it back (an sdk.config still points at the VIP).
+    Kept,
     /// Sent before a crash, but the cloud has nothing for it.
     NotCreated,
     /// The cleanup stopped before it.
@@ -300,6 +330,10 @@ pub struct Live {
     pub result: Option<Result<String, String>>,
     /// After a failed resume: the step and what may be done now.
     pub failed: Option<Step>,
+    /// A cleanup that deletes even while an sdk.config points at the VIP.
+    pub force: bool,
+    /// The cleanup deleted nothing, and why (`F` deletes anyway).
+    pub held_back: Option<HeldBack>,
 }
 
 impl Live {
@@ -336,6 +370,8 @@ impl Live {
             countdown: None,
             result: None,
             failed: None,
+            force: false,
+            held_back: None,
         }
     }
 
@@ -383,6 +419,39 @@ impl Live {
             .rposition(|(x, _)| x.kind == r.kind)
             .map_or(self.items.len(), |i| i + 1);
         self.items.insert(at, (r.clone(), state));
+    }
+
+    /// A cleanup that held every deletion back: the restores' verdicts
+    /// stand, what would have been deleted is kept, rules are left to the
+    /// user as always; the result says why and what to do.
+    fn held_back_with(
+        &mut self,
+        results: Vec<(Resource, CleanupAction)>,
+        held: HeldBack,
+        lang: Lang,
+    ) {
+        for (r, a) in results {
+            let state = match (group_of(r.kind), &a) {
+                (CleanupGroup::Deleted, CleanupAction::Manual(_)) => ItemState::Kept,
+                _ => ItemState::of(&a),
+            };
+            self.set_item(&r, state);
+        }
+        for (_, s) in &mut self.items {
+            if s.open() {
+                *s = ItemState::Kept;
+            }
+        }
+        self.result = Some(Err(tf(
+            lang,
+            "runs.held_back",
+            &[
+                ("n", &held.unrestored.len()),
+                ("vip", &held.vip),
+                ("servers", &held.servers()),
+            ],
+        )));
+        self.held_back = Some(held);
     }
 
     /// Applies one engine event: the step list, the log, the countdown.
@@ -459,6 +528,9 @@ impl Live {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CleanupConfirm {
     pub row: RunRow,
+    /// `F` after a held-back cleanup: delete anyway, these servers keep
+    /// pointing at the VIP that goes.
+    pub force: Option<HeldBack>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -648,11 +720,13 @@ impl RunsState {
         None
     }
 
-    fn start(&mut self, kind: LiveKind, row: &RunRow, skip: bool, lang: Lang) {
+    fn start(&mut self, kind: LiveKind, row: &RunRow, skip: bool, force: bool, lang: Lang) {
         self.message = None;
         let mut live = Live::new(kind, row, self.clock, skip);
+        live.force = force;
         let what = match kind {
             LiveKind::Resume => "runs.resuming",
+            LiveKind::Cleanup if force => "runs.cleaning_forced",
             LiveKind::Cleanup => "runs.cleaning",
         };
         live.log.push(tf(lang, what, &[("id", &row.id)]));
@@ -665,7 +739,12 @@ impl RunsState {
                 skip,
                 lang,
             },
-            LiveKind::Cleanup => RunsJob::Cleanup { id, dir, lang },
+            LiveKind::Cleanup => RunsJob::Cleanup {
+                id,
+                dir,
+                lang,
+                force,
+            },
         });
     }
 
@@ -703,7 +782,7 @@ impl RunsState {
                 None => return self.refuse(t(lang, "engine.recovery.nothing_failed")),
             }
         }
-        self.start(LiveKind::Resume, &row, skip, lang);
+        self.start(LiveKind::Resume, &row, skip, false, lang);
     }
 
     /// `c`: the confirm dialog for the selected run.
@@ -717,7 +796,33 @@ impl RunsState {
         if row.status == RunStatus::CleanedUp {
             return self.refuse(tf(lang, "runs.already_cleaned", &[("id", &row.id)]));
         }
-        self.confirm = Some(CleanupConfirm { row });
+        self.confirm = Some(CleanupConfirm { row, force: None });
+    }
+
+    /// What the last cleanup of the selected run held back, when it did.
+    pub fn held_back(&self) -> Option<&HeldBack> {
+        let row = self.selected()?;
+        self.live
+            .as_ref()
+            .filter(|l| l.id == row.id && l.kind == LiveKind::Cleanup && !l.running())
+            .and_then(|l| l.held_back.as_ref())
+    }
+
+    /// `F`: after a held-back cleanup, the dialog to delete anyway.
+    fn ask_force(&mut self, lang: Lang) {
+        let Some(held) = self.held_back().cloned() else {
+            return;
+        };
+        let Some(row) = self.selected().cloned() else {
+            return;
+        };
+        if let Some(why) = self.blocked(&row, lang) {
+            return self.refuse(why);
+        }
+        self.confirm = Some(CleanupConfirm {
+            row,
+            force: Some(held),
+        });
     }
 
     /// Opens the cleanup dialog for run `id` (the wizard's `C`).
@@ -734,7 +839,7 @@ impl RunsState {
             match key.code {
                 KeyCode::Char('y') | KeyCode::Enter => {
                     self.confirm = None;
-                    self.start(LiveKind::Cleanup, &c.row, false, lang);
+                    self.start(LiveKind::Cleanup, &c.row, false, c.force.is_some(), lang);
                 }
                 KeyCode::Char('n') | KeyCode::Esc => self.confirm = None,
                 _ => {}
@@ -753,6 +858,7 @@ impl RunsState {
             KeyCode::Char('r') => self.resume(false, lang),
             KeyCode::Char('s') => self.resume(true, lang),
             KeyCode::Char('c') => self.ask_cleanup(lang),
+            KeyCode::Char('F') => self.ask_force(lang),
             _ => {}
         }
         KeyOutcome::Handled
@@ -847,13 +953,26 @@ impl RunsState {
                     });
                 }
             }
+            RunsEvent::HeldBack { id, results, held } => {
+                self.refresh();
+                if let Some(l) = self.live.as_mut().filter(|l| l.id == id) {
+                    l.finished = Some(now);
+                    l.reconnecting = None;
+                    l.held_back_with(results, held, lang);
+                }
+            }
         }
     }
 
     /// Footer keys.
     pub fn keys(&self) -> Vec<(&'static str, &'static str)> {
-        if self.confirm.is_some() {
-            return vec![("y", "runs.key.confirm"), ("n", "runs.key.cancel")];
+        if let Some(c) = &self.confirm {
+            let yes = if c.force.is_some() {
+                "runs.key.force_confirm"
+            } else {
+                "runs.key.confirm"
+            };
+            return vec![("y", yes), ("n", "runs.key.cancel")];
         }
         let mut k = vec![("↑↓", "runs.key.move")];
         if let Some(r) = self.selected() {
@@ -876,6 +995,9 @@ impl RunsState {
             }
             if r.status != RunStatus::CleanedUp {
                 k.push(("c", "runs.key.cleanup"));
+            }
+            if self.held_back().is_some() {
+                k.push(("F", "runs.key.force"));
             }
         }
         k.push(("esc/l", "runs.key.leave"));
@@ -1113,6 +1235,7 @@ fn item_line(r: &Resource, s: &ItemState, lang: Lang, clock: u64) -> Line<'stati
             theme::warn(),
             tf(lang, "runs.item.manual", &[("what", m)]),
         ),
+        ItemState::Kept => ("○".into(), theme::warn(), t(lang, "runs.item.kept")),
         ItemState::NotCreated => (
             "✓".into(),
             theme::greyed(),
@@ -1182,6 +1305,7 @@ fn status_line(s: &RunsState, lang: Lang) -> Line<'static> {
             }
             Line::styled(format!(" {} {text}", spinner(s.clock)), theme::warn())
         }
+        Some(Err(m)) if l.held_back.is_some() => Line::styled(format!(" ! {m}"), theme::warn()),
         Some(Ok(m)) => Line::styled(format!(" ✓ {m}"), theme::good()),
         Some(Err(m)) => {
             let mut text = format!(" ✗ {m}");
@@ -1234,10 +1358,12 @@ fn titled(title: &str, area: Rect) -> String {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let s = &app.runs;
     let lang = app.lang;
+    // The status wraps under its text; a long one (a held-back cleanup) takes up to 4 rows.
+    let status_rows = wrap::indented(vec![status_line(s, lang)], area.width.max(1) as usize);
     let [top, bottom, status] = Layout::vertical([
         Constraint::Percentage(40),
         Constraint::Min(4),
-        Constraint::Length(2),
+        Constraint::Length(status_rows.len().clamp(2, 4) as u16),
     ])
     .areas(area);
     let title = tf(lang, "runs.title_dir", &[("dir", &s.dir.display())]);
@@ -1380,10 +1506,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         }
     }
-    f.render_widget(
-        Paragraph::new(status_line(s, lang)).wrap(Wrap { trim: false }),
-        status,
-    );
+    f.render_widget(Paragraph::new(status_rows), status);
     if let Some(c) = &s.confirm {
         render_confirm(lang, c, f, f.area());
     }
@@ -1392,6 +1515,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 /// The dialog's lines: what cleanup does, in its order, in three groups
 /// (sdk.config restored, resources deleted, rules left to the user).
 pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
+    if let Some(held) = &c.force {
+        return force_lines(c, held, lang);
+    }
     let mut lines = vec![];
     if c.row.cleanup.is_empty() && !c.row.autoscaling {
         lines.push(Line::raw(t(lang, "runs.confirm.nothing")));
@@ -1442,6 +1568,41 @@ pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
     lines
 }
 
+/// The `F` dialog: which servers keep pointing at the VIP that goes, then
+/// what is deleted.
+fn force_lines(c: &CleanupConfirm, held: &HeldBack, lang: Lang) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::styled(
+        tf(lang, "runs.force.intro", &[("vip", &held.vip)]),
+        theme::warn(),
+    )];
+    for r in &held.unrestored {
+        let (instance, path) = sdk_change_target(r);
+        lines.push(Line::from(vec![
+            Span::raw(" • "),
+            Span::styled(instance, theme::key()),
+            Span::raw(format!(
+                " {}",
+                tf(
+                    lang,
+                    "runs.force.server",
+                    &[("path", &path), ("backup", &r.detail)]
+                )
+            )),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    let n = c.row.deleted().len() + usize::from(c.row.autoscaling);
+    lines.push(Line::raw(tf(lang, "runs.force.then", &[("n", &n)])));
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(" y/⏎ ", theme::key()),
+        Span::raw(t(lang, "runs.key.force_confirm")),
+        Span::styled("   n/esc ", theme::key()),
+        Span::raw(t(lang, "runs.key.cancel")),
+    ]));
+    lines
+}
+
 fn render_confirm(lang: Lang, c: &CleanupConfirm, f: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(100);
     let inner_w = width.saturating_sub(2).max(1) as usize;
@@ -1455,7 +1616,15 @@ fn render_confirm(lang: Lang, c: &CleanupConfirm, f: &mut Frame, area: Rect) {
                 .title(format!(
                     " {} ",
                     fit(
-                        &tf(lang, "runs.confirm.title", &[("id", &c.row.id)]),
+                        &tf(
+                            lang,
+                            if c.force.is_some() {
+                                "runs.force.title"
+                            } else {
+                                "runs.confirm.title"
+                            },
+                            &[("id", &c.row.id)]
+                        ),
                         inner_w.saturating_sub(2)
                     )
                 ))
@@ -1760,6 +1929,131 @@ mod tests {
             let text = resource_text(&unnamed, lang);
             assert!(!text.contains("token-1") && !text.contains("  "), "{text}");
         }
+    }
+
+    #[test]
+    fn a_held_back_cleanup_says_why_and_offers_c_again_or_f_to_delete_anyway() {
+        let mut s = state();
+        // F means nothing before a cleanup was held back.
+        key(&mut s, KeyCode::Char('F'));
+        assert!(s.confirm.is_none());
+        key(&mut s, KeyCode::Char('c'));
+        let row = s.confirm.clone().unwrap().row;
+        key(&mut s, KeyCode::Char('y'));
+        assert!(matches!(
+            s.take_jobs().as_slice(),
+            [RunsJob::Cleanup { force: false, .. }]
+        ));
+        let sdk = row.restored()[0].clone();
+        let offline = CleanupAction::Manual("ins-biz1: the TAT agent is offline".into());
+        let why = CleanupAction::Manual("kept: 1 sdk.config still points at 10.0.0.9".into());
+        let mut results = vec![(sdk.clone(), offline)];
+        for r in row.deleted() {
+            results.push((r.clone(), why.clone()));
+        }
+        let rule = row.by_hand()[0].clone();
+        results.push((
+            rule.clone(),
+            CleanupAction::Manual("delete it in the console".into()),
+        ));
+        let held = HeldBack {
+            vip: "10.0.0.9".into(),
+            unrestored: vec![sdk.clone()],
+        };
+        s.on_event(
+            RunsEvent::HeldBack {
+                id: "run-b".into(),
+                results,
+                held: held.clone(),
+            },
+            Lang::En,
+        );
+        // The journals as before (refresh read a directory that does not exist).
+        s.entries = state().entries;
+        let l = s.live.clone().unwrap();
+        assert!(!s.busy());
+        assert_eq!(l.held_back.as_ref(), Some(&held));
+        let state_of = |id: &str| l.items.iter().find(|(r, _)| r.id == id).unwrap().1.clone();
+        assert!(matches!(state_of(&sdk.id), ItemState::Manual(m) if m.contains("offline")));
+        for r in row.deleted() {
+            assert_eq!(state_of(&r.id), ItemState::Kept, "{}", r.id);
+        }
+        assert!(matches!(state_of(&rule.id), ItemState::Manual(_)));
+        // The status line: how many, where they point, nothing deleted, what to do.
+        let status = status_line(&s, Lang::En).to_string();
+        for must in [
+            "1 sdk.config not restored",
+            "10.0.0.9",
+            "ins-biz1",
+            "nothing was deleted",
+            "c cleans up again",
+            "F deletes anyway",
+        ] {
+            assert!(status.contains(must), "{must:?} in {status}");
+        }
+        assert!(status.starts_with(" ! "), "{status}");
+        let keys: Vec<&str> = s.keys().iter().map(|(k, _)| *k).collect();
+        assert!(keys.contains(&"c") && keys.contains(&"F"), "{keys:?}");
+        // F on another run: nothing.
+        key(&mut s, KeyCode::Down);
+        key(&mut s, KeyCode::Char('F'));
+        assert!(s.confirm.is_none());
+        assert!(!s.keys().iter().any(|(k, _)| *k == "F"));
+        key(&mut s, KeyCode::Up);
+        // F: the dialog names the server that keeps pointing at the VIP; n cancels.
+        key(&mut s, KeyCode::Char('F'));
+        let c = s.confirm.clone().expect("the delete-anyway dialog");
+        assert_eq!(c.force.as_ref(), Some(&held));
+        let text: String = confirm_lines(&c, Lang::En)
+            .iter()
+            .map(|l| l.to_string() + "\n")
+            .collect();
+        for must in [
+            "10.0.0.9",
+            "ins-biz1 /etc/qcloud/sdk.config",
+            "sdk.config.bak.1",
+            "login breaks",
+            "(4 resource(s))",
+            "delete anyway",
+        ] {
+            assert!(text.contains(must), "{must:?} in {text}");
+        }
+        assert_eq!(s.keys()[0], ("y", "runs.key.force_confirm"));
+        key(&mut s, KeyCode::Char('n'));
+        assert!(s.confirm.is_none() && s.take_jobs().is_empty());
+        // c cleans up again (after restoring by hand): the usual dialog, not forced.
+        key(&mut s, KeyCode::Char('c'));
+        assert_eq!(s.confirm.as_ref().map(|c| c.force.is_none()), Some(true));
+        key(&mut s, KeyCode::Esc);
+        // F, y: a forced cleanup with live progress.
+        key(&mut s, KeyCode::Char('F'));
+        key(&mut s, KeyCode::Enter);
+        assert!(matches!(
+            s.take_jobs().as_slice(),
+            [RunsJob::Cleanup { id, force: true, .. }] if id == "run-b"
+        ));
+        let l = s.live.clone().unwrap();
+        assert!(l.running() && l.force && l.held_back.is_none());
+        assert!(l.items.iter().all(|(_, st)| *st == ItemState::Waiting));
+        assert!(!s.keys().iter().any(|(k, _)| *k == "F"));
+        s.on_event(
+            RunsEvent::CleanedUp {
+                id: "run-b".into(),
+                result: Ok(row
+                    .deleted()
+                    .into_iter()
+                    .map(|r| (r.clone(), CleanupAction::Deleted))
+                    .collect()),
+            },
+            Lang::En,
+        );
+        let l = s.live.clone().unwrap();
+        assert!(
+            matches!(&l.result, Some(Ok(m)) if m.contains("4 deleted")),
+            "{:?}",
+            l.result
+        );
+        assert!(status_line(&s, Lang::En).to_string().starts_with(" ✓ "));
     }
 
     #[test]
