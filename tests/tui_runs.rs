@@ -362,3 +362,122 @@ async fn the_wizard_journals_into_a_new_run_after_its_own_was_cleaned() {
     assert!(tui.engine.recorded(|r| r.created().is_empty()));
     h.shutdown().await;
 }
+
+/// A business server whose TAT agent went offline cannot have its
+/// sdk.config restored: cleanup deletes nothing (the screen says so, the
+/// simulator still has every resource), `c` tries again with the same
+/// result, and `F` after its dialog deletes everything, live.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_back_cleanup_deletes_nothing_until_f_deletes_anyway() {
+    use tcscale::scaleout::journal::ResourceKind;
+
+    let h = sim("").await;
+    let home = Home::new("tui-cleanup-held");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path("session-servers.toml");
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let j = home.journal();
+    let sdk = j
+        .created_of(ResourceKind::SdkConfigChange)
+        .next()
+        .expect("an sdk.config changed")
+        .clone();
+    let offline = sdk.parent.clone().unwrap();
+    h.with_world(|w| w.cvm.instance_mut(&offline).unwrap().tat_agent_online = false);
+    let made = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(!made.clbs.is_empty() && !made.instances.is_empty() && !made.images.is_empty());
+
+    let mut tui = Tui::new(&h, &home, None);
+    tui.app.runs.open(REGION, None, Some(&j.run_id));
+    tui.app.screen = Screen::Runs;
+    for attempt in ["first", "again with c"] {
+        tui.key(KeyCode::Char('c'));
+        assert!(tui.app.runs.confirm.is_some(), "{attempt}");
+        tui.key(KeyCode::Char('y'));
+        tui.until_idle().await;
+        let live = tui.app.runs.live.clone().unwrap();
+        let held = live
+            .held_back
+            .clone()
+            .unwrap_or_else(|| panic!("{attempt}: held back, not {:?}", live.result));
+        assert_eq!(
+            held.unrestored
+                .iter()
+                .map(|r| r.id.clone())
+                .collect::<Vec<_>>(),
+            [sdk.id.clone()],
+            "{attempt}"
+        );
+        for (r, st) in &live.items {
+            match r.kind {
+                ResourceKind::SdkConfigChange if r.id == sdk.id => {
+                    assert!(
+                        matches!(st, ItemState::Manual(m) if m.contains("offline")),
+                        "{st:?}"
+                    )
+                }
+                ResourceKind::SdkConfigChange => assert!(
+                    matches!(st, ItemState::Restored | ItemState::AlreadyRestored),
+                    "{attempt}: {} {st:?}",
+                    r.id
+                ),
+                ResourceKind::SecurityGroupRule => assert!(matches!(st, ItemState::Manual(_))),
+                _ => assert_eq!(*st, ItemState::Kept, "{attempt}: {}", r.id),
+            }
+        }
+        // Nothing deleted, the run open, the wizard where it was.
+        let now = delta(&before, &h.with_world(|w| inventory(w)));
+        assert_eq!(
+            (&now.clbs, &now.instances, &now.images),
+            (&made.clbs, &made.instances, &made.images),
+            "{attempt}"
+        );
+        assert_ne!(home.journal().status(), RunStatus::CleanedUp);
+        assert_eq!(tui.app.screen, Screen::Runs);
+        let keys: Vec<&str> = tui.app.runs.keys().iter().map(|(k, _)| *k).collect();
+        assert!(keys.contains(&"c") && keys.contains(&"F"), "{keys:?}");
+    }
+
+    // F: the dialog names the server; esc leaves everything as it is.
+    tui.key(KeyCode::Char('F'));
+    let c = tui
+        .app
+        .runs
+        .confirm
+        .clone()
+        .expect("the delete-anyway dialog");
+    let dialog: String = tcscale::tui::screens::runs::confirm_lines(&c, Lang::En)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    assert!(dialog.contains(&offline), "{dialog}");
+    tui.key(KeyCode::Esc);
+    assert!(!tui.app.runs.busy());
+    assert_eq!(
+        delta(&before, &h.with_world(|w| inventory(w))).clbs,
+        made.clbs
+    );
+    tui.key(KeyCode::Char('F'));
+    tui.key(KeyCode::Char('y'));
+    assert!(tui.app.runs.busy());
+    tui.until_idle().await;
+    let live = tui.app.runs.live.clone().unwrap();
+    assert!(
+        live.force && live.held_back.is_none() && matches!(&live.result, Some(Ok(_))),
+        "{:?}\n{}",
+        live.result,
+        live.log.join("\n")
+    );
+    assert!(live.items.iter().any(|(_, s)| *s == ItemState::Deleted));
+    let after = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(
+        after.clbs.is_empty() && after.instances.is_empty() && after.images.is_empty(),
+        "{:?} {:?} {:?}",
+        after.clbs,
+        after.instances,
+        after.images
+    );
+    assert_eq!(home.journal().status(), RunStatus::CleanedUp);
+    h.shutdown().await;
+}
