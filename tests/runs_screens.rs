@@ -14,7 +14,7 @@ use tcscale::scaleout::runner::Progress;
 use tcscale::scaleout::steps::Step;
 use tcscale::tui::app::{App, Context, Msg};
 use tcscale::tui::jobs::JobEvent;
-use tcscale::tui::screens::runs::RunsEvent;
+use tcscale::tui::screens::runs::{HeldBack, RunsEvent};
 use tcscale::tui::state::Screen;
 
 fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
@@ -358,4 +358,64 @@ fn cleanup_result() {
         })));
         a
     });
+}
+
+/// A cleanup held back: business server ins-biz1's TAT agent is offline,
+/// so its sdk.config still points at the VIP and nothing was deleted.
+fn held_back(l: Lang, d: &Dir) -> App {
+    let mut a = app(l, d);
+    key(&mut a, KeyCode::Char('c'));
+    let row = a.runs.confirm.clone().unwrap().row;
+    key(&mut a, KeyCode::Char('y'));
+    a.runs.take_jobs();
+    let sdk = row.restored()[0].clone();
+    let offline = tcscale::i18n::tf(
+        l,
+        "engine.cleanup.sdk_offline",
+        &[
+            ("instance", &"ins-biz1"),
+            ("path", &"/etc/qcloud/sdk.config"),
+            (
+                "copy",
+                &"cp -p '/etc/qcloud/sdk.config.bak.20260602090500' '/etc/qcloud/sdk.config'",
+            ),
+        ],
+    );
+    let why = tcscale::i18n::tf(
+        l,
+        "engine.cleanup.held_back",
+        &[("n", &1), ("vip", &"10.0.1.20")],
+    );
+    let mut results = vec![(sdk.clone(), CleanupAction::Manual(offline))];
+    for r in row.deleted() {
+        results.push((r.clone(), CleanupAction::Manual(why.clone())));
+    }
+    for r in row.by_hand() {
+        let rule = "remove the rule in the console".into();
+        results.push((r.clone(), CleanupAction::Manual(rule)));
+    }
+    a.update(Msg::Job(JobEvent::Runs(RunsEvent::HeldBack {
+        id: row.id.clone(),
+        results,
+        held: HeldBack {
+            vip: "10.0.1.20".into(),
+            unrestored: vec![sdk],
+        },
+    })));
+    assert!(a.runs.live.as_ref().unwrap().held_back.is_some());
+    a
+}
+
+#[test]
+fn cleanup_held_back_and_delete_anyway() {
+    both("held_back", held_back);
+    narrow("held_back", held_back);
+    let force = |l: Lang, d: &Dir| {
+        let mut a = held_back(l, d);
+        key(&mut a, KeyCode::Char('F'));
+        assert!(a.runs.confirm.as_ref().unwrap().force.is_some());
+        a
+    };
+    both("force_confirm", force);
+    narrow("force_confirm", force);
 }
