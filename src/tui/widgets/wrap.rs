@@ -3,7 +3,9 @@
 //! the second line to column 0. [`indented`] wraps before drawing so that
 //! every continuation starts where the line's text started, by words in
 //! English and by characters in Chinese (wide characters break anywhere,
-//! closing punctuation stays on the line it ends).
+//! closing punctuation stays on the line it ends, opening punctuation with
+//! the character after it). A line that starts with a short `label: `
+//! (`Quota: 9/50 used`, `配额：9/50`) continues under its value.
 
 use ratatui::prelude::*;
 
@@ -15,7 +17,16 @@ fn columns(c: char) -> usize {
 }
 
 /// Marks a line may start with (` ✗ `, ` ▶ `…): continuations align after them.
-const MARKS: &[char] = &['✗', '✓', '!', '?', '▶', '·', '→', '•', '-', '○', '●'];
+const MARKS: &[char] = &[
+    '✗', '✓', '!', '?', '▶', '·', '→', '•', '-', '–', '○', '●', '◐', '◓', '◑', '◒',
+];
+
+/// Opening punctuation that must not end a line.
+const OPENING: &[char] = &['（', '《', '“', '‘', '【', '「', '『', '〈', '〔', '(', '['];
+
+/// The widest label a continuation aligns after (`Quota: `): wider ones
+/// are prose, which continues under the line's text.
+const LABEL_MAX: usize = 16;
 
 /// Closing punctuation that must not start a line.
 const CLOSING: &[char] = &[
@@ -40,6 +51,36 @@ fn hanging_indent(chars: &[(char, Style)]) -> usize {
     }
 }
 
+/// The column after a short leading `label: ` (or `标签：`) that starts at
+/// `start`, where a value follows, and the index of the value's first
+/// character; None when the line has none.
+fn label_indent(chars: &[(char, Style)], start: usize) -> Option<(usize, usize)> {
+    let mut width = 0;
+    for (i, &(c, _)) in chars.iter().enumerate().skip(start) {
+        let after = chars.get(i + 1).map(|x| x.0);
+        let label = i > start && chars[i - 1].0 != ' ';
+        match c {
+            ':' if label && after == Some(' ') => {
+                let value = chars.get(i + 2).is_some_and(|x| x.0 != ' ');
+                return value.then_some((width + 2, i + 2));
+            }
+            '：' if label => {
+                let skip = usize::from(after == Some(' '));
+                let value = chars.get(i + 1 + skip).is_some_and(|x| x.0 != ' ');
+                return value.then_some((width + columns(c) + skip, i + 1 + skip));
+            }
+            // A sentence, not a label.
+            ',' | '，' | '。' | ';' | '；' | ':' | '：' | '(' | '（' => return None,
+            _ => {}
+        }
+        width += columns(c);
+        if width > LABEL_MAX {
+            return None;
+        }
+    }
+    None
+}
+
 /// A piece that is not broken unless it alone is wider than a line: a word,
 /// a run of spaces, or one wide character (with the punctuation after it).
 fn tokens(chars: &[(char, Style)]) -> Vec<Vec<(char, Style)>> {
@@ -51,6 +92,9 @@ fn tokens(chars: &[(char, Style)]) -> Vec<Vec<(char, Style)>> {
             Some(prev) => {
                 let p = prev[prev.len() - 1].0;
                 if CLOSING.contains(&c) && p != ' ' {
+                    true
+                } else if OPENING.contains(&p) && c != ' ' {
+                    // `（` stays with what it opens.
                     true
                 } else if c == ' ' {
                     p == ' '
@@ -102,14 +146,37 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
         .iter()
         .flat_map(|s| s.content.chars().map(move |c| (c, s.style)))
         .collect();
-    let indent = hanging_indent(&chars);
+    let base = hanging_indent(&chars);
+    // Under the value only when no word of it would have to be cut there.
+    let label = label_indent(&chars, base)
+        .map(|(w, value)| (base + w, value))
+        .filter(|&(at, value)| {
+            // A value of several sentences is prose: it continues under the line.
+            let text: String = chars[value..].iter().map(|(c, _)| *c).collect();
+            let sentences = text.trim_end().trim_end_matches(['.', '。']);
+            if sentences.contains(". ") || sentences.contains('。') {
+                return false;
+            }
+            let longest = tokens(&chars[value..])
+                .iter()
+                .map(|t| width_of(t))
+                .max()
+                .unwrap_or(0);
+            at + longest <= width
+        })
+        .map(|(at, _)| at);
     // A line too narrow for its indent wraps without one.
-    let indent = if indent * 2 > width { 0 } else { indent };
+    let indent = [label, Some(base)]
+        .into_iter()
+        .flatten()
+        .find(|i| i * 2 <= width)
+        .unwrap_or(0);
     let pad = |st: Style| vec![(' ', st); indent];
     let mut rows: Vec<Vec<(char, Style)>> = vec![Vec::new()];
     let mut used = 0;
     for mut tok in tokens(&chars) {
-        let row_start = if rows.len() == 1 { 0 } else { indent };
+        // The first row starts after its own indent (spaces, mark).
+        let row_start = if rows.len() == 1 { base } else { indent };
         let blank = tok.iter().all(|(c, _)| *c == ' ');
         if blank && rows.len() > 1 && used == row_start {
             continue;
@@ -149,10 +216,12 @@ fn wrap_line(line: Line<'static>, width: usize) -> Vec<Line<'static>> {
         rows.last_mut().expect("a row").extend(tok);
     }
     rows.into_iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             // Spaces where a line was broken are not kept at its end.
             let mut r = r;
-            while r.len() > indent && r.last().is_some_and(|(c, _)| *c == ' ') {
+            let keep = if i == 0 { base } else { indent };
+            while r.len() > keep && r.last().is_some_and(|(c, _)| *c == ' ') {
                 r.pop();
             }
             let mut l = Line::from(spans(r)).style(line.style);
@@ -255,6 +324,86 @@ mod tests {
                 " config/tcscale/",
                 " config.toml"
             ]
+        );
+    }
+
+    #[test]
+    fn continuations_hang_after_a_spinner_and_a_dash() {
+        for mark in ['◐', '◓', '◑', '◒', '–'] {
+            assert_eq!(
+                wrap(&format!(" {mark} Image scaleout-1 being created"), 20),
+                vec![
+                    format!(" {mark} Image scaleout-1"),
+                    "   being created".to_string()
+                ],
+                "{mark}"
+            );
+        }
+    }
+
+    #[test]
+    fn opening_punctuation_stays_with_the_character_after_it() {
+        for open in ['（', '《', '“', '【'] {
+            // Without the rule `open` would end the first row (10 columns).
+            let line = format!("一二三四{open}五六七八");
+            let out = wrap(&line, 10);
+            assert!(out.iter().all(|r| !r.ends_with(open)), "{open}: {out:?}");
+            assert_eq!(out[0], "一二三四", "{open}");
+            assert!(out[1].starts_with(&format!("{open}五")), "{out:?}");
+        }
+        // An opening bracket alone at the end of a line still fits where it is.
+        assert_eq!(wrap("一二（三）", 20), vec!["一二（三）"]);
+    }
+
+    #[test]
+    fn a_short_label_hangs_its_value() {
+        assert_eq!(
+            wrap(" Quota: 9/50 used in ap-guangzhou-3, 41 left", 24),
+            vec![
+                " Quota: 9/50 used in",
+                "        ap-guangzhou-3,",
+                "        41 left"
+            ]
+        );
+        assert_eq!(
+            wrap(" 配额：已用 9/50 台，本可用区按量计费剩余 41 台", 24),
+            vec![
+                " 配额：已用 9/50 台，本",
+                "       可用区按量计费剩",
+                "       余 41 台"
+            ]
+        );
+        // Prose with a colon far in, or a sentence before it, is not a label.
+        assert_eq!(
+            wrap(" The request signature does not match: check the key", 24),
+            vec![
+                " The request signature",
+                " does not match: check",
+                " the key"
+            ]
+        );
+        assert_eq!(
+            wrap(" No, really: it is prose", 14),
+            vec![" No, really:", " it is prose"]
+        );
+        // A URL's colon is no label.
+        assert_eq!(
+            wrap(" http://10.0.1.20/mina_auth/ is set", 20),
+            vec![" http://10.0.1.20/mi", " na_auth/ is set"]
+        );
+        // A label before sentences: prose.
+        assert_eq!(
+            wrap(" In use now: sandbox. Choose other keys here", 24),
+            vec![" In use now: sandbox.", " Choose other keys here"]
+        );
+        assert_eq!(
+            wrap(" 当前使用：沙盒。可选择其他凭据或地域", 20),
+            vec![" 当前使用：沙盒。可", " 选择其他凭据或地域"]
+        );
+        // Too narrow for the label's indent: the line's own indent.
+        assert_eq!(
+            wrap(" Security: ok then more", 14),
+            vec![" Security: ok", " then more"]
         );
     }
 
