@@ -75,6 +75,35 @@ fn quota_line(app: &App, label_w: usize) -> Line<'static> {
     Line::from(vec![label, value])
 }
 
+/// The page's rows at `width` columns within `height` rows: `lines` with
+/// `copied` after their first line; spacers, then `copied`, give way when short.
+fn fit_rows(
+    lines: Vec<Line<'static>>,
+    copied: Vec<Line<'static>>,
+    width: usize,
+    height: usize,
+) -> Vec<Line<'static>> {
+    // Spacers go from the last one up, only as many as needed.
+    let shed = |mut rows: Vec<Line<'static>>| {
+        while rows.len() > height {
+            match rows.iter().rposition(|l| l.width() == 0) {
+                Some(i) => drop(rows.remove(i)),
+                None => break,
+            }
+        }
+        rows
+    };
+    let lines = wrap::indented(lines, width);
+    let mut all = lines.clone();
+    let at = all.len().min(1);
+    all.splice(at..at, wrap::indented(copied, width));
+    let all = shed(all);
+    if all.len() <= height {
+        return all;
+    }
+    shed(lines)
+}
+
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let w = &app.autoscaling;
@@ -88,6 +117,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let [top, bottom] =
         Layout::vertical([Constraint::Min(12), Constraint::Length(rows as u16 + 2)]).areas(area);
     let mut lines: Vec<Line<'static>> = Vec::new();
+    // What is copied besides (groups, bandwidth, disks): the first to go on a short pane.
+    let mut copied: Vec<Line<'static>> = Vec::new();
     match &w.prefill.source {
         Some(s) => {
             lines.push(Line::from(vec![
@@ -106,7 +137,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     s.subnet_id
                 )),
             ]));
-            lines.push(Line::raw(format!(
+            copied.push(Line::raw(format!(
                 "   {}",
                 tf(
                     lang,
@@ -165,11 +196,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     lines.push(Line::styled(format!(" {joins}"), theme::label()));
     // Long lines continue under their text; when the pane is short the
-    // spacer lines go first, so the last fields and the CLB line stay visible.
-    let mut lines = wrap::indented(lines, top.width.saturating_sub(3).max(1) as usize);
-    if lines.len() > top.height.saturating_sub(2) as usize {
-        lines.retain(|l| l.width() > 0);
-    }
+    // spacer lines go first, then what else is copied from the source, so
+    // the last fields, an error under one and the CLB line stay visible.
+    let lines = fit_rows(
+        lines,
+        copied,
+        top.width.saturating_sub(3).max(1) as usize,
+        top.height.saturating_sub(2) as usize,
+    );
     f.render_widget(
         Paragraph::new(lines).block(
             Block::bordered().title(format!(" {} ", title(app, 1, "autoscaling.ui.page.group"))),
@@ -181,4 +215,55 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", t(lang, "autoscaling.ui.checks")))),
         bottom,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line]) -> Vec<String> {
+        lines.iter().map(|l| l.to_string()).collect()
+    }
+
+    #[test]
+    fn a_short_page_drops_spacers_then_what_is_copied() {
+        let lines = || -> Vec<Line<'static>> {
+            ["from", "", "a", "b", "", "joins"]
+                .into_iter()
+                .map(Line::raw)
+                .collect()
+        };
+        let copied = || vec![Line::raw("   copied 1"), Line::raw("   copied 2")];
+        let fit = |h| text(&fit_rows(lines(), copied(), 40, h));
+        assert_eq!(
+            fit(8),
+            [
+                "from",
+                "   copied 1",
+                "   copied 2",
+                "",
+                "a",
+                "b",
+                "",
+                "joins"
+            ]
+        );
+        // The last spacer first.
+        assert_eq!(
+            fit(7),
+            ["from", "   copied 1", "   copied 2", "", "a", "b", "joins"]
+        );
+        assert_eq!(
+            fit(6),
+            ["from", "   copied 1", "   copied 2", "a", "b", "joins"]
+        );
+        // Without what is copied, a spacer fits again.
+        assert_eq!(fit(5), ["from", "", "a", "b", "joins"]);
+        assert_eq!(fit(4), ["from", "a", "b", "joins"]);
+        assert_eq!(
+            fit(3),
+            ["from", "a", "b", "joins"],
+            "too short even so: cut below"
+        );
+    }
 }
