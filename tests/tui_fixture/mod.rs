@@ -140,8 +140,15 @@ pub fn app(lang: Lang, screen: Screen) -> App {
     a.launch.vpc_id = "vpc-2x8k".into();
     a.launch.subnet_id = "subnet-gz3".into();
     a.launch.security_group_ids = vec!["sg-web".into()];
-    a.launch.price = Load::Ready("0.45 / HOUR each".into());
-    a.launch.quota = Load::Ready("2 of 50 used".into());
+    // As the app words them (InquiryPriceRunInstances' ItemPrice, the zone's quota).
+    a.launch.price = Load::Ready(tcscale::tui::screens::launch::price_value(
+        lang, 0.45, "HOUR",
+    ));
+    a.launch.quota = Load::Ready(tcscale::i18n::tf(
+        lang,
+        "wizard.launch.quota_value",
+        &[("used", &2), ("total", &50), ("remaining", &48)],
+    ));
     a
 }
 
