@@ -324,7 +324,13 @@ fn resume_in_progress_and_failed_again() {
 
 #[test]
 fn cleanup_result() {
-    both("cleaned", |l, d| {
+    both("cleaned", cleaned);
+    // The status line's second row continues under its text.
+    narrow("cleaned", cleaned);
+}
+
+fn cleaned(l: Lang, d: &Dir) -> App {
+    {
         let mut a = app(l, d);
         key(&mut a, KeyCode::Char('c'));
         let row = a.runs.confirm.clone().unwrap().row;
@@ -357,7 +363,7 @@ fn cleanup_result() {
             result: Ok(done),
         })));
         a
-    });
+    }
 }
 
 /// A cleanup held back: business server ins-biz1's TAT agent is offline,
