@@ -404,9 +404,9 @@ async fn a_held_back_cleanup_deletes_nothing_until_f_deletes_anyway() {
         assert_eq!(
             held.unrestored
                 .iter()
-                .map(|r| r.id.clone())
+                .map(|r| r.id.as_str())
                 .collect::<Vec<_>>(),
-            [sdk.id.clone()],
+            [sdk.id.as_str()],
             "{attempt}"
         );
         for (r, st) in &live.items {
