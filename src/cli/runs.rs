@@ -241,7 +241,9 @@ fn summary_lines(id: &str, items: &[(Resource, CleanupAction)], lang: Lang) -> V
     let manual: Vec<String> = items
         .iter()
         .filter_map(|(c, a)| match a {
-            CleanupAction::Manual(m) => Some(format!("  {} {}: {m}", c.kind.name(), c.id)),
+            CleanupAction::Manual(m) | CleanupAction::NotRestored { why: m, .. } => {
+                Some(format!("  {} {}: {m}", c.kind.name(), c.id))
+            }
             _ => None,
         })
         .collect();

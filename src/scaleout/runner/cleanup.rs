@@ -37,6 +37,13 @@ pub enum CleanupAction {
     AlreadyRestored {
         backup: String,
     },
+    /// An sdk.config that could not be restored: why and what to do
+    /// (translated), and whether it may still point at the run's VIP (then
+    /// its server's login breaks once the CLB goes, and cleanup holds back).
+    NotRestored {
+        why: String,
+        points_at_vip: bool,
+    },
 }
 
 /// Where cleanup is with one resource (reported as [`super::Progress::Cleanup`]).
@@ -76,7 +83,7 @@ pub fn action_text(a: &CleanupAction, lang: crate::i18n::Lang) -> String {
     match a {
         CleanupAction::Deleted => t(lang, "engine.cleanup.deleted"),
         CleanupAction::AlreadyGone => t(lang, "engine.cleanup.gone"),
-        CleanupAction::Manual(m) => m.clone(),
+        CleanupAction::Manual(m) | CleanupAction::NotRestored { why: m, .. } => m.clone(),
         CleanupAction::Restored { backup, saved_edit } => tf(
             lang,
             "engine.cleanup.restored",
@@ -163,8 +170,14 @@ pub async fn cleanup(
     let mut unrestored = 0;
     for c in restores {
         report(eng, &c, CleanupStage::Started);
-        let (action, points_at_vip) = restore_sdk_config(eng, &c, vip.as_deref()).await?;
-        unrestored += usize::from(points_at_vip);
+        let action = restore_sdk_config(eng, &c, vip.as_deref()).await?;
+        unrestored += usize::from(matches!(
+            action,
+            CleanupAction::NotRestored {
+                points_at_vip: true,
+                ..
+            }
+        ));
         report(eng, &c, CleanupStage::Done(action.clone()));
         results.push((c, action));
     }
@@ -265,12 +278,11 @@ pub fn sdk_change_target(c: &Resource) -> (String, String) {
     }
 }
 
-/// Restores one sdk.config; also says whether it was left pointing at the VIP.
 async fn restore_sdk_config(
     eng: &Engine,
     c: &Resource,
     vip: Option<&str>,
-) -> Result<(CleanupAction, bool), StepError> {
+) -> Result<CleanupAction, StepError> {
     let (instance, path) = sdk_change_target(c);
     let backup = c.detail.clone();
     let resp = eng
@@ -292,16 +304,16 @@ async fn restore_sdk_config(
         Err(e) => return Err(e),
     };
     let Some(server) = server else {
-        return Ok((CleanupAction::AlreadyGone, false));
+        return Ok(CleanupAction::AlreadyGone);
     };
     Ok(
         match restore_one(eng, &server, &path, &backup, vip).await? {
             RestoreOutcome::Restored { saved_edit } => {
-                (CleanupAction::Restored { backup, saved_edit }, false)
+                CleanupAction::Restored { backup, saved_edit }
             }
-            RestoreOutcome::AlreadyRestored => (CleanupAction::AlreadyRestored { backup }, false),
+            RestoreOutcome::AlreadyRestored => CleanupAction::AlreadyRestored { backup },
             RestoreOutcome::Left { why, points_at_vip } => {
-                (CleanupAction::Manual(why), points_at_vip)
+                CleanupAction::NotRestored { why, points_at_vip }
             }
         },
     )

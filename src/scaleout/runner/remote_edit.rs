@@ -254,34 +254,46 @@ pub async fn restore_one(
             Ok(RestoreOutcome::Restored { saved_edit })
         }
         Ok(Restored::Already) => Ok(RestoreOutcome::AlreadyRestored),
-        Ok(Restored::Problem(p)) => match p {
-            Problem::VipUnknown => left("engine.cleanup.sdk_vip_unknown", true, &[]),
-            Problem::ChangedSince { url } => {
-                // Someone's later edit: it matters only if it still names the VIP.
-                let at_vip = match (&url, vip) {
-                    (Some(u), Some(v)) => u.contains(v),
-                    _ => true,
-                };
-                let url = url.unwrap_or_else(|| "-".into());
-                left("engine.cleanup.sdk_changed", at_vip, &[("url", &url)])
+        Ok(Restored::Problem(p)) => {
+            let at_vip = still_at_vip(&p, vip);
+            match p {
+                Problem::VipUnknown => left("engine.cleanup.sdk_vip_unknown", at_vip, &[]),
+                Problem::ChangedSince { url } => {
+                    let url = url.unwrap_or_else(|| "-".into());
+                    left("engine.cleanup.sdk_changed", at_vip, &[("url", &url)])
+                }
+                Problem::FileMissing => left("engine.cleanup.sdk_file_missing", at_vip, &[]),
+                Problem::BackupMissing => left("engine.cleanup.sdk_backup_missing", at_vip, &[]),
+                Problem::RestartFailed(restart) => left(
+                    "engine.cleanup.sdk_restart_failed",
+                    at_vip,
+                    &[("restart", &restart)],
+                ),
+                Problem::Failed(reason) => {
+                    left("engine.cleanup.sdk_failed", at_vip, &[("reason", &reason)])
+                }
             }
-            Problem::FileMissing => left("engine.cleanup.sdk_file_missing", false, &[]),
-            Problem::BackupMissing => left("engine.cleanup.sdk_backup_missing", true, &[]),
-            // The original is back; only the service's restart is left.
-            Problem::RestartFailed(restart) => left(
-                "engine.cleanup.sdk_restart_failed",
-                false,
-                &[("restart", &restart)],
-            ),
-            Problem::Failed(reason) => {
-                left("engine.cleanup.sdk_failed", true, &[("reason", &reason)])
-            }
-        },
+        }
         // A TAT task that did not finish (timeout, delivery failure): left, not fatal.
         Err(StepError::Failed { reason, .. }) => {
             left("engine.cleanup.sdk_failed", true, &[("reason", &reason)])
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Whether a file left unrestored may still point at the run's VIP (its
+/// server's login then breaks once the CLB goes): not when it is missing,
+/// nor when the original is back and only the restart failed, nor when
+/// someone's later edit no longer names the VIP; in every other case it may.
+fn still_at_vip(p: &Problem, vip: Option<&str>) -> bool {
+    match p {
+        Problem::FileMissing | Problem::RestartFailed(_) => false,
+        Problem::ChangedSince { url: Some(url) } => vip.is_none_or(|v| url.contains(v)),
+        Problem::ChangedSince { url: None }
+        | Problem::VipUnknown
+        | Problem::BackupMissing
+        | Problem::Failed(_) => true,
     }
 }
 
@@ -380,6 +392,29 @@ async fn try_restore(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_left_unrestored_may_still_point_at_the_vip_unless_shown_otherwise() {
+        let vip = Some("10.0.1.13");
+        assert!(!still_at_vip(&Problem::FileMissing, vip));
+        assert!(!still_at_vip(
+            &Problem::RestartFailed("pm2 restart all".into()),
+            vip
+        ));
+        let elsewhere = Problem::ChangedSince {
+            url: Some("http://10.0.1.9/mina_auth/".into()),
+        };
+        assert!(!still_at_vip(&elsewhere, vip));
+        let still = Problem::ChangedSince {
+            url: Some("http://10.0.1.13/mina_auth/".into()),
+        };
+        assert!(still_at_vip(&still, vip));
+        assert!(still_at_vip(&Problem::ChangedSince { url: None }, vip));
+        assert!(still_at_vip(&Problem::VipUnknown, None));
+        assert!(still_at_vip(&Problem::BackupMissing, vip));
+        assert!(still_at_vip(&Problem::Failed("TIMEOUT".into()), vip));
+    }
+
     use super::*;
 
     const NODE: &str = include_str!("../../../assets/samples/sdk.config.node");

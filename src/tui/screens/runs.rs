@@ -294,7 +294,9 @@ impl ItemState {
         match a {
             CleanupAction::Deleted => ItemState::Deleted,
             CleanupAction::AlreadyGone => ItemState::Gone,
-            CleanupAction::Manual(m) => ItemState::Manual(m.clone()),
+            CleanupAction::Manual(m) | CleanupAction::NotRestored { why: m, .. } => {
+                ItemState::Manual(m.clone())
+            }
             CleanupAction::Restored { .. } => ItemState::Restored,
             CleanupAction::AlreadyRestored { .. } => ItemState::AlreadyRestored,
         }
