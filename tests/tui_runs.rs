@@ -22,8 +22,8 @@ use tcscale::scaleout::runner::{Engine, PollPolicy};
 use tcscale::sim::server::SimHandle;
 use tcscale::tui::app::{App, Context, Msg};
 use tcscale::tui::jobs::JobEvent;
+use tcscale::tui::screens::runs::work::run_job;
 use tcscale::tui::screens::runs::{ItemState, LiveKind, RunEntry};
-use tcscale::tui::screens::runs_work::run_job;
 use tcscale::tui::state::{ConfirmWhat, Screen};
 
 /// The wizard App with the Runs component wired to an engine on the simulator.

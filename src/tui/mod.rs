@@ -293,7 +293,7 @@ async fn run_loop(
                 let tx = events.sender();
                 let engine = s.engine.clone();
                 tokio::spawn(async move {
-                    screens::runs_work::run_job(engine, job, move |e| {
+                    screens::runs::work::run_job(engine, job, move |e| {
                         let _ = tx.send(jobs::JobEvent::Runs(e));
                     })
                     .await

@@ -14,7 +14,6 @@ pub mod onboarding;
 pub mod overview;
 pub mod placeholder;
 pub mod runs;
-pub mod runs_work;
 pub mod sdk_config;
 pub mod security_group;
 pub mod source;

@@ -13,7 +13,7 @@ use crate::scaleout::runner::record::RunRecord;
 use crate::scaleout::runner::record::RunStatus;
 use crate::scaleout::runner::{resume, skip_failed, Engine};
 
-use super::runs::{HeldBack, RunsEvent, RunsJob};
+use super::{HeldBack, RunsEvent, RunsJob};
 
 /// The engine for run `id`: the session's own record when it is the
 /// wizard's current run (so the wizard sees what cleanup did), else the
