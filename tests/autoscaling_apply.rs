@@ -58,8 +58,8 @@ fn session(endpoint: String, cred: tcscale::cloud::Credential) -> Session {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
+/// A simulator at the tests' speed and a session on it.
+async fn simulator() -> (tcscale::sim::server::SimHandle, Session) {
     let h = start(SimConfig {
         speed: SPEED,
         ..Default::default()
@@ -67,6 +67,12 @@ async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
     .await
     .unwrap();
     let s = session(h.endpoint(), h.credential());
+    (h, s)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
+    let (h, s) = simulator().await;
     let p = plan::parse(PLAN).unwrap_or_else(|e| panic!("{e:?}"));
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let dir = std::env::temp_dir().join(format!("tcscale-as-apply-{}", uuid::Uuid::new_v4()));
@@ -208,13 +214,7 @@ async fn a_bad_autoscaling_section_is_refused_before_any_call() {
 /// before any AS resource exists, naming the field and the quota left.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_larger_than_the_zone_quota_is_refused_before_any_as_call() {
-    let h = start(SimConfig {
-        speed: SPEED,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let s = session(h.endpoint(), h.credential());
+    let (h, s) = simulator().await;
     // The sandbox allows 50 pay-as-you-go instances per zone.
     let text = PLAN.replacen("max_size = 3", "max_size = 80", 1);
     let p = plan::parse(&text).unwrap_or_else(|e| panic!("{e:?}"));
