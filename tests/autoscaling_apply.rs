@@ -159,7 +159,8 @@ async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
     // `tcscale cleanup` of the run removes the group (emptied first) and
     // its launch configuration, then the rest of the run.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let record = RunRecord::load(&JournalStore::new(&dir), &run_id).unwrap();
+    let record =
+        RunRecord::load(&JournalStore::new(&dir), &run_id, tcscale::i18n::Lang::En).unwrap();
     let eng = Engine::new(s.client.clone(), tx, s.poll, Lang::En, record);
     cleanup(&eng, false)
         .await

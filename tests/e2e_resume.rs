@@ -185,7 +185,7 @@ async fn cleanup_right_after_each_creating_call_leaves_nothing_behind() {
         assert!(made > 0, "{ctx}: the call created something");
         let id = home.journal().run_id;
         let out = tcscale(&h, &home, &["cleanup", &id, "--yes"], &[]).await;
-        assert!(out.status.success(), "{ctx}: {}", text(&out));
+        assert_cleanup_finished(&out, &ctx);
         let after = delta(&before, &h.with_world(|w| inventory(w)));
         assert!(
             after.images.is_empty()
@@ -245,7 +245,7 @@ async fn cleanup_after_a_kill_deletes_what_the_run_created() {
     );
 
     let out = tcscale(&h, &home, &["cleanup", &id, "--yes"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    assert_cleanup_finished(&out, "cleanup");
     let after = delta(&before, &h.with_world(|w| inventory(w)));
     assert!(after.images.is_empty(), "image deleted: {:?}", after.images);
     assert!(
@@ -263,6 +263,6 @@ async fn cleanup_after_a_kill_deletes_what_the_run_created() {
 
     // A second cleanup is harmless.
     let out = tcscale(&h, &home, &["cleanup", &id, "--yes"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    assert_cleanup_finished(&out, "cleanup");
     h.shutdown().await;
 }

@@ -28,6 +28,7 @@ fn resource(kind: ResourceKind, id: &str, parent: Option<&str>, detail: &str) ->
         region: "ap-guangzhou".into(),
         parent: parent.map(str::to_string),
         detail: detail.into(),
+        sha256: None,
     }
 }
 

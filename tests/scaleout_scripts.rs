@@ -389,3 +389,63 @@ fn scripts_run_from_a_path_with_spaces_and_quotes() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(parse_read_output(code, &out).unwrap().content, "{}");
 }
+
+#[test]
+fn an_existing_backup_is_never_overwritten_and_nothing_is_written() {
+    // An earlier run's backup under the same name (what the old
+    // second-resolution names allowed): it may be the only original left.
+    let server = Server::new("backup-exists");
+    server.put(LINUX_CONFIG_PATH, NODE);
+    let earlier = "{\"authServerUrl\": \"the only copy of the original\"}\n";
+    server.put(BACKUP, earlier);
+    let mut vfs = vfs_with(NODE);
+    vfs.files.insert(BACKUP.into(), earlier.into());
+
+    let sha = remote_op::sha256_hex(NODE.as_bytes());
+    let new = set_auth_server_url(NODE, VIP).unwrap();
+    let s = scripts::cas_write(LINUX_CONFIG_PATH, &sha, &new, BACKUP, None);
+    let (code, out) = run_both(&server, &mut vfs, &s, &[]);
+    assert_eq!(code, exit::BACKUP_EXISTS, "{out}");
+    assert_eq!(
+        parse_write_output(code, &out),
+        Err(RemoteError::BackupExists)
+    );
+    assert_eq!(fs::read_to_string(server.path(BACKUP)).unwrap(), earlier);
+    assert_eq!(
+        fs::read_to_string(server.path(LINUX_CONFIG_PATH)).unwrap(),
+        NODE
+    );
+}
+
+#[test]
+fn two_writes_in_the_same_second_keep_two_backups() {
+    // Two runs (or one run's two attempts) editing one file within a
+    // second: each names its backup by run id and microsecond.
+    let now = chrono::Utc::now();
+    let a = remote_op::run_backup_path(LINUX_CONFIG_PATH, "20260601-120000-aaaaaaaa", now);
+    let b = remote_op::run_backup_path(LINUX_CONFIG_PATH, "20260601-120000-bbbbbbbb", now);
+    let later = remote_op::run_backup_path(
+        LINUX_CONFIG_PATH,
+        "20260601-120000-aaaaaaaa",
+        now + chrono::Duration::microseconds(1),
+    );
+    assert!(a != b && a != later && b != later, "{a} {b} {later}");
+    for p in [&a, &b, &later] {
+        assert_eq!(remote_op::backed_up_path(p), Some(LINUX_CONFIG_PATH));
+    }
+
+    let server = Server::new("two-writes");
+    server.put(LINUX_CONFIG_PATH, NODE);
+    let mut vfs = vfs_with(NODE);
+    let sha = remote_op::sha256_hex(NODE.as_bytes());
+    let first = set_auth_server_url(NODE, VIP).unwrap();
+    let s = scripts::cas_write(LINUX_CONFIG_PATH, &sha, &first, &a, None);
+    assert_eq!(run_both(&server, &mut vfs, &s, &[]).0, exit::OK);
+    let second = set_auth_server_url(&first, "10.0.1.21").unwrap();
+    let sha = remote_op::sha256_hex(first.as_bytes());
+    let s = scripts::cas_write(LINUX_CONFIG_PATH, &sha, &second, &b, None);
+    assert_eq!(run_both(&server, &mut vfs, &s, &[]).0, exit::OK);
+    // The original survives in the first backup.
+    assert_eq!(fs::read_to_string(server.path(&a)).unwrap(), NODE);
+    assert_eq!(fs::read_to_string(server.path(&b)).unwrap(), first);
+}

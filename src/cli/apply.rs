@@ -153,6 +153,19 @@ pub async fn apply_plan(
 ) -> (String, Result<RunOutcome, StepError>) {
     let record = RunRecord::for_plan(&session.region, plan.clone(), journal_dir);
     let id = record.id().to_string();
+    if let Some((run, holder)) = record.same_plan_elsewhere().into_iter().next() {
+        let why = tf(
+            session.lang,
+            "engine.apply.same_plan_running",
+            &[
+                ("run", &run),
+                ("pid", &holder.pid),
+                ("command", &holder.command),
+                ("since", &holder.since),
+            ],
+        );
+        return (id, Err(StepError::Blocked(why)));
+    }
     let eng = Engine::new(
         session.client.clone(),
         progress,
@@ -459,6 +472,16 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
         let dir = runs_dir();
         let (id, result) = apply_plan(&session, &plan, Some(&dir), tx).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
+        // Refused before its journal was written: nothing to resume or clean up.
+        if let Err(e) = &result {
+            if !crate::scaleout::journal::JournalStore::new(&dir)
+                .path_of(&id)
+                .exists()
+            {
+                eprintln!("{}", e.explain(lang));
+                return 2;
+            }
+        }
         finish(&id, result, failed_at(&dir, &id), lang)
     })
 }

@@ -95,7 +95,7 @@ fn load(id: &str, lang: Lang) -> Option<RunRecord> {
     let record = if id.is_empty() || !store.path_of(id).exists() {
         Err(tf(lang, "engine.runs.not_found", &[("id", &id)]))
     } else {
-        RunRecord::load(&store, id)
+        RunRecord::load(&store, id, lang)
     };
     record.map_err(|e| eprintln!("{e}")).ok()
 }
@@ -195,7 +195,7 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
                 for line in summary_lines(&id, &items, lang) {
                     println!("{line}");
                 }
-                0
+                cleanup_exit_code(&items)
             }
             Err(e) => {
                 eprintln!("{}", e.explain(lang));
@@ -203,6 +203,24 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
             }
         }
     })
+}
+
+/// Exit code of a finished cleanup: 0 when everything is undone, 3 while
+/// anything is held back or left to the user (a file not restored, a
+/// security-group rule to remove by hand), so scripts do not take a
+/// partial cleanup for a whole one.
+pub fn cleanup_exit_code(items: &[(Resource, CleanupAction)]) -> i32 {
+    let left = items.iter().any(|(_, a)| {
+        matches!(
+            a,
+            CleanupAction::Manual(_) | CleanupAction::NotRestored { .. }
+        )
+    });
+    if left {
+        3
+    } else {
+        0
+    }
 }
 
 /// What `tcscale cleanup ID` will do, before `--yes`: the three groups in

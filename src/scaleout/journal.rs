@@ -92,6 +92,10 @@ pub struct Resource {
     /// listener's `TCP:80`, a rule's text, an sdk.config's backup path.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub detail: String,
+    /// An sdk.config change: the sha256 of the original, which its backup
+    /// (`detail`) must still match before cleanup puts it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 impl Resource {
@@ -177,6 +181,114 @@ pub enum JournalError {
     },
     #[error("journal file {path} is not valid: {message}")]
     Corrupt { path: PathBuf, message: String },
+    /// Another process works on this run (its lock is held).
+    #[error(
+        "run {run_id} is in use by another tcscale process (pid {pid}: {command}, since {since})"
+    )]
+    Locked {
+        run_id: String,
+        pid: u32,
+        command: String,
+        since: String,
+    },
+}
+
+impl JournalError {
+    /// The error as the user reads it: a held run says who holds it and what to do.
+    pub fn explain(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            JournalError::Locked {
+                run_id,
+                pid,
+                command,
+                since,
+            } => crate::i18n::tf(
+                lang,
+                "engine.runs.locked",
+                &[
+                    ("id", run_id),
+                    ("pid", pid),
+                    ("command", command),
+                    ("since", since),
+                ],
+            ),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Who holds a run's lock, as its lock file says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolder {
+    pub pid: u32,
+    pub command: String,
+    pub since: String,
+}
+
+impl LockHolder {
+    fn parse(text: &str) -> LockHolder {
+        let mut h = LockHolder {
+            pid: 0,
+            command: "?".into(),
+            since: "?".into(),
+        };
+        for line in text.lines() {
+            match line.split_once('=') {
+                Some(("pid", v)) => h.pid = v.trim().parse().unwrap_or(0),
+                Some(("command", v)) => h.command = v.trim().to_string(),
+                Some(("since", v)) => h.since = v.trim().to_string(),
+                _ => {}
+            }
+        }
+        h
+    }
+}
+
+/// One process per run: an exclusive advisory lock (flock) on
+/// `runs/<id>.lock`, held while this value lives and released by the
+/// kernel when the process dies, even by SIGKILL, so a killed run can be
+/// resumed at once. Within one process the lock is shared (the wizard and
+/// its Runs screen work on the same run); see [`JournalStore::lock`].
+#[derive(Debug)]
+pub struct RunLock {
+    _file: std::fs::File,
+    path: PathBuf,
+}
+
+impl RunLock {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+fn held_locks(
+) -> &'static std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Weak<RunLock>>> {
+    static HELD: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Weak<RunLock>>>,
+    > = std::sync::OnceLock::new();
+    HELD.get_or_init(Default::default)
+}
+
+/// The command line a lock file names its holder by: the program and its
+/// subcommand words, never flags or their values (a `--secret-key` must not
+/// land in a file).
+fn holder_command() -> String {
+    let mut words = Vec::new();
+    for (i, a) in std::env::args().enumerate() {
+        if i == 0 {
+            let name = std::path::Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(a);
+            words.push(name);
+            continue;
+        }
+        if a.starts_with('-') || words.len() >= 3 {
+            break;
+        }
+        words.push(a);
+    }
+    words.join(" ")
 }
 
 impl Journal {
@@ -493,6 +605,82 @@ impl JournalStore {
         self.dir.join(format!("{safe}.json"))
     }
 
+    pub fn lock_path(&self, run_id: &str) -> PathBuf {
+        self.path_of(run_id).with_extension("lock")
+    }
+
+    /// Takes the run's lock for this process (shared with any holder in
+    /// this process); `Locked` names the other process holding it.
+    pub fn lock(&self, run_id: &str) -> Result<std::sync::Arc<RunLock>, JournalError> {
+        let path = self.lock_path(run_id);
+        let mut held = held_locks().lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(lock) = held.get(&path).and_then(std::sync::Weak::upgrade) {
+            return Ok(lock);
+        }
+        let io = |source| JournalError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut file = opts.open(&path).map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let h = LockHolder::parse(&std::fs::read_to_string(&path).unwrap_or_default());
+                return Err(JournalError::Locked {
+                    run_id: run_id.to_string(),
+                    pid: h.pid,
+                    command: h.command,
+                    since: h.since,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        // Ours now: say who holds it, for the next one who asks.
+        let text = format!(
+            "pid={}\ncommand={}\nsince={}\n",
+            std::process::id(),
+            holder_command(),
+            Utc::now().format("%Y-%m-%d %H:%M:%S UTC")
+        );
+        let _ = file.set_len(0);
+        let _ = file.write_all(text.as_bytes());
+        let _ = file.sync_all();
+        let lock = std::sync::Arc::new(RunLock {
+            _file: file,
+            path: path.clone(),
+        });
+        held.retain(|_, w| w.strong_count() > 0);
+        held.insert(path, std::sync::Arc::downgrade(&lock));
+        Ok(lock)
+    }
+
+    /// The other process working on `run_id` now, if any (this process's
+    /// own lock does not count).
+    pub fn holder(&self, run_id: &str) -> Option<LockHolder> {
+        let path = self.lock_path(run_id);
+        {
+            let held = held_locks().lock().unwrap_or_else(|p| p.into_inner());
+            if held.get(&path).is_some_and(|w| w.strong_count() > 0) {
+                return None;
+            }
+        }
+        let file = std::fs::File::open(&path).ok()?;
+        match file.try_lock_shared() {
+            Ok(()) => None,
+            Err(_) => Some(LockHolder::parse(
+                &std::fs::read_to_string(&path).unwrap_or_default(),
+            )),
+        }
+    }
+
     /// Writes atomically: a temporary file in the same directory (0600),
     /// flushed, then renamed over the old one.
     pub fn save(&self, journal: &Journal) -> Result<PathBuf, JournalError> {
@@ -594,6 +782,57 @@ mod tests {
     }
 
     #[test]
+    fn one_process_per_run_shared_within_the_process_released_when_its_holder_dies() {
+        let store = temp_store();
+        let mine = store.lock("r1").unwrap();
+        // The wizard and its Runs screen share this process's hold.
+        let again = store.lock("r1").unwrap();
+        assert!(std::sync::Arc::ptr_eq(&mine, &again));
+        assert_eq!(store.holder("r1"), None, "our own hold is not another's");
+        let text = std::fs::read_to_string(store.lock_path("r1")).unwrap();
+        assert!(
+            text.contains(&format!("pid={}", std::process::id())),
+            "{text}"
+        );
+        drop((mine, again));
+
+        // Another process holds run r2 (flock(1), as a stand-in for tcscale).
+        std::fs::write(
+            store.lock_path("r2"),
+            "pid=4242\ncommand=tcscale apply plan.toml\nsince=2026-06-01 12:00:00 UTC\n",
+        )
+        .unwrap();
+        let mut other = std::process::Command::new("flock")
+            // -o: the lock stays with flock itself, not with its `sleep`.
+            .args(["-x", "-o"])
+            .arg(store.lock_path("r2"))
+            .args(["sleep", "30"])
+            .spawn()
+            .expect("flock(1) runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while store.holder("r2").is_none() {
+            assert!(std::time::Instant::now() < deadline, "flock never took it");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let err = store.lock("r2").unwrap_err();
+        match &err {
+            JournalError::Locked { pid, command, .. } => {
+                assert_eq!(*pid, 4242);
+                assert_eq!(command, "tcscale apply plan.toml");
+            }
+            other => panic!("{other:?}"),
+        }
+        let zh = err.explain(crate::i18n::Lang::Zh);
+        assert!(zh.contains("4242") && zh.contains("kill 4242"), "{zh}");
+        assert_eq!(store.holder("r2").map(|h| h.pid), Some(4242));
+        // Killed (even -9): the kernel lets go, the run can be taken at once.
+        other.kill().unwrap();
+        other.wait().unwrap();
+        assert!(store.lock("r2").is_ok());
+        let _ = std::fs::remove_dir_all(&store.dir);
+    }
+
+    #[test]
     fn transitions() {
         let mut j = Journal::new("r1", session_plan(), now());
         assert_eq!(j.steps[0].step, Step::Image);
@@ -630,6 +869,7 @@ mod tests {
             region: "ap-guangzhou".into(),
             parent: parent.map(str::to_string),
             detail: String::new(),
+            sha256: None,
         }
     }
 

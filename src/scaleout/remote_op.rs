@@ -42,6 +42,9 @@ pub mod exit {
     pub const RESTART_FAILED: i64 = 14;
     /// Backup, temporary file or rename failed; the original is untouched.
     pub const WRITE_FAILED: i64 = 15;
+    /// The backup's name is taken: an existing backup is never overwritten
+    /// (it may be the only copy of an original); nothing was written.
+    pub const BACKUP_EXISTS: i64 = 16;
 }
 
 /// The runtime of a business server: decides the config path, the shell and
@@ -217,14 +220,39 @@ impl RemoteOp {
     }
 }
 
-/// `<path>.bak.<label>`, the guide's backup name (`sdk.config.bak.20260601120000`).
+/// `<path>.bak.<label>`, the guide's backup name (`sdk.config.bak.20260601120000.123456`).
 pub fn default_backup_path(path: &str, label: &str) -> String {
     format!("{path}.bak.{label}")
 }
 
-/// The time label of backups: `YYYYmmddHHMMSS` (UTC), what `date -u +%Y%m%d%H%M%S` prints.
+/// The time label of backups: `YYYYmmddHHMMSS.ffffff` (UTC), what
+/// `date -u +%Y%m%d%H%M%S.%6N` prints. The sub-second part keeps two
+/// writes in one second apart; the scripts refuse a name that is taken.
 pub fn backup_label(now: chrono::DateTime<chrono::Utc>) -> String {
-    now.format("%Y%m%d%H%M%S").to_string()
+    now.format("%Y%m%d%H%M%S%.6f").to_string()
+}
+
+/// The backup tcscale's engine names for one write: the time label plus
+/// the run id, so two runs (or two processes) can never pick the same
+/// name: `sdk.config.bak.20260601120000.123456.<run id>`.
+pub fn run_backup_path(path: &str, run_id: &str, now: chrono::DateTime<chrono::Utc>) -> String {
+    let safe: String = run_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    default_backup_path(path, &format!("{}.{safe}", backup_label(now)))
+}
+
+/// The sdk.config a backup was made of: the path before its last `.bak.`
+/// (`/etc/qcloud/sdk.config.bak.<label>` → `/etc/qcloud/sdk.config`).
+pub fn backed_up_path(backup: &str) -> Option<&str> {
+    backup.rfind(".bak.").map(|i| &backup[..i])
 }
 
 /// The declared operation of `script`, if its first line is a valid header.
@@ -357,6 +385,12 @@ fn run(
             let backup = op
                 .effective_backup_path(now_label)
                 .expect("cas-write has a backup path");
+            if files.contains_key(&backup) {
+                out.say(&format!(
+                    "tcscale: the backup {backup} exists already; {path} is unchanged"
+                ));
+                return out.finish("backup-exists", exit::BACKUP_EXISTS);
+            }
             let current = current.clone();
             files.insert(backup.clone(), current);
             let sha = sha256_hex(new.as_bytes());
@@ -463,6 +497,10 @@ pub enum RemoteError {
     VerifyFailed,
     #[error("the file was written, but the restart failed")]
     RestartFailed,
+    #[error(
+        "the backup's name is taken (an existing backup is never overwritten); nothing was written"
+    )]
+    BackupExists,
     #[error("the script failed (exit code {exit_code}): {detail}")]
     Failed { exit_code: i64, detail: String },
     #[error("the script's output is not what tcscale expects: {0}")]
@@ -481,6 +519,7 @@ impl RemoteError {
             exit::READ_ONLY => RemoteError::ReadOnly,
             exit::VERIFY_FAILED => RemoteError::VerifyFailed,
             exit::RESTART_FAILED => RemoteError::RestartFailed,
+            exit::BACKUP_EXISTS => RemoteError::BackupExists,
             _ => RemoteError::Failed {
                 exit_code,
                 detail: output
@@ -741,5 +780,29 @@ mod tests {
         for r in Runtime::ALL {
             assert_eq!(Shell::for_path(r.default_config_path()), r.shell());
         }
+    }
+
+    #[test]
+    fn the_simulated_write_refuses_a_taken_backup_name() {
+        let mut fs = VirtualFs::default();
+        fs.files
+            .insert("/etc/qcloud/sdk.config".into(), "{}".into());
+        fs.files
+            .insert("/etc/qcloud/sdk.config.bak.1".into(), "original".into());
+        let op = RemoteOp::CasWrite {
+            path: "/etc/qcloud/sdk.config".into(),
+            expected_sha256: sha256_hex(b"{}"),
+            content_b64: b64(b"{\"a\":1}"),
+            backup_path: Some("/etc/qcloud/sdk.config.bak.1".into()),
+            restart: None,
+        };
+        let out = apply(&op, &mut fs, "x");
+        assert_eq!(out.exit_code, exit::BACKUP_EXISTS);
+        assert_eq!(fs.files["/etc/qcloud/sdk.config.bak.1"], "original");
+        assert_eq!(fs.files["/etc/qcloud/sdk.config"], "{}");
+        assert_eq!(
+            parse_write_output(out.exit_code, &out.output),
+            Err(RemoteError::BackupExists)
+        );
     }
 }

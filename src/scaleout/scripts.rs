@@ -152,7 +152,7 @@ say "TCSCALE_SHA256=$SHA" "TCSCALE_SIZE=$(wc -c < "$F" | tr -d ' ')" "TCSCALE_CO
             }
             let backup = match backup_path {
                 Some(b) => sq(b),
-                None => r#""$P.bak.$(date -u +%Y%m%d%H%M%S)""#.to_string(),
+                None => r#""$P.bak.$(date -u +%Y%m%d%H%M%S.%6N)""#.to_string(),
             };
             s.push_str(&format!(
                 r#"P={path}
@@ -180,7 +180,13 @@ if [ ! -w "$F" ] || [ ! -w "$D" ] || [ -z "$(find "$F" -maxdepth 0 -perm /222 2>
   exit {read_only}
 fi
 fail() {{ rm -f "${{TMP:-}}"; say "tcscale: $1; $P is unchanged" "TCSCALE_STATUS=failed"; exit {failed}; }}
+# A backup may be the only copy of an original: never overwrite one.
+if [ -e "$B" ] || [ -L "$B" ]; then
+  say "tcscale: the backup $BP exists already; $P is unchanged" "TCSCALE_STATUS=backup-exists"
+  exit {backup_exists}
+fi
 cp -p "$F" "$B" || fail "cannot back up to $BP"
+[ "$(sha256sum "$B" | cut -d' ' -f1)" = "$EXPECTED" ] || fail "the backup $BP does not match the original"
 TMP=$(mktemp "$D/.sdk.config.tcscale.XXXXXX") || fail "cannot create a temporary file in $D"
 printf '%s' "$CONTENT" | base64 -d > "$TMP" || fail "cannot write the temporary file"
 chmod --reference="$F" "$TMP" 2>/dev/null
@@ -213,6 +219,7 @@ say "TCSCALE_BACKUP=$BP" "TCSCALE_SHA256=$WRITTEN" "TCSCALE_STATUS=written"
                 read_only = exit::READ_ONLY,
                 failed = exit::WRITE_FAILED,
                 verify = exit::VERIFY_FAILED,
+                backup_exists = exit::BACKUP_EXISTS,
             ));
             if let Some(r) = restart {
                 s.push_str(&restart_bash(r));
@@ -320,7 +327,7 @@ try {{
             let backup = match backup_path {
                 Some(b) => pq(b),
                 None => {
-                    r#"($P + '.bak.' + (Get-Date).ToUniversalTime().ToString('yyyyMMddHHmmss'))"#
+                    r#"($P + '.bak.' + (Get-Date).ToUniversalTime().ToString('yyyyMMddHHmmss.ffffff'))"#
                         .to_string()
                 }
             };
@@ -346,9 +353,14 @@ $Item = Get-Item -LiteralPath $F
 if ($Item.IsReadOnly) {{
   Write-Output "tcscale: $P is read-only; not written"; Write-Output 'TCSCALE_STATUS=read-only'; exit {read_only}
 }}
+# A backup may be the only copy of an original: never overwrite one.
+if (Test-Path -LiteralPath $B) {{
+  Write-Output "tcscale: the backup $BP exists already; $P is unchanged"; Write-Output 'TCSCALE_STATUS=backup-exists'; exit {backup_exists}
+}}
 $Tmp = $null
 try {{
-  Copy-Item -LiteralPath $F -Destination $B -Force
+  Copy-Item -LiteralPath $F -Destination $B
+  if ((Sha $B) -ne $Expected) {{ throw "the backup $BP does not match the original" }}
   $Tmp = Join-Path $Item.DirectoryName ('.sdk.config.tcscale.' + [guid]::NewGuid().ToString('N'))
   [System.IO.File]::WriteAllBytes($Tmp, [Convert]::FromBase64String($Content))
 }} catch {{
@@ -389,6 +401,7 @@ Write-Output 'TCSCALE_STATUS=written'
                 read_only = exit::READ_ONLY,
                 failed = exit::WRITE_FAILED,
                 verify = exit::VERIFY_FAILED,
+                backup_exists = exit::BACKUP_EXISTS,
             ));
             if let Some(r) = restart {
                 s.push_str(&restart_ps(r));

@@ -1265,3 +1265,20 @@ fn delete_listener(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
 pub fn task_status(world: &World, task_id: &str) -> Option<i64> {
     world.clb.task(task_id).map(|t| t.status)
 }
+
+/// Removes `instances` from every listener and rule of every CLB (a
+/// terminated instance, as the real CLB unbinds it).
+pub fn unbind_instances(world: &mut World, instances: &[String]) {
+    if instances.is_empty() {
+        return;
+    }
+    let gone = |t: &SimTarget| instances.iter().any(|id| *id == t.instance_id);
+    for lb in &mut world.clb.load_balancers {
+        for l in &mut lb.listeners {
+            l.targets.retain(|t| !gone(t));
+            for r in &mut l.rules {
+                r.targets.retain(|t| !gone(t));
+            }
+        }
+    }
+}

@@ -1424,6 +1424,9 @@ pub fn tick(world: &mut World, now: f64) {
             .into_iter()
             .partition(|i| i.terminated_at.is_none_or(|t| now < t + d.terminate));
         world.cvm.instances = keep;
+        // As the real CLB does: a terminated instance leaves every listener.
+        let gone_ids: Vec<String> = dropped.iter().map(|i| i.id().to_string()).collect();
+        super::clb::unbind_instances(world, &gone_ids);
         for inst in dropped {
             if let Some(s) = world
                 .vpc

@@ -81,14 +81,14 @@ impl Drop for Home {
     }
 }
 
-/// Runs the binary with the simulator's keys (plus `extra_env`) and nothing
-/// else from the test's environment.
-pub async fn tcscale(
+/// The binary with the simulator's keys (plus `extra_env`) and nothing
+/// else from the test's environment, ready to run or spawn.
+pub fn command(
     h: &SimHandle,
     home: &Home,
     args: &[&str],
     extra_env: &[(&str, &str)],
-) -> Output {
+) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tcscale"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -108,6 +108,17 @@ pub async fn tcscale(
         cmd.args(["--poll-speed", &speed]);
     }
     cmd.kill_on_drop(true);
+    cmd
+}
+
+/// Runs the binary (see [`command`]) to its end.
+pub async fn tcscale(
+    h: &SimHandle,
+    home: &Home,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+) -> Output {
+    let mut cmd = command(h, home, args, extra_env);
     tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
         .await
         .expect("tcscale finishes within a minute")
@@ -121,6 +132,15 @@ pub fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
+}
+
+/// A finished `tcscale cleanup --yes`: exit 0 when everything was undone,
+/// 3 exactly when something is left to the user (its "Left for you:" list).
+pub fn assert_cleanup_finished(o: &Output, ctx: &str) {
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let left = stdout.contains("Left for you:") || stdout.contains("需要你手动处理：");
+    let want = if left { 3 } else { 0 };
+    assert_eq!(o.status.code(), Some(want), "{ctx}: {}", text(o));
 }
 
 /// Ids of what a run can create, by kind, as the world holds them.

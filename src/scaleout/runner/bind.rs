@@ -88,6 +88,17 @@ pub async fn bound_targets(
 
 pub async fn register_targets(eng: &Engine, input: &BindInput) -> Result<BindOutput, StepError> {
     let lb = &input.load_balancer_id;
+    for (run, holder) in eng.recorded(|r| r.active_elsewhere(lb)) {
+        eng.log(
+            "engine.bind.other_run",
+            &[
+                ("lb", lb),
+                ("run", &run),
+                ("pid", &holder.pid),
+                ("command", &holder.command),
+            ],
+        );
+    }
     let (eligible, skipped) = split_eligible(eng, &input.instances);
     for (id, why) in &skipped {
         eng.log("engine.bind.skipped", &[("id", id), ("reason", why)]);

@@ -190,9 +190,23 @@ pub async fn cleanup(
                 ("vip", &vip.clone().unwrap_or_default()),
             ],
         );
+        // What is gone already is not "kept": say so, as a full cleanup would.
+        let instance_ids: Vec<String> = order
+            .iter()
+            .filter(|c| c.kind == ResourceKind::Instance && !c.is_intent())
+            .map(|c| c.id.clone())
+            .collect();
+        let alive: Vec<String> = alive_instances(eng, &instance_ids)
+            .await?
+            .into_iter()
+            .filter_map(|i| i.instance_id)
+            .collect();
         for c in order {
             let action = match c.kind {
                 ResourceKind::SecurityGroupRule => CleanupAction::Manual(sg_rule_manual(eng, &c)),
+                ResourceKind::Instance if !c.is_intent() && !alive.contains(&c.id) => {
+                    CleanupAction::AlreadyGone
+                }
                 _ => CleanupAction::Manual(why.clone()),
             };
             report(eng, &c, CleanupStage::Done(action.clone()));
@@ -307,7 +321,7 @@ async fn restore_sdk_config(
         return Ok(CleanupAction::AlreadyGone);
     };
     Ok(
-        match restore_one(eng, &server, &path, &backup, vip).await? {
+        match restore_one(eng, &server, &path, &backup, c.sha256.as_deref(), vip).await? {
             RestoreOutcome::Restored { saved_edit } => {
                 CleanupAction::Restored { backup, saved_edit }
             }
@@ -410,42 +424,127 @@ async fn delete_lb(eng: &Engine, id: &str) -> Result<CleanupAction, StepError> {
     Ok(CleanupAction::Deleted)
 }
 
-/// Terminates the instances still there; returns the ones already gone.
-async fn terminate(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
+/// The instances of `ids` that still exist (not terminating).
+async fn alive_instances(eng: &Engine, ids: &[String]) -> Result<Vec<cvm::Instance>, StepError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let resp = eng
-        .call(&cvm::DescribeInstancesRequest {
-            instance_ids: Some(ids.to_vec()),
-            limit: Some(100),
-            ..Default::default()
-        })
-        .await;
-    let alive: Vec<String> = match resp {
-        Ok(r) => r
-            .instance_set
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|i| {
+    let mut alive = Vec::new();
+    for chunk in ids.chunks(100) {
+        let resp = eng
+            .call(&cvm::DescribeInstancesRequest {
+                instance_ids: Some(chunk.to_vec()),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .await;
+        match resp {
+            Ok(r) => alive.extend(r.instance_set.unwrap_or_default().into_iter().filter(|i| {
                 !matches!(
                     i.instance_state.as_deref(),
                     Some("TERMINATING" | "SHUTTING_DOWN")
                 )
-            })
-            .filter_map(|i| i.instance_id)
-            .collect(),
-        Err(e) if not_found(&e) => Vec::new(),
-        Err(e) => return Err(e),
-    };
+            })),
+            Err(e) if not_found(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(alive)
+}
+
+/// Terminates the instances still there, each first deregistered from
+/// every CLB listener it is bound to (a CLB the run did not create, such
+/// as the business flow's public one, would otherwise send users to a
+/// server going away); returns the ones already gone.
+async fn terminate(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
+    let alive = alive_instances(eng, ids).await?;
     if !alive.is_empty() {
+        deregister_everywhere(eng, &alive).await?;
         eng.call(&cvm::TerminateInstancesRequest {
-            instance_ids: Some(alive.clone()),
+            instance_ids: Some(alive.iter().filter_map(|i| i.instance_id.clone()).collect()),
             ..Default::default()
         })
         .await?;
     }
-    Ok(ids.iter().filter(|i| !alive.contains(i)).cloned().collect())
+    let alive: Vec<&str> = alive
+        .iter()
+        .filter_map(|i| i.instance_id.as_deref())
+        .collect();
+    Ok(ids
+        .iter()
+        .filter(|i| !alive.contains(&i.as_str()))
+        .cloned()
+        .collect())
+}
+
+/// Unbinds `instances` from every listener of every CLB they are bound
+/// to (found by their private IPs), at most 20 targets a call, one CLB
+/// task at a time.
+async fn deregister_everywhere(eng: &Engine, instances: &[cvm::Instance]) -> Result<(), StepError> {
+    let ids: Vec<&str> = instances
+        .iter()
+        .filter_map(|i| i.instance_id.as_deref())
+        .collect();
+    let ips: Vec<String> = instances
+        .iter()
+        .flat_map(|i| i.private_ip_addresses.iter().flatten().cloned())
+        .collect();
+    if ips.is_empty() {
+        return Ok(());
+    }
+    let lbs = eng
+        .call(&clb::DescribeLoadBalancersRequest {
+            backend_private_ips: Some(ips),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await?
+        .load_balancer_set
+        .unwrap_or_default();
+    for lb in lbs.into_iter().filter_map(|l| l.load_balancer_id) {
+        let listeners = eng
+            .call(&clb::DescribeTargetsRequest {
+                load_balancer_id: Some(lb.clone()),
+                ..Default::default()
+            })
+            .await?
+            .listeners
+            .unwrap_or_default();
+        for l in listeners {
+            let Some(listener) = l.listener_id.clone() else {
+                continue;
+            };
+            let targets: Vec<clb::Target> = l
+                .targets
+                .iter()
+                .flatten()
+                .filter(|t| t.instance_id.as_deref().is_some_and(|id| ids.contains(&id)))
+                .map(|t| clb::Target {
+                    instance_id: t.instance_id.clone(),
+                    port: t.port,
+                    ..Default::default()
+                })
+                .collect();
+            for batch in targets.chunks(20) {
+                let resp = eng
+                    .call(&clb::DeregisterTargetsRequest {
+                        load_balancer_id: Some(lb.clone()),
+                        listener_id: Some(listener.clone()),
+                        targets: Some(batch.to_vec()),
+                        ..Default::default()
+                    })
+                    .await?;
+                eng.log(
+                    "engine.cleanup.deregistered",
+                    &[("n", &batch.len()), ("lb", &lb), ("listener", &listener)],
+                );
+                if let Some(task) = resp.request_id.as_deref() {
+                    wait_task(eng, &lb, task, expected::CLB_TASK).await?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn delete_image(eng: &Engine, id: &str) -> Result<CleanupAction, StepError> {
@@ -485,6 +584,7 @@ mod tests {
             region: "ap-guangzhou".into(),
             parent: parent.map(str::to_string),
             detail: detail.into(),
+            sha256: None,
         }
     }
 

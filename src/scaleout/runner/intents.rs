@@ -14,7 +14,9 @@ use crate::scaleout::security_group::{has_added_rule, RULE_DESCRIPTION};
 use super::cleanup::sg_rule_parts;
 use super::image::RUN_TAG;
 use super::load_balancer::find_listener;
+use super::remote_edit::write_intent_backup;
 use super::{Engine, StepError};
+use crate::scaleout::remote_op::backed_up_path;
 
 /// Turns every pending intent into the resources it created (none: dropped).
 pub async fn resolve_intents(eng: &Engine) -> Result<(), StepError> {
@@ -51,7 +53,18 @@ pub async fn resolve_intents(eng: &Engine) -> Result<(), StepError> {
                 }
                 Vec::new()
             }
-            ResourceKind::SdkConfigChange => Vec::new(),
+            ResourceKind::SdkConfigChange => {
+                // Kept unless the backup is known to be absent (the write
+                // backs up first): cleanup then restores it, or holds back.
+                let instance = intent.parent.clone().unwrap_or_default();
+                match write_intent_backup(eng, &instance, &intent.detail).await? {
+                    Some(false) => Vec::new(),
+                    Some(true) | None => {
+                        let path = backed_up_path(&intent.detail).unwrap_or_default();
+                        vec![format!("{instance}:{path}")]
+                    }
+                }
+            }
         };
         eng.journal(|r| {
             let known: Vec<String> = r

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::Utc;
 
-use crate::scaleout::journal::{Journal, JournalError, JournalStore, Resource, StepState};
+use crate::i18n::Lang;
+use crate::scaleout::journal::{
+    Journal, JournalError, JournalStore, LockHolder, Resource, RunLock, StepState,
+};
 pub use crate::scaleout::journal::{ResourceKind, RunStatus};
 use crate::scaleout::plan::Plan;
 pub use crate::scaleout::steps::Step;
@@ -35,6 +38,9 @@ pub struct RunRecord {
     store: Option<JournalStore>,
     /// The journal file (None: in memory only, for tests and benchmarks).
     pub path: Option<PathBuf>,
+    /// This process's hold on the run (taken at load, or at the first save
+    /// of a new run): no other tcscale process resumes or cleans it up meanwhile.
+    lock: Option<std::sync::Arc<RunLock>>,
 }
 
 impl RunRecord {
@@ -45,6 +51,7 @@ impl RunRecord {
             journal,
             store,
             path,
+            lock: None,
         }
     }
 
@@ -70,14 +77,55 @@ impl RunRecord {
         RunRecord::with(j, self.store.as_ref().map(|s| s.dir.as_path()))
     }
 
-    /// A journaled run, to resume or clean up.
-    pub fn load(store: &JournalStore, run_id: &str) -> Result<RunRecord, String> {
-        let j = store.load(run_id).map_err(|e| e.to_string())?;
-        Ok(RunRecord::with(j, Some(&store.dir)))
+    /// A journaled run, to resume or clean up: refused (with who holds it,
+    /// in `lang`) while another process works on it.
+    pub fn load(store: &JournalStore, run_id: &str, lang: Lang) -> Result<RunRecord, String> {
+        let lock = store.lock(run_id).map_err(|e| e.explain(lang))?;
+        let j = store.load(run_id).map_err(|e| e.explain(lang))?;
+        let mut r = RunRecord::with(j, Some(&store.dir));
+        r.lock = Some(lock);
+        Ok(r)
     }
 
     pub fn id(&self) -> &str {
         &self.journal.run_id
+    }
+
+    /// Unfinished runs of the same plan that another tcscale process works
+    /// on now: a second apply of one plan would image, launch and edit the
+    /// same servers beside the first, so it is refused.
+    pub fn same_plan_elsewhere(&self) -> Vec<(String, LockHolder)> {
+        let (Some(store), Some(plan)) = (&self.store, &self.journal.plan) else {
+            return Vec::new();
+        };
+        store
+            .list_runs()
+            .0
+            .into_iter()
+            .filter(|j| j.run_id != self.journal.run_id && j.is_unfinished())
+            .filter(|j| j.plan.as_ref() == Some(plan))
+            .filter_map(|j| store.holder(&j.run_id).map(|h| (j.run_id, h)))
+            .collect()
+    }
+
+    /// Other runs that another tcscale process works on now and that name
+    /// `resource` (a CLB, an instance): two runs changing one CLB at once
+    /// collide (one task at a time, each binding its own servers), so the
+    /// user is warned.
+    pub fn active_elsewhere(&self, resource: &str) -> Vec<(String, LockHolder)> {
+        let Some(store) = &self.store else {
+            return Vec::new();
+        };
+        store
+            .list_runs()
+            .0
+            .into_iter()
+            .filter(|j| j.run_id != self.journal.run_id && j.is_unfinished())
+            .filter(|j| {
+                serde_json::to_string(j).is_ok_and(|text| text.contains(&format!("\"{resource}\"")))
+            })
+            .filter_map(|j| store.holder(&j.run_id).map(|h| (j.run_id, h)))
+            .collect()
     }
 
     pub fn status(&self) -> RunStatus {
@@ -195,8 +243,46 @@ impl RunRecord {
                 region,
                 parent: parent.map(str::to_string),
                 detail: key.to_string(),
+                sha256: None,
             });
         }
+    }
+
+    /// Journaled before an sdk.config write on `instance`: the backup it
+    /// makes and the original's sha256. A process killed during the write
+    /// leaves this intent; resume and cleanup look for the backup on the
+    /// server (present: the write may have happened, so it is restored).
+    pub fn add_write_intent(&mut self, instance: &str, backup: &str, sha256: &str) {
+        self.add_intent(ResourceKind::SdkConfigChange, Some(instance), backup);
+        if let Some(r) = self.journal.created_resources.iter_mut().find(|r| {
+            r.kind == ResourceKind::SdkConfigChange
+                && r.id.is_empty()
+                && r.parent.as_deref() == Some(instance)
+                && r.detail == backup
+        }) {
+            r.sha256 = Some(sha256.to_string());
+        }
+    }
+
+    /// The sdk.config write intents of `instance` not yet answered for.
+    pub fn write_intents(&self, instance: &str) -> Vec<Resource> {
+        self.journal
+            .created_resources
+            .iter()
+            .filter(|r| {
+                r.kind == ResourceKind::SdkConfigChange
+                    && r.id.is_empty()
+                    && r.parent.as_deref() == Some(instance)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Drops an intent that made nothing (the write was refused, or never ran).
+    pub fn drop_intent(&mut self, intent: &Resource) {
+        self.journal
+            .created_resources
+            .retain(|r| !(r.id.is_empty() && r == intent));
     }
 
     /// The intent not yet answered for (kind, parent, key), if any.
@@ -259,6 +345,7 @@ impl RunRecord {
                 region,
                 parent: parent.map(str::to_string),
                 detail: detail.to_string(),
+                sha256: None,
             },
             Utc::now(),
         );
@@ -275,10 +362,19 @@ impl RunRecord {
     /// Writes the journal atomically (mode 0600); a no-op in memory.
     pub fn save(&mut self) -> Result<(), String> {
         match &self.store {
-            Some(store) => store
-                .save(&self.journal)
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Some(store) => {
+                if self.lock.is_none() {
+                    self.lock = Some(
+                        store
+                            .lock(&self.journal.run_id)
+                            .map_err(|e| e.to_string())?,
+                    );
+                }
+                store
+                    .save(&self.journal)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
             None => Ok(()),
         }
     }
@@ -405,7 +501,7 @@ mod tests {
         r.add_created(ResourceKind::Image, "img-1", None, "");
         r.save().unwrap();
         let store = JournalStore::new(&dir);
-        let back = RunRecord::load(&store, r.id()).unwrap();
+        let back = RunRecord::load(&store, r.id(), Lang::En).unwrap();
         assert_eq!(back.journal, r.journal);
         assert_eq!(back.created().len(), 1);
         assert_eq!(back.path, r.path);

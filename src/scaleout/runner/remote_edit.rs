@@ -71,6 +71,11 @@ async fn runtime_of(eng: &Engine, server: &cvm::Instance, id: &str) -> Result<Ru
 }
 
 /// `Ok(Err(reason))`: skipped (agent offline), with the reason reported.
+///
+/// Every write is journaled as an intent first (its own backup name and the
+/// original's sha256), so a process killed while the write runs leaves
+/// cleanup and resume the backup to look for; the intent becomes the
+/// journaled change once the write is answered (`sdk_config_step`).
 pub async fn update_one(
     eng: &Engine,
     server: &cvm::Instance,
@@ -85,36 +90,39 @@ pub async fn update_one(
     let runtime = runtime_of(eng, server, &id).await?;
     let path = runtime.default_config_path().to_string();
     let url = sdk_config::auth_server_url(vip);
+    let run_id = eng.recorded(|r| r.id().to_string());
     for _attempt in 0..3 {
         let current = match read(eng, &id, &path).await? {
             Ok(r) => r,
             Err(e) => return Err(failed(&id, "sdk.config", e)),
         };
-        if sdk_config::read_auth_server_url(&current.content).as_deref() == Some(url.as_str()) {
+        let at_vip =
+            sdk_config::read_auth_server_url(&current.content).as_deref() == Some(url.as_str());
+        // A write of this run whose answer never reached the journal.
+        if let Some(done) = settle_write_intents(eng, &id, &path, at_vip).await? {
+            return Ok(Ok(done));
+        }
+        if at_vip {
             eng.log("engine.sdk.already", &[("id", &id), ("url", &url)]);
             return Ok(Ok(SdkVerdict::AlreadySet));
         }
         let new = sdk_config::set_auth_server_url(&current.content, vip)
             .map_err(|e| failed(&id, "sdk.config", e.message(eng.lang)))?;
+        let backup = remote_op::run_backup_path(&path, &run_id, chrono::Utc::now());
+        eng.journal(|r| r.add_write_intent(&id, &backup, &current.sha256))?;
         let op = RemoteOp::CasWrite {
             path: path.clone(),
             expected_sha256: current.sha256.clone(),
             content_b64: remote_op::b64(new.as_bytes()),
-            backup_path: None,
+            backup_path: Some(backup.clone()),
             restart: Some(Restart {
                 runtime,
                 name: None,
             }),
         };
         let script = scripts::script_for(&op);
-        let r = run_command(
-            eng,
-            &id,
-            &script.text,
-            script.command_type(),
-            "tcscale-write",
-        )
-        .await?;
+        // An unfinished task leaves the intent: the write may yet happen.
+        let r = run_command(eng, &id, &script.text, script.command_type(), WRITE_COMMAND).await?;
         if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
             return Err(failed(
                 &id,
@@ -133,9 +141,17 @@ pub async fn update_one(
                     backup: w.backup_path,
                 }));
             }
-            // Someone changed the file since the read: read it again.
-            Err(RemoteError::Conflict { .. }) => continue,
-            Err(e) => return Err(failed(&id, "sdk.config", e)),
+            // The file changed since the read (someone's edit, or this very
+            // script, sent again after an outage, had already run): read it
+            // again; the intent is settled against what is there.
+            Err(RemoteError::Conflict { .. } | RemoteError::BackupExists) => continue,
+            Err(e) => {
+                // Refused before anything changed: the intent made nothing.
+                if matches!(e, RemoteError::Missing | RemoteError::ReadOnly) {
+                    drop_write_intent(eng, &id, &backup)?;
+                }
+                return Err(failed(&id, "sdk.config", e));
+            }
         }
     }
     Err(failed(
@@ -143,6 +159,83 @@ pub async fn update_one(
         "sdk.config",
         eng.text("engine.sdk.keeps_changing"),
     ))
+}
+
+/// How often a restore whose TAT task failed is tried again before it is given up.
+const RESTORE_RETRIES: u32 = 2;
+
+/// The TAT command name of sdk.config writes (`TCSCALE_TEST_KILL_AFTER_CALL=RunCommand:tcscale-write`).
+pub const WRITE_COMMAND: &str = "tcscale-write";
+
+fn drop_write_intent(eng: &Engine, id: &str, backup: &str) -> Result<(), StepError> {
+    eng.journal(|r| {
+        for i in r.write_intents(id) {
+            if i.detail == backup {
+                r.drop_intent(&i);
+            }
+        }
+    })
+}
+
+/// Earlier write intents of this run on `id`'s `path` (a process killed
+/// while its write ran). With the file at the VIP and the intent's backup
+/// on the server holding the original (its journaled sha256), the write
+/// happened: it becomes the journaled change, returned as `Updated`, so
+/// cleanup restores it. Otherwise the intent made nothing that stuck and is dropped.
+async fn settle_write_intents(
+    eng: &Engine,
+    id: &str,
+    path: &str,
+    at_vip: bool,
+) -> Result<Option<SdkVerdict>, StepError> {
+    let intents: Vec<_> = eng
+        .recorded(|r| r.write_intents(id))
+        .into_iter()
+        .filter(|i| remote_op::backed_up_path(&i.detail) == Some(path))
+        .collect();
+    let mut found = None;
+    for intent in intents {
+        let ours = at_vip
+            && found.is_none()
+            && match read(eng, id, &intent.detail).await? {
+                Ok(b) => intent.sha256.as_deref().is_none_or(|s| s == b.sha256),
+                Err(RemoteError::Missing) => false,
+                Err(e) => return Err(failed(id, "TAT read", e)),
+            };
+        if ours {
+            eng.log(
+                "engine.sdk.write_found",
+                &[("id", &id), ("backup", &intent.detail)],
+            );
+            found = Some(SdkVerdict::Updated {
+                path: path.to_string(),
+                backup: intent.detail.clone(),
+            });
+        } else {
+            eng.journal(|r| r.drop_intent(&intent))?;
+        }
+    }
+    Ok(found)
+}
+
+/// Cleanup's look at an sdk.config write intent: whether its backup is on
+/// the server (`Some(false)`: the write never started, nothing to restore;
+/// `None`: cannot tell — agent offline, server gone, TAT failing — so the
+/// change is kept for cleanup to restore or hold back).
+pub async fn write_intent_backup(
+    eng: &Engine,
+    id: &str,
+    backup: &str,
+) -> Result<Option<bool>, StepError> {
+    if !agent_online(eng, id).await? {
+        return Ok(None);
+    }
+    Ok(match read(eng, id, backup).await {
+        Ok(Ok(_)) => Some(true),
+        Ok(Err(RemoteError::Missing)) => Some(false),
+        Ok(Err(_)) | Err(StepError::Failed { .. }) => None,
+        Err(e) => return Err(e),
+    })
 }
 
 /// What cleanup finds in an sdk.config tcscale changed, against the backup
@@ -225,6 +318,7 @@ pub async fn restore_one(
     server: &cvm::Instance,
     path: &str,
     backup: &str,
+    backup_sha256: Option<&str>,
     vip: Option<&str>,
 ) -> Result<RestoreOutcome, StepError> {
     let id = server.instance_id.clone().unwrap_or_default();
@@ -245,7 +339,30 @@ pub async fn restore_one(
     if !agent_online(eng, &id).await? {
         return left("engine.cleanup.sdk_offline", true, &[]);
     }
-    match try_restore(eng, server, &id, path, backup, vip).await {
+    // A TAT task that failed or did not finish may be a passing problem
+    // (agent restarting, network): tried again with a growing pause before
+    // the file is given up on and every deletion held back.
+    let mut attempt = 0u32;
+    let outcome = loop {
+        let outcome = try_restore(eng, server, &id, path, backup, backup_sha256, vip).await;
+        let transient = matches!(
+            outcome,
+            Ok(Restored::Problem(Problem::Failed(_))) | Err(StepError::Failed { .. })
+        );
+        if !transient || attempt >= RESTORE_RETRIES {
+            break outcome;
+        }
+        attempt += 1;
+        let wait = eng
+            .poll
+            .scaled(std::time::Duration::from_secs(2u64 << attempt));
+        eng.log(
+            "engine.cleanup.sdk_retry",
+            &[("id", &id), ("n", &attempt), ("secs", &wait.as_secs_f64())],
+        );
+        tokio::time::sleep(wait).await;
+    };
+    match outcome {
         Ok(Restored::Done(saved_edit)) => {
             eng.log(
                 "engine.cleanup.sdk_restored_log",
@@ -264,6 +381,7 @@ pub async fn restore_one(
                 }
                 Problem::FileMissing => left("engine.cleanup.sdk_file_missing", at_vip, &[]),
                 Problem::BackupMissing => left("engine.cleanup.sdk_backup_missing", at_vip, &[]),
+                Problem::BackupChanged => left("engine.cleanup.sdk_backup_changed", at_vip, &[]),
                 Problem::RestartFailed(restart) => left(
                     "engine.cleanup.sdk_restart_failed",
                     at_vip,
@@ -293,6 +411,7 @@ fn still_at_vip(p: &Problem, vip: Option<&str>) -> bool {
         Problem::ChangedSince { url: None }
         | Problem::VipUnknown
         | Problem::BackupMissing
+        | Problem::BackupChanged
         | Problem::Failed(_) => true,
     }
 }
@@ -310,6 +429,8 @@ enum Problem {
     },
     FileMissing,
     BackupMissing,
+    /// The backup no longer holds the original the journal recorded (sha256).
+    BackupChanged,
     /// Restored, but the restart (this command) failed.
     RestartFailed(String),
     Failed(String),
@@ -321,6 +442,7 @@ async fn try_restore(
     id: &str,
     path: &str,
     backup: &str,
+    backup_sha256: Option<&str>,
     vip: Option<&str>,
 ) -> Result<Restored, StepError> {
     for _attempt in 0..3 {
@@ -334,6 +456,9 @@ async fn try_restore(
             Err(RemoteError::Missing) => return Ok(Restored::Problem(Problem::BackupMissing)),
             Err(e) => return Ok(Restored::Problem(Problem::Failed(e.to_string()))),
         };
+        if backup_sha256.is_some_and(|s| !s.eq_ignore_ascii_case(&original.sha256)) {
+            return Ok(Restored::Problem(Problem::BackupChanged));
+        }
         match restore_decision(&current.content, &original.content, vip) {
             RestoreDecision::Restore => {}
             RestoreDecision::AlreadyRestored => return Ok(Restored::Already),
@@ -347,11 +472,12 @@ async fn try_restore(
             runtime,
             name: None,
         };
-        // Named apart from the forward edit's `<path>.bak.<time>`: within
-        // the same second the default name would overwrite the original's backup.
+        // Unique like the forward edit's backup (run id, sub-second time),
+        // and marked apart from it: no backup is ever overwritten.
+        let run_id = eng.recorded(|r| r.id().to_string());
         let saved_edit = format!(
             "{}.before-restore",
-            remote_op::default_backup_path(path, &remote_op::backup_label(chrono::Utc::now()))
+            remote_op::run_backup_path(path, &run_id, chrono::Utc::now())
         );
         let op = RemoteOp::CasWrite {
             path: path.to_string(),

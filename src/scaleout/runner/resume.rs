@@ -5,6 +5,7 @@
 
 use super::flow::{prepare_retry, run_plan, RunOutcome};
 use super::{Engine, StepError};
+use crate::i18n::tf;
 
 /// Continues the engine's run (its record is the journaled run) to the end
 /// of its plan. A run without a plan (an old wizard run) is refused with
@@ -13,6 +14,17 @@ pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
     let plan = eng
         .recorded(|r| r.journal.plan.clone())
         .ok_or_else(|| StepError::Blocked(eng.text("engine.runs.wizard_run")))?;
+    // Its resources are deleted: continuing would build half a run anew.
+    if let Some(when) = eng.recorded(|r| {
+        (r.status() == super::record::RunStatus::CleanedUp).then(|| r.journal.updated)
+    }) {
+        let id = eng.recorded(|r| r.id().to_string());
+        return Err(StepError::Blocked(tf(
+            eng.lang,
+            "engine.runs.resume_cleaned",
+            &[("id", &id), ("when", &when.format("%Y-%m-%d %H:%M UTC"))],
+        )));
+    }
     prepare_retry(eng)?;
     run_plan(eng, &plan).await
 }

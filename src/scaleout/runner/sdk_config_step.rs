@@ -65,7 +65,10 @@ pub async fn run_command(
     };
     let invocation = loop {
         match eng.send(&req).await? {
-            Sent::Done(r) => break r.invocation_id.unwrap_or_default(),
+            Sent::Done(r) => {
+                super::kill_hook::after_call(&format!("RunCommand:{name}"));
+                break r.invocation_id.unwrap_or_default();
+            }
             Sent::Unknown => continue,
         }
     };

@@ -1036,6 +1036,7 @@ mod tests {
             region: "ap-guangzhou".into(),
             parent: parent.map(str::to_string),
             detail: detail.into(),
+            sha256: None,
         }
     }
 

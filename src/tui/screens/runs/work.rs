@@ -32,7 +32,7 @@ fn engine_for(
             ..session.clone()
         });
     }
-    let record = RunRecord::load(&JournalStore::new(dir), id)?;
+    let record = RunRecord::load(&JournalStore::new(dir), id, lang)?;
     let (run, here) = (record.journal.region.clone(), session.client.region());
     if !run.is_empty() && run != here {
         return Err(tf(

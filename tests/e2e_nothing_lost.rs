@@ -1,0 +1,343 @@
+//! Nothing lost, for real (issue 17): one process per run (a second apply
+//! of the same plan, and a cleanup of a run that is still being applied,
+//! are refused naming the holder's pid, and nothing of theirs reaches the
+//! cloud); a process killed while an sdk.config write runs leaves an
+//! intent that resume turns into the journaled change and cleanup restores
+//! from; a resumed cleaned-up run says so; cleanup deregisters the
+//! instances it terminates from every CLB first, and retries a transient
+//! TAT failure before holding deletions back.
+
+mod e2e_support;
+
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+use e2e_support::*;
+use tcscale::scaleout::journal::{ResourceKind, RunStatus};
+use tcscale::sim::server::{start, SimConfig, SimHandle};
+
+/// A simulator slow enough (relative to the binary's polling) that a run
+/// lasts a few seconds, long enough to start a second process beside it.
+async fn slow_sim() -> SimHandle {
+    start(SimConfig {
+        speed: 20.0,
+        seed: 7,
+        ..Default::default()
+    })
+    .await
+    .expect("simulator starts")
+}
+
+/// Waits until the home's first journal exists (the run has started, and
+/// holds its lock), returning its id.
+async fn started_run(home: &Home) -> String {
+    for _ in 0..400 {
+        if let Some(j) = home.store().list_runs().0.into_iter().next() {
+            return j.run_id;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the run never started");
+}
+
+fn creating_calls(h: &SimHandle, from: usize) -> Vec<String> {
+    h.requests()[from..]
+        .iter()
+        .map(|e| e.action.clone())
+        .filter(|a| {
+            a.starts_with("Create")
+                || a.starts_with("Run")
+                || a.starts_with("Register")
+                || a.starts_with("Deregister")
+                || a.starts_with("Delete")
+                || a.starts_with("Terminate")
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_apply_of_the_same_plan_and_a_cleanup_of_a_running_apply_are_refused() {
+    let h = slow_sim().await;
+    let home = Home::new("lock");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path("session-servers.toml");
+    let plan = plan.to_str().unwrap();
+    let first = command(&h, &home, &["apply", plan, "--yes", "--lang", "en"], &[])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first_pid = first.id().unwrap();
+    let id = started_run(&home).await;
+
+    // The same plan again, while the first works on it.
+    let from = h.requests().len();
+    let second = tcscale(&h, &home, &["apply", plan, "--yes", "--lang", "en"], &[]).await;
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{}", text(&second));
+    assert!(
+        err.contains(&id) && err.contains(&format!("pid {first_pid}")),
+        "names the run and its holder: {err}"
+    );
+    // The cleanup of the running run.
+    let cleanup = tcscale(&h, &home, &["cleanup", &id, "--yes", "--lang", "en"], &[]).await;
+    let err = String::from_utf8_lossy(&cleanup.stderr);
+    assert_eq!(cleanup.status.code(), Some(2), "{}", text(&cleanup));
+    assert!(
+        err.contains("in use by another tcscale process") && err.contains(&first_pid.to_string()),
+        "{err}"
+    );
+    // The resume of the running run.
+    let resume = tcscale(&h, &home, &["resume", &id, "--lang", "en"], &[]).await;
+    assert_eq!(resume.status.code(), Some(2), "{}", text(&resume));
+    // Neither of them sent a creating call, nor a second journal.
+    let first_calls: Vec<String> = h.requests()[from..]
+        .iter()
+        .map(|e| e.action.clone())
+        .collect();
+    let out = first.wait_with_output().await.unwrap();
+    assert!(
+        out.status.success(),
+        "the first apply ends well: {}",
+        text(&out)
+    );
+    assert_eq!(home.store().list_runs().0.len(), 1, "one run journaled");
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Done);
+    let d = delta(&before, &h.with_world(|w| inventory(w)));
+    assert_eq!(
+        (d.images.len(), d.instances.len(), d.clbs.len()),
+        (1, 2, 1),
+        "exactly the plan, nothing deleted under it (calls meanwhile: {first_calls:?})"
+    );
+    assert_explained(&d, &j, "two processes");
+
+    // Once the apply is over, its cleanup goes ahead.
+    let from = h.requests().len();
+    let out = tcscale(&h, &home, &["cleanup", &id, "--yes", "--lang", "en"], &[]).await;
+    assert_cleanup_finished(&out, "cleanup after the apply");
+    assert!(creating_calls(&h, from).contains(&"DeleteLoadBalancer".to_string()));
+    let d = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(d.images.is_empty() && d.instances.is_empty() && d.clbs.is_empty());
+    h.shutdown().await;
+}
+
+/// SIGKILL right after the first sdk.config write was sent (the TAT task
+/// runs on, the answer never reaches the journal): the write intent is
+/// all that says a file changed.
+async fn killed_during_an_sdk_config_write(tag: &str) -> (SimHandle, Home, Inventory, String) {
+    let h = sim("").await;
+    let home = Home::new(tag);
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path("session-servers.toml");
+    let out = tcscale(
+        &h,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes"],
+        &[("TCSCALE_TEST_KILL_AFTER_CALL", "RunCommand:tcscale-write")],
+    )
+    .await;
+    assert_eq!(out.status.signal(), Some(9), "{}", text(&out));
+    let j = home.journal();
+    let intents: Vec<_> = j
+        .created_resources
+        .iter()
+        .filter(|c| c.kind == ResourceKind::SdkConfigChange && c.is_intent())
+        .collect();
+    assert_eq!(intents.len(), 1, "the write's intent: {intents:?}");
+    assert!(
+        intents[0].sha256.as_deref().is_some_and(|s| s.len() == 64),
+        "with the original's sha256"
+    );
+    // Let the simulated task finish the write the dead process sent (the
+    // world moves on at the next request).
+    h.advance(60.0);
+    let out = tcscale(&h, &home, &["api", "cvm", "DescribeRegions"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    (h, home, before, j.run_id)
+}
+
+fn sdk_configs(inv: &Inventory) -> Vec<(String, String, String)> {
+    inv.files
+        .iter()
+        .flat_map(|(id, files)| {
+            files
+                .iter()
+                .filter(|(p, _)| p.ends_with("sdk.config"))
+                .map(|(p, c)| (id.clone(), p.clone(), c.clone()))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_an_sdk_config_write_then_cleanup_leaves_every_file_original() {
+    let (h, home, before, id) = killed_during_an_sdk_config_write("kill-write-cleanup").await;
+    let mid = h.with_world(|w| inventory(w));
+    assert_eq!(
+        assert_sdk_configs_whole(&before, &mid, "at the kill"),
+        1,
+        "the one write sent went through"
+    );
+    let out = tcscale(&h, &home, &["cleanup", &id, "--yes", "--lang", "en"], &[]).await;
+    assert_cleanup_finished(&out, "cleanup");
+    let after = h.with_world(|w| inventory(w));
+    assert_eq!(
+        sdk_configs(&after),
+        sdk_configs(&before),
+        "every sdk.config is the original: {}",
+        text(&out)
+    );
+    let d = delta(&before, &after);
+    assert!(d.clbs.is_empty() && d.instances.is_empty() && d.images.is_empty());
+    assert_eq!(home.journal().status(), RunStatus::CleanedUp);
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_during_an_sdk_config_write_then_resume_journals_the_change_and_cleanup_restores_it()
+{
+    let (h, home, before, id) = killed_during_an_sdk_config_write("kill-write-resume").await;
+    let out = tcscale(&h, &home, &["resume", &id, "--lang", "en"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("the write of an earlier attempt did happen"),
+        "{stdout}"
+    );
+    let j = home.journal();
+    assert!(
+        j.created_resources.iter().all(|c| !c.is_intent()),
+        "no intent left: {:?}",
+        j.created_resources
+    );
+    let applied = h.with_world(|w| inventory(w));
+    let updated = assert_sdk_configs_whole(&before, &applied, "after resume");
+    let changes: Vec<_> = j.created_of(ResourceKind::SdkConfigChange).collect();
+    assert_eq!(changes.len(), updated, "every changed file is journaled");
+    for c in &changes {
+        assert!(c.sha256.is_some(), "backup sha256 journaled: {c:?}");
+        assert!(c.detail.contains(&j.run_id), "backup named by run: {c:?}");
+    }
+    let out = tcscale(&h, &home, &["cleanup", &id, "--yes", "--lang", "en"], &[]).await;
+    assert_cleanup_finished(&out, "cleanup");
+    let after = h.with_world(|w| inventory(w));
+    assert_eq!(sdk_configs(&after), sdk_configs(&before), "{}", text(&out));
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cleaned_up_run_is_not_resumed_and_cleanup_deregisters_before_terminating() {
+    let h = sim("").await;
+    let home = Home::new("business-cleanup");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path("business-servers.toml");
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let j = home.journal();
+    let launched: Vec<String> = j
+        .created_of(ResourceKind::Instance)
+        .map(|c| c.id.clone())
+        .collect();
+    assert_eq!(launched.len(), 2);
+    let bound = |h: &SimHandle| {
+        h.with_world(|w| {
+            w.clb
+                .load_balancers
+                .iter()
+                .flat_map(|lb| lb.listeners.iter())
+                .flat_map(|l| l.targets.iter())
+                .filter(|t| launched.contains(&t.instance_id))
+                .count()
+        })
+    };
+    assert!(
+        bound(&h) >= 2,
+        "the new servers are bound to the public CLB"
+    );
+
+    let from = h.requests().len();
+    let out = tcscale(
+        &h,
+        &home,
+        &["cleanup", &j.run_id, "--yes", "--lang", "en"],
+        &[],
+    )
+    .await;
+    assert_cleanup_finished(&out, "cleanup");
+    assert_eq!(out.status.code(), Some(0), "nothing left: {}", text(&out));
+    let calls = creating_calls(&h, from);
+    let dereg = calls.iter().position(|a| a == "DeregisterTargets");
+    let term = calls.iter().position(|a| a == "TerminateInstances");
+    assert!(
+        dereg.is_some() && dereg < term,
+        "deregistered, then terminated: {:?}",
+        h.requests()[from..]
+            .iter()
+            .map(|e| (e.action.clone(), e.outcome.clone()))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(bound(&h), 0, "no target left on the public CLB");
+    let d = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(d.instances.is_empty() && d.images.is_empty());
+
+    let out = tcscale(&h, &home, &["resume", &j.run_id, "--lang", "en"], &[]).await;
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("was cleaned up") && err.contains("nothing to resume"),
+        "{err}"
+    );
+    h.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transient_tat_failure_is_retried_before_cleanup_holds_anything_back() {
+    use tcscale::cloud::{Client, ClientConfig};
+    use tcscale::i18n::Lang;
+    use tcscale::scaleout::runner::cleanup::{cleanup, CleanupAction};
+    use tcscale::scaleout::runner::record::RunRecord;
+    use tcscale::scaleout::runner::{Engine, PollPolicy, Progress};
+
+    let h = sim("").await;
+    let home = Home::new("tat-transient");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path("session-servers.toml");
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let id = home.journal().run_id;
+
+    let client =
+        Client::new(ClientConfig::new(h.credential(), REGION).with_endpoint(Some(h.endpoint())))
+            .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let record = RunRecord::load(&home.store(), &id, Lang::En).unwrap();
+    let eng = Engine::new(client, tx, PollPolicy::with_speed(SPEED), Lang::En, record);
+    // Every TAT task fails until the first retry is announced.
+    h.with_world(|w| w.faults.tat_fail = 1.0);
+    let work = tokio::spawn(async move { cleanup(&eng, false).await });
+    let mut retried = false;
+    while let Some(p) = rx.recv().await {
+        if let Progress::Log(line) = &p {
+            if line.contains("trying again") && !retried {
+                retried = true;
+                h.with_world(|w| w.faults.tat_fail = 0.0);
+            }
+        }
+    }
+    let items = work.await.unwrap().unwrap();
+    assert!(retried, "a retry was announced");
+    for (c, a) in items
+        .iter()
+        .filter(|(c, _)| c.kind == ResourceKind::SdkConfigChange)
+    {
+        assert!(matches!(a, CleanupAction::Restored { .. }), "{c:?}: {a:?}");
+    }
+    let after = h.with_world(|w| inventory(w));
+    assert_eq!(sdk_configs(&after), sdk_configs(&before));
+    let d = delta(&before, &after);
+    assert!(
+        d.clbs.is_empty() && d.instances.is_empty(),
+        "nothing held back"
+    );
+    h.shutdown().await;
+}
