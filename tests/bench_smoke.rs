@@ -21,7 +21,9 @@ fn every_benchmark_runs_once_on_a_small_size() {
     );
     // Every figure prints a line; these must have been measured (the
     // start-up one needs a pty and the sandbox, the tccli one Python).
-    for n in ["1.", "2.", "3.", "4.", "5a.", "5b.", "6.", "7.", "8.", "9."] {
+    for n in [
+        "1.", "2.", "3.", "4.", "5a.", "5b.", "6.", "7.", "8.", "9.", "10.",
+    ] {
         let line = stdout
             .lines()
             .find(|l| l.starts_with(n))
@@ -30,4 +32,11 @@ fn every_benchmark_runs_once_on_a_small_size() {
             assert!(!line.contains("not measured"), "{line}\n{stdout}\n{stderr}");
         }
     }
+    // Figure 10 is a correctness figure: the random-kill loop (a few
+    // rounds here, 40 in BENCHMARKS.md) finds nothing doubled, orphaned or lost.
+    let kill = stdout.lines().find(|l| l.starts_with("10.")).unwrap();
+    assert!(
+        kill.contains("0 dup, 0 orphan, 0 lost, 0 stuck") && kill.trim_end().ends_with("met"),
+        "{stdout}"
+    );
 }

@@ -1272,7 +1272,7 @@ pub fn unbind_instances(world: &mut World, instances: &[String]) {
     if instances.is_empty() {
         return;
     }
-    let gone = |t: &SimTarget| instances.iter().any(|id| *id == t.instance_id);
+    let gone = |t: &SimTarget| instances.contains(&t.instance_id);
     for lb in &mut world.clb.load_balancers {
         for l in &mut lb.listeners {
             l.targets.retain(|t| !gone(t));

@@ -66,6 +66,7 @@
 pub mod world;
 
 pub mod answer;
+pub mod audit;
 pub mod auth;
 pub mod cvm;
 pub mod faults;

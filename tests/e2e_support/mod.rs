@@ -4,14 +4,12 @@
 //! environment, and the world's resources counted and compared.
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use tcscale::scaleout::journal::{Journal, JournalStore, ResourceKind};
 use tcscale::sim::faults::FaultSpec;
 use tcscale::sim::server::{start, SimConfig, SimHandle};
-use tcscale::sim::world::World;
 
 pub const SPEED: f64 = 100.0;
 pub const REGION: &str = "ap-guangzhou";
@@ -143,110 +141,18 @@ pub fn assert_cleanup_finished(o: &Output, ctx: &str) {
     assert_eq!(o.status.code(), Some(want), "{ctx}: {}", text(o));
 }
 
-/// Ids of what a run can create, by kind, as the world holds them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Inventory {
-    pub images: BTreeSet<String>,
-    /// Instances not being terminated.
-    pub instances: BTreeSet<String>,
-    pub clbs: BTreeSet<String>,
-    pub listeners: BTreeSet<String>,
-    /// `sg-id:index` of every inbound rule, by text (rules have no ids).
-    pub sg_rules: BTreeSet<String>,
-    /// instance → (path → content) of sdk.config files and their backups.
-    pub files: BTreeMap<String, BTreeMap<String, String>>,
-}
-
-pub fn inventory(w: &World) -> Inventory {
-    let mut inv = Inventory::default();
-    for i in &w.cvm.images {
-        inv.images
-            .insert(i.image.image_id.clone().unwrap_or_default());
-    }
-    for i in &w.cvm.instances {
-        let id = i.instance.instance_id.clone().unwrap_or_default();
-        if !matches!(
-            i.instance.instance_state.as_deref(),
-            Some("TERMINATING" | "SHUTDOWN")
-        ) {
-            inv.instances.insert(id.clone());
-        }
-        let files: BTreeMap<String, String> = i
-            .files
-            .iter()
-            .filter(|(p, _)| p.contains("sdk.config"))
-            .map(|(p, c)| (p.clone(), c.clone()))
-            .collect();
-        if !files.is_empty() {
-            inv.files.insert(id, files);
-        }
-    }
-    for lb in &w.clb.load_balancers {
-        inv.clbs.insert(lb.id.clone());
-        for l in &lb.listeners {
-            inv.listeners.insert(l.id.clone());
-        }
-    }
-    for sg in &w.vpc.security_groups {
-        let id = sg.group.security_group_id.clone().unwrap_or_default();
-        for p in &sg.ingress {
-            inv.sg_rules.insert(format!(
-                "{id}:{}:{}:{}:{}",
-                p.protocol.clone().unwrap_or_default(),
-                p.port.clone().unwrap_or_default(),
-                p.cidr_block.clone().unwrap_or_default(),
-                p.action.clone().unwrap_or_default()
-            ));
-        }
-    }
-    inv
-}
-
-fn added(before: &BTreeSet<String>, after: &BTreeSet<String>) -> BTreeSet<String> {
-    after.difference(before).cloned().collect()
-}
-
-/// What appeared in the world since `before`.
-pub struct Delta {
-    pub images: BTreeSet<String>,
-    pub instances: BTreeSet<String>,
-    pub clbs: BTreeSet<String>,
-    pub listeners: BTreeSet<String>,
-    pub sg_rules: BTreeSet<String>,
-}
-
-pub fn delta(before: &Inventory, after: &Inventory) -> Delta {
-    Delta {
-        images: added(&before.images, &after.images),
-        instances: added(&before.instances, &after.instances),
-        clbs: added(&before.clbs, &after.clbs),
-        listeners: added(&before.listeners, &after.listeners),
-        sg_rules: added(&before.sg_rules, &after.sg_rules),
-    }
-}
+pub use tcscale::sim::audit::{delta, inventory, Delta, Inventory};
 
 /// Every resource that appeared is in the journal: nothing the user would
 /// pay for without tcscale knowing it. A creation sent but not yet answered
 /// when the process died is journaled as an intent (no id yet, found again
 /// by its key): each such intent explains one resource of its kind.
 pub fn assert_explained(d: &Delta, j: &Journal, ctx: &str) {
-    let ids =
-        |k: ResourceKind| -> BTreeSet<String> { j.created_of(k).map(|r| r.id.clone()).collect() };
-    let intents = |k: ResourceKind| j.created_of(k).filter(|r| r.id.is_empty()).count();
-    for (kind, new) in [
-        (ResourceKind::Image, &d.images),
-        (ResourceKind::Instance, &d.instances),
-        (ResourceKind::LoadBalancer, &d.clbs),
-        (ResourceKind::Listener, &d.listeners),
-    ] {
-        let known = ids(kind);
-        let unexplained: Vec<&String> = new.iter().filter(|id| !known.contains(*id)).collect();
-        assert!(
-            unexplained.len() <= intents(kind),
-            "{ctx}: {} {unexplained:?} in the world but not in the journal",
-            kind.name()
-        );
-    }
+    let orphans = tcscale::sim::audit::orphans(d, j);
+    assert!(
+        orphans.is_empty(),
+        "{ctx}: in the world but not in the journal: {orphans:?}"
+    );
     assert!(
         d.sg_rules.len() <= j.created_of(ResourceKind::SecurityGroupRule).count(),
         "{ctx}: rules {:?} added, journal has {:?}",

@@ -7,6 +7,7 @@
 //! target/release/tcscale-bench all            # every figure (a few minutes)
 //! target/release/tcscale-bench all --quick    # each once, small sizes (CI smoke)
 //! target/release/tcscale-bench render         # one figure
+//! target/release/tcscale-bench random-kill    # figure 10 (TCSCALE_BENCH_KILL_ROUNDS, TCSCALE_BENCH_SEED)
 //! ```
 
 mod apply_flow;
@@ -14,6 +15,7 @@ mod binding;
 mod listing;
 mod machine;
 mod memory;
+mod random_kill;
 mod render;
 mod report;
 mod simhost;
@@ -23,7 +25,7 @@ mod throughput;
 
 use report::Figure;
 
-const USAGE: &str = "usage: tcscale-bench <all|apply|listing|bind|render|startup|memory|throughput|tccli> [--quick]";
+const USAGE: &str = "usage: tcscale-bench <all|apply|listing|bind|render|startup|memory|throughput|tccli|random-kill> [--quick] [--strict]";
 
 fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
     Some(match which {
@@ -35,6 +37,7 @@ fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
         "memory" => vec![memory::run(quick)],
         "throughput" => vec![throughput::run(quick)],
         "tccli" => vec![tccli::run(quick)],
+        "random-kill" => vec![random_kill::run(quick)],
         _ => return None,
     })
 }
@@ -48,6 +51,7 @@ const ALL: &[&str] = &[
     "memory",
     "throughput",
     "tccli",
+    "random-kill",
 ];
 
 fn main() {

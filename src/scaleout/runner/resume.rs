@@ -16,7 +16,7 @@ pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
         .ok_or_else(|| StepError::Blocked(eng.text("engine.runs.wizard_run")))?;
     // Its resources are deleted: continuing would build half a run anew.
     if let Some(when) = eng.recorded(|r| {
-        (r.status() == super::record::RunStatus::CleanedUp).then(|| r.journal.updated)
+        (r.status() == super::record::RunStatus::CleanedUp).then_some(r.journal.updated)
     }) {
         let id = eng.recorded(|r| r.id().to_string());
         return Err(StepError::Blocked(tf(
