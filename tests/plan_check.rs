@@ -186,3 +186,37 @@ async fn a_good_plan_passes_with_its_price_and_a_foreign_os_image_is_a_warning()
     );
     assert_eq!(creating(&h, 0), Vec::<String>::new());
 }
+
+/// The engine itself (the wizard, a resumed run) does not wait on a reused
+/// image that is not there as if it were still CREATING: it stops at once,
+/// before the launch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_stops_at_once_on_a_reused_image_that_does_not_exist() {
+    use tcscale::cli::apply::{apply_plan, Session};
+    use tcscale::cloud::{Client, ClientConfig};
+    use tcscale::i18n::Lang;
+    use tcscale::scaleout::runner::PollPolicy;
+
+    let h = sim("").await;
+    let config = ClientConfig::new(h.credential(), REGION).with_endpoint(Some(h.endpoint()));
+    let s = Session {
+        client: Client::new(config).unwrap(),
+        region: REGION.into(),
+        lang: Lang::En,
+        // Speed 1: a wait on the image would take minutes, not milliseconds.
+        poll: PollPolicy::with_speed(1.0),
+        sandbox: None,
+    };
+    let text = SESSION.replace(
+        "image_name = \"mina_auth-checked\"",
+        "reuse_image = \"img-nothere1\"",
+    );
+    let plan = tcscale::scaleout::plan::parse(&text).unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    let (_id, result) = apply_plan(&s, &plan, None, tx).await;
+    let e = result.unwrap_err().explain(Lang::En);
+    assert!(e.contains("no image img-nothere1"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(creating(&h, 0), Vec::<String>::new());
+}
