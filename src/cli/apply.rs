@@ -43,7 +43,7 @@ pub struct ApplyArgs {
     pub yes: bool,
     /// How much faster than the real cloud the endpoint runs (the simulator's
     /// --speed): polls are spaced accordingly. Leave at 1 for the real cloud.
-    #[arg(long, default_value_t = 1.0, hide = true)]
+    #[arg(long, default_value_t = 1.0, hide = true, value_parser = super::usage::parse_poll_speed)]
     pub poll_speed: f64,
 }
 
