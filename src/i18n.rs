@@ -78,6 +78,7 @@ const FILES: &[(&str, &str)] = &[
         include_str!("../assets/i18n/autoscaling.toml"),
     ),
     ("runs", include_str!("../assets/i18n/runs.toml")),
+    ("checks", include_str!("../assets/i18n/checks.toml")),
 ];
 
 #[derive(serde::Deserialize)]

@@ -3,9 +3,13 @@
 //! exits 0 having changed nothing; with `--yes` it performs the plan, one
 //! line per step and per live event, and ends with the ids created.
 //!
+//! Both first check the plan against the account (`plan_check`: every id,
+//! the instance type, quotas, the price) and refuse it, naming the field,
+//! before anything is created.
+//!
 //! Exit codes: 0 done (or previewed); 1 a step failed (the run is journaled;
 //! the commands to retry, skip the step where safe, or clean up are printed);
-//! 2 nothing was done (bad plan, no credentials, bad option).
+//! 2 nothing was done (bad plan, refused by the check, no credentials, bad option).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -22,6 +26,7 @@ use crate::scaleout::discover::{discover, Architecture, Role};
 use crate::scaleout::eligibility::eligibility;
 use crate::scaleout::plan::{self, Plan};
 use crate::scaleout::runner::flow::RunOutcome;
+use crate::scaleout::runner::plan_check::{self, PlanCheck};
 use crate::scaleout::runner::record::{runs_dir, RunRecord};
 use crate::scaleout::runner::{
     failed_step, recovery_options, run_plan, Engine, PollPolicy, Progress, Recovery, Step,
@@ -38,7 +43,7 @@ pub struct ApplyArgs {
     pub yes: bool,
     /// How much faster than the real cloud the endpoint runs (the simulator's
     /// --speed): polls are spaced accordingly. Leave at 1 for the real cloud.
-    #[arg(long, default_value_t = 1.0, hide = true)]
+    #[arg(long, default_value_t = 1.0, hide = true, value_parser = super::usage::parse_poll_speed)]
     pub poll_speed: f64,
 }
 
@@ -203,16 +208,44 @@ fn find_source<'a>(arch: &'a Architecture, p: &plan::Phase) -> Option<&'a cvm::I
     }
 }
 
-/// What the world looks like to the plan preview: counts from Describe calls.
-pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot, StepError> {
+/// An engine for reading the account before a run: no journal, no progress.
+fn reader(session: &Session) -> Engine {
     let (tx, _rx) = mpsc::unbounded_channel();
-    let eng = Engine::new(
+    Engine::new(
         session.client.clone(),
         tx,
         session.poll,
         session.lang,
         RunRecord::interactive(&session.region, None),
-    );
+    )
+}
+
+/// The plan against the account (`scaleout::runner::plan_check`): what the
+/// preview shows and what `--yes` requires before its first creating call.
+pub async fn check_plan(session: &Session, plan: &Plan) -> Result<PlanCheck, StepError> {
+    plan_check::check_plan(&reader(session), plan).await
+}
+
+/// The check's problems as `load_plan` words a plan's: path, line, field, reason.
+pub fn problem_lines(path: &Path, text: &str, check: &PlanCheck, lang: Lang) -> Vec<String> {
+    let mut out = vec![t(lang, "check.refused")];
+    for p in &check.problems {
+        let e = plan::PlanError {
+            line: plan::line_of_field(text, &p.field),
+            error: plan::PlanProblem::Field(p.clone()),
+        };
+        out.push(tf(
+            lang,
+            "engine.apply.plan_error",
+            &[("path", &path.display()), ("message", &e.message(lang))],
+        ));
+    }
+    out
+}
+
+/// What the world looks like to the plan preview: counts from Describe calls.
+pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot, StepError> {
+    let eng = reader(session);
     let arch = discover(&eng).await?;
     let business = match plan
         .session
@@ -447,18 +480,52 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
     if global.region.is_none() {
         global.region = plan.region.clone();
     }
+    let text = std::fs::read_to_string(&args.plan).unwrap_or_default();
+    // The check's verdict, printed; false when the plan must not run.
+    let report = |check: &Result<PlanCheck, StepError>| -> bool {
+        match check {
+            Ok(c) => {
+                println!("{}", t(lang, "check.title"));
+                for line in c.lines(lang) {
+                    println!("{line}");
+                }
+                if c.ok() {
+                    println!("  {}", t(lang, "check.passed"));
+                    return true;
+                }
+                for line in problem_lines(&args.plan, &text, c, lang) {
+                    eprintln!("{line}");
+                }
+                false
+            }
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    tf(lang, "check.unchecked", &[("reason", &e.explain(lang))])
+                );
+                false
+            }
+        }
+    };
     block_on_logged(async {
         let session = open_session(&global, args.poll_speed).await;
         if !args.yes {
             // Counts from the live account when there is one; the plan alone otherwise.
-            let snapshot = match &session {
-                Ok(s) => preview_snapshot(s, &plan).await.ok(),
-                Err(_) => None,
+            let Ok(s) = &session else {
+                for line in preview_lines(&plan, None, lang) {
+                    println!("{line}");
+                }
+                return 0;
             };
+            let snapshot = preview_snapshot(s, &plan).await.ok();
             for line in preview_lines(&plan, snapshot.as_ref(), lang) {
                 println!("{line}");
             }
-            return 0;
+            return if report(&check_plan(s, &plan).await) {
+                0
+            } else {
+                2
+            };
         }
         let session = match session {
             Ok(s) => s,
@@ -467,6 +534,10 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
                 return 2;
             }
         };
+        // Every check before the first creating call: a refused plan leaves no run behind.
+        if !report(&check_plan(&session, &plan).await) {
+            return 2;
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));
         let dir = runs_dir();

@@ -10,6 +10,7 @@ pub mod config;
 pub mod runs;
 pub mod session;
 pub mod sim;
+pub mod usage;
 
 /// Options every command understands, as tccli users expect them.
 #[derive(Debug, Clone, Args, Default)]
@@ -29,6 +30,10 @@ pub struct GlobalOpts {
     /// SecretKey (prefer the environment or a profile).
     #[arg(long, global = true, hide = true)]
     pub secret_key: Option<String>,
+    /// Read the SecretKey from this file's first line (`-`: from stdin), so
+    /// it is not on the command line, where other users can see it.
+    #[arg(long, global = true)]
+    pub secret_key_file: Option<std::path::PathBuf>,
     /// Use the built-in simulated cloud instead of a real account.
     #[arg(long, global = true)]
     pub sandbox: bool,
@@ -73,15 +78,24 @@ pub enum Command {
 /// Entry point of the binary; returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    // Bad option values are usage errors before anything runs.
+    let mut global = cli.global;
+    if let Err(e) = usage::check_global(&global)
+        .and_then(|()| usage::read_secret_key_file(&mut global, std::io::stdin()))
+    {
+        eprintln!("{e}");
+        return 2;
+    }
+    let global = &global;
     match cli.command {
-        Some(Command::Api(args)) => api::run(&cli.global, args),
-        Some(Command::Sim(args)) => sim::run(&cli.global, args),
-        Some(Command::Apply(args)) => apply::run(&cli.global, args),
-        Some(Command::Runs(args)) => runs::run_list(&cli.global, args),
-        Some(Command::Resume(args)) => runs::run_resume(&cli.global, args),
-        Some(Command::Cleanup(args)) => runs::run_cleanup(&cli.global, args),
-        Some(Command::Browse(args)) => browse::run(&cli.global, args),
-        Some(Command::Config(args)) => config::run(&cli.global, args),
-        None => crate::tui::run(&cli.global),
+        Some(Command::Api(args)) => api::run(global, args),
+        Some(Command::Sim(args)) => sim::run(global, args),
+        Some(Command::Apply(args)) => apply::run(global, args),
+        Some(Command::Runs(args)) => runs::run_list(global, args),
+        Some(Command::Resume(args)) => runs::run_resume(global, args),
+        Some(Command::Cleanup(args)) => runs::run_cleanup(global, args),
+        Some(Command::Browse(args)) => browse::run(global, args),
+        Some(Command::Config(args)) => config::run(global, args),
+        None => crate::tui::run(global),
     }
 }

@@ -30,7 +30,7 @@ pub struct ResumeArgs {
     /// Go on without the step that failed (only where no later step needs it).
     #[arg(long)]
     pub skip_failed: bool,
-    #[arg(long, default_value_t = 1.0, hide = true)]
+    #[arg(long, default_value_t = 1.0, hide = true, value_parser = super::usage::parse_poll_speed)]
     pub poll_speed: f64,
 }
 
@@ -45,7 +45,7 @@ pub struct CleanupArgs {
     /// points at the run's VIP (its server's login breaks).
     #[arg(long)]
     pub force: bool,
-    #[arg(long, default_value_t = 1.0, hide = true)]
+    #[arg(long, default_value_t = 1.0, hide = true, value_parser = super::usage::parse_poll_speed)]
     pub poll_speed: f64,
 }
 
@@ -66,12 +66,14 @@ fn store() -> JournalStore {
 pub fn run_list(global: &GlobalOpts, _args: RunsArgs) -> i32 {
     let lang = ui_lang(global);
     let (runs, errors) = store().list_runs();
-    for e in errors {
-        eprintln!("{e}");
-    }
-    if runs.is_empty() {
+    let unreadable = super::usage::unreadable_runs(&runs_dir(), &errors, lang);
+    if runs.is_empty() && unreadable.is_empty() {
         println!("{}", t(lang, "engine.runs.none"));
         return 0;
+    }
+    // A journal that cannot be read is a run nobody can resume or clean up: listed, and exit 1.
+    for line in &unreadable {
+        println!("{line}");
     }
     for r in runs {
         println!(
@@ -86,7 +88,7 @@ pub fn run_list(global: &GlobalOpts, _args: RunsArgs) -> i32 {
             )
         );
     }
-    0
+    i32::from(!unreadable.is_empty())
 }
 
 /// The journaled run `id`; `None` once the reason it cannot be read has been printed.

@@ -88,14 +88,14 @@ pub fn default_config_path() -> Option<PathBuf> {
 
 /// The permission bits of a file when group or others may access it.
 #[cfg(unix)]
-fn too_open(meta: &std::fs::Metadata) -> Option<u32> {
+pub(crate) fn too_open(meta: &std::fs::Metadata) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     let mode = meta.permissions().mode() & 0o777;
     (mode & 0o077 != 0).then_some(mode)
 }
 
 #[cfg(not(unix))]
-fn too_open(_meta: &std::fs::Metadata) -> Option<u32> {
+pub(crate) fn too_open(_meta: &std::fs::Metadata) -> Option<u32> {
     None
 }
 

@@ -88,6 +88,10 @@ pub struct LogEntry {
     /// `OK` or the error code.
     pub outcome: String,
     pub request_id: String,
+    /// The call carried `"DryRun": true`: checked, nothing created (so a
+    /// log reader can tell a RunInstances DryRun from a launch).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dry_run: bool,
 }
 
 /// The request log keeps this many entries (oldest dropped first).
@@ -468,6 +472,7 @@ async fn admit(
             region: region.clone(),
             outcome: e.code.clone(),
             request_id: request_id.clone(),
+            dry_run: false,
         });
         envelope(Err(e), &request_id)
     };
@@ -543,6 +548,10 @@ async fn api(
         Err(response) => return response,
     };
     let result = serve_call(&shared, &call, &request_id, &body);
+    let dry_run = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("DryRun").and_then(Value::as_bool))
+        .unwrap_or(false);
     shared.record(LogEntry {
         time: shared.now(),
         service: call.service.name().to_string(),
@@ -553,6 +562,7 @@ async fn api(
             Err(e) => e.code.clone(),
         },
         request_id: request_id.clone(),
+        dry_run,
     });
     envelope(result, &request_id)
 }
@@ -646,6 +656,7 @@ async fn control_named(
             .map(|_| "OK".to_string())
             .unwrap_or_else(|e| e.code.clone()),
         request_id: request_id.clone(),
+        dry_run: false,
     });
     envelope(result, &request_id)
 }

@@ -68,8 +68,8 @@ fn classify(action: &str, d: &Durations) -> Option<(&'static str, f64)> {
     })
 }
 
-/// The operations of a sequential run, in order. A RunInstances followed
-/// by another RunInstances is the DryRun check (it starts nothing).
+/// The operations of a sequential run, in order. A DryRun (flagged in the
+/// log, or, in older logs, a RunInstances followed by another) starts nothing.
 pub fn operations(log: &[LogEntry], d: &Durations) -> Vec<Op> {
     let ok: Vec<&LogEntry> = log.iter().filter(|e| e.outcome == "OK").collect();
     let mut ops: Vec<Op> = Vec::new();
@@ -82,11 +82,12 @@ pub fn operations(log: &[LogEntry], d: &Durations) -> Vec<Op> {
             }
             continue;
         };
-        let dry_run = e.action == "RunInstances"
-            && ok[i + 1..]
-                .iter()
-                .find(|n| classify(&n.action, d).is_some())
-                .is_some_and(|n| n.action == "RunInstances");
+        let dry_run = e.dry_run
+            || e.action == "RunInstances"
+                && ok[i + 1..]
+                    .iter()
+                    .find(|n| classify(&n.action, d).is_some())
+                    .is_some_and(|n| n.action == "RunInstances");
         if dry_run {
             continue;
         }
@@ -240,6 +241,7 @@ mod tests {
             region: String::new(),
             outcome: "OK".into(),
             request_id: String::new(),
+            dry_run: false,
         }
     }
 

@@ -310,7 +310,7 @@ fn same_placement(
 }
 
 /// The plan's source server, by id or by name (a name must be unique).
-fn source_of(
+pub(crate) fn source_of(
     eng: &Engine,
     arch: &Architecture,
     p: &plan::Phase,
@@ -546,13 +546,13 @@ async fn session_phase(
 /// The business phase's load balancer: the public CLB and the listeners
 /// the source serves, with the backend port it serves each on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct PublicClb {
+pub(crate) struct PublicClb {
     load_balancer_id: String,
     vip: String,
     listeners: Vec<(String, i64)>,
 }
 
-fn public_clb(
+pub(crate) fn public_clb(
     eng: &Engine,
     arch: &Architecture,
     p: &plan::Phase,

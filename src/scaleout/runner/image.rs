@@ -40,6 +40,15 @@ pub async fn create_image(
     input: &ImageInput,
 ) -> Result<ImageOutput, StepError> {
     if let Some(id) = &input.reuse_image_id {
+        // A reused image that is not listed never appears: waiting on it
+        // as if it were still CREATING would only time out.
+        if image_state(eng, id).await?.is_none() {
+            return Err(StepError::Blocked(crate::i18n::tf(
+                eng.lang,
+                "check.image_missing",
+                &[("id", id), ("region", &eng.client.region())],
+            )));
+        }
         eng.log("engine.image.reuse", &[("id", id)]);
         wait_normal(eng, id).await?;
         return Ok(ImageOutput {

@@ -20,6 +20,7 @@ pub mod intents;
 pub mod kill_hook;
 pub mod launch;
 pub mod load_balancer;
+pub mod plan_check;
 pub mod record;
 pub mod remote_edit;
 pub mod resume;

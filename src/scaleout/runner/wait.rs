@@ -100,14 +100,21 @@ impl Engine {
     /// A call that is safe to repeat (a Describe, or a creation with a
     /// ClientToken): retried through outages and transient errors.
     pub async fn call<A: Action>(&self, req: &A) -> Result<A::Response, StepError> {
+        let r = self.check_call(req).await?;
+        super::kill_hook::after_call(A::NAME);
+        Ok(r)
+    }
+
+    /// [`Engine::call`] for the checks made before a run starts (the plan
+    /// check's DryRun, Describe and price calls): the kill hook, which marks
+    /// the window between a creation's answer and its journal write, is not
+    /// armed, since nothing is created and no journal exists yet.
+    pub async fn check_call<A: Action>(&self, req: &A) -> Result<A::Response, StepError> {
         let mut outage = Duration::ZERO;
         let mut attempt = 0u32;
         loop {
             match self.client.call(req).await {
-                Ok(r) => {
-                    super::kill_hook::after_call(A::NAME);
-                    return Ok(r);
-                }
+                Ok(r) => return Ok(r),
                 Err(e) if is_outage(&e) => {
                     outage += self.reconnect_wait(outage).await?;
                 }
