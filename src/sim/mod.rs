@@ -67,6 +67,7 @@ pub mod world;
 
 pub mod answer;
 pub mod auth;
+pub mod conformance;
 pub mod cvm;
 pub mod faults;
 pub mod query;

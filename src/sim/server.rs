@@ -570,7 +570,12 @@ fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> An
         unix_time: chrono::Utc::now().timestamp(),
     };
     world.tick(ctx.now);
-    dispatch(&mut world, &ctx, call.service, &call.action, &params)
+    let mut answer = dispatch(&mut world, &ctx, call.service, &call.action, &params)?;
+    // Pre-serialized answers (`Answer::Json`) write their nulls themselves.
+    if let Answer::Tree(tree) = &mut answer {
+        crate::sim::conformance::fill_nulls(call.service, &call.action, tree);
+    }
+    Ok(answer)
 }
 
 async fn control(
