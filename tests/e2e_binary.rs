@@ -12,7 +12,6 @@ use tcscale::sim::server::{start, SimConfig};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_yes_scales_out_and_no_secret_reaches_any_file_or_output() {
     let key = format!("SCANsecretKEY{}", uuid::Uuid::new_v4().simple());
-    let token = format!("SCANsessionTOKEN{}", uuid::Uuid::new_v4().simple());
     let h = start(SimConfig {
         speed: SPEED,
         secret_key: key.clone(),
@@ -21,8 +20,15 @@ async fn apply_yes_scales_out_and_no_secret_reaches_any_file_or_output() {
     })
     .await
     .unwrap();
+    // temporary credentials, so the session token really is used (and checked)
+    let tmp = h.issue_temporary(30.0 * 86_400.0);
+    let tmp_id = tmp.secret_id.expose().to_string();
+    let tmp_key = tmp.secret_key.expose().to_string();
+    let token = tmp.token.as_ref().unwrap().expose().to_string();
     let home = Home::new("secrets");
     let env = [
+        ("TENCENTCLOUD_SECRET_ID", tmp_id.as_str()),
+        ("TENCENTCLOUD_SECRET_KEY", tmp_key.as_str()),
         ("TENCENTCLOUD_SESSION_TOKEN", token.as_str()),
         ("RUST_LOG", "debug"),
     ];
@@ -56,6 +62,11 @@ async fn apply_yes_scales_out_and_no_secret_reaches_any_file_or_output() {
         let bytes = std::fs::read(f).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(&key), "secret key in {}", f.display());
+        assert!(
+            !text.contains(&tmp_key),
+            "temporary secret key in {}",
+            f.display()
+        );
         assert!(!text.contains(&token), "session token in {}", f.display());
         if f.to_string_lossy().contains("/runs/") {
             use std::os::unix::fs::PermissionsExt;
@@ -66,6 +77,10 @@ async fn apply_yes_scales_out_and_no_secret_reaches_any_file_or_output() {
     for o in &outputs {
         let all = text(o);
         assert!(!all.contains(&key), "secret key in output:\n{all}");
+        assert!(
+            !all.contains(&tmp_key),
+            "temporary secret key in output:\n{all}"
+        );
         assert!(!all.contains(&token), "session token in output:\n{all}");
     }
     h.shutdown().await;

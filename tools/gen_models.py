@@ -109,7 +109,9 @@ def gen(path):
             if m.get("disabled") or m["name"] == "RequestId":
                 continue
             req = "true" if m.get("required") else "false"
-            w(f'        MemberSpec {{ name: "{m["name"]}", ty: {spec_type(m, objects)}, required: {req} }},')
+            out_req = "true" if m.get("output_required") else "false"
+            nullable = "true" if m.get("value_allowed_null") else "false"
+            w(f'        MemberSpec {{ name: "{m["name"]}", ty: {spec_type(m, objects)}, required: {req}, output_required: {out_req}, nullable: {nullable} }},')
         w("    ] },")
     w("];")
     w("")

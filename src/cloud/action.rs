@@ -105,7 +105,12 @@ pub enum Ty {
 pub struct MemberSpec {
     pub name: &'static str,
     pub ty: Ty,
+    /// Required in a request.
     pub required: bool,
+    /// Always present in an answer (`output_required` of the definitions).
+    pub output_required: bool,
+    /// May be `null` in an answer (`value_allowed_null`).
+    pub nullable: bool,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -630,6 +630,7 @@ fn describe_launch_configurations(world: &mut World, ctx: &Ctx, params: &Value) 
         .filter(|l| filters.accepts_tags(l.config.tags.as_deref().unwrap_or(&[])))
         .map(|l| {
             let mut c = l.config.clone();
+            complete_launch_configuration(&mut c);
             c.auto_scaling_group_abstract_set = Some(
                 st.groups
                     .iter()
@@ -1072,8 +1073,58 @@ fn check_forward_lbs(
 }
 
 /// The group as DescribeAutoScalingGroups shows it now.
+/// The members a launch configuration's answer always has, as the API
+/// gives them when the feature is not used (the definitions' example).
+/// Applied to the answer only: the stored request stays as it was asked.
+fn complete_launch_configuration(c: &mut asm::LaunchConfiguration) {
+    c.cam_role_name.get_or_insert_with(String::new);
+    c.dedicated_cluster_id.get_or_insert_with(String::new);
+    c.hpc_cluster_id.get_or_insert_with(String::new);
+    c.image_family.get_or_insert_with(String::new);
+    c.host_name_settings
+        .get_or_insert_with(asm::HostNameSettings::default);
+    c.instance_name_settings
+        .get_or_insert_with(|| asm::InstanceNameSettings {
+            instance_name: Some(String::new()),
+            instance_name_style: Some("ORIGINAL".into()),
+            ..Default::default()
+        });
+    c.instance_charge_prepaid
+        .get_or_insert_with(|| asm::InstanceChargePrepaid {
+            period: Some(0),
+            renew_flag: Some("NOTIFY_AND_MANUAL_RENEW".into()),
+        });
+    c.ipv6_internet_accessible
+        .get_or_insert_with(|| asm::IPv6InternetAccessible {
+            internet_charge_type: Some("TRAFFIC_POSTPAID_BY_HOUR".into()),
+            internet_max_bandwidth_out: Some(0),
+            bandwidth_package_id: None,
+        });
+}
+
+/// The same for a group: a layer-4 target has `LocationId: ""`, the unused
+/// naming index and spot policy come as in the definitions' example.
+fn complete_group(m: &mut asm::AutoScalingGroup) {
+    for f in m.forward_load_balancer_set.iter_mut().flatten() {
+        f.location_id.get_or_insert_with(String::new);
+    }
+    m.instance_name_index_settings
+        .get_or_insert_with(|| asm::InstanceNameIndexSettings {
+            enabled: Some(false),
+            begin_index: Some(0),
+            ..Default::default()
+        });
+    m.spot_mixed_allocation_policy
+        .get_or_insert_with(asm::SpotMixedAllocationPolicy::default);
+    if let Some(s) = m.service_settings.as_mut() {
+        s.desired_capacity_sync_with_max_min_size
+            .get_or_insert(false);
+    }
+}
+
 pub fn group_model(world: &World, g: &SimScalingGroup) -> asm::AutoScalingGroup {
     let mut m = g.group.clone();
+    complete_group(&mut m);
     m.instance_count = Some(g.instances.len() as i64);
     m.in_service_instance_count = Some(
         g.instances

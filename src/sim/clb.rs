@@ -899,9 +899,26 @@ pub(crate) fn all_targets(l: &SimListener) -> impl Iterator<Item = &SimTarget> {
         .chain(l.rules.iter().flat_map(|r| r.targets.iter()))
 }
 
+/// The zone an answer names for `lb`: a public CLB's master zone, or the
+/// zone of an internal CLB's subnet (where its VIP lives).
+fn lb_zone<'w>(world: &'w World, lb: &'w SimLoadBalancer) -> &'w str {
+    if !lb.master_zone.is_empty() {
+        return &lb.master_zone;
+    }
+    world.vpc.subnet(&lb.subnet_id).map_or("", |s| s.zone())
+}
+
+/// A stable numeric form of a VPC id (`NumericalVpcId`), as the API gives
+/// one for every VPC.
+fn numerical_vpc_id(vpc_id: &str) -> u64 {
+    let h = crate::cloud::sign::sha256_hex(vpc_id.as_bytes());
+    100_000 + u64::from_str_radix(&h[..8], 16).unwrap_or(0) % 900_000
+}
+
 fn lb_model(world: &World, lb: &SimLoadBalancer, with_count: bool) -> clb::LoadBalancer {
-    let zone = (!lb.master_zone.is_empty())
-        .then(|| world.zone(&lb.master_zone))
+    let zone_name = lb_zone(world, lb);
+    let zone = (!zone_name.is_empty())
+        .then(|| world.zone(zone_name))
         .flatten()
         .map(|(r, z)| clb::ZoneInfo {
             zone_id: z.zone_id.parse().ok(),
@@ -937,8 +954,20 @@ fn lb_model(world: &World, lb: &SimLoadBalancer, with_count: bool) -> clb::LoadB
         target_region_info: Some(clb::TargetRegionInfo {
             region: Some(lb.region.clone()),
             vpc_id: Some(lb.vpc_id.clone()),
-            numerical_vpc_id: None,
+            numerical_vpc_id: Some(numerical_vpc_id(&lb.vpc_id) as i64),
         }),
+        numerical_vpc_id: Some(numerical_vpc_id(&lb.vpc_id)),
+        // features the sandbox's CLBs do not use, as the API answers them
+        log_set_id: Some(String::new()),
+        log_topic_id: Some(String::new()),
+        health_log_set_id: Some(String::new()),
+        health_log_topic_id: Some(String::new()),
+        config_id: Some(String::new()),
+        exclusive_cluster: Some(clb::ExclusiveCluster::default()),
+        sla_type: Some(String::new()),
+        is_block_time: Some(String::new()),
+        attribute_flags: Some(Vec::new()),
+        egress: Some(String::new()),
         anycast_zone: Some(String::new()),
         address_ip_version: Some("ipv4".into()),
         vip_isp: Some(

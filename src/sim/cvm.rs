@@ -426,14 +426,54 @@ impl Selection {
 #[serde(rename_all = "PascalCase")]
 struct InstancePage<'a> {
     total_count: usize,
-    instance_set: Vec<&'a cvm::Instance>,
+    instance_set: Vec<InstanceOut<'a>>,
+}
+
+/// An instance as the API writes it: the model's members, then `null` for
+/// each member the real API answers as null rather than leaving it out
+/// (the server's `fill_nulls` does this for tree answers).
+#[derive(Serialize)]
+struct InstanceOut<'a> {
+    #[serde(flatten)]
+    instance: &'a cvm::Instance,
+    #[serde(flatten)]
+    nulls: std::collections::BTreeMap<&'static str, ()>,
+}
+
+/// The output-required members of `i` that are unset and that the real API
+/// answers as `null` (pay-as-you-go: `RenewFlag`, `ExpiredTime`; no data
+/// disk, no public or IPv6 address, no CAM role, no operation yet).
+fn instance_nulls(i: &cvm::Instance) -> std::collections::BTreeMap<&'static str, ()> {
+    [
+        ("DataDisks", i.data_disks.is_none()),
+        ("PublicIpAddresses", i.public_ip_addresses.is_none()),
+        ("RenewFlag", i.renew_flag.is_none()),
+        ("ExpiredTime", i.expired_time.is_none()),
+        (
+            "LatestOperationRequestId",
+            i.latest_operation_request_id.is_none(),
+        ),
+        ("IPv6Addresses", i.ipv6_addresses.is_none()),
+        ("CamRoleName", i.cam_role_name.is_none()),
+        ("RdmaIpAddresses", i.rdma_ip_addresses.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, unset)| *unset)
+    .map(|(name, _)| (name, ()))
+    .collect()
 }
 
 fn describe_instances(world: &World, ctx: &Ctx, params: &Value) -> AnswerResult {
     let (total, items) = Selection::of(params)?.page(world, ctx, params);
     Ok(Answer::object(&InstancePage {
         total_count: total,
-        instance_set: items.iter().map(|i| &i.instance).collect(),
+        instance_set: items
+            .iter()
+            .map(|i| InstanceOut {
+                instance: &i.instance,
+                nulls: instance_nulls(&i.instance),
+            })
+            .collect(),
     }))
 }
 
@@ -603,6 +643,8 @@ fn create_image(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         tags: Some(tags_for(params, "image")),
         ..Default::default()
     };
+    let mut image = image;
+    crate::sim::seed::complete_image(&mut image);
     world.cvm.images.push(SimImage {
         region: ctx.region.clone(),
         image,
@@ -1190,6 +1232,8 @@ fn commit_launch(world: &mut World, ctx: &Ctx, plan: LaunchPlan) -> Result<Vec<S
             latest_operation_error_msg: Some(String::new()),
             ..Default::default()
         };
+        let mut instance = instance;
+        crate::sim::seed::complete_instance(&mut instance);
         world.cvm.instances.push(SimInstance {
             region: plan.region.clone(),
             instance,
@@ -1353,7 +1397,12 @@ fn describe_account_quota(world: &World, ctx: &Ctx, params: &Value) -> SimResult
         })
         .unwrap_or_default();
     let total = world.cvm.instance_quota_per_zone;
-    let mut quota = cvm::AccountQuota::default();
+    let mut quota = cvm::AccountQuota {
+        // the sandbox has no spot instances nor placement groups
+        spot_paid_quota_set: Some(Vec::new()),
+        disaster_recover_group_quota_set: Some(Vec::new()),
+        ..Default::default()
+    };
     if wanted("quota-type", "PostPaidQuotaSet") {
         quota.post_paid_quota_set = Some(
             zones

@@ -17,14 +17,19 @@
 //! purpose (it opens nothing but the local simulator):
 //! SecretId [`server::SANDBOX_SECRET_ID`] = `AKIDtcscaleSandbox0000000000000000000`,
 //! SecretKey [`server::SANDBOX_SECRET_KEY`] = `tcscaleSandboxSecretKey000000000`.
-//! `X-TC-Token` is accepted and not checked (no STS here).
+//! Temporary credentials: [`server::SimHandle::issue_temporary`] or the
+//! signed control `POST /_sim/sts` `{"DurationSeconds": n}` (default 1800)
+//! issue a triple (`Credentials.TmpSecretId/TmpSecretKey/Token`,
+//! `ExpiredTime`); a call with an unknown, foreign, missing or expired
+//! `X-TC-Token` is `AuthFailure.TokenFailure` (expiry in simulated time).
 //!
 //! # Protocol
 //!
 //! `POST /` with a JSON body, signed TC3-HMAC-SHA256; the service comes from
 //! the credential scope (`<date>/<service>/tc3_request`), action/version/region
 //! from `X-TC-*`. Any SignedHeaders set that includes `content-type` and
-//! `host` is verified over the values received. Order of checks: signature
+//! `host` is verified over the values received (or over the host without its
+//! port, as the Node.js SDK signs it). Order of checks: signature
 //! (`AuthFailure.*`) → per-action rate limit → faults → action
 //! (`InvalidAction`) / version (`NoSuchVersion`) / `denied_actions`
 //! (`UnauthorizedOperation`) / region (`InvalidParameterValue`; Tag is
@@ -68,6 +73,7 @@ pub mod world;
 pub mod answer;
 pub mod audit;
 pub mod auth;
+pub mod conformance;
 pub mod cvm;
 pub mod faults;
 pub mod query;

@@ -36,6 +36,17 @@ pub fn normalize(world: &mut World) {
         if img.os_name.is_empty() {
             img.os_name = i.os_name.clone().unwrap_or_default();
         }
+        complete_image(i);
+    }
+    for v in &mut world.vpc.vpcs {
+        complete_vpc(&mut v.vpc);
+    }
+    for g in &mut world.vpc.security_groups {
+        let g = &mut g.group;
+        g.tag_set.get_or_insert_with(Vec::new);
+        if g.update_time.is_none() {
+            g.update_time = g.created_time.clone();
+        }
     }
     let ips: Vec<(String, String)> = world
         .cvm
@@ -107,6 +118,77 @@ fn normalize_instance(inst: &mut SimInstance) {
     }
     if let Some(net) = i.internet_accessible.as_mut() {
         net.internet_max_bandwidth_out.get_or_insert(0);
+    }
+    complete_instance(i);
+}
+
+/// The members DescribeImages always answers: the license, the tags and the
+/// snapshot of the system disk an image is made of.
+pub fn complete_image(i: &mut cvm::Image) {
+    i.license_type.get_or_insert_with(|| "TencentCloud".into());
+    i.tags.get_or_insert_with(Vec::new);
+    if i.snapshot_set.is_none() {
+        let id = i
+            .image_id
+            .as_deref()
+            .unwrap_or("")
+            .trim_start_matches("img-");
+        i.snapshot_set = Some(vec![cvm::Snapshot {
+            snapshot_id: Some(format!("snap-{id}")),
+            disk_usage: Some("SYSTEM_DISK".into()),
+            disk_size: Some(i.image_size.unwrap_or(50)),
+        }]);
+    }
+}
+
+/// The members DescribeVpcs always answers, as for a VPC without DHCP
+/// options, IPv6 or route publishing (Tencent's default DNS servers).
+fn complete_vpc(v: &mut crate::cloud::models::vpc::Vpc) {
+    v.dhcp_options_id.get_or_insert_with(String::new);
+    v.dns_server_set
+        .get_or_insert_with(|| vec!["183.60.83.19".into(), "183.60.82.98".into()]);
+    v.domain_name.get_or_insert_with(String::new);
+    v.enable_dhcp.get_or_insert(true);
+    v.enable_multicast.get_or_insert(false);
+    v.enable_route_vpc_publish.get_or_insert(false);
+    v.ipv6_cidr_block.get_or_insert_with(String::new);
+    v.ipv6_cidr_block_set.get_or_insert_with(Vec::new);
+    v.tag_set.get_or_insert_with(Vec::new);
+}
+
+/// The members DescribeInstances always answers with a value, as the real
+/// API gives them for an instance that uses none of those features (empty
+/// strings and lists, an unencrypted disk); shared by seeded and launched
+/// instances. Members the real API answers as null stay unset (`cvm` writes
+/// them as null).
+pub fn complete_instance(i: &mut cvm::Instance) {
+    i.dedicated_cluster_id.get_or_insert_with(String::new);
+    i.hpc_cluster_id.get_or_insert_with(String::new);
+    i.disaster_recover_group_ids.get_or_insert_with(Vec::new);
+    i.tags.get_or_insert_with(Vec::new);
+    if i.host_name.is_none() {
+        // the default host name CVM gives: VM-<3rd>-<4th octet>-<os>
+        let ip = i.private_ip_addresses.iter().flatten().next();
+        let octets: Vec<&str> = ip.map(|ip| ip.split('.').collect()).unwrap_or_default();
+        let os = i.os_name.as_deref().unwrap_or("");
+        let os = if os.contains("Windows") {
+            "windows"
+        } else if os.contains("Ubuntu") {
+            "ubuntu"
+        } else {
+            "centos"
+        };
+        if let [_, _, c, d] = octets[..] {
+            i.host_name = Some(format!("VM-{c}-{d}-{os}"));
+        }
+    }
+    if let Some(disk) = i.system_disk.as_mut() {
+        disk.encrypt.get_or_insert(false);
+        disk.kms_key_id.get_or_insert_with(String::new);
+    }
+    if i.instance_charge_type.as_deref() == Some("PREPAID") {
+        i.renew_flag
+            .get_or_insert_with(|| "NOTIFY_AND_MANUAL_RENEW".into());
     }
 }
 

@@ -104,7 +104,7 @@ struct Bucket {
 
 struct Shared {
     world: Mutex<World>,
-    keys: HashMap<String, String>,
+    keys: Mutex<auth::KeyRing>,
     started: Instant,
     speed: f64,
     /// Simulated seconds added by `/_sim/advance`.
@@ -130,6 +130,10 @@ impl Shared {
             log.pop_front();
         }
         log.push_back(entry);
+    }
+
+    fn issue(&self, seconds: f64) -> auth::Issued {
+        lock(&self.keys).issue(self.now(), seconds)
     }
 
     /// Takes one token of the bucket of `service:action`; false when empty.
@@ -181,6 +185,13 @@ impl SimHandle {
     /// Simulated seconds since start.
     pub fn now(&self) -> f64 {
         self.shared.now()
+    }
+
+    /// Issues temporary credentials (the sandbox's STS) valid for `seconds`
+    /// of simulated time; as a client credential with its session token.
+    pub fn issue_temporary(&self, seconds: f64) -> Credential {
+        let t = self.shared.issue(seconds);
+        Credential::new(&t.secret_id, &t.secret_key, Some(&t.token))
     }
 
     /// Moves the simulated clock forward.
@@ -237,7 +248,10 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
     }
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
-        keys: HashMap::from([(cfg.secret_id.clone(), cfg.secret_key.clone())]),
+        keys: Mutex::new(auth::KeyRing {
+            permanent: HashMap::from([(cfg.secret_id.clone(), cfg.secret_key.clone())]),
+            ..Default::default()
+        }),
         started: Instant::now(),
         speed: if cfg.speed > 0.0 { cfg.speed } else { 1.0 },
         offset: Mutex::new(0.0),
@@ -477,11 +491,12 @@ async fn admit(
         envelope(Err(e), &request_id)
     };
     let verified = match auth::verify(
-        &shared.keys,
+        &lock(&shared.keys),
         |n| header_str(headers, n),
         method.as_str(),
         body,
         chrono::Utc::now().timestamp(),
+        shared.now(),
     ) {
         Ok(v) => v,
         Err(e) => return Err(fail("", e)),
@@ -580,7 +595,12 @@ fn serve_call(shared: &Shared, call: &Call, request_id: &str, body: &[u8]) -> An
         unix_time: chrono::Utc::now().timestamp(),
     };
     world.tick(ctx.now);
-    dispatch(&mut world, &ctx, call.service, &call.action, &params)
+    let mut answer = dispatch(&mut world, &ctx, call.service, &call.action, &params)?;
+    // Pre-serialized answers (`Answer::Json`) write their nulls themselves.
+    if let Answer::Tree(tree) = &mut answer {
+        crate::sim::conformance::fill_nulls(call.service, &call.action, tree);
+    }
+    Ok(answer)
 }
 
 async fn control(
@@ -635,6 +655,9 @@ async fn control_named(
             *lock(&shared.offset) += secs;
             return Ok(Answer::Tree(json!({"Now": shared.now()})));
         }
+        if name == "sts" {
+            return issue_answer(&shared, &params);
+        }
         let mut world = lock(&shared.world);
         let ctx = Ctx {
             region: call.region.clone(),
@@ -659,6 +682,38 @@ async fn control_named(
         dry_run: false,
     });
     envelope(result, &request_id)
+}
+
+/// Default lifetime of issued temporary credentials (STS's default: 30 min).
+const STS_DEFAULT_SECS: f64 = 1800.0;
+
+/// `POST /_sim/sts` `{"DurationSeconds": n}`: a temporary key triple shaped
+/// like STS `GetFederationToken`'s answer. `ExpiredTime` is the wall-clock
+/// Unix time at which the token stops working (the speed factor applied).
+fn issue_answer(shared: &Shared, params: &Value) -> AnswerResult {
+    let secs = match params.get("DurationSeconds") {
+        None => STS_DEFAULT_SECS,
+        Some(v) => v
+            .as_f64()
+            .filter(|s| *s > 0.0 && s.is_finite())
+            .ok_or_else(|| {
+                SimError::new(
+                    "InvalidParameterValue",
+                    "`DurationSeconds` must be a number > 0.",
+                )
+            })?,
+    };
+    let t = shared.issue(secs);
+    let expires_unix = chrono::Utc::now().timestamp() + (secs / shared.speed).ceil() as i64;
+    let expiration = chrono::DateTime::from_timestamp(expires_unix, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    Ok(Answer::Tree(json!({
+        "Credentials": {"TmpSecretId": t.secret_id, "TmpSecretKey": t.secret_key, "Token": t.token},
+        "ExpiredTime": expires_unix,
+        "Expiration": expiration,
+    })))
 }
 
 async fn state(State(shared): State<Arc<Shared>>) -> Response {

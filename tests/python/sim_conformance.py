@@ -2,7 +2,7 @@
 whole guide (CVM, VPC, Tag, CLB, TAT, AS): every response must parse into the SDK's own
 models, and unknown response fields are errors (the SDK warns about them).
 
-usage: sim_conformance.py HOST:PORT SECRET_ID SECRET_KEY
+usage: sim_conformance.py HOST:PORT SECRET_ID SECRET_KEY [RECORD.jsonl]
 Prints one line per step: `ok <Action> <detail>`; exits non-zero on failure.
 """
 import json
@@ -25,7 +25,25 @@ from tencentcloud.autoscaling.v20180419 import autoscaling_client, models as aut
 import base64
 
 endpoint, secret_id, secret_key = sys.argv[1:4]
+# optional 4th argument: a file receiving every raw answer, one JSON line
+# {"service", "action", "response"} each, for the output-required check
+record = open(sys.argv[4], "w") if len(sys.argv) > 4 else None
 cred = credential.Credential(secret_id, secret_key)
+
+if record:
+    from tencentcloud.common.abstract_client import AbstractClient
+
+    _call = AbstractClient.call
+
+    def _recorded(self, action, params, options=None, headers=None):
+        body = _call(self, action, params, options, headers)
+        text = body.decode() if isinstance(body, bytes) else body
+        record.write(json.dumps({"service": self._service, "action": action, "request": params,
+                                 "response": json.loads(text)["Response"]}) + "\n")
+        record.flush()
+        return body
+
+    AbstractClient.call = _recorded
 
 
 def profile():
@@ -274,8 +292,24 @@ ok("CreateScalingPolicy", r.AutoScalingPolicyId)
 r = asc.DescribeScalingPolicies(req(autoscaling.DescribeScalingPoliciesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
 assert r.TotalCount == 1
 ok("DescribeScalingPolicies", r.TotalCount)
-r = asc.DescribeAutoScalingActivities(req(autoscaling.DescribeAutoScalingActivitiesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
-ok("DescribeAutoScalingActivities", r.TotalCount)
+r = asc.DescribeLaunchConfigurations(req(autoscaling.DescribeLaunchConfigurationsRequest, {"LaunchConfigurationIds": [lc_id]}))
+assert r.LaunchConfigurationSet[0].LaunchConfigurationId == lc_id
+ok("DescribeLaunchConfigurations", r.TotalCount)
+r = asc.DescribeScheduledActions(req(autoscaling.DescribeScheduledActionsRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
+assert r.TotalCount == 1
+ok("DescribeScheduledActions", r.TotalCount)
+policy_id = asc.DescribeScalingPolicies(req(autoscaling.DescribeScalingPoliciesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]})).ScalingPolicySet[0].AutoScalingPolicyId
+r = asc.ExecuteScalingPolicy(req(autoscaling.ExecuteScalingPolicyRequest, {"AutoScalingPolicyId": policy_id, "HonorCooldown": False}))
+ok("ExecuteScalingPolicy", r.ActivityId)
+
+def activity_status():
+    r = asc.DescribeAutoScalingActivities(req(autoscaling.DescribeAutoScalingActivitiesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
+    return tuple(a.StatusCode for a in r.ActivitySet)
+
+states = poll("activity", activity_status, lambda s: s and all(x not in ("INIT", "RUNNING") for x in s), timeout=30)
+ok("DescribeAutoScalingActivities", states[-1])
+r = asc.DescribeAutoScalingInstances(req(autoscaling.DescribeAutoScalingInstancesRequest, {"Filters": [{"Name": "auto-scaling-group-id", "Values": [asg_id]}]}))
+ok("DescribeAutoScalingInstances", r.TotalCount)
 
 try:
     cvmc.DescribeInstances(req(cvm.DescribeInstancesRequest, {"Limit": 101}))
@@ -284,6 +318,42 @@ except TencentCloudSDKException as e:
     assert e.get_code() == "InvalidParameterValueLimit", e
     assert e.get_request_id()
     ok("error", e.get_code())
+
+r = tatc.DescribeInvocations(req(tat.DescribeInvocationsRequest, {"InvocationIds": [inv]}))
+assert r.InvocationSet[0].InvocationId == inv
+ok("DescribeInvocations", r.TotalCount)
+
+# --- CLB changes the guide's browse screen and cleanup make ---
+def clb_done(r):
+    states = poll("clb task", lambda: task_status(r.RequestId), lambda s: s != 2)
+    assert states[-1] == 0, states
+    return states
+
+one = [{"InstanceId": first[0], "Port": 80}]
+clb_done(clbc.ModifyTargetWeight(req(clb.ModifyTargetWeightRequest, {"LoadBalancerId": lb_id, "ListenerId": listener_id,
+                                                                      "Targets": one, "Weight": 20})))
+ok("ModifyTargetWeight")
+clb_done(clbc.DeregisterTargets(req(clb.DeregisterTargetsRequest, {"LoadBalancerId": lb_id, "ListenerId": listener_id, "Targets": one})))
+ok("DeregisterTargets")
+r = clbc.BatchRegisterTargets(req(clb.BatchRegisterTargetsRequest, {"LoadBalancerId": lb_id, "Targets": [
+    {"ListenerId": listener_id, "InstanceId": first[0], "Port": 80, "Weight": 10}]}))
+assert not r.FailListenerIdSet, r.to_json_string()
+ok("BatchRegisterTargets")
+
+# the group above holds an instance now (deleting it is refused): an empty pair is deleted
+lc2 = asc.CreateLaunchConfiguration(req(autoscaling.CreateLaunchConfigurationRequest, {
+    "LaunchConfigurationName": "mina-auth-lc-2", "ImageId": image_id, "InstanceType": "S5.MEDIUM4"})).LaunchConfigurationId
+asg2 = asc.CreateAutoScalingGroup(req(autoscaling.CreateAutoScalingGroupRequest, {
+    "AutoScalingGroupName": "mina-auth-asg-2", "LaunchConfigurationId": lc2, "MaxSize": 1, "MinSize": 0, "DesiredCapacity": 0,
+    "VpcId": "vpc-gz8k2m9a", "SubnetIds": ["subnet-gz3a1b2c"]})).AutoScalingGroupId
+asc.DeleteAutoScalingGroup(req(autoscaling.DeleteAutoScalingGroupRequest, {"AutoScalingGroupId": asg2}))
+ok("DeleteAutoScalingGroup")
+asc.DeleteLaunchConfiguration(req(autoscaling.DeleteLaunchConfigurationRequest, {"LaunchConfigurationId": lc2}))
+ok("DeleteLaunchConfiguration")
+clb_done(clbc.DeleteListener(req(clb.DeleteListenerRequest, {"LoadBalancerId": lb_id, "ListenerId": listener_id})))
+ok("DeleteListener")
+clb_done(clbc.DeleteLoadBalancer(req(clb.DeleteLoadBalancerRequest, {"LoadBalancerIds": [lb_id]})))
+ok("DeleteLoadBalancer")
 
 cvmc.TerminateInstances(req(cvm.TerminateInstancesRequest, {"InstanceIds": first}))
 ok("TerminateInstances")

@@ -78,22 +78,22 @@ pub static ACTIONS: &[(&str, &str, &str)] = &[
 /// Member tables of every object, for request validation in the simulator.
 pub static OBJECTS: &[ObjectSpec] = &[
     ObjectSpec { name: "DescribeProjectsRequest", members: &[
-        MemberSpec { name: "AllList", ty: Ty::UInt, required: true },
-        MemberSpec { name: "Limit", ty: Ty::UInt, required: true },
-        MemberSpec { name: "Offset", ty: Ty::UInt, required: true },
-        MemberSpec { name: "ProjectId", ty: Ty::Int, required: false },
-        MemberSpec { name: "ProjectName", ty: Ty::Str, required: false },
+        MemberSpec { name: "AllList", ty: Ty::UInt, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "Limit", ty: Ty::UInt, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "Offset", ty: Ty::UInt, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "ProjectId", ty: Ty::Int, required: false, output_required: false, nullable: false },
+        MemberSpec { name: "ProjectName", ty: Ty::Str, required: false, output_required: false, nullable: false },
     ] },
     ObjectSpec { name: "DescribeProjectsResponse", members: &[
-        MemberSpec { name: "Total", ty: Ty::UInt, required: false },
-        MemberSpec { name: "Projects", ty: Ty::List(&Ty::Object("Project")), required: false },
+        MemberSpec { name: "Total", ty: Ty::UInt, required: false, output_required: true, nullable: false },
+        MemberSpec { name: "Projects", ty: Ty::List(&Ty::Object("Project")), required: false, output_required: true, nullable: false },
     ] },
     ObjectSpec { name: "Project", members: &[
-        MemberSpec { name: "ProjectId", ty: Ty::UInt, required: true },
-        MemberSpec { name: "ProjectName", ty: Ty::Str, required: true },
-        MemberSpec { name: "CreatorUin", ty: Ty::UInt, required: true },
-        MemberSpec { name: "ProjectInfo", ty: Ty::Str, required: true },
-        MemberSpec { name: "CreateTime", ty: Ty::Str, required: true },
+        MemberSpec { name: "ProjectId", ty: Ty::UInt, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "ProjectName", ty: Ty::Str, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "CreatorUin", ty: Ty::UInt, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "ProjectInfo", ty: Ty::Str, required: true, output_required: false, nullable: false },
+        MemberSpec { name: "CreateTime", ty: Ty::Str, required: true, output_required: false, nullable: false },
     ] },
 ];
 
