@@ -281,11 +281,7 @@ async fn a_refused_connection_is_retried_even_for_creations() {
 async fn the_rate_limiter_keeps_calls_under_the_limit() {
     let server = Server::start(|_| Reply::Ok(regions())).await;
     let dir = temp_dir("rate");
-    let cfg = config(&server, &dir).with_rate_limit(RateLimit {
-        per_second: 50.0,
-        burst: 1,
-        overrides: Default::default(),
-    });
+    let cfg = config(&server, &dir).with_rate_limit(RateLimit::uniform(50.0));
     let client = Client::new(cfg).unwrap();
     let started = Instant::now();
     let calls = (0..26).map(|_| {

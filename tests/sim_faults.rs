@@ -9,6 +9,7 @@ use sim_support::*;
 use tcscale::cloud::{CloudError, Service};
 use tcscale::sim::faults::FaultSpec;
 use tcscale::sim::seed::sandbox_world;
+use tcscale::sim::server::SimRateLimit;
 
 async fn sim_faults(spec: &str) -> tcscale::sim::server::SimHandle {
     let faults = FaultSpec::parse(spec).unwrap();
@@ -139,7 +140,10 @@ async fn work_faults_are_visible_to_services() {
 
 #[tokio::test]
 async fn rate_limit_is_per_action() {
-    let h = sim_with(sandbox_world(), |c| c.rate_limit = Some(5.0)).await;
+    let h = sim_with(sandbox_world(), |c| {
+        c.rate_limit = SimRateLimit::Uniform(5.0)
+    })
+    .await;
     let c = client(&h, "ap-guangzhou");
     let mut limited = 0;
     for _ in 0..20 {

@@ -15,7 +15,7 @@ use clap::Args;
 use super::GlobalOpts;
 use crate::sim::faults::FaultSpec;
 use crate::sim::seed;
-use crate::sim::server::{self, SimConfig, SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY};
+use crate::sim::server::{self, SimConfig, SimRateLimit, SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY};
 
 #[derive(Debug, Args)]
 pub struct SimArgs {
@@ -34,9 +34,10 @@ pub struct SimArgs {
     /// Seed of the simulator's randomness (faults, ids).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Requests per second allowed per action (RequestLimitExceeded beyond).
+    /// Request rate allowed per action, RequestLimitExceeded beyond: `real`
+    /// (each action's documented rate), or requests per second for every action.
     #[arg(long)]
-    pub rate_limit: Option<f64>,
+    pub rate_limit: Option<String>,
 }
 
 /// Builds the configuration from the flags; `Err` is a message for stderr.
@@ -69,7 +70,12 @@ pub fn config(global: &GlobalOpts, args: &SimArgs) -> Result<SimConfig, String> 
         world,
         faults,
         seed: args.seed,
-        rate_limit: args.rate_limit,
+        rate_limit: args
+            .rate_limit
+            .as_deref()
+            .map(SimRateLimit::parse)
+            .transpose()?
+            .unwrap_or_default(),
     })
 }
 

@@ -7,6 +7,7 @@ pub mod config_file;
 pub mod credentials;
 pub mod error;
 pub mod explain;
+pub mod limits;
 #[rustfmt::skip]
 pub mod models;
 pub mod pager;

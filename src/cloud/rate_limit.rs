@@ -5,6 +5,8 @@
 //! A token bucket with reservations: each caller takes a token at once (the
 //! count may go negative) and sleeps until its token would have been there.
 //! Waiters are served in arrival order and nobody spins.
+//!
+//! By default each action gets its documented rate ([`crate::cloud::limits`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -18,8 +20,13 @@ use crate::cloud::Service;
 /// after a quiet spell.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimit {
-    /// Sustained rate per (service, action); `0` or less disables the limit.
+    /// Sustained rate per (service, action) of an action the table does not
+    /// cover (or of every action, without `documented`); `0` or less disables
+    /// the limit.
     pub per_second: f64,
+    /// Each action listed in [`crate::cloud::limits::RATES`] gets its
+    /// documented rate instead of `per_second`.
+    pub documented: bool,
     /// Tokens a quiet action accumulates. 1 spaces calls evenly, which never
     /// exceeds `per_second` in any one-second window.
     pub burst: u32,
@@ -30,7 +37,8 @@ pub struct RateLimit {
 impl Default for RateLimit {
     fn default() -> Self {
         RateLimit {
-            per_second: 20.0,
+            per_second: crate::cloud::limits::DEFAULT_RATE,
+            documented: true,
             burst: 1,
             overrides: BTreeMap::new(),
         }
@@ -41,16 +49,30 @@ impl RateLimit {
     pub fn unlimited() -> Self {
         RateLimit {
             per_second: 0.0,
+            documented: false,
+            ..RateLimit::default()
+        }
+    }
+
+    /// One rate for every action, as a simulator started with
+    /// `--rate-limit N` enforces it.
+    pub fn uniform(per_second: f64) -> Self {
+        RateLimit {
+            per_second,
+            documented: false,
             ..RateLimit::default()
         }
     }
 
     /// The rate for one action.
     pub fn rate_for(&self, service: Service, action: &str) -> f64 {
-        self.overrides
-            .get(&format!("{}.{action}", service.name()))
-            .copied()
-            .unwrap_or(self.per_second)
+        if let Some(r) = self.overrides.get(&format!("{}.{action}", service.name())) {
+            return *r;
+        }
+        if self.documented && self.per_second > 0.0 {
+            return crate::cloud::limits::rate_per_second(service, action);
+        }
+        self.per_second
     }
 }
 
@@ -117,6 +139,7 @@ mod tests {
     fn reservations_space_calls_at_the_rate() {
         let l = RateLimiter::new(RateLimit {
             per_second: 10.0,
+            documented: false,
             burst: 2,
             overrides: BTreeMap::new(),
         });
@@ -152,7 +175,11 @@ mod tests {
         let mut limit = RateLimit::default();
         limit.overrides.insert("cvm.RunInstances".into(), 2.0);
         assert_eq!(limit.rate_for(Service::Cvm, "RunInstances"), 2.0);
-        assert_eq!(limit.rate_for(Service::Cvm, "DescribeInstances"), 20.0);
+        assert_eq!(limit.rate_for(Service::Cvm, "DescribeInstances"), 40.0);
+        assert_eq!(
+            RateLimit::uniform(20.0).rate_for(Service::Cvm, "DescribeInstances"),
+            20.0
+        );
         let l = RateLimiter::new(RateLimit::unlimited());
         let t0 = Instant::now();
         for _ in 0..100 {
@@ -160,13 +187,33 @@ mod tests {
         }
     }
 
+    #[test]
+    fn by_default_each_action_gets_its_documented_rate() {
+        let limit = RateLimit::default();
+        for (service, action, rate) in crate::cloud::limits::RATES {
+            assert_eq!(
+                limit.rate_for(*service, action),
+                *rate,
+                "{service}.{action}"
+            );
+        }
+        assert_eq!(limit.rate_for(Service::Clb, "DescribeLoadBalancers"), 20.0);
+        // the limiter spaces RunInstances at 10/s and DescribeInstances at 40/s
+        let l = RateLimiter::new(limit);
+        let t0 = Instant::now();
+        let run: Vec<u128> = (0..3)
+            .map(|_| l.reserve(Service::Cvm, "RunInstances", t0).as_millis())
+            .collect();
+        assert_eq!(run, vec![0, 100, 200]);
+        let list: Vec<u128> = (0..3)
+            .map(|_| l.reserve(Service::Cvm, "DescribeInstances", t0).as_millis())
+            .collect();
+        assert_eq!(list, vec![0, 25, 50]);
+    }
+
     #[tokio::test]
     async fn acquire_sleeps_until_the_slot() {
-        let l = RateLimiter::new(RateLimit {
-            per_second: 40.0,
-            burst: 1,
-            overrides: BTreeMap::new(),
-        });
+        let l = RateLimiter::new(RateLimit::uniform(40.0));
         let t0 = std::time::Instant::now();
         for _ in 0..11 {
             l.acquire(Service::Cvm, "DescribeInstances").await;

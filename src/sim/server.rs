@@ -58,8 +58,49 @@ pub struct SimConfig {
     pub faults: Option<FaultSpec>,
     /// Seed of the world's rng (fault rolls, ids).
     pub seed: u64,
-    /// Requests per second allowed per action (token bucket); `None` = unlimited.
-    pub rate_limit: Option<f64>,
+    /// Requests per second allowed per action (token bucket).
+    pub rate_limit: SimRateLimit,
+}
+
+/// How the simulator limits request rates, per (service, action), answering
+/// `RequestLimitExceeded` beyond.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum SimRateLimit {
+    #[default]
+    Off,
+    /// The same rate for every action (`--rate-limit N`).
+    Uniform(f64),
+    /// Each action's documented rate (`--rate-limit real`), from
+    /// [`crate::cloud::limits`]; simulator controls are not limited.
+    Documented,
+}
+
+impl SimRateLimit {
+    /// `real` (or `documented`), `off`, or a positive number of requests per second.
+    pub fn parse(s: &str) -> Result<SimRateLimit, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "real" | "documented" => Ok(SimRateLimit::Documented),
+            "off" | "none" | "0" => Ok(SimRateLimit::Off),
+            n => match n.parse::<f64>() {
+                Ok(r) if r > 0.0 && r.is_finite() => Ok(SimRateLimit::Uniform(r)),
+                _ => Err(format!(
+                    "--rate-limit {s}: give `real` (each action's documented rate), `off`, or a positive number of requests per second"
+                )),
+            },
+        }
+    }
+
+    /// The rate `service.action` is held to; `None` when unlimited.
+    pub fn rate(self, service: Service, action: &str) -> Option<f64> {
+        match self {
+            SimRateLimit::Off => None,
+            SimRateLimit::Uniform(r) => Some(r).filter(|r| *r > 0.0),
+            SimRateLimit::Documented if action.starts_with("_sim/") => None,
+            SimRateLimit::Documented => {
+                Some(crate::cloud::limits::rate_per_second(service, action))
+            }
+        }
+    }
 }
 
 impl Default for SimConfig {
@@ -72,7 +113,7 @@ impl Default for SimConfig {
             world: crate::sim::seed::sandbox_world(),
             faults: None,
             seed: 0,
-            rate_limit: None,
+            rate_limit: SimRateLimit::Off,
         }
     }
 }
@@ -110,8 +151,8 @@ struct Shared {
     /// Simulated seconds added by `/_sim/advance`.
     offset: Mutex<f64>,
     log: Mutex<std::collections::VecDeque<LogEntry>>,
-    rate_limit: Option<f64>,
-    buckets: Mutex<HashMap<String, Bucket>>,
+    rate_limit: SimRateLimit,
+    buckets: Mutex<HashMap<(Service, String), Bucket>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -136,15 +177,17 @@ impl Shared {
         lock(&self.keys).issue(self.now(), seconds)
     }
 
-    /// Takes one token of the bucket of `service:action`; false when empty.
-    fn take_token(&self, service: &str, action: &str) -> bool {
-        let Some(rate) = self.rate_limit else {
+    /// Takes one token of the bucket of `service.action`; false when empty.
+    /// A bucket holds one second's worth, so a client spacing its calls at
+    /// the rate is never refused.
+    fn take_token(&self, service: Service, action: &str) -> bool {
+        let Some(rate) = self.rate_limit.rate(service, action) else {
             return true;
         };
         let mut buckets = lock(&self.buckets);
         let now = Instant::now();
         let b = buckets
-            .entry(format!("{service}:{action}"))
+            .entry((service, action.to_string()))
             .or_insert(Bucket {
                 tokens: rate,
                 last: now,
@@ -256,7 +299,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         speed: if cfg.speed > 0.0 { cfg.speed } else { 1.0 },
         offset: Mutex::new(0.0),
         log: Mutex::new(Default::default()),
-        rate_limit: cfg.rate_limit.filter(|r| *r > 0.0),
+        rate_limit: cfg.rate_limit,
         buckets: Mutex::new(HashMap::new()),
     });
     let app = Router::new()
@@ -510,7 +553,7 @@ async fn admit(
         region: region.clone(),
     };
     let service = call.service.name();
-    if !shared.take_token(service, log_action) {
+    if !shared.take_token(call.service, log_action) {
         return Err(fail(
             service,
             SimError::new(

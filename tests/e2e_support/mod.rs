@@ -141,6 +141,7 @@ pub fn assert_cleanup_finished(o: &Output, ctx: &str) {
     assert_eq!(o.status.code(), Some(want), "{ctx}: {}", text(o));
 }
 
+#[allow(unused_imports)] // each test binary uses its own part
 pub use tcscale::sim::audit::{delta, inventory, Delta, Inventory};
 
 /// Every resource that appeared is in the journal: nothing the user would
