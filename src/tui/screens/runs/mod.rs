@@ -16,7 +16,9 @@ use ratatui::prelude::*;
 use ratatui::widgets::{Block, Clear, Paragraph, Row};
 
 use crate::i18n::{t, tf, Lang};
-use crate::scaleout::journal::{Journal, JournalError, Resource, ResourceKind, StepState};
+use crate::scaleout::journal::{
+    Journal, JournalError, LockHolder, Resource, ResourceKind, StepState,
+};
 use crate::scaleout::plan;
 use crate::scaleout::runner::cleanup::{
     group_of, preview_text, sdk_change_target, sg_rule_parts, sg_rule_text, CleanupAction,
@@ -118,6 +120,8 @@ pub struct RunRow {
     pub cleanup: Vec<Resource>,
     /// The journal has an Auto Scaling output (cleanup removes that first).
     pub autoscaling: bool,
+    /// Another tcscale process works on this run now (holds its lock).
+    pub in_use: Option<LockHolder>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -207,6 +211,7 @@ impl RunRow {
                 .steps
                 .iter()
                 .any(|s| s.step == Step::AutoScaling && !s.output.is_null()),
+            in_use: None,
         }
     }
 
@@ -398,6 +403,7 @@ impl Live {
             created: vec![],
             cleanup: vec![],
             autoscaling: false,
+            in_use: None,
         };
         Live::new(kind, &row, 0, false)
     }
@@ -565,6 +571,14 @@ pub enum KeyOutcome {
     Back,
 }
 
+/// A row's status: another process's run says who holds it.
+fn row_status_text(r: &RunRow, lang: Lang) -> String {
+    match &r.in_use {
+        Some(h) => tf(lang, "runs.in_use", &[("pid", &h.pid)]),
+        None => status_text(r.status, lang),
+    }
+}
+
 fn status_text(s: RunStatus, lang: Lang) -> String {
     t(
         lang,
@@ -653,8 +667,16 @@ impl RunsState {
     /// Reads the journals again (kept: the cursor's run, when still listed).
     pub fn refresh(&mut self) {
         let keep = self.selected().map(|r| r.id.clone());
-        let (runs, errors) = crate::scaleout::journal::JournalStore::new(&self.dir).list_runs();
+        let store = crate::scaleout::journal::JournalStore::new(&self.dir);
+        let (runs, errors) = store.list_runs();
         self.entries = entries(&runs, &errors, self.current.as_deref());
+        for e in &mut self.entries {
+            if let RunEntry::Run(r) = e {
+                if r.unfinished {
+                    r.in_use = store.holder(&r.id);
+                }
+            }
+        }
         self.cursor = keep
             .and_then(|id| self.position(&id))
             .unwrap_or(0)
@@ -696,7 +718,9 @@ impl RunsState {
             .entries
             .iter()
             .filter_map(|e| match e {
-                RunEntry::Run(r) if r.unfinished && !r.current => Some(r.as_ref()),
+                RunEntry::Run(r) if r.unfinished && !r.current && r.in_use.is_none() => {
+                    Some(r.as_ref())
+                }
                 _ => None,
             })
             .collect();
@@ -712,6 +736,18 @@ impl RunsState {
     fn blocked(&self, row: &RunRow, lang: Lang) -> Option<String> {
         if self.busy() {
             return Some(t(lang, "runs.busy"));
+        }
+        if let Some(h) = &row.in_use {
+            return Some(tf(
+                lang,
+                "engine.runs.locked",
+                &[
+                    ("id", &row.id),
+                    ("pid", &h.pid),
+                    ("command", &h.command),
+                    ("since", &h.since),
+                ],
+            ));
         }
         if !row.region.is_empty() && !self.region.is_empty() && row.region != self.region {
             return Some(tf(
@@ -1127,6 +1163,51 @@ mod tests {
         assert_eq!(s.unfinished(), Some((2, "run-b".into(), 6)));
         let text = stopped_text(a.stopped.as_ref().unwrap(), Lang::En);
         assert!(text.contains("quota exceeded"), "{text}");
+    }
+
+    #[test]
+    fn a_run_another_process_holds_says_so_and_is_not_offered() {
+        let dir = std::env::temp_dir().join(format!("tcscale-runs-inuse-{}", uuid::Uuid::new_v4()));
+        let store = crate::scaleout::journal::JournalStore::new(&dir);
+        for j in journals() {
+            store.save(&j).unwrap();
+        }
+        // run-b is held by another process (flock(1) standing in for tcscale).
+        std::fs::write(
+            store.lock_path("run-b"),
+            "pid=4242\ncommand=tcscale apply\nsince=-\n",
+        )
+        .unwrap();
+        let mut other = std::process::Command::new("flock")
+            .args(["-x", "-o"])
+            .arg(store.lock_path("run-b"))
+            .args(["sleep", "30"])
+            .spawn()
+            .expect("flock(1) runs");
+        while store.holder("run-b").is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let mut s = RunsState {
+            region: "ap-guangzhou".into(),
+            dir: dir.clone(),
+            ..Default::default()
+        };
+        s.refresh();
+        let b = run(&s.entries[0]);
+        assert_eq!(b.in_use.as_ref().map(|h| h.pid), Some(4242));
+        assert_eq!(row_status_text(b, Lang::En), "in use (pid 4242)");
+        assert_eq!(row_status_text(b, Lang::Zh), "使用中（pid 4242）");
+        // Only run-a is offered at start; r on run-b names the holder.
+        assert_eq!(s.unfinished().map(|u| u.1), Some("run-a".to_string()));
+        key(&mut s, KeyCode::Char('r'));
+        let (_, m) = s.message.clone().unwrap();
+        assert!(m.contains("pid 4242") && m.contains("kill 4242"), "{m}");
+        assert!(s.take_jobs().is_empty());
+        other.kill().unwrap();
+        other.wait().unwrap();
+        s.refresh();
+        assert_eq!(run(&s.entries[0]).in_use, None, "free once its holder died");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -78,6 +78,7 @@ pub(super) fn columns(s: &RunsState, lang: Lang, width: u16) -> Vec<(Col, u16)> 
     .map(|st| text_w(&status_text(*st, lang)))
     .chain([
         text_w(&t(lang, "runs.step.running")) + 2,
+        text_w(&tf(lang, "runs.in_use", &[("pid", &4_194_304)])),
         text_w(&t(lang, "runs.unreadable")),
     ])
     .max()
@@ -148,7 +149,7 @@ pub(super) fn table_row(
                             RunStatus::Running => theme::warn(),
                             RunStatus::CleanedUp => theme::greyed(),
                         };
-                        Line::styled(status_text(r.status, lang), style)
+                        Line::styled(row_status_text(r, lang), style)
                     }
                 }
                 Col::Flow => Line::raw(flow_text(r.flow, lang)),
