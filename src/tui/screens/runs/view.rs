@@ -78,9 +78,13 @@ pub(super) fn columns(s: &RunsState, lang: Lang, width: u16) -> Vec<(Col, u16)> 
     .map(|st| text_w(&status_text(*st, lang)))
     .chain([
         text_w(&t(lang, "runs.step.running")) + 2,
-        text_w(&tf(lang, "runs.in_use", &[("pid", &4_194_304)])),
         text_w(&t(lang, "runs.unreadable")),
     ])
+    // Another process's runs, as listed (their pid decides the width).
+    .chain(s.entries.iter().filter_map(|e| match e {
+        RunEntry::Run(r) if r.in_use.is_some() => Some(text_w(&row_status_text(r, lang))),
+        _ => None,
+    }))
     .max()
     .unwrap_or(0)
     .max(head(Col::Status));
