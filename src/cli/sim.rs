@@ -70,6 +70,7 @@ pub fn config(global: &GlobalOpts, args: &SimArgs) -> Result<SimConfig, String> 
         faults,
         seed: args.seed,
         rate_limit: args.rate_limit,
+        idle_timeout: crate::sim::conn::IDLE_TIMEOUT,
     })
 }
 

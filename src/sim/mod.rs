@@ -67,6 +67,7 @@ pub mod world;
 
 pub mod answer;
 pub mod auth;
+pub mod conn;
 pub mod cvm;
 pub mod faults;
 pub mod query;
