@@ -64,6 +64,7 @@
 //! every section is `#[serde(default)]` so a world file holds what it needs.
 
 pub mod world;
+pub mod world_check;
 
 pub mod answer;
 pub mod auth;
