@@ -76,6 +76,7 @@ pub fn config(global: &GlobalOpts, args: &SimArgs) -> Result<SimConfig, String> 
             .map(SimRateLimit::parse)
             .transpose()?
             .unwrap_or_default(),
+        idle_timeout: crate::sim::conn::IDLE_TIMEOUT,
     })
 }
 

@@ -237,6 +237,12 @@ pub enum PlanProblem {
     /// TOML syntax, unknown key or wrong type (the decoder's message).
     Syntax(String),
     Field(FieldError),
+    /// A number the field's type cannot hold: fractional (`count = 2.5`,
+    /// the value kept) or beyond 64 bits (`None`).
+    Number {
+        field: String,
+        fraction: Option<String>,
+    },
 }
 
 impl PlanError {
@@ -244,6 +250,18 @@ impl PlanError {
         let body = match &self.error {
             PlanProblem::Syntax(m) => m.clone(),
             PlanProblem::Field(f) => f.message(lang),
+            PlanProblem::Number {
+                field,
+                fraction: Some(got),
+            } => tf(
+                lang,
+                "check.plan_fraction",
+                &[("field", field), ("got", got)],
+            ),
+            PlanProblem::Number {
+                field,
+                fraction: None,
+            } => tf(lang, "check.plan_too_large", &[("field", field)]),
         };
         match self.line {
             Some(line) => tf(
@@ -260,9 +278,10 @@ impl PlanError {
 pub fn parse(text: &str) -> Result<Plan, Vec<PlanError>> {
     let plan: Plan = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| line_of_offset(text, s.start));
+        let field = line.and_then(|l| field_on_line(text, l));
         vec![PlanError {
             line,
-            error: PlanProblem::Syntax(e.message().trim().to_string()),
+            error: decode_problem(e.message().trim(), field),
         }]
     })?;
     let problems = validate_plan(&plan);
@@ -523,6 +542,63 @@ pub fn to_toml(plan: &Plan) -> String {
     )
 }
 
+/// The decoder's message as a problem naming the field (when the line sets one).
+fn decode_problem(message: &str, field: Option<String>) -> PlanProblem {
+    let Some(field) = field else {
+        return PlanProblem::Syntax(message.to_string());
+    };
+    if message.starts_with("number too large") {
+        return PlanProblem::Number {
+            field,
+            fraction: None,
+        };
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: floating point `") {
+        if message.ends_with("expected i64") {
+            let got = rest.split('`').next().unwrap_or("").to_string();
+            // `1e30` decodes as a float too: whole, only beyond 64 bits.
+            let huge = got.parse::<f64>().is_ok_and(|v| v.abs() >= 9.2e18);
+            return PlanProblem::Number {
+                field,
+                fraction: (!huge).then_some(got),
+            };
+        }
+    }
+    PlanProblem::Syntax(format!("{field}: {message}"))
+}
+
+/// The field a line sets, as a plan path (`session.count`,
+/// `autoscaling.alarm[1].minutes`): the key before `=` under the last
+/// table header above it.
+pub fn field_on_line(text: &str, line: usize) -> Option<String> {
+    let mut table = String::new();
+    let mut arrays: std::collections::HashMap<String, usize> = Default::default();
+    for (n, raw) in text.lines().enumerate() {
+        let l = raw.trim();
+        if let Some(h) = l.strip_prefix("[[") {
+            let name = h.split("]]").next().unwrap_or("").trim().to_string();
+            let i = arrays.entry(name.clone()).or_insert(0);
+            table = format!("{name}[{i}]");
+            *i += 1;
+        } else if let Some(h) = l.strip_prefix('[') {
+            table = h.split(']').next().unwrap_or("").trim().to_string();
+        }
+        if n + 1 == line {
+            let (key, _) = l.split_once('=')?;
+            let key = key.trim().trim_matches('"');
+            if key.is_empty() || l.starts_with('[') || l.starts_with('#') {
+                return None;
+            }
+            return Some(if table.is_empty() {
+                key.to_string()
+            } else {
+                format!("{table}.{key}")
+            });
+        }
+    }
+    None
+}
+
 fn line_of_offset(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
         .iter()
@@ -666,6 +742,39 @@ mod tests {
         );
         let zh = parse(text).unwrap_err()[0].message(Lang::Zh);
         assert!(zh.contains("第 5 行") && zh.contains("1–100"), "{zh}");
+    }
+
+    #[test]
+    fn fractional_and_too_large_numbers_name_their_field() {
+        let base = "role = \"session\"\n[session]\nsource = \"ins-abcd1234\"\nimage_name = \"x\"\n";
+        for (value, field, want) in [
+            (
+                "count = 2.5",
+                "session.count",
+                "must be a whole number (got 2.5)",
+            ),
+            ("count = 99999999999999999999", "session.count", "too large"),
+            ("count = 1e30", "session.count", "too large"),
+            ("weight = 9.75", "session.weight", "(got 9.75)"),
+            ("count = 3.0", "session.count", "whole number (got 3.0)"),
+        ] {
+            let e = errors(&format!("{base}{value}\n"));
+            assert_eq!(e.len(), 1, "{value}: {e:?}");
+            assert_eq!(e[0].0, Some(5), "{value}");
+            assert!(
+                e[0].1.starts_with(&format!("line 5: {field}: ")) && e[0].1.contains(want),
+                "{value}: {}",
+                e[0].1
+            );
+        }
+        let text = "role = \"session\"\n[session]\nsource = \"ins-abcd1234\"\ncount = 1\nimage_name = \"x\"\n[autoscaling]\nphase = \"session\"\nmin_size = 1\nmax_size = 2\n[[autoscaling.alarm]]\nname = \"a\"\ncpu_above = 70\nminutes = 5\nadjustment = 1\n[[autoscaling.alarm]]\nname = \"b\"\ncpu_above = 70.5\n";
+        let e = parse(text).unwrap_err();
+        assert!(
+            e[0].message(Lang::Zh)
+                .contains("autoscaling.alarm[1].cpu_above"),
+            "{}",
+            e[0].message(Lang::Zh)
+        );
     }
 
     #[test]

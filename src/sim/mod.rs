@@ -69,11 +69,13 @@
 //! every section is `#[serde(default)]` so a world file holds what it needs.
 
 pub mod world;
+pub mod world_check;
 
 pub mod answer;
 pub mod audit;
 pub mod auth;
 pub mod conformance;
+pub mod conn;
 pub mod cvm;
 pub mod faults;
 pub mod query;

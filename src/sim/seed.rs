@@ -1,5 +1,5 @@
 //! Loading a world: the built-in sandbox world (`assets/sandbox/world.toml`),
-//! a world file, or a generated one (many instances, for paging tests and
+//! a world file (checked by `world_check`), or a generated one (many instances, for paging tests and
 //! benchmarks), and filling in what a world file may leave out.
 
 use crate::cloud::models::cvm;
@@ -12,6 +12,10 @@ pub const SANDBOX_WORLD: &str = include_str!("../../assets/sandbox/world.toml");
 /// Parses a world file and fills in defaults.
 pub fn load_world(toml_text: &str) -> Result<World, String> {
     let mut world: World = toml::from_str(toml_text).map_err(|e| format!("world file: {e}"))?;
+    let problems = crate::sim::world_check::check_world(&world);
+    if !problems.is_empty() {
+        return Err(format!("world file: {}", problems.join("; ")));
+    }
     normalize(&mut world);
     Ok(world)
 }

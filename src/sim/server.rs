@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -60,6 +61,8 @@ pub struct SimConfig {
     pub seed: u64,
     /// Requests per second allowed per action (token bucket).
     pub rate_limit: SimRateLimit,
+    /// A connection with no traffic and no request in flight this long is closed.
+    pub idle_timeout: Duration,
 }
 
 /// How the simulator limits request rates, per (service, action), answering
@@ -114,6 +117,7 @@ impl Default for SimConfig {
             faults: None,
             seed: 0,
             rate_limit: SimRateLimit::Off,
+            idle_timeout: crate::sim::conn::IDLE_TIMEOUT,
         }
     }
 }
@@ -308,7 +312,14 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         .route("/_sim/state", get(state).post(control_state))
         .route("/_sim/requests", get(requests).post(control_requests))
         .route("/_sim/{name}", post(control))
+        // Every other path and method is answered like the API answers: 200, JSON, a code.
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(get_api)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::from_fn(crate::sim::conn::track))
         .with_state(shared.clone());
+    let listener = crate::sim::conn::IdleListener::new(listener, cfg.idle_timeout);
+    let app = app.into_make_service_with_connect_info::<crate::sim::conn::Conn>();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)
@@ -480,6 +491,39 @@ fn dispatch(
     }
 }
 
+/// The largest request body, as Tencent Cloud takes for TC3-signed POSTs (10 MB).
+pub const MAX_BODY: usize = 10 * 1024 * 1024;
+
+/// The body, or the error the API answers when it cannot be read: too large
+/// (`RequestSizeLimitExceeded`) or cut off.
+fn readable_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, SimError> {
+    body.map_err(|e| {
+        let too_large = e.status() == StatusCode::PAYLOAD_TOO_LARGE;
+        if too_large {
+            SimError::new(
+                "RequestSizeLimitExceeded",
+                format!("The request body exceeds the limit of {MAX_BODY} bytes."),
+            )
+        } else {
+            SimError::new(
+                "InvalidParameter",
+                format!("The request body could not be read: {e}"),
+            )
+        }
+    })
+}
+
+async fn unknown_path() -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    envelope(
+        Err(SimError::new(
+            "UnsupportedOperation",
+            "The API is served at POST / (API v3); this path does not exist.",
+        )),
+        &id,
+    )
+}
+
 async fn get_api() -> Response {
     let id = uuid::Uuid::new_v4().to_string();
     envelope(
@@ -596,8 +640,12 @@ async fn api(
     State(shared): State<Arc<Shared>>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match readable_body(body) {
+        Ok(b) => b,
+        Err(e) => return envelope(Err(e), &uuid::Uuid::new_v4().to_string()),
+    };
     let action = header_str(&headers, "x-tc-action")
         .unwrap_or("")
         .to_string();
@@ -651,7 +699,7 @@ async fn control(
     Path(name): Path<String>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     control_named(shared, name, method, headers, body).await
 }
@@ -660,7 +708,7 @@ async fn control_state(
     State(shared): State<Arc<Shared>>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     control_named(shared, "state".into(), method, headers, body).await
 }
@@ -669,7 +717,7 @@ async fn control_requests(
     State(shared): State<Arc<Shared>>,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     control_named(shared, "requests".into(), method, headers, body).await
 }
@@ -679,8 +727,12 @@ async fn control_named(
     name: String,
     method: Method,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
+    let body = match readable_body(body) {
+        Ok(b) => b,
+        Err(e) => return envelope(Err(e), &uuid::Uuid::new_v4().to_string()),
+    };
     let action = format!("_sim/{name}");
     let (call, request_id) = match admit(&shared, &method, &headers, &body, &action).await {
         Ok(x) => x,
