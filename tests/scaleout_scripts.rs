@@ -389,3 +389,47 @@ fn scripts_run_from_a_path_with_spaces_and_quotes() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(parse_read_output(code, &out).unwrap().content, "{}");
 }
+
+/// A Node.js write whose content `JSON.parse` rejects (tcscale never sends
+/// one; this is the script's own last check before the restart): with
+/// `node` installed the backup goes back and nothing is restarted.
+#[test]
+fn a_node_write_that_json_parse_rejects_is_rolled_back_before_the_restart() {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: node is not installed (the script skips its check too)");
+        return;
+    }
+    let server = Server::new("node-json");
+    server.put(LINUX_CONFIG_PATH, NODE);
+    let sha = remote_op::sha256_hex(NODE.as_bytes());
+    let commented = include_str!("../assets/samples/sdk.config.node.hand-edited");
+    let restart = Restart {
+        runtime: Runtime::NodeJs,
+        name: None,
+    };
+    let s = scripts::cas_write(
+        LINUX_CONFIG_PATH,
+        &sha,
+        commented,
+        BACKUP,
+        Some(restart.clone()),
+    );
+    let (code, out) = server.run(&s, &[]);
+    assert_eq!(code, exit::VERIFY_FAILED, "{out}");
+    assert!(out.contains("JSON.parse"), "{out}");
+    assert_eq!(
+        fs::read_to_string(server.path(LINUX_CONFIG_PATH)).unwrap(),
+        NODE
+    );
+    assert!(
+        !server.calls().contains("pm2"),
+        "restarted: {}",
+        server.calls()
+    );
+    // and a strict file goes through to the restart
+    let good = set_auth_server_url(NODE, VIP).unwrap();
+    let s = scripts::cas_write(LINUX_CONFIG_PATH, &sha, &good, BACKUP, Some(restart));
+    let (code, out) = server.run(&s, &[]);
+    assert_eq!(code, exit::OK, "{out}");
+    assert!(server.calls().contains("pm2"), "{}", server.calls());
+}
