@@ -274,3 +274,34 @@ async fn a_failed_step_offers_retry_skip_and_cleanup_and_skip_goes_on() {
     );
     h.shutdown().await;
 }
+
+/// A Node.js server whose sdk.config has `//` comments: the demo reads it
+/// with `JSON.parse`, so tcscale refuses to write it (naming the line), and
+/// the file stays as it was, without a backup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_refuses_to_write_an_sdk_config_node_js_could_not_parse() {
+    let h = sim("").await;
+    let commented = include_str!("../assets/samples/sdk.config.node.hand-edited");
+    let path = "/etc/qcloud/sdk.config";
+    h.with_world(|w| {
+        let i = w.cvm.instance_mut("ins-bizn0de1").unwrap();
+        i.files.insert(path.into(), commented.into());
+    });
+    let home = Home::new("not-strict");
+    let plan = plan_path("session-servers.toml");
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    let all = text(&out);
+    assert!(!out.status.success(), "{all}");
+    assert!(
+        all.contains("JSON.parse") && all.contains("line 2"),
+        "{all}"
+    );
+    let files = h.with_world(|w| w.cvm.instance("ins-bizn0de1").unwrap().files.clone());
+    assert_eq!(files[path], commented, "the file is untouched");
+    assert!(
+        !files.keys().any(|p| p.starts_with(&format!("{path}.bak."))),
+        "no backup of an unwritten file: {:?}",
+        files.keys().collect::<Vec<_>>()
+    );
+    h.shutdown().await;
+}

@@ -266,3 +266,81 @@ async fn cleanup_after_a_kill_deletes_what_the_run_created() {
     assert_cleanup_finished(&out, "cleanup");
     h.shutdown().await;
 }
+
+/// The VPC hands rules back normalised (`10.0.1.13` for `10.0.1.13/32`,
+/// `tcp`): killed right after CreateSecurityGroupPolicies, the resumed run
+/// still recognises the rule it sent as its own and journals it, rather than
+/// taking it for someone else's rule that happens to allow the VIP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_returned_in_normalised_form_is_recognised_on_resume() {
+    let h = sim("").await;
+    h.with_world(|w| w.vpc.normalize_rules = true);
+    let home = Home::new("normalised");
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path(SESSION.plan);
+    let kill = (
+        "TCSCALE_TEST_KILL_AFTER_CALL",
+        "CreateSecurityGroupPolicies",
+    );
+    let out = tcscale(
+        &h,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes"],
+        &[kill],
+    )
+    .await;
+    assert_eq!(out.status.signal(), Some(9), "{}", text(&out));
+    let intents = |j: &tcscale::scaleout::journal::Journal| {
+        j.created_of(tcscale::scaleout::journal::ResourceKind::SecurityGroupRule)
+            .map(|r| (r.id.is_empty(), r.id.clone()))
+            .collect::<Vec<_>>()
+    };
+    let j = home.journal();
+    assert!(
+        intents(&j).iter().any(|(open, _)| *open),
+        "an intent at the kill: {:?}",
+        intents(&j)
+    );
+
+    let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
+    assert!(out.status.success(), "resume: {}", text(&out));
+    let after = h.with_world(|w| inventory(w));
+    let d = delta(&before, &after);
+    assert_eq!(
+        d.sg_rules.len(),
+        1,
+        "one rule, not doubled: {:?}",
+        d.sg_rules
+    );
+    let stored = h.with_world(|w| {
+        w.vpc
+            .security_groups
+            .iter()
+            .flat_map(|g| g.ingress.iter())
+            .filter(|r| {
+                r.policy_description.as_deref()
+                    == Some(tcscale::scaleout::security_group::RULE_DESCRIPTION)
+            })
+            .map(|r| {
+                (
+                    r.cidr_block.clone().unwrap_or_default(),
+                    r.protocol.clone().unwrap_or_default(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(
+        !stored[0].0.ends_with("/32") && stored[0].1 == "tcp",
+        "normalised: {stored:?}"
+    );
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Done);
+    let rules = intents(&j);
+    assert!(
+        !rules.is_empty() && rules.iter().all(|(open, _)| !open),
+        "the rule is journaled as this run's, not left an intent: {rules:?}"
+    );
+    assert_explained(&d, &j, "normalised rule");
+    h.shutdown().await;
+}

@@ -417,6 +417,58 @@ fn an_existing_backup_is_never_overwritten_and_nothing_is_written() {
     );
 }
 
+/// A Node.js write whose content `JSON.parse` rejects (tcscale never sends
+/// one; this is the script's own last check before the restart): with
+/// `node` installed the backup goes back and nothing is restarted.
+#[test]
+fn a_node_write_that_json_parse_rejects_is_rolled_back_before_the_restart() {
+    if Command::new("node").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: node is not installed (the script skips its check too)");
+        return;
+    }
+    let server = Server::new("node-json");
+    server.put(LINUX_CONFIG_PATH, NODE);
+    let sha = remote_op::sha256_hex(NODE.as_bytes());
+    let commented = include_str!("../assets/samples/sdk.config.node.hand-edited");
+    let restart = Restart {
+        runtime: Runtime::NodeJs,
+        name: None,
+    };
+    let s = scripts::cas_write(
+        LINUX_CONFIG_PATH,
+        &sha,
+        commented,
+        BACKUP,
+        Some(restart.clone()),
+    );
+    let (code, out) = server.run(&s, &[]);
+    assert_eq!(code, exit::VERIFY_FAILED, "{out}");
+    assert!(out.contains("JSON.parse"), "{out}");
+    assert_eq!(
+        fs::read_to_string(server.path(LINUX_CONFIG_PATH)).unwrap(),
+        NODE
+    );
+    assert!(
+        !server.calls().contains("pm2"),
+        "restarted: {}",
+        server.calls()
+    );
+    // and a strict file goes through to the restart (its own backup: the
+    // rolled-back attempt's is never overwritten)
+    let good = set_auth_server_url(NODE, VIP).unwrap();
+    let second_backup = format!("{BACKUP}.2");
+    let s = scripts::cas_write(
+        LINUX_CONFIG_PATH,
+        &sha,
+        &good,
+        &second_backup,
+        Some(restart),
+    );
+    let (code, out) = server.run(&s, &[]);
+    assert_eq!(code, exit::OK, "{out}");
+    assert!(server.calls().contains("pm2"), "{}", server.calls());
+}
+
 #[test]
 fn two_writes_in_the_same_second_keep_two_backups() {
     // Two runs (or one run's two attempts) editing one file within a

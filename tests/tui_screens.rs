@@ -297,6 +297,7 @@ fn sdk_rows() -> Vec<SdkRow> {
         after: "http://10.0.1.20/mina_auth/".into(),
         status: TargetStatus::Idle,
         output: vec![],
+        warning: None,
     }]
 }
 
@@ -327,6 +328,20 @@ fn sdk_config() {
         ];
         a.sdk.rows = Load::Ready(rows);
         a.sdk.progress = Progress::Done { took: 6 };
+        a
+    });
+    // a hand-edited file with `//` comments on a Node.js server
+    both("sdk_not_strict", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        let mut rows = sdk_rows();
+        rows[0].warning = tcscale::tui::screens::sdk_config::node_json_warning(
+            l,
+            include_str!("../assets/samples/sdk.config.node.hand-edited"),
+            "10.0.1.20",
+        );
+        assert!(rows[0].warning.is_some());
+        a.sdk.rows = Load::Ready(rows);
         a
     });
     both("sdk_reading", |l| {

@@ -84,28 +84,33 @@ pub fn eligibility(instance: &cvm::Instance, now: DateTime<Utc>) -> Vec<Ineligib
         .isolated_source
         .as_deref()
         .filter(|s| !s.is_empty());
-    let restricted = restrict.is_some_and(|s| s != "NORMAL");
-    let isolated = source.is_some_and(|s| s != "NOTISOLATED");
+    let expiry = instance
+        .expired_time
+        .as_deref()
+        .map(str::trim)
+        .filter(|raw| !raw.is_empty())
+        .and_then(|raw| match parse_api_time(raw) {
+            Some(at) if at <= now => Some(Ineligible::Expired {
+                at: raw.to_string(),
+            }),
+            Some(_) => None,
+            None => Some(Ineligible::ExpiryUnreadable {
+                value: raw.to_string(),
+            }),
+        });
+    // Expiry isolates too (RestrictState EXPIRED, IsolatedSource EXPIRE):
+    // once the Expired reason says so, isolation by expiry is not said again.
+    let expired = matches!(expiry, Some(Ineligible::Expired { .. }));
+    let by_expiry = |s: &str| expired && matches!(s, "EXPIRED" | "EXPIRE");
+    let restricted = restrict.is_some_and(|s| s != "NORMAL" && !by_expiry(s));
+    let isolated = source.is_some_and(|s| s != "NOTISOLATED" && !by_expiry(s));
     if restricted || isolated {
         out.push(Ineligible::Isolated {
             restrict_state: restrict.map(str::to_string),
             isolated_source: source.map(str::to_string),
         });
     }
-
-    if let Some(raw) = instance.expired_time.as_deref().map(str::trim) {
-        if !raw.is_empty() {
-            match parse_api_time(raw) {
-                Some(at) if at <= now => out.push(Ineligible::Expired {
-                    at: raw.to_string(),
-                }),
-                Some(_) => {}
-                None => out.push(Ineligible::ExpiryUnreadable {
-                    value: raw.to_string(),
-                }),
-            }
-        }
-    }
+    out.extend(expiry);
 
     let bandwidth = instance
         .internet_accessible
@@ -222,6 +227,38 @@ mod tests {
                 "{state:?} {source:?}: {r:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_expired_prepaid_instance_as_the_api_shows_it_is_expired_once() {
+        let i = cvm::Instance {
+            instance_charge_type: Some("PREPAID".into()),
+            expired_time: Some("2026-05-01T00:00:00Z".into()),
+            restrict_state: Some("EXPIRED".into()),
+            isolated_source: Some("EXPIRE".into()),
+            instance_state: Some("SHUTDOWN".into()),
+            ..healthy()
+        };
+        assert_eq!(
+            eligibility(&i, now()),
+            vec![
+                Ineligible::Expired {
+                    at: "2026-05-01T00:00:00Z".into()
+                },
+                Ineligible::NotRunning {
+                    state: "SHUTDOWN".into()
+                },
+            ]
+        );
+        // an arrears isolation of the same instance is still said
+        let arrears = cvm::Instance {
+            isolated_source: Some("ARREAR".into()),
+            ..i
+        };
+        assert!(matches!(
+            eligibility(&arrears, now()).first(),
+            Some(Ineligible::Isolated { .. })
+        ));
     }
 
     #[test]

@@ -222,6 +222,9 @@ say "TCSCALE_BACKUP=$BP" "TCSCALE_SHA256=$WRITTEN" "TCSCALE_STATUS=written"
                 backup_exists = exit::BACKUP_EXISTS,
             ));
             if let Some(r) = restart {
+                if r.runtime == Runtime::NodeJs {
+                    s.push_str(&node_json_check_bash());
+                }
                 s.push_str(&restart_bash(r));
             }
         }
@@ -229,6 +232,24 @@ say "TCSCALE_BACKUP=$BP" "TCSCALE_SHA256=$WRITTEN" "TCSCALE_STATUS=written"
     }
     s.push_str(&format!("exit {}\n", exit::OK));
     s
+}
+
+/// After the write, before the restart: the Node.js demo reads sdk.config
+/// with `JSON.parse` and exits when it fails, so where `node` is installed
+/// the written file is parsed with it; if it does not load, the backup goes
+/// back and nothing is restarted. (tcscale checked the exact bytes before
+/// sending them; this catches a runtime that disagrees. Without `node` on
+/// the PATH the check is skipped: the sha256 above already proved the bytes.)
+fn node_json_check_bash() -> String {
+    format!(
+        r#"if command -v node >/dev/null 2>&1 && ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$F" 2>/dev/null; then
+  cp -p "$B" "$F"
+  say "tcscale: $P does not load with Node.js JSON.parse; the old file is back, nothing restarted" "TCSCALE_STATUS=verify-failed"
+  exit {verify}
+fi
+"#,
+        verify = exit::VERIFY_FAILED,
+    )
 }
 
 fn mismatch_bash(r: &Restart) -> String {

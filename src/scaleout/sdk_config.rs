@@ -6,6 +6,11 @@
 //! — other keys, their order, indentation, comments, line endings, a BOM —
 //! stays byte for byte; serde_json is only the judge of well-formedness
 //! (after comments are blanked out, offsets unchanged).
+//!
+//! The Node.js demo, though, reads the file with `JSON.parse` and exits when
+//! it fails: for a Node.js server the file must stay strict JSON
+//! ([`node_readable`]), checked before a write is sent and shown as a
+//! warning on the sdk.config screen ([`node_json_problem`]).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,6 +34,14 @@ pub enum SdkConfigError {
     NotAnObject,
     #[error("{0:?} is not an IP address or host name")]
     InvalidVip(String),
+    /// Lenient JSON is fine, but not for `JSON.parse` (comments, trailing
+    /// commas, a BOM): the Node.js demo would not start.
+    #[error("sdk.config would not load with Node.js JSON.parse (line {line}, column {column}): {message}")]
+    NotStrictJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
 }
 
 impl SdkConfigError {
@@ -45,6 +58,15 @@ impl SdkConfigError {
             ),
             SdkConfigError::NotAnObject => tf(lang, "scaleout.sdk.not_object", &[]),
             SdkConfigError::InvalidVip(v) => tf(lang, "scaleout.sdk.invalid_vip", &[("vip", v)]),
+            SdkConfigError::NotStrictJson {
+                line,
+                column,
+                message,
+            } => tf(
+                lang,
+                "scaleout.sdk.not_strict",
+                &[("line", line), ("column", column), ("message", message)],
+            ),
         }
     }
 }
@@ -114,6 +136,48 @@ pub fn parse_lenient(content: &str) -> Result<Value, SdkConfigError> {
         column: e.column(),
         message: e.to_string(),
     })
+}
+
+/// Whether `content` loads with `JSON.parse` as the Node.js demo reads it:
+/// strict JSON (no comments, no trailing comma, no BOM) holding an object.
+pub fn node_readable(content: &str) -> Result<(), SdkConfigError> {
+    if content.starts_with(BOM) {
+        return Err(SdkConfigError::NotStrictJson {
+            line: 1,
+            column: 1,
+            message: "the file starts with a byte-order mark (BOM)".into(),
+        });
+    }
+    match serde_json::from_str::<Value>(content) {
+        Ok(Value::Object(_)) => Ok(()),
+        Ok(_) => Err(SdkConfigError::NotAnObject),
+        Err(e) => Err(SdkConfigError::NotStrictJson {
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// Which file a [`node_json_problem`] concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The file on the server as it is now.
+    Before,
+    /// The file as tcscale would write it.
+    After,
+}
+
+/// Why a Node.js server's `content` would not load with `JSON.parse`, now
+/// or once `authServerUrl` points at `vip`: the first problem found.
+pub fn node_json_problem(content: &str, vip: &str) -> Option<(Stage, SdkConfigError)> {
+    if let Err(e) = node_readable(content) {
+        return Some((Stage::Before, e));
+    }
+    match set_auth_server_url(content, vip) {
+        Ok(after) => node_readable(&after).err().map(|e| (Stage::After, e)),
+        Err(e) => Some((Stage::After, e)),
+    }
 }
 
 /// A VIP is an IPv4 address or a host name (optionally with `:port`); no
@@ -482,7 +546,11 @@ fn split_lines(s: &str) -> Vec<&str> {
 mod tests {
     use super::*;
 
-    const NODE: &str = include_str!("../../assets/samples/sdk.config.node");
+    /// A hand-edited Node.js file with `//` comments: the editor keeps
+    /// them, but Node.js's `JSON.parse` would reject it (see `node_readable`).
+    const NODE: &str = include_str!("../../assets/samples/sdk.config.node.hand-edited");
+    /// The default Node.js sample: strict JSON.
+    const NODE_STRICT: &str = include_str!("../../assets/samples/sdk.config.node");
     const JAVA: &str = include_str!("../../assets/samples/sdk.config.java");
     const DOTNET: &str = include_str!("../../assets/samples/sdk.config.dotnet");
 
@@ -492,6 +560,41 @@ mod tests {
             .filter(DiffLine::is_change)
             .map(|l| l.render())
             .collect()
+    }
+
+    #[test]
+    fn strict_json_for_node_is_checked_before_and_after_the_edit() {
+        assert_eq!(node_readable(NODE_STRICT), Ok(()));
+        assert_eq!(node_json_problem(NODE_STRICT, "10.0.1.20"), None);
+        let after = set_auth_server_url(NODE_STRICT, "10.0.1.20").unwrap();
+        assert_eq!(node_readable(&after), Ok(()));
+        // the hand-edited file: fine for the editor, not for JSON.parse
+        assert!(parse_lenient(NODE).is_ok());
+        match node_json_problem(NODE, "10.0.1.20") {
+            Some((Stage::Before, SdkConfigError::NotStrictJson { line: 2, .. })) => {}
+            other => panic!("{other:?}"),
+        }
+        let bom = format!("{BOM}{NODE_STRICT}");
+        assert!(matches!(
+            node_readable(&bom),
+            Err(SdkConfigError::NotStrictJson {
+                line: 1,
+                column: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            node_readable("{\"a\": 1,}"),
+            Err(SdkConfigError::NotStrictJson { .. })
+        ));
+        assert_eq!(node_readable("[1]"), Err(SdkConfigError::NotAnObject));
+        let msg = node_readable("{// x\n}").unwrap_err();
+        assert!(
+            msg.message(Lang::En).contains("JSON.parse"),
+            "{}",
+            msg.message(Lang::En)
+        );
+        assert!(msg.message(Lang::Zh).contains("JSON.parse"));
     }
 
     #[test]

@@ -162,16 +162,76 @@ pub fn rule_to_add(vip: &str, port: u16) -> vpc::SecurityGroupPolicy {
 pub const RULE_DESCRIPTION: &str = "tcscale: CLB VIP";
 
 /// Whether `rules` hold the very rule tcscale adds for (`vip`, `port`): how
-/// a rule sent before a crash is recognised as this run's.
+/// a rule sent before a crash is recognised as this run's, in whatever form
+/// the API hands it back ([`same_policy`]).
 pub fn has_added_rule(rules: &[vpc::SecurityGroupPolicy], vip: &str, port: u16) -> bool {
     let want = rule_to_add(vip, port);
-    rules.iter().any(|r| {
-        r.protocol.as_deref().map(str::to_ascii_uppercase) == want.protocol
-            && r.port == want.port
-            && r.cidr_block == want.cidr_block
-            && r.action.as_deref().map(str::to_ascii_uppercase) == want.action
-            && r.policy_description == want.policy_description
-    })
+    rules.iter().any(|r| same_policy(r, &want))
+}
+
+/// Whether two rules say the same thing, compared by meaning rather than
+/// text: the VPC may hand a rule back normalised (`10.0.1.13/32` as
+/// `10.0.1.13`, `tcp` for `TCP`, `80-80` for `80`). The description must
+/// match too (trimmed): it is what marks a rule as tcscale's.
+pub fn same_policy(a: &vpc::SecurityGroupPolicy, b: &vpc::SecurityGroupPolicy) -> bool {
+    let upper = |s: &Option<String>| s.as_deref().map(|v| v.trim().to_ascii_uppercase());
+    let trimmed = |s: &Option<String>| s.as_deref().map(str::trim).unwrap_or("").to_string();
+    let cidr = |p: &vpc::SecurityGroupPolicy| p.cidr_block.as_deref().map(canonical_cidr);
+    let ports = |p: &vpc::SecurityGroupPolicy| canonical_ports(p.port.as_deref().unwrap_or(""));
+    upper(&a.protocol) == upper(&b.protocol)
+        && upper(&a.action) == upper(&b.action)
+        && cidr(a).is_some_and(|c| c.is_some())
+        && cidr(a) == cidr(b)
+        && ports(a).is_some()
+        && ports(a) == ports(b)
+        && trimmed(&a.policy_description) == trimmed(&b.policy_description)
+}
+
+/// A CIDR as (network address, prefix length): `10.0.1.13`, `10.0.1.13/32`
+/// and ` 10.0.1.13/32 ` are one; `None` when unreadable.
+pub fn canonical_cidr(cidr: &str) -> Option<(Ipv4Addr, u8)> {
+    let (addr, bits) = match cidr.trim().split_once('/') {
+        Some((a, b)) => (a.trim(), b.trim().parse::<u8>().ok()?),
+        None => (cidr.trim(), 32),
+    };
+    let addr: Ipv4Addr = addr.parse().ok()?;
+    if bits > 32 {
+        return None;
+    }
+    Some((Ipv4Addr::from(u32::from(addr) & prefix_mask(bits)), bits))
+}
+
+/// A port spec as sorted, merged ranges: `80`, `80-80` and ` 80 ` are one,
+/// `80,81` is `80-81`, `ALL` and empty are every port; `None` when unreadable.
+pub fn canonical_ports(spec: &str) -> Option<Vec<(u16, u16)>> {
+    let s = spec.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("all") {
+        return Some(vec![(0, u16::MAX)]);
+    }
+    let mut ranges = Vec::new();
+    for part in s.split(',') {
+        let part = part.trim();
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (a.trim().parse().ok()?, b.trim().parse().ok()?),
+            None => {
+                let p: u16 = part.parse().ok()?;
+                (p, p)
+            }
+        };
+        if a > b {
+            return None;
+        }
+        ranges.push((a, b));
+    }
+    ranges.sort_unstable();
+    let mut merged: Vec<(u16, u16)> = Vec::with_capacity(ranges.len());
+    for (a, b) in ranges {
+        match merged.last_mut() {
+            Some(last) if u32::from(a) <= u32::from(last.1) + 1 => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    Some(merged)
 }
 
 /// `rule_to_add` wrapped as `CreateSecurityGroupPolicies` wants it.
@@ -267,23 +327,19 @@ pub fn port_matches(rule: &str, port: u16) -> Result<bool, CannotEvaluate> {
 /// `10.0.0.0/8`, `0.0.0.0/0` or a single address; `None` when unreadable.
 /// Tencent maps every `0.0.0.0/n` to `0.0.0.0/0`.
 pub fn cidr_contains(cidr: &str, ip: Ipv4Addr) -> Option<bool> {
-    let (addr, bits) = match cidr.split_once('/') {
-        Some((a, b)) => (a.trim(), b.trim().parse::<u8>().ok()?),
-        None => (cidr.trim(), 32),
-    };
-    let addr: Ipv4Addr = addr.parse().ok()?;
-    if bits > 32 {
-        return None;
-    }
-    if addr.is_unspecified() {
+    let (net, bits) = canonical_cidr(cidr)?;
+    if net.is_unspecified() {
         return Some(true);
     }
-    let mask = if bits == 0 {
+    Some(u32::from(net) == u32::from(ip) & prefix_mask(bits))
+}
+
+fn prefix_mask(bits: u8) -> u32 {
+    if bits == 0 {
         0
     } else {
-        u32::MAX << (32 - bits)
-    };
-    Some(u32::from(addr) & mask == u32::from(ip) & mask)
+        u32::MAX << (32 - u32::from(bits.min(32)))
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +371,71 @@ mod added_rule_tests {
             ..mine
         };
         assert!(has_added_rule(&[lower], "10.0.1.13", 80));
+    }
+
+    #[test]
+    fn the_added_rule_is_recognised_in_normalised_forms() {
+        let mine = rule_to_add("10.0.1.13", 80);
+        for (cidr, port, proto) in [
+            ("10.0.1.13", "80", "tcp"),
+            (" 10.0.1.13/32 ", "80-80", "Tcp"),
+            ("10.0.1.13/32", " 80 ", "TCP"),
+        ] {
+            let normalised = vpc::SecurityGroupPolicy {
+                cidr_block: Some(cidr.into()),
+                port: Some(port.into()),
+                protocol: Some(proto.into()),
+                policy_index: Some(3),
+                modify_time: Some("2026-12-02 10:00:00".into()),
+                ..mine.clone()
+            };
+            assert!(
+                has_added_rule(&[normalised], "10.0.1.13", 80),
+                "{cidr} {port} {proto}"
+            );
+        }
+        // a wider network, another port set or protocol is not the rule
+        for (cidr, port, proto) in [
+            ("10.0.1.0/24", "80", "TCP"),
+            ("10.0.1.13", "80-81", "TCP"),
+            ("10.0.1.13", "ALL", "TCP"),
+            ("10.0.1.13", "80", "UDP"),
+            ("10.0.1.13/33", "80", "TCP"),
+        ] {
+            let other = vpc::SecurityGroupPolicy {
+                cidr_block: Some(cidr.into()),
+                port: Some(port.into()),
+                protocol: Some(proto.into()),
+                ..mine.clone()
+            };
+            assert!(
+                !has_added_rule(&[other], "10.0.1.13", 80),
+                "{cidr} {port} {proto}"
+            );
+        }
+    }
+
+    #[test]
+    fn canonical_forms() {
+        let host = Some((Ipv4Addr::new(10, 0, 1, 13), 32));
+        assert_eq!(canonical_cidr("10.0.1.13"), host);
+        assert_eq!(canonical_cidr(" 10.0.1.13/32"), host);
+        assert_eq!(
+            canonical_cidr("10.0.1.77/24"),
+            Some((Ipv4Addr::new(10, 0, 1, 0), 24))
+        );
+        assert_eq!(canonical_cidr("10.0.1.13/40"), None);
+        assert_eq!(canonical_cidr("vpc-x"), None);
+        assert_eq!(canonical_ports("80"), Some(vec![(80, 80)]));
+        assert_eq!(canonical_ports("80-80"), canonical_ports(" 80 "));
+        assert_eq!(canonical_ports("81,80"), Some(vec![(80, 81)]));
+        assert_eq!(
+            canonical_ports("22,80-90,85"),
+            Some(vec![(22, 22), (80, 90)])
+        );
+        assert_eq!(canonical_ports("all"), canonical_ports(""));
+        assert_eq!(canonical_ports("90-80"), None);
+        assert_eq!(canonical_ports("http"), None);
     }
 }
 

@@ -91,11 +91,20 @@ pub fn beijing_time(unix: f64) -> String {
         .to_string()
 }
 
-/// Seconds since the epoch → `YYYY-MM-DDThh:mm:ssZ` (TAT's and AS's format).
+/// Seconds since the epoch → `YYYY-MM-DDThh:mm:ssZ` (AS's format).
 pub fn iso_utc(unix: f64) -> String {
     chrono::DateTime::from_timestamp(unix.floor() as i64, 0)
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// Seconds since the epoch → `YYYY-MM-DDThh:mm:ss+00:00` (TAT's format, as
+/// in its definitions' examples).
+pub fn iso_utc_offset(unix: f64) -> String {
+    chrono::DateTime::from_timestamp(unix.floor() as i64, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S+00:00")
         .to_string()
 }
 
@@ -138,6 +147,7 @@ mod tests {
         // 2024-01-01T00:00:00Z
         let t = 1_704_067_200.0;
         assert_eq!(iso_utc(t), "2024-01-01T00:00:00Z");
+        assert_eq!(iso_utc_offset(t), "2024-01-01T00:00:00+00:00");
         assert_eq!(beijing_time(t), "2024-01-01 08:00:00");
         assert_eq!(iso_beijing(t), "2024-01-01T08:00:00+08:00");
     }

@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use crate::cloud::models::tat;
 use crate::scaleout::remote_op;
-use crate::sim::svc_util::{iso_utc, page, parse, reply};
+use crate::sim::svc_util::{iso_utc_offset, page, parse, reply};
 use crate::sim::world::{Ctx, SimError, SimResult, World};
 
 /// Largest output a task reports (the API's 24 KB); the rest is `Dropped`.
@@ -408,7 +408,7 @@ fn run_command(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
 
 /// Sim time → the wall-clock time it stands for, for one invocation.
 fn wall(inv: &SimInvocation, at: f64) -> String {
-    iso_utc(inv.created_unix + (at - inv.created_at))
+    iso_utc_offset(inv.created_unix + (at - inv.created_at))
 }
 
 struct Filters(Vec<(String, Vec<String>)>);
@@ -652,7 +652,7 @@ fn describe_agent_status(world: &mut World, ctx: &Ctx, params: &Value) -> SimRes
     } else {
         world.tat.agent_version.clone()
     };
-    let heartbeat = iso_utc(ctx.unix_time as f64);
+    let heartbeat = iso_utc_offset(ctx.unix_time as f64);
     let agents: Vec<tat::AutomationAgentInfo> = world
         .cvm
         .instances

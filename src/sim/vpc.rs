@@ -22,6 +22,11 @@ pub struct VpcState {
     pub vpcs: Vec<SimVpc>,
     pub subnets: Vec<SimSubnet>,
     pub security_groups: Vec<SimSecurityGroup>,
+    /// Store new rules the way the real VPC may hand them back, rather than
+    /// as sent: `CidrBlock` as its network (`10.0.1.13/32` → `10.0.1.13`,
+    /// `10.0.1.5/24` → `10.0.1.0/24`), `Protocol` in lower case, a one-port
+    /// range as its port. For tests of code that must recognise its rules.
+    pub normalize_rules: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -533,7 +538,9 @@ fn same_rule(a: &vpc::SecurityGroupPolicy, b: &vpc::SecurityGroupPolicy) -> bool
     let norm = |s: &Option<String>| s.as_deref().unwrap_or("ALL").to_ascii_uppercase();
     norm(&a.protocol) == norm(&b.protocol)
         && norm(&a.port) == norm(&b.port)
-        && a.cidr_block == b.cidr_block
+        && (a.cidr_block == b.cidr_block
+            || a.cidr_block.as_deref().and_then(normalized_cidr)
+                == b.cidr_block.as_deref().and_then(normalized_cidr))
         && norm(&a.action) == norm(&b.action)
 }
 
@@ -601,6 +608,7 @@ fn create_policies(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         .unwrap_or_default()
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
+    let normalize = world.vpc.normalize_rules;
     let group = world
         .vpc
         .security_groups
@@ -619,6 +627,9 @@ fn create_policies(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         r.policy_index = None;
         r.protocol = r.protocol.map(|p| p.to_ascii_uppercase());
         r.action = r.action.map(|a| a.to_ascii_uppercase());
+        if normalize {
+            normalize_rule(&mut r);
+        }
         r.modify_time = Some(stamp.clone());
         list.insert(at + k, r);
     }
@@ -627,12 +638,77 @@ fn create_policies(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
     Ok(json!({}))
 }
 
+/// A rule as `normalize_rules` stores it (see [`VpcState::normalize_rules`]).
+fn normalize_rule(r: &mut vpc::SecurityGroupPolicy) {
+    r.protocol = r.protocol.take().map(|p| p.to_ascii_lowercase());
+    if let Some(c) = r.cidr_block.as_deref().and_then(normalized_cidr) {
+        r.cidr_block = Some(c);
+    }
+    if let Some((a, b)) = r.port.as_deref().and_then(|p| p.split_once('-')) {
+        if a.trim() == b.trim() {
+            r.port = Some(a.trim().to_string());
+        }
+    }
+}
+
+/// `10.0.1.13/32` → `10.0.1.13`, `10.0.1.5/24` → `10.0.1.0/24`; `None`
+/// when it is not an IPv4 CIDR.
+fn normalized_cidr(cidr: &str) -> Option<String> {
+    let (addr, bits) = match cidr.trim().split_once('/') {
+        Some((a, b)) => (
+            a.parse::<std::net::Ipv4Addr>().ok()?,
+            b.parse::<u32>().ok()?,
+        ),
+        None => (cidr.trim().parse().ok()?, 32),
+    };
+    if bits > 32 {
+        return None;
+    }
+    let mask = if bits == 0 {
+        0
+    } else {
+        u32::MAX << (32 - bits)
+    };
+    let net = std::net::Ipv4Addr::from(u32::from(addr) & mask);
+    Some(if bits == 32 {
+        net.to_string()
+    } else {
+        format!("{net}/{bits}")
+    })
+}
+
 /// Networks have no async work.
 pub fn tick(_world: &mut World, _now: f64) {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalize_rules_stores_the_forms_the_vpc_may_return() {
+        assert_eq!(
+            normalized_cidr("10.0.1.13/32").as_deref(),
+            Some("10.0.1.13")
+        );
+        assert_eq!(
+            normalized_cidr("10.0.1.77/24").as_deref(),
+            Some("10.0.1.0/24")
+        );
+        assert_eq!(normalized_cidr("0.0.0.0/0").as_deref(), Some("0.0.0.0/0"));
+        assert_eq!(normalized_cidr("nope"), None);
+        let mut r = rule("TCP", "80-80", "10.0.1.13/32", "ACCEPT");
+        normalize_rule(&mut r);
+        assert_eq!(
+            (
+                r.protocol.as_deref(),
+                r.port.as_deref(),
+                r.cidr_block.as_deref()
+            ),
+            (Some("tcp"), Some("80"), Some("10.0.1.13"))
+        );
+        // and a rule sent again in the other form is the same rule
+        assert!(same_rule(&r, &rule("TCP", "80", "10.0.1.13/32", "ACCEPT")));
+    }
 
     fn rule(proto: &str, port: &str, cidr: &str, action: &str) -> vpc::SecurityGroupPolicy {
         vpc::SecurityGroupPolicy {

@@ -410,6 +410,9 @@ pub struct SdkRow {
     pub after: String,
     pub status: TargetStatus,
     pub output: Vec<String>,
+    /// Why the file would not load with Node.js's `JSON.parse`, before or
+    /// after the edit (already in the user's language); Node.js servers only.
+    pub warning: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

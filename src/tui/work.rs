@@ -1036,7 +1036,13 @@ async fn read_sdk_row(eng: &Engine, i: &cvm::Instance, vip: &str) -> Result<SdkR
         return Ok(row);
     }
     match read_file(eng, &id, &row.path).await? {
-        Ok(r) => row.before = Some(read_auth_server_url(&r.content).unwrap_or_default()),
+        Ok(r) => {
+            row.before = Some(read_auth_server_url(&r.content).unwrap_or_default());
+            if runtime == Some(Runtime::NodeJs) {
+                row.warning =
+                    crate::tui::screens::sdk_config::node_json_warning(eng.lang, &r.content, vip);
+            }
+        }
         Err(e) => row.status = TargetStatus::Failed(e.to_string()),
     }
     Ok(row)

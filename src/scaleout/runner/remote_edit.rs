@@ -108,6 +108,11 @@ pub async fn update_one(
         }
         let new = sdk_config::set_auth_server_url(&current.content, vip)
             .map_err(|e| failed(&id, "sdk.config", e.message(eng.lang)))?;
+        // The Node.js demo exits when JSON.parse fails: never write such a file.
+        if runtime == Runtime::NodeJs {
+            sdk_config::node_readable(&new)
+                .map_err(|e| failed(&id, "sdk.config", e.message(eng.lang)))?;
+        }
         let backup = remote_op::run_backup_path(&path, &run_id, chrono::Utc::now());
         eng.journal(|r| r.add_write_intent(&id, &backup, &current.sha256))?;
         let op = RemoteOp::CasWrite {

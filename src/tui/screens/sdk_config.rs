@@ -5,7 +5,8 @@
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
-use crate::i18n::{t, tf};
+use crate::i18n::{t, tf, Lang};
+use crate::scaleout::sdk_config::{node_json_problem, Stage};
 use crate::tui::app::App;
 use crate::tui::state::{Load, Progress, SdkRow, TargetStatus};
 use crate::tui::widgets::{spinner, table, theme};
@@ -51,6 +52,17 @@ fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
         ),
         TargetStatus::Failed(e) => Line::styled(format!("✗ {e}"), theme::bad()),
     }
+}
+
+/// The warning for a Node.js server whose file would not load with
+/// `JSON.parse`, now or after the edit (`SdkRow::warning`).
+pub fn node_json_warning(lang: Lang, content: &str, vip: &str) -> Option<String> {
+    let (stage, e) = node_json_problem(content, vip)?;
+    let key = match stage {
+        Stage::Before => "wizard.sdk.not_strict_before",
+        Stage::After => "wizard.sdk.not_strict_after",
+    };
+    Some(tf(lang, key, &[("error", &e.message(lang))]))
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
@@ -139,6 +151,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         return;
     };
     let mut lines = Vec::new();
+    if let Some(w) = &r.warning {
+        lines.push(Line::styled(format!("! {w}"), theme::warn()));
+    }
     if app.sdk.manual {
         lines.push(Line::styled(
             tf(lang, "wizard.sdk.manual_intro", &[("id", &r.instance_id)]),
