@@ -138,6 +138,8 @@ pub enum Stop {
     During,
     /// Killed between two steps.
     Before,
+    /// Running now, in the process that holds the run.
+    Working,
 }
 
 /// A line of the table: a run, or a journal that could not be read.
@@ -612,6 +614,7 @@ fn stopped_text(s: &StoppedAt, lang: Lang) -> String {
             &[("step", &step), ("reason", reason)],
         ),
         Stop::During => tf(lang, "runs.stopped.during", &[("step", &step)]),
+        Stop::Working => tf(lang, "runs.stopped.working", &[("step", &step)]),
         Stop::Before => tf(lang, "runs.stopped.before", &[("step", &step)]),
     }
 }
@@ -674,6 +677,12 @@ impl RunsState {
             if let RunEntry::Run(r) = e {
                 if r.unfinished {
                     r.in_use = store.holder(&r.id);
+                }
+                // Its step runs now in that process: not interrupted.
+                if let (Some(_), Some(at)) = (&r.in_use, &mut r.stopped) {
+                    if at.why == Stop::During {
+                        at.why = Stop::Working;
+                    }
                 }
             }
         }
@@ -1197,6 +1206,10 @@ mod tests {
         assert_eq!(b.in_use.as_ref().map(|h| h.pid), Some(4242));
         assert_eq!(row_status_text(b, Lang::En), "in use (pid 4242)");
         assert_eq!(row_status_text(b, Lang::Zh), "使用中（pid 4242）");
+        assert_eq!(
+            stopped_text(b.stopped.as_ref().unwrap(), Lang::En),
+            "Load balancer: running in that process"
+        );
         // Only run-a is offered at start; r on run-b names the holder.
         assert_eq!(s.unfinished().map(|u| u.1), Some("run-a".to_string()));
         key(&mut s, KeyCode::Char('r'));
