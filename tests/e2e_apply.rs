@@ -382,3 +382,109 @@ async fn recorded_tat_scripts_run_with_bash_produce_the_simulators_files() {
     std::fs::remove_dir_all(dir).ok();
     h.shutdown().await;
 }
+
+/// The business plan against a simulator with the real cloud's quirks:
+/// each action held to its documented rate, new instances and images
+/// unlisted for 30-60 simulated seconds. It must finish with one image and
+/// one launch (never a second creation for "not found yet"), never throttled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn business_plan_copes_with_delayed_visibility_and_the_documented_rates() {
+    let h = start(SimConfig {
+        speed: SPEED,
+        faults: Some(tcscale::sim::faults::FaultSpec::parse("visibility-delay=60").unwrap()),
+        rate_limit: tcscale::sim::server::SimRateLimit::Documented,
+        seed: 11,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let s = session(&h);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let dir = temp_dir("visibility");
+    let (_id, result) = apply_plan(&s, &plan("business-servers.toml"), Some(&dir), tx).await;
+    let outcome = result.unwrap_or_else(|e| panic!("{}", e.explain(Lang::En)));
+    assert_eq!(outcome.business.unwrap().instance_ids.len(), 2);
+    let log = h.requests();
+    let ok = |action: &str| {
+        log.iter()
+            .filter(|r| r.action == action && r.outcome == "OK")
+            .count()
+    };
+    assert_eq!(ok("CreateImage"), 1, "one image");
+    // the DryRun and the launch itself
+    assert_eq!(ok("RunInstances"), 2, "one launch");
+    let (created, launched) = h.with_world(|w| {
+        (
+            w.cvm
+                .images
+                .iter()
+                .filter(|i| i.created_at.is_some())
+                .count(),
+            w.cvm
+                .instances
+                .iter()
+                .filter(|i| i.launched_at.is_some())
+                .count(),
+        )
+    });
+    assert_eq!((created, launched), (1, 2));
+    assert!(
+        log.iter().all(|r| r.outcome != "RequestLimitExceeded"),
+        "the client's limiter keeps every action under its documented rate"
+    );
+    std::fs::remove_dir_all(dir).ok();
+    h.shutdown().await;
+}
+
+/// A region at its custom-image quota: the image step stops before
+/// CreateImage, saying so and naming tcscale's own images to reuse or delete.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_image_quota_stops_before_create_image_and_offers_tcscales_images() {
+    let h = sim().await;
+    h.with_world(|w| {
+        // one earlier tcscale image of the session server, and the quota full
+        let mut old = w
+            .cvm
+            .images
+            .iter()
+            .find(|i| {
+                i.region == "ap-guangzhou" && i.image.image_type.as_deref() == Some("PRIVATE_IMAGE")
+            })
+            .cloned()
+            .expect("the sandbox has a private image");
+        old.image.image_id = Some("img-tcsold01".into());
+        old.image.image_name = Some("mina_auth-earlier".into());
+        old.image.tags = Some(vec![cvm::Tag {
+            key: Some("tcscale-source".into()),
+            value: Some("ins-auth0001".into()),
+        }]);
+        w.cvm.images.push(old);
+        let used = w
+            .cvm
+            .images
+            .iter()
+            .filter(|i| {
+                i.region == "ap-guangzhou" && i.image.image_type.as_deref() == Some("PRIVATE_IMAGE")
+            })
+            .count();
+        w.cvm.image_quota = used as i64;
+    });
+    let s = session(&h);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
+    let dir = temp_dir("quota");
+    let (_id, result) = apply_plan(&s, &plan("business-servers.toml"), Some(&dir), tx).await;
+    let Err(e) = result else {
+        panic!("the image step must stop at a full quota")
+    };
+    let text = e.explain(Lang::En);
+    assert!(text.contains("ImageQuotaLimitExceeded"), "{text}");
+    assert!(text.contains("img-tcsold01 (mina_auth-earlier)"), "{text}");
+    assert!(text.contains("reuse_image = \"img-tcsold01\""), "{text}");
+    assert!(text.contains("DeleteImages"), "{text}");
+    assert!(
+        h.requests().iter().all(|r| r.action != "CreateImage"),
+        "CreateImage is never sent into a full quota"
+    );
+    std::fs::remove_dir_all(dir).ok();
+    h.shutdown().await;
+}

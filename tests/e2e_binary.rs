@@ -165,8 +165,8 @@ async fn bad_plans_name_the_field_the_allowed_values_and_the_line_in_both_langua
         (
             "count",
             good.replace("count = 2", "count = 0"),
-            &["session.count", "between 1 and 100"],
-            &["session.count", "1–100"],
+            &["session.count", "between 1 and 500"],
+            &["session.count", "1–500"],
         ),
         (
             "unknown key",

@@ -64,8 +64,12 @@ async fn kill_after_call_then_resume(case: &Case, action: &str) {
 }
 
 async fn kill_at_then_resume(case: &Case, hook: (&str, &str)) {
-    let ctx = format!("{} killed at {}={}", case.plan, hook.0, hook.1);
-    let h = sim("").await;
+    kill_at_then_resume_in(case, hook, "").await;
+}
+
+async fn kill_at_then_resume_in(case: &Case, hook: (&str, &str), faults: &str) {
+    let ctx = format!("{} killed at {}={} [{faults}]", case.plan, hook.0, hook.1);
+    let h = sim(faults).await;
     let home = Home::new("kill");
     let before = h.with_world(|w| inventory(w));
     let plan = plan_path(case.plan);
@@ -99,6 +103,15 @@ async fn kill_at_then_resume(case: &Case, hook: (&str, &str)) {
 
     let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
     assert!(out.status.success(), "{ctx}: resume: {}", text(&out));
+    if hook.1 == "CreateImage" && faults.contains("visibility-delay") {
+        // The resume met the unlisted image's name taken, and waited for it.
+        assert!(
+            h.requests()
+                .iter()
+                .any(|r| r.action == "CreateImage" && r.outcome == "InvalidImageName.Duplicate"),
+            "{ctx}: the image was still unlisted at the resume"
+        );
+    }
     let after = h.with_world(|w| inventory(w));
     let d = delta(&before, &after);
     assert_eq!(
@@ -343,4 +356,19 @@ async fn a_rule_returned_in_normalised_form_is_recognised_on_resume() {
     );
     assert_explained(&d, &j, "normalised rule");
     h.shutdown().await;
+}
+
+/// Eventual consistency: the image and instances a killed run made are not
+/// listed yet when it resumes (50-100 simulated s at speed 100). "Not found
+/// yet" must be waited for, never answered with a second creation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_right_after_creating_resumes_without_doubling_while_new_resources_are_unlisted() {
+    for action in ["CreateImage", "RunInstances"] {
+        kill_at_then_resume_in(
+            &BUSINESS,
+            ("TCSCALE_TEST_KILL_AFTER_CALL", action),
+            "visibility-delay=100",
+        )
+        .await;
+    }
 }

@@ -332,3 +332,83 @@ async fn faults_and_timeouts_end_tasks_failed_or_timed_out() {
     let t = &tasks(&client, r.invocation_id.as_deref().unwrap(), Some(false)).await[0];
     assert_eq!(t.task_status.as_deref(), Some("TIMEOUT"));
 }
+
+#[tokio::test]
+async fn output_past_24_kb_is_cut_and_dropped_says_how_much() {
+    let (sim, client) = sandbox().await;
+    let big = "x".repeat(40 * 1024);
+    sim.with_world(|w| {
+        w.cvm
+            .instance_mut(NODE_SERVER)
+            .unwrap()
+            .files
+            .insert("/tmp/big.log".into(), big.clone())
+    });
+    let op = RemoteOp::ReadFile {
+        path: "/tmp/big.log".into(),
+    };
+    let inv = run(&client, &[NODE_SERVER], &op.header())
+        .await
+        .unwrap()
+        .invocation_id
+        .unwrap();
+    sim.advance(6.0);
+    let t = &tasks(&client, &inv, Some(false)).await[0];
+    let result = t.task_result.clone().unwrap();
+    let raw = result.output.unwrap();
+    let shown = base64::engine::general_purpose::STANDARD
+        .decode(&raw)
+        .expect("Output is base64");
+    assert_eq!(shown.len(), 24 * 1024, "the first 24 KB");
+    let dropped = result.dropped.unwrap();
+    assert!(dropped > 16 * 1024, "{dropped} bytes cut");
+    // Small output: nothing dropped.
+    let inv = run(&client, &[NODE_SERVER], "echo hi").await.unwrap();
+    sim.advance(6.0);
+    let t = &tasks(&client, inv.invocation_id.as_deref().unwrap(), Some(false)).await[0];
+    assert_eq!(t.task_result.clone().unwrap().dropped, Some(0));
+}
+
+#[tokio::test]
+async fn an_agent_gone_offline_before_delivery_ends_the_task_deliver_failed() {
+    let (sim, client) = sandbox().await;
+    let inv = run(&client, &[NODE_SERVER, "ins-auth0001"], "echo hi")
+        .await
+        .unwrap()
+        .invocation_id
+        .unwrap();
+    // Between RunCommand and delivery, one agent goes away.
+    sim.with_world(|w| w.cvm.instance_mut(NODE_SERVER).unwrap().tat_agent_online = false);
+    sim.advance(6.0);
+    let all = tasks(&client, &inv, Some(false)).await;
+    let status = |id: &str| {
+        all.iter()
+            .find(|t| t.instance_id.as_deref() == Some(id))
+            .and_then(|t| t.task_status.clone())
+            .unwrap()
+    };
+    assert_eq!(status(NODE_SERVER), "DELIVER_FAILED");
+    assert_eq!(status("ins-auth0001"), "SUCCESS");
+    let failed = all
+        .iter()
+        .find(|t| t.instance_id.as_deref() == Some(NODE_SERVER))
+        .unwrap();
+    assert!(failed
+        .error_info
+        .as_deref()
+        .unwrap_or("")
+        .contains("offline"));
+    let invocation = client
+        .call(&tat::DescribeInvocationsRequest {
+            invocation_ids: Some(vec![inv]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        invocation.invocation_set.unwrap()[0]
+            .invocation_status
+            .as_deref(),
+        Some("PARTIAL_FAILED")
+    );
+}

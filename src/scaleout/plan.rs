@@ -346,8 +346,8 @@ pub fn validate_plan(plan: &Plan) -> Vec<FieldError> {
 }
 
 /// The most instances one plan may launch per phase (the API's
-/// `InstanceCount` limit); the account quota is checked again before launch.
-pub const MAX_COUNT: i64 = 100;
+/// `InstanceCount` limit, 500); the account quota is checked again before launch.
+pub const MAX_COUNT: i64 = *crate::cloud::limits::RUN_INSTANCES_COUNT.end();
 
 fn validate_phase(name: &str, p: &Phase, session: bool) -> Vec<FieldError> {
     let mut out = Vec::new();
@@ -727,7 +727,7 @@ mod tests {
             vec![
                 (
                     Some(5),
-                    "line 5: session.count: must be between 1 and 100 (got 0)".to_string()
+                    "line 5: session.count: must be between 1 and 500 (got 0)".to_string()
                 ),
                 (
                     Some(7),
@@ -741,7 +741,7 @@ mod tests {
             ]
         );
         let zh = parse(text).unwrap_err()[0].message(Lang::Zh);
-        assert!(zh.contains("第 5 行") && zh.contains("1–100"), "{zh}");
+        assert!(zh.contains("第 5 行") && zh.contains("1–500"), "{zh}");
     }
 
     #[test]

@@ -55,7 +55,7 @@ impl FieldError {
         }
     }
 
-    /// `count: must be between 1 and 100 (got 0)`.
+    /// `count: must be between 1 and 500 (got 0)`.
     pub fn message(&self, lang: Lang) -> String {
         let f = &self.field;
         match &self.problem {

@@ -1122,6 +1122,18 @@ fn create_listener(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         ));
     }
     let lb = lookup(world, ctx, &lb_id)?;
+    // The default quota: 50 listeners per CLB instance.
+    let max = crate::cloud::limits::LISTENERS_PER_CLB;
+    if lb.listeners.len() + ports.len() > max {
+        return Err(SimError::new(
+            "LimitExceeded",
+            format!(
+                "{lb_id} has {} listeners; {} more would pass the quota of {max} per load balancer.",
+                lb.listeners.len(),
+                ports.len()
+            ),
+        ));
+    }
     for p in &ports {
         if let Some(l) = lb
             .listeners

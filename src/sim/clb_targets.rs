@@ -254,10 +254,11 @@ fn bindings_of(
 ) -> Result<Vec<Binding>, SimError> {
     let listener_id = listener_id.clone().unwrap_or_default();
     let targets = targets.clone().unwrap_or_default();
-    if targets.is_empty() || targets.len() > 20 {
+    let max = crate::cloud::limits::TARGETS_PER_CALL;
+    if targets.is_empty() || targets.len() > max {
         return Err(SimError::new(
             "InvalidParameterValue.Length",
-            "Targets must hold 1 to 20 entries.",
+            format!("Targets must hold 1 to {max} entries."),
         ));
     }
     let mut location = location_id.clone().filter(|l| !l.is_empty());

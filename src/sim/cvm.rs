@@ -75,6 +75,9 @@ pub struct SimInstance {
     pub launch_fails: bool,
     /// Sim time TerminateInstances was called.
     pub terminated_at: Option<f64>,
+    /// Sim time from which Describe calls list it (eventual consistency);
+    /// `None`: listed at once.
+    pub visible_at: Option<f64>,
 }
 
 impl Default for SimInstance {
@@ -88,6 +91,7 @@ impl Default for SimInstance {
             launched_at: None,
             launch_fails: false,
             terminated_at: None,
+            visible_at: None,
         }
     }
 }
@@ -173,6 +177,13 @@ pub struct SimImage {
     pub created_at: Option<f64>,
     /// Decided at creation from `image-fail`.
     pub fails: bool,
+    /// Sim time from which DescribeImages lists it; `None`: at once.
+    pub visible_at: Option<f64>,
+}
+
+/// Whether a resource created with `visible_at` is listed at `now`.
+pub fn listed(visible_at: Option<f64>, now: f64) -> bool {
+    visible_at.is_none_or(|t| now >= t)
 }
 
 impl SimImage {
@@ -398,6 +409,7 @@ impl Selection {
 
     fn matches(&self, ctx: &Ctx, i: &SimInstance) -> bool {
         i.region == ctx.region
+            && listed(i.visible_at, ctx.now)
             && (self.ids.is_empty() || self.ids.iter().any(|id| id == i.id()))
             && self
                 .filters
@@ -619,6 +631,7 @@ fn create_image(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
     }
     let image_id = world.new_id("img");
     let fails = world.chance(world.faults.image_fail);
+    let visible_at = world.visible_at(ctx.now);
     let os_name = source.instance.os_name.clone().unwrap_or_default();
     let platform = if os_name.contains("Windows") {
         "Windows"
@@ -655,6 +668,7 @@ fn create_image(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         os_name,
         created_at: Some(ctx.now),
         fails,
+        visible_at,
     });
     if let Some(inst) = world.cvm.instance_mut(instance_id) {
         inst.instance.latest_operation = Some("CreateImage".into());
@@ -710,7 +724,7 @@ fn describe_images(world: &World, ctx: &Ctx, params: &Value) -> SimResult {
         .cvm
         .images
         .iter()
-        .filter(|i| image_visible(i, &ctx.region))
+        .filter(|i| image_visible(i, &ctx.region) && listed(i.visible_at, ctx.now))
         .filter(|i| ids.is_empty() || ids.iter().any(|id| id == i.id()))
         .filter(|i| fs.iter().all(|(n, v)| image_filter_matches(i, n, v)))
         .collect();
@@ -897,10 +911,15 @@ fn plan_launch(
         )
     })?;
     let count = int_param(params, "InstanceCount").unwrap_or(1);
-    if !(1..=100).contains(&count) {
+    let allowed = crate::cloud::limits::RUN_INSTANCES_COUNT;
+    if !allowed.contains(&count) {
         return Err(err(
             "InvalidParameterValue.Range",
-            "`InstanceCount` must be between 1 and 100.",
+            format!(
+                "`InstanceCount` must be between {} and {}.",
+                allowed.start(),
+                allowed.end()
+            ),
         ));
     }
     // Network: the given VPC/subnet, else the region's default subnet in the zone.
@@ -1234,6 +1253,7 @@ fn commit_launch(world: &mut World, ctx: &Ctx, plan: LaunchPlan) -> Result<Vec<S
         };
         let mut instance = instance;
         crate::sim::seed::complete_instance(&mut instance);
+        let visible_at = world.visible_at(ctx.now);
         world.cvm.instances.push(SimInstance {
             region: plan.region.clone(),
             instance,
@@ -1243,6 +1263,7 @@ fn commit_launch(world: &mut World, ctx: &Ctx, plan: LaunchPlan) -> Result<Vec<S
             launched_at: Some(ctx.now),
             launch_fails,
             terminated_at: None,
+            visible_at,
         });
         ids.push(id);
     }

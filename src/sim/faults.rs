@@ -1,8 +1,9 @@
 //! Fault injection: which failures the simulator makes up, and how often.
 //!
 //! Parsed from `--faults throttle=0.1,internal=0.05,timeout=0.02,drop=0.01,
-//! image-fail=1,launch-fail=0.5,task-fail=0.2,tat-fail=0.1`. Each value is a
-//! probability in [0, 1]. The request-level faults (`throttle`, `internal`,
+//! image-fail=1,launch-fail=0.5,task-fail=0.2,tat-fail=0.1,visibility-delay=5`.
+//! Each value is a probability in [0, 1], except `timeout-secs` and
+//! `visibility-delay` (seconds). The request-level faults (`throttle`, `internal`,
 //! `timeout`, `drop`) are rolled by the server before a handler runs; the
 //! work-level ones are read by the services when async work starts
 //! (`world.chance(world.faults.task_fail)`).
@@ -30,6 +31,11 @@ pub struct FaultSpec {
     pub tat_fail: f64,
     /// Wall-clock seconds a `timeout` fault holds the request (0 → 35).
     pub timeout_secs: f64,
+    /// Eventual consistency: simulated seconds at most that a new instance
+    /// (RunInstances) or image (CreateImage) stays missing from Describe
+    /// calls; each one draws its own share (half to all) from the seeded
+    /// rng. 0: visible at once.
+    pub visibility_delay: f64,
 }
 
 impl FaultSpec {
@@ -56,11 +62,15 @@ impl FaultSpec {
             let p: f64 = value
                 .parse()
                 .map_err(|_| format!("fault `{kind}`: `{value}` is not a number"))?;
-            if kind == "timeout-secs" {
+            if kind == "timeout-secs" || kind == "visibility-delay" {
                 if !(p >= 0.0 && p.is_finite()) {
-                    return Err(format!("fault `timeout-secs`: `{value}` must be >= 0"));
+                    return Err(format!("fault `{kind}`: `{value}` must be >= 0"));
                 }
-                out.timeout_secs = p;
+                if kind == "timeout-secs" {
+                    out.timeout_secs = p;
+                } else {
+                    out.visibility_delay = p;
+                }
                 continue;
             }
             if !(0.0..=1.0).contains(&p) {
@@ -79,7 +89,7 @@ impl FaultSpec {
                 "tat-fail" => &mut out.tat_fail,
                 other => {
                     return Err(format!(
-                        "unknown fault `{other}` (known: {}, timeout-secs)",
+                        "unknown fault `{other}` (known: {}, timeout-secs, visibility-delay)",
                         Self::KINDS.join(", ")
                     ))
                 }
@@ -107,7 +117,7 @@ mod tests {
     #[test]
     fn parses_every_kind() {
         let f = FaultSpec::parse(
-            "throttle=0.1, internal=0.05,timeout=0.02,drop=0.01,image-fail=1,launch-fail=0.5,task-fail=0.2,tat-fail=0.3,timeout-secs=2",
+            "throttle=0.1, internal=0.05,timeout=0.02,drop=0.01,image-fail=1,launch-fail=0.5,task-fail=0.2,tat-fail=0.3,timeout-secs=2,visibility-delay=8",
         )
         .unwrap();
         assert_eq!(f.throttle, 0.1);
@@ -119,6 +129,7 @@ mod tests {
         assert_eq!(f.task_fail, 0.2);
         assert_eq!(f.tat_fail, 0.3);
         assert_eq!(f.timeout_duration(), std::time::Duration::from_secs(2));
+        assert_eq!(f.visibility_delay, 8.0);
         assert_eq!(FaultSpec::parse("").unwrap(), FaultSpec::default());
     }
 

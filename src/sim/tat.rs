@@ -5,8 +5,9 @@
 //! command's decoded content (visible in `/_sim/state`) and, per instance,
 //! runs a task through the real states: PENDING → RUNNING (after a fifth of
 //! `durations.tat_run`) → SUCCESS / FAILED / TIMEOUT (after `tat_run`, or
-//! after `Timeout` seconds of running if that is shorter). What a task
-//! reports when it ends:
+//! after `Timeout` seconds of running if that is shorter), or DELIVER_FAILED
+//! when the instance's agent went offline before the task started. What a
+//! task reports when it ends:
 //! - a script starting with tcscale's declared-operation header
 //!   (`# tcscale-op: {json}`, see [`crate::scaleout::remote_op`]) has that
 //!   declared effect applied to the instance's virtual files, and reports
@@ -76,7 +77,7 @@ pub struct SimInvocation {
 pub struct SimInvocationTask {
     pub task_id: String,
     pub instance_id: String,
-    /// PENDING, RUNNING, SUCCESS, FAILED, TIMEOUT.
+    /// PENDING, RUNNING, SUCCESS, FAILED, TIMEOUT, DELIVER_FAILED.
     pub status: String,
     /// Decided at RunCommand from the `tat-fail` fault.
     pub fails: bool,
@@ -98,7 +99,9 @@ impl SimInvocation {
     pub fn status(&self) -> &'static str {
         let count = |s: &str| self.tasks.iter().filter(|t| t.status == s).count();
         let n = self.tasks.len();
-        let (success, failed, timeout) = (count("SUCCESS"), count("FAILED"), count("TIMEOUT"));
+        let (success, timeout) = (count("SUCCESS"), count("TIMEOUT"));
+        // A task never delivered failed as much as one that ran and failed.
+        let failed = count("FAILED") + count("DELIVER_FAILED");
         if n == 0 || count("PENDING") == n {
             "PENDING"
         } else if success + failed + timeout < n {
@@ -138,7 +141,21 @@ pub fn tick(world: &mut World, now: f64) {
                 (t.status.clone(), t.started_at, t.ends_at)
             };
             if status == "PENDING" && now >= started_at {
-                world.tat.invocations[inv_i].tasks[task_i].status = "RUNNING".into();
+                // Delivery happens here: an agent gone offline since
+                // RunCommand never receives the command.
+                let id = world.tat.invocations[inv_i].tasks[task_i]
+                    .instance_id
+                    .clone();
+                let online = world.cvm.instance(&id).is_some_and(|i| i.tat_agent_online);
+                let t = &mut world.tat.invocations[inv_i].tasks[task_i];
+                if !online {
+                    t.status = "DELIVER_FAILED".into();
+                    t.error_info = format!(
+                        "the command could not be delivered: the TAT agent of {id} is offline"
+                    );
+                    continue;
+                }
+                t.status = "RUNNING".into();
             }
             if matches!(status.as_str(), "PENDING" | "RUNNING") && now >= ends_at {
                 finish_task(world, inv_i, task_i);
@@ -307,10 +324,11 @@ fn run_command(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         ));
     }
     let ids = req.instance_ids.clone().unwrap_or_default();
-    if ids.is_empty() || ids.len() > 200 {
+    let max = crate::cloud::limits::RUN_COMMAND_MAX_INSTANCES;
+    if ids.is_empty() || ids.len() > max {
         return Err(SimError::new(
             "InvalidParameterValue.LimitExceeded",
-            "InstanceIds must hold 1 to 200 ids.",
+            format!("InstanceIds must hold 1 to {max} ids."),
         ));
     }
     for id in &ids {
@@ -710,6 +728,11 @@ mod tests {
         assert_eq!(inv(&["FAILED", "FAILED"]).status(), "FAILED");
         assert_eq!(inv(&["TIMEOUT"]).status(), "TIMEOUT");
         assert_eq!(inv(&["SUCCESS", "FAILED"]).status(), "PARTIAL_FAILED");
+        assert_eq!(inv(&["DELIVER_FAILED"]).status(), "FAILED");
+        assert_eq!(
+            inv(&["SUCCESS", "DELIVER_FAILED"]).status(),
+            "PARTIAL_FAILED"
+        );
     }
 
     #[test]

@@ -202,6 +202,14 @@ impl World {
         self.rng.0.gen::<f64>() < p
     }
 
+    /// When a resource created `now` is first listed by Describe calls
+    /// (eventual consistency): `None` (at once) without a
+    /// `visibility-delay` fault, else after half to all of it, seeded.
+    pub fn visible_at(&mut self, now: f64) -> Option<f64> {
+        let max = self.faults.visibility_delay;
+        (max > 0.0).then(|| now + max * (0.5 + 0.5 * self.rng.0.gen::<f64>()))
+    }
+
     /// A new resource id: `prefix-` and 8 lowercase letters/digits, like the real ones.
     pub fn new_id(&mut self, prefix: &str) -> String {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";

@@ -82,7 +82,15 @@ fn int_in(lang: Lang, field_key: &str, v: &str, lo: i64, hi: i64) -> Result<i64,
 
 /// Instances per launch: RunInstances takes 1–100.
 pub fn count(lang: Lang, v: &str) -> Result<(), String> {
-    int_in(lang, "wizard.launch.count", v, 1, 100).map(|_| ())
+    let allowed = crate::cloud::limits::RUN_INSTANCES_COUNT;
+    int_in(
+        lang,
+        "wizard.launch.count",
+        v,
+        *allowed.start(),
+        *allowed.end(),
+    )
+    .map(|_| ())
 }
 
 pub fn project(lang: Lang, v: &str) -> Result<(), String> {
@@ -252,6 +260,10 @@ mod tests {
         assert!(port(Lang::En, "80").is_ok());
         assert!(count(Lang::En, "0").is_err());
         assert!(count(Lang::En, "3").is_ok());
+        // RunInstances takes 1-500 instances a call
+        assert!(count(Lang::En, "500").is_ok());
+        let e = count(Lang::En, "501").unwrap_err();
+        assert!(e.contains("500"), "{e}");
         assert!(image_name(Lang::En, "").is_err());
         assert!(image_name(Lang::En, &"x".repeat(61)).is_err());
         assert!(image_name(Lang::Zh, "会话服务器镜像").is_ok());

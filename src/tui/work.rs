@@ -270,6 +270,9 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
                     &[("n", &n), ("total", &arch.business_ids.len())],
                 ),
             });
+            if let Some(c) = tat_missing_check(lang, &arch.business_ids, &online) {
+                checks.push(c);
+            }
         }
     }
     if arch.business_ids.is_empty() {
@@ -1133,4 +1136,46 @@ async fn sg_job(
             }
         })
         .collect())
+}
+
+/// Which business servers lack a running TAT agent, and what to do about it:
+/// the agent comes preinstalled only on newer public images, so older
+/// servers need it installed before tcscale can edit their sdk.config.
+fn tat_missing_check(lang: Lang, business: &[String], online: &[String]) -> Option<Check> {
+    let missing: Vec<&str> = business
+        .iter()
+        .filter(|b| !online.contains(b))
+        .map(String::as_str)
+        .collect();
+    (!missing.is_empty()).then(|| Check {
+        level: CheckLevel::Warn,
+        text: tf(
+            lang,
+            "wizard.check.tat_missing",
+            &[("ids", &missing.join(", "))],
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tat_check_tests {
+    use super::*;
+
+    #[test]
+    fn names_the_servers_without_an_agent_and_what_to_do() {
+        let business = vec!["ins-a".to_string(), "ins-b".into(), "ins-c".into()];
+        let online = vec!["ins-b".to_string()];
+        let c = tat_missing_check(Lang::En, &business, &online).unwrap();
+        assert_eq!(c.level, CheckLevel::Warn);
+        assert!(c.text.contains("ins-a, ins-c"), "{}", c.text);
+        assert!(!c.text.contains("ins-b"), "{}", c.text);
+        assert!(c.text.contains("Install it"), "{}", c.text);
+        let zh = tat_missing_check(Lang::Zh, &business, &online).unwrap();
+        assert!(
+            zh.text.contains("ins-a, ins-c") && zh.text.contains("安装"),
+            "{}",
+            zh.text
+        );
+        assert!(tat_missing_check(Lang::En, &business, &business).is_none());
+    }
 }

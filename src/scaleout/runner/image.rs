@@ -2,7 +2,13 @@
 //!
 //! CreateImage takes no ClientToken, so before every attempt the step looks
 //! for an image of that name made from that instance (tagged by tcscale) and
-//! re-attaches to it instead of creating a second one.
+//! re-attaches to it instead of creating a second one. A new image may be
+//! missing from DescribeImages for a while (eventual consistency): a
+//! `InvalidImageName.Duplicate` for a name no listed image has is that image,
+//! waited for until it is listed, never a reason to fail or create again.
+//! Before creating, the region's custom-image quota is checked
+//! (DescribeImageQuota): a full region stops the step with the images
+//! tcscale made that could be reused or deleted.
 
 use std::time::Instant;
 
@@ -84,8 +90,16 @@ pub async fn create_image(
             }]),
             ..Default::default()
         };
+        check_image_quota(eng).await?;
         eng.journal(|r| r.add_intent(ResourceKind::Image, None, &input.name))?;
-        match eng.send(&req).await? {
+        let sent = match eng.send(&req).await {
+            Err(StepError::Cloud(e)) if e.is("InvalidImageName.Duplicate") => {
+                wait_listed(eng, input, &run_id).await?;
+                continue;
+            }
+            other => other?,
+        };
+        match sent {
             Sent::Done(resp) => {
                 let id = resp.image_id.unwrap_or_default();
                 if id.is_empty() {
@@ -102,6 +116,109 @@ pub async fn create_image(
             Sent::Unknown => continue,
         }
     }
+}
+
+/// The name is taken, yet [`find_own_image`] saw no image of it: one made
+/// moments ago (by this run, before a crash or a lost answer) and not listed
+/// yet. Waits until it is listed; the caller's loop then re-attaches to it.
+async fn wait_listed(eng: &Engine, input: &ImageInput, run_id: &str) -> Result<(), StepError> {
+    eng.log("engine.image.not_listed_yet", &[("name", &input.name)]);
+    eng.poll_until(
+        &format!("image {}", input.name),
+        expected::LISTED,
+        || async {
+            Ok(match find_own_image(eng, input, run_id).await? {
+                Some(_) => Polled::Ready(()),
+                None => Polled::Pending("not listed yet".into()),
+            })
+        },
+    )
+    .await
+}
+
+/// Whether the region has room for one more custom image; a full region
+/// stops the step before CreateImage (which would answer
+/// `ImageQuotaLimitExceeded`), naming tcscale's own images that could be
+/// reused or deleted to make room.
+async fn check_image_quota(eng: &Engine) -> Result<(), StepError> {
+    let quota = eng
+        .call(&cvm::DescribeImageQuotaRequest::default())
+        .await?
+        .image_num_quota
+        .unwrap_or(crate::cloud::limits::CUSTOM_IMAGES_PER_REGION);
+    let images = eng
+        .call(&cvm::DescribeImagesRequest {
+            filters: Some(vec![cvm::Filter {
+                name: Some("image-type".into()),
+                values: Some(vec!["PRIVATE_IMAGE".into()]),
+            }]),
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await?;
+    let used = images
+        .total_count
+        .unwrap_or_else(|| images.image_set.as_ref().map_or(0, |s| s.len() as i64));
+    if used < quota {
+        return Ok(());
+    }
+    Err(StepError::Blocked(quota_full_message(
+        eng.lang,
+        used,
+        quota,
+        &images.image_set.unwrap_or_default(),
+    )))
+}
+
+/// What to tell the user when the region's image quota is used up: the
+/// figures, and tcscale's images (tagged with their source) to reuse or delete.
+pub fn quota_full_message(
+    lang: crate::i18n::Lang,
+    used: i64,
+    total: i64,
+    images: &[cvm::Image],
+) -> String {
+    let ours: Vec<String> = images
+        .iter()
+        .filter(|i| {
+            i.tags
+                .iter()
+                .flatten()
+                .any(|t| t.key.as_deref() == Some(SOURCE_TAG))
+        })
+        .map(|i| {
+            format!(
+                "{} ({})",
+                i.image_id.as_deref().unwrap_or(""),
+                i.image_name.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let key = if ours.is_empty() {
+        "engine.image.quota_full_none"
+    } else {
+        "engine.image.quota_full"
+    };
+    let first = images
+        .iter()
+        .find(|i| {
+            i.tags
+                .iter()
+                .flatten()
+                .any(|t| t.key.as_deref() == Some(SOURCE_TAG))
+        })
+        .and_then(|i| i.image_id.clone())
+        .unwrap_or_else(|| "img-…".into());
+    crate::i18n::tf(
+        lang,
+        key,
+        &[
+            ("used", &used),
+            ("total", &total),
+            ("ours", &ours.join(", ")),
+            ("id", &first),
+        ],
+    )
 }
 
 fn has_tag(img: &cvm::Image, key: &str, value: &str) -> bool {

@@ -51,7 +51,7 @@ async fn read(
     let script = scripts::script_for(&op);
     let r = run_command(eng, id, &script.text, script.command_type(), "tcscale-read").await?;
     if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
-        return Err(failed(id, "TAT read", format!("{} {}", r.status, r.output)));
+        return Err(failed(id, "TAT read", r.describe()));
     }
     Ok(parse_read_output(r.exit_code, &r.output))
 }
@@ -129,11 +129,7 @@ pub async fn update_one(
         // An unfinished task leaves the intent: the write may yet happen.
         let r = run_command(eng, &id, &script.text, script.command_type(), WRITE_COMMAND).await?;
         if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
-            return Err(failed(
-                &id,
-                "TAT write",
-                format!("{} {}", r.status, r.output),
-            ));
+            return Err(failed(&id, "TAT write", r.describe()));
         }
         match parse_write_output(r.exit_code, &r.output) {
             Ok(w) => {

@@ -22,11 +22,31 @@ pub struct TatResult {
     pub status: String,
     pub exit_code: i64,
     pub output: String,
+    /// Bytes of output TAT cut (it keeps 24 KB; the API's `Dropped`).
+    #[serde(default)]
+    pub dropped: u64,
 }
 
 impl TatResult {
     pub fn ok(&self) -> bool {
         self.status == "SUCCESS" && self.exit_code == 0
+    }
+
+    /// The task's end for a message: state, exit code, output, and how
+    /// much of the output TAT cut.
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} (exit code {})", self.status, self.exit_code);
+        if !self.output.trim().is_empty() {
+            s.push_str(": ");
+            s.push_str(self.output.trim_end());
+        }
+        if self.dropped > 0 {
+            s.push_str(&format!(
+                " [+{} bytes cut: TAT keeps the first 24 KB of output]",
+                self.dropped
+            ));
+        }
+        s
     }
 }
 
@@ -128,6 +148,7 @@ pub async fn run_command(
                 status,
                 exit_code: result.exit_code.unwrap_or(-1),
                 output,
+                dropped: result.dropped.unwrap_or(0),
             }))
         }
     })
@@ -208,4 +229,29 @@ pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOut
         out.per_instance.insert(id, verdict);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_end_is_described_with_exit_code_output_and_what_was_cut() {
+        let r = TatResult {
+            status: "FAILED".into(),
+            exit_code: 2,
+            output: "no such file\n".into(),
+            dropped: 0,
+        };
+        assert_eq!(r.describe(), "FAILED (exit code 2): no such file");
+        let r = TatResult {
+            status: "TIMEOUT".into(),
+            exit_code: -1,
+            output: String::new(),
+            dropped: 4096,
+        };
+        let d = r.describe();
+        assert!(d.starts_with("TIMEOUT (exit code -1)"), "{d}");
+        assert!(d.contains("+4096 bytes cut") && d.contains("24 KB"), "{d}");
+    }
 }

@@ -263,6 +263,8 @@ pub mod expected {
     pub const CLB_TASK: Duration = Duration::from_secs(3);
     pub const TAT: Duration = Duration::from_secs(5);
     pub const HEALTH: Duration = Duration::from_secs(5);
+    /// A new resource missing from Describe calls (eventual consistency).
+    pub const LISTED: Duration = Duration::from_secs(5);
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::{Load, Progress};
-use crate::tui::widgets::{spinner, table, theme};
+use crate::tui::widgets::{spinner, table, theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.sg.progress {
@@ -25,10 +25,24 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let title = t(lang, "wizard.security_group.title");
     let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
+    // A blocked server gets the alternative explained under the hint, whole.
+    let blocked = matches!(&app.sg.rows, Load::Ready(rows) if rows.iter().any(|r| r.allowed_by.is_none()))
+        && matches!(app.sg.progress, Progress::NotStarted);
+    let alternative = if blocked {
+        wrap::indented(
+            vec![Line::raw(format!(
+                " {}",
+                t(lang, "wizard.sg.pass_to_target")
+            ))],
+            usize::from(area.width.saturating_sub(2)),
+        )
+    } else {
+        Vec::new()
+    };
     let [intro, list, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(4),
-        Constraint::Length(3),
+        Constraint::Length(3 + alternative.len() as u16),
     ])
     .areas(area);
     let intro_text = tf(
@@ -119,14 +133,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             );
         }
     }
-    let line = match &app.sg.progress {
+    let mut lines = vec![match &app.sg.progress {
         Progress::NotStarted => {
             Line::styled(format!(" {}", t(lang, "wizard.sg.hint")), theme::label())
         }
         p => super::progress_line(app, p, "CreateSecurityGroupPolicies"),
-    };
+    }];
+    lines.extend(alternative);
     f.render_widget(
-        Paragraph::new(vec![line])
+        Paragraph::new(lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.progress.title")))),
         status,
     );
