@@ -81,12 +81,7 @@ fn restores_before_clb_deletion(h: &SimHandle, from: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cleanup_restores_every_changed_sdk_config_byte_for_byte_and_twice_is_harmless() {
-    let h = sim("").await;
-    let home = Home::new("cleanup-sdk");
-    let before = h.with_world(|w| inventory(w));
-    let plan = plan_path("session-servers.toml");
-    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "apply: {}", text(&out));
+    let (h, home, before) = applied("cleanup-sdk", "session-servers.toml").await;
     let applied = h.with_world(|w| inventory(w));
     let updated = assert_sdk_configs_whole(&before, &applied, "after apply");
     let j = home.journal();
@@ -251,12 +246,7 @@ async fn a_run_killed_after_the_sdk_config_step_is_cleaned_up_and_restored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_offline_agent_holds_the_clb_back_unless_forced_and_a_gone_server_is_skipped() {
-    let h = sim("").await;
-    let home = Home::new("cleanup-offline");
-    let before = h.with_world(|w| inventory(w));
-    let plan = plan_path("session-servers.toml");
-    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "apply: {}", text(&out));
+    let (h, home, before) = applied("cleanup-offline", "session-servers.toml").await;
     let j = home.journal();
     let changed = changes(&j);
     assert!(changed.len() >= 3, "{changed:?}");
@@ -326,12 +316,7 @@ async fn an_offline_agent_holds_the_clb_back_unless_forced_and_a_gone_server_is_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_tat_runs_hold_the_deletions_back_until_a_second_cleanup_restores_them() {
-    let h = sim("").await;
-    let home = Home::new("cleanup-tatfail");
-    let before = h.with_world(|w| inventory(w));
-    let plan = plan_path("session-servers.toml");
-    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "apply: {}", text(&out));
+    let (h, home, before) = applied("cleanup-tatfail", "session-servers.toml").await;
     let applied = h.with_world(|w| inventory(w));
     let j = home.journal();
     h.with_world(|w| w.faults.tat_fail = 1.0);

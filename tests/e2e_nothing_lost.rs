@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use e2e_support::*;
 use tcscale::scaleout::journal::{ResourceKind, RunStatus};
+use tcscale::sim::audit::configs;
 use tcscale::sim::server::{start, SimConfig, SimHandle};
 
 /// A simulator slow enough (relative to the binary's polling) that a run
@@ -157,18 +158,6 @@ async fn killed_during_an_sdk_config_write(tag: &str) -> (SimHandle, Home, Inven
     (h, home, before, j.run_id)
 }
 
-fn sdk_configs(inv: &Inventory) -> Vec<(String, String, String)> {
-    inv.files
-        .iter()
-        .flat_map(|(id, files)| {
-            files
-                .iter()
-                .filter(|(p, _)| p.ends_with("sdk.config"))
-                .map(|(p, c)| (id.clone(), p.clone(), c.clone()))
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_during_an_sdk_config_write_then_cleanup_leaves_every_file_original() {
     let (h, home, before, id) = killed_during_an_sdk_config_write("kill-write-cleanup").await;
@@ -182,8 +171,8 @@ async fn killed_during_an_sdk_config_write_then_cleanup_leaves_every_file_origin
     assert_cleanup_finished(&out, "cleanup");
     let after = h.with_world(|w| inventory(w));
     assert_eq!(
-        sdk_configs(&after),
-        sdk_configs(&before),
+        configs(&after),
+        configs(&before),
         "every sdk.config is the original: {}",
         text(&out)
     );
@@ -221,18 +210,13 @@ async fn killed_during_an_sdk_config_write_then_resume_journals_the_change_and_c
     let out = tcscale(&h, &home, &["cleanup", &id, "--yes", "--lang", "en"], &[]).await;
     assert_cleanup_finished(&out, "cleanup");
     let after = h.with_world(|w| inventory(w));
-    assert_eq!(sdk_configs(&after), sdk_configs(&before), "{}", text(&out));
+    assert_eq!(configs(&after), configs(&before), "{}", text(&out));
     h.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cleaned_up_run_is_not_resumed_and_cleanup_deregisters_before_terminating() {
-    let h = sim("").await;
-    let home = Home::new("business-cleanup");
-    let before = h.with_world(|w| inventory(w));
-    let plan = plan_path("business-servers.toml");
-    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    let (h, home, before) = applied("business-cleanup", "business-servers.toml").await;
     let j = home.journal();
     let launched: Vec<String> = j
         .created_of(ResourceKind::Instance)
@@ -298,12 +282,7 @@ async fn a_transient_tat_failure_is_retried_before_cleanup_holds_anything_back()
     use tcscale::scaleout::runner::record::RunRecord;
     use tcscale::scaleout::runner::{Engine, PollPolicy, Progress};
 
-    let h = sim("").await;
-    let home = Home::new("tat-transient");
-    let before = h.with_world(|w| inventory(w));
-    let plan = plan_path("session-servers.toml");
-    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    let (h, home, before) = applied("tat-transient", "session-servers.toml").await;
     let id = home.journal().run_id;
 
     let client =
@@ -333,7 +312,7 @@ async fn a_transient_tat_failure_is_retried_before_cleanup_holds_anything_back()
         assert!(matches!(a, CleanupAction::Restored { .. }), "{c:?}: {a:?}");
     }
     let after = h.with_world(|w| inventory(w));
-    assert_eq!(sdk_configs(&after), sdk_configs(&before));
+    assert_eq!(configs(&after), configs(&before));
     let d = delta(&before, &after);
     assert!(
         d.clbs.is_empty() && d.instances.is_empty(),

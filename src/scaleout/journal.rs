@@ -570,6 +570,21 @@ impl Journal {
     }
 }
 
+/// A run id as it may appear in a file name: run ids are ours, but never
+/// let one escape a directory (`a/../b` → `a____b`).
+pub fn safe_run_id(run_id: &str) -> String {
+    run_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Where journals live: `<data dir>/runs` (injectable for tests).
 #[derive(Debug, Clone)]
 pub struct JournalStore {
@@ -591,18 +606,7 @@ impl JournalStore {
     }
 
     pub fn path_of(&self, run_id: &str) -> PathBuf {
-        // Run ids are ours, but never let one escape the directory.
-        let safe: String = run_id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        self.dir.join(format!("{safe}.json"))
+        self.dir.join(format!("{}.json", safe_run_id(run_id)))
     }
 
     pub fn lock_path(&self, run_id: &str) -> PathBuf {

@@ -236,16 +236,7 @@ pub fn backup_label(now: chrono::DateTime<chrono::Utc>) -> String {
 /// the run id, so two runs (or two processes) can never pick the same
 /// name: `sdk.config.bak.20260601120000.123456.<run id>`.
 pub fn run_backup_path(path: &str, run_id: &str, now: chrono::DateTime<chrono::Utc>) -> String {
-    let safe: String = run_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::scaleout::journal::safe_run_id(run_id);
     default_backup_path(path, &format!("{}.{safe}", backup_label(now)))
 }
 

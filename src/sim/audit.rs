@@ -195,7 +195,8 @@ pub fn after_cleanup(before: &Inventory, after: &Inventory) -> Vec<Finding> {
     out
 }
 
-fn configs(inv: &Inventory) -> Vec<(String, String, String)> {
+/// `(instance, path, content)` of every sdk.config itself (not its backups).
+pub fn configs(inv: &Inventory) -> Vec<(String, String, String)> {
     inv.files
         .iter()
         .flat_map(|(id, files)| {

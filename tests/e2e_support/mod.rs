@@ -132,6 +132,18 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// A simulator, a home named `tag`, the world before, and `plan` applied
+/// to the end by `tcscale apply --yes`.
+pub async fn applied(tag: &str, plan: &str) -> (SimHandle, Home, Inventory) {
+    let h = sim("").await;
+    let home = Home::new(tag);
+    let before = h.with_world(|w| inventory(w));
+    let plan = plan_path(plan);
+    let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
+    assert!(out.status.success(), "apply: {}", text(&out));
+    (h, home, before)
+}
+
 /// A finished `tcscale cleanup --yes`: exit 0 when everything was undone,
 /// 3 exactly when something is left to the user (its "Left for you:" list).
 pub fn assert_cleanup_finished(o: &Output, ctx: &str) {
