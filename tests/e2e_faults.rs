@@ -8,6 +8,8 @@
 
 mod e2e_support;
 
+use std::collections::BTreeMap;
+
 use e2e_support::*;
 use tcscale::cli::apply::{apply_plan, load_plan, Session};
 use tcscale::cloud::{Client, ClientConfig};
@@ -21,6 +23,59 @@ struct Run {
     sdk_updated: usize,
     failed_step: Option<String>,
     reconnecting: bool,
+    counts: Counts,
+}
+
+/// What a doubled creation would show in the world, counted with
+/// multiplicity (the inventory's sets would hide a rule added twice), and
+/// how often the faults answered each action.
+#[derive(Debug, Default)]
+struct Counts {
+    /// Inbound rules in all security groups.
+    sg_rules: usize,
+    /// (listener, instance, port) bindings, counted once each.
+    bindings: BTreeMap<(String, String, i64), usize>,
+    /// Per instance: TAT invocations that wrote an sdk.config.
+    writes: BTreeMap<String, usize>,
+    /// Per action: answers `InternalError`.
+    internal_errors: BTreeMap<String, usize>,
+}
+
+fn counts(h: &tcscale::sim::server::SimHandle) -> Counts {
+    let mut c = h.with_world(|w| {
+        let mut c = Counts {
+            sg_rules: w.vpc.security_groups.iter().map(|g| g.ingress.len()).sum(),
+            ..Counts::default()
+        };
+        for lb in &w.clb.load_balancers {
+            for l in &lb.listeners {
+                for t in &l.targets {
+                    *c.bindings
+                        .entry((l.id.clone(), t.instance_id.clone(), t.port))
+                        .or_default() += 1;
+                }
+            }
+        }
+        for inv in w
+            .tat
+            .invocations
+            .iter()
+            .filter(|i| i.command_name == "tcscale-write")
+        {
+            for t in &inv.tasks {
+                *c.writes.entry(t.instance_id.clone()).or_default() += 1;
+            }
+        }
+        c
+    });
+    for e in h
+        .requests()
+        .into_iter()
+        .filter(|e| e.outcome == "InternalError")
+    {
+        *c.internal_errors.entry(e.action).or_default() += 1;
+    }
+    c
 }
 
 async fn run(plan: &str, faults: &str) -> Run {
@@ -44,6 +99,7 @@ async fn run(plan: &str, faults: &str) -> Run {
         reconnecting |= matches!(p, Progress::Reconnecting { .. });
     }
     let after = h.with_world(|w| inventory(w));
+    let counts = counts(&h);
     h.shutdown().await;
     let journal = store.load(&id).unwrap();
     let delta = delta(&before, &after);
@@ -60,6 +116,7 @@ async fn run(plan: &str, faults: &str) -> Run {
         sdk_updated,
         failed_step,
         reconnecting,
+        counts,
     }
 }
 
@@ -113,6 +170,85 @@ async fn transient(faults: &str) -> bool {
 async fn throttling_and_internal_errors_are_ridden_out() {
     transient("throttle=0.2").await;
     transient("internal=0.2").await;
+}
+
+/// Every creating call tcscale makes: without a ClientToken (looked up after
+/// an ambiguous answer) and with one (repeated with the same token).
+const CREATING: &str = "CreateImage+RunInstances+CreateLoadBalancer+CreateListener+\
+RegisterTargets+CreateSecurityGroupPolicies+RunCommand";
+
+/// The ambiguous failure for real: each creating call takes effect, then
+/// is answered `InternalError`. Nothing may double: tcscale looks for what
+/// it asked for before asking again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creation_answered_internal_error_after_it_took_effect_is_not_repeated() {
+    let faults = format!("internal-after=1,actions={CREATING}");
+    for (plan, images, instances, clbs) in PLANS {
+        let r = run(plan, &faults).await;
+        row(plan, "internal-after=1 on creations", &r);
+        r.result.unwrap_or_else(|e| panic!("{plan}: {e}"));
+        let c = &r.counts;
+        assert_eq!(
+            (
+                r.delta.images.len(),
+                r.delta.instances.len(),
+                r.delta.clbs.len(),
+                r.delta.listeners.len()
+            ),
+            (images, instances, clbs, clbs),
+            "{plan}: {c:?}"
+        );
+        let doubled: Vec<_> = c.bindings.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(doubled.is_empty(), "{plan}: bound twice {doubled:?}");
+        let rewritten: Vec<_> = c.writes.iter().filter(|(_, n)| **n > 1).collect();
+        assert!(rewritten.is_empty(), "{plan}: written twice {rewritten:?}");
+        // The fault really answered every kind of creation this plan makes.
+        let hit = |a: &str| c.internal_errors.get(a).copied().unwrap_or(0);
+        assert_eq!(hit("CreateImage"), 1, "{plan}: {c:?}");
+        assert_eq!(hit("RunInstances"), 1, "{plan}: {c:?}");
+        if plan.starts_with("session") {
+            assert_eq!(r.sdk_updated, c.writes.len(), "{plan}: {c:?}");
+            assert_eq!(hit("CreateLoadBalancer"), 1, "{plan}: {c:?}");
+            assert_eq!(hit("CreateListener"), 1, "{plan}: {c:?}");
+            assert!(hit("RunCommand") >= 2 * r.sdk_updated, "{plan}: {c:?}");
+        }
+        assert!(hit("RegisterTargets") >= 1, "{plan}: {c:?}");
+    }
+}
+
+/// With the rules added by the session plan counted one by one: a rule
+/// answered `InternalError` after it was added is found, not added again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_security_group_rule_answered_internal_error_is_added_once() {
+    let clean = run("session-servers.toml", "").await;
+    clean.result.unwrap();
+    let faulty = run(
+        "session-servers.toml",
+        "internal-after=1,actions=CreateSecurityGroupPolicies",
+    )
+    .await;
+    faulty.result.unwrap();
+    assert!(!clean.delta.sg_rules.is_empty());
+    assert_eq!(faulty.counts.sg_rules, clean.counts.sg_rules);
+    assert_eq!(
+        faulty.counts.internal_errors["CreateSecurityGroupPolicies"],
+        clean.delta.sg_rules.len()
+    );
+}
+
+/// A creation refused with `InternalError` every time (never applied) is
+/// tried a bounded number of times, looked up between tries, and the step
+/// stops with the API's error: nothing created, no endless loop.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creation_that_keeps_failing_ambiguously_stops_with_the_error() {
+    let r = run("business-servers.toml", "internal=1,actions=CreateImage").await;
+    let err = r.result.expect_err("stops");
+    assert!(err.contains("InternalError"), "{err}");
+    assert_eq!(r.delta.images.len(), 0);
+    assert_eq!(r.delta.instances.len(), 0);
+    // One first try and a bounded number of looked-up retries.
+    let tries = r.counts.internal_errors["CreateImage"];
+    assert!((2..=10).contains(&tries), "{tries} tries");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

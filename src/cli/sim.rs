@@ -28,7 +28,7 @@ pub struct SimArgs {
     /// World file (TOML) instead of the built-in sandbox world.
     #[arg(long)]
     pub world: Option<PathBuf>,
-    /// Faults, e.g. throttle=0.1,internal=0.05,timeout=0.02,drop=0.01,image-fail=1,launch-fail=0.5,task-fail=0.2,tat-fail=0.1,timeout-secs=35
+    /// Faults, e.g. throttle=0.1,internal=0.05,internal-after=0.05,timeout=0.02,drop=0.01,image-fail=1,launch-fail=0.5,task-fail=0.2,tat-fail=0.1,timeout-secs=35
     #[arg(long)]
     pub faults: Option<String>,
     /// Seed of the simulator's randomness (faults, ids).

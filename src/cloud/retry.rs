@@ -110,6 +110,12 @@ pub fn has_client_token(body: &Value) -> bool {
         .is_some_and(|t| !t.trim().is_empty())
 }
 
+/// Whether a request only asks whether it would pass (`"DryRun": true`):
+/// checked, never executed, so as safe to repeat as a read.
+pub fn is_dry_run(body: &Value) -> bool {
+    body.get("DryRun").and_then(Value::as_bool) == Some(true)
+}
+
 /// What a failure says about whether the server acted on the request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -139,7 +145,9 @@ pub fn classify(err: &CloudError) -> FailureKind {
 pub fn should_retry(err: &CloudError, action: &str, body: &Value) -> bool {
     match classify(err) {
         FailureKind::NotExecuted => true,
-        FailureKind::Ambiguous => is_read_only(action) || has_client_token(body),
+        FailureKind::Ambiguous => {
+            is_read_only(action) || has_client_token(body) || is_dry_run(body)
+        }
         FailureKind::Final => false,
     }
 }
@@ -209,6 +217,9 @@ mod tests {
             ));
             assert!(!should_retry(&e, "RegisterTargets", &json!({})));
             assert!(!should_retry(&e, "ModifyTargetWeight", &json!({})));
+            // A DryRun is only checked, never executed.
+            assert!(should_retry(&e, "RunInstances", &json!({"DryRun": true})));
+            assert!(!should_retry(&e, "RunInstances", &json!({"DryRun": false})));
         }
     }
 

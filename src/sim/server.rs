@@ -157,6 +157,10 @@ struct Shared {
     log: Mutex<std::collections::VecDeque<LogEntry>>,
     rate_limit: SimRateLimit,
     buckets: Mutex<HashMap<(Service, String), Bucket>>,
+    /// `action:ClientToken` of the calls the `internal-after` fault has
+    /// failed: a repeat with the same token finds its effect already done
+    /// and is answered as the real API does, normally.
+    failed_after: Mutex<std::collections::HashSet<String>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -305,6 +309,7 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         log: Mutex::new(Default::default()),
         rate_limit: cfg.rate_limit,
         buckets: Mutex::new(HashMap::new()),
+        failed_after: Mutex::default(),
     });
     let app = Router::new()
         .route("/", post(api).get(get_api))
@@ -455,10 +460,15 @@ enum Fault {
     Timeout(Duration),
     Throttle,
     Internal,
+    /// Serve the call, then answer InternalError.
+    InternalAfter,
 }
 
-fn roll_fault(world: &mut World) -> Option<Fault> {
+fn roll_fault(world: &mut World, action: &str) -> Option<Fault> {
     let f = world.faults.clone();
+    if !f.hits(action) {
+        return None;
+    }
     if world.chance(f.drop) {
         return Some(Fault::Drop);
     }
@@ -470,6 +480,9 @@ fn roll_fault(world: &mut World) -> Option<Fault> {
     }
     if world.chance(f.internal) {
         return Some(Fault::Internal);
+    }
+    if world.chance(f.internal_after) {
+        return Some(Fault::InternalAfter);
     }
     None
 }
@@ -555,6 +568,14 @@ fn parse_body(body: &[u8]) -> Result<Value, SimError> {
     Ok(v)
 }
 
+/// An admitted call: its id, and whether its answer is to be replaced by
+/// `InternalError` once it has been served (the `internal-after` fault).
+struct Admitted {
+    call: Call,
+    request_id: String,
+    fail_after: bool,
+}
+
 /// Everything up to (and including) the faults; `Err` is the answer to give.
 async fn admit(
     shared: &Shared,
@@ -562,7 +583,7 @@ async fn admit(
     headers: &HeaderMap,
     body: &[u8],
     log_action: &str,
-) -> Result<(Call, String), Response> {
+) -> Result<Admitted, Response> {
     let request_id = uuid::Uuid::new_v4().to_string();
     let region = header_str(headers, "x-tc-region").unwrap_or("").to_string();
     let fail = |service: &str, e: SimError| {
@@ -606,7 +627,8 @@ async fn admit(
             ),
         ));
     }
-    let fault = roll_fault(&mut lock(&shared.world));
+    let fault = roll_fault(&mut lock(&shared.world), log_action);
+    let fail_after = matches!(fault, Some(Fault::InternalAfter));
     match fault {
         Some(Fault::Drop) => {
             fail(service, SimError::new("(dropped)", ""));
@@ -631,9 +653,13 @@ async fn admit(
                 ),
             ))
         }
-        None => {}
+        Some(Fault::InternalAfter) | None => {}
     }
-    Ok((call, request_id))
+    Ok(Admitted {
+        call,
+        request_id,
+        fail_after,
+    })
 }
 
 async fn api(
@@ -649,15 +675,31 @@ async fn api(
     let action = header_str(&headers, "x-tc-action")
         .unwrap_or("")
         .to_string();
-    let (call, request_id) = match admit(&shared, &method, &headers, &body, &action).await {
+    let Admitted {
+        call,
+        request_id,
+        fail_after,
+    } = match admit(&shared, &method, &headers, &body, &action).await {
         Ok(x) => x,
         Err(response) => return response,
     };
-    let result = serve_call(&shared, &call, &request_id, &body);
-    let dry_run = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("DryRun").and_then(Value::as_bool))
-        .unwrap_or(false);
+    let params = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+    let dry_run = params.get("DryRun").and_then(Value::as_bool) == Some(true);
+    let mut result = serve_call(&shared, &call, &request_id, &body);
+    // A DryRun has no effect to fail after; a token's repeat has no new one.
+    let fail_after = fail_after && !dry_run && {
+        let token = params
+            .get("ClientToken")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        token.is_empty() || lock(&shared.failed_after).insert(format!("{action}:{token}"))
+    };
+    if fail_after && result.is_ok() {
+        result = Err(SimError::new(
+            "InternalError",
+            "An internal error occurred (simulated, after the call took effect); retry later.",
+        ));
+    }
     shared.record(LogEntry {
         time: shared.now(),
         service: call.service.name().to_string(),
@@ -734,7 +776,10 @@ async fn control_named(
         Err(e) => return envelope(Err(e), &uuid::Uuid::new_v4().to_string()),
     };
     let action = format!("_sim/{name}");
-    let (call, request_id) = match admit(&shared, &method, &headers, &body, &action).await {
+    // Controls are the operator's, not the API's: no fault after them.
+    let Admitted {
+        call, request_id, ..
+    } = match admit(&shared, &method, &headers, &body, &action).await {
         Ok(x) => x,
         Err(response) => return response,
     };

@@ -199,6 +199,9 @@ pub struct Engine {
     pub poll: PollPolicy,
     pub lang: Lang,
     pub record: Arc<Mutex<RunRecord>>,
+    /// Ambiguous answers to creations without a ClientToken (see
+    /// [`Engine::send`]): bounds the look-and-retry loop.
+    pub unknown: Arc<wait::UnknownCounts>,
 }
 
 impl Engine {
@@ -215,6 +218,7 @@ impl Engine {
             poll,
             lang,
             record: Arc::new(Mutex::new(record)),
+            unknown: Arc::default(),
         }
     }
 

@@ -66,8 +66,11 @@ fn is_final(status: &str) -> bool {
 }
 
 /// Runs `script` on one instance and waits for its task to finish.
-/// A repeat after an outage is harmless for tcscale's scripts (reads, and
-/// compare-and-swap writes), so an unknown outcome is simply run again.
+/// RunCommand takes no ClientToken, so each invocation carries a Description
+/// of its own: after an ambiguous answer the invocation is looked up by it
+/// and followed, not started twice. Only when it is not listed is the
+/// script run again (harmless for tcscale's scripts: reads, and
+/// compare-and-swap writes).
 pub async fn run_command(
     eng: &Engine,
     instance: &str,
@@ -81,15 +84,17 @@ pub async fn run_command(
         command_name: Some(name.to_string()),
         command_type: Some(command_type.to_string()),
         timeout: Some(120),
+        description: Some(invocation_description(name)),
         ..Default::default()
     };
     let invocation = loop {
-        match eng.send(&req).await? {
-            Sent::Done(r) => {
-                super::kill_hook::after_call(&format!("RunCommand:{name}"));
-                break r.invocation_id.unwrap_or_default();
-            }
-            Sent::Unknown => continue,
+        let found = match eng.send(&req).await? {
+            Sent::Done(r) => r.invocation_id,
+            Sent::Unknown => find_invocation(eng, req.description.as_deref().unwrap_or("")).await?,
+        };
+        if let Some(id) = found {
+            super::kill_hook::after_call(&format!("RunCommand:{name}"));
+            break id;
         }
     };
     let last = std::sync::Mutex::new(String::new());
@@ -153,6 +158,27 @@ pub async fn run_command(
         }
     })
     .await
+}
+
+/// A Description no other invocation has (RunCommand allows 120 characters).
+fn invocation_description(name: &str) -> String {
+    format!("tcscale {name} {}", uuid::Uuid::new_v4())
+}
+
+/// The invocation started with `description`, among the newest ones.
+async fn find_invocation(eng: &Engine, description: &str) -> Result<Option<String>, StepError> {
+    let resp = eng
+        .call(&tat::DescribeInvocationsRequest {
+            limit: Some(100),
+            ..Default::default()
+        })
+        .await?;
+    Ok(resp
+        .invocation_set
+        .unwrap_or_default()
+        .into_iter()
+        .find(|i| i.description.as_deref() == Some(description))
+        .and_then(|i| i.invocation_id))
 }
 
 /// TAT output is base64; anything that is not is shown as it came.

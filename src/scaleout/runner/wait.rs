@@ -5,6 +5,11 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Mutex;
+
+use crate::cloud::retry::{self, FailureKind};
 use crate::cloud::{Action, CloudError};
 
 use super::{Engine, Progress, StepError};
@@ -76,21 +81,61 @@ impl PollPolicy {
     }
 }
 
-/// Errors worth retrying unchanged after a pause (the client retries the
-/// first few itself; these are what is left when it gives up).
-fn is_transient(e: &CloudError) -> bool {
-    e.is("RequestLimitExceeded")
-        || e.is("InternalError")
-        || e.is("FailedOperation.ResourceInOperating")
-        || e.is("ResourceInUse")
+/// What the engine itself waits out: the resource is busy with another
+/// change. The client's classifier rightly calls these final (asked again at
+/// once, the API answers the same), but a step can wait for the change to end.
+/// Everything else that is worth repeating (throttling, `InternalError`,
+/// network failures) the client has already repeated, by its one rule of what
+/// is safe to repeat ([`crate::cloud::retry`]); what reaches the engine is
+/// either an outage (the network stayed down through the client's retries)
+/// or an answer.
+fn is_busy(e: &CloudError) -> bool {
+    e.is("FailedOperation.ResourceInOperating") || e.is("ResourceInUse")
 }
 
 fn is_outage(e: &CloudError) -> bool {
     matches!(e, CloudError::Network { .. })
 }
 
-/// The result of a call that creates something without a ClientToken: when the
-/// network failed, it may or may not have been applied, and the step must look.
+/// How many answers in a row may leave one creation's outcome unknown
+/// before the step gives up: each one is followed by a Describe (the step's
+/// lookup) and, when nothing is found, a new attempt; a cloud that keeps
+/// failing ambiguously stops the step with its error instead of looping.
+const MAX_UNKNOWN_IN_A_ROW: u32 = 6;
+
+/// Ambiguous answers per request (action and body) since its last clear
+/// answer: the bound of [`MAX_UNKNOWN_IN_A_ROW`], kept apart for each
+/// creation so that one found after an ambiguous answer does not count
+/// against the next.
+#[derive(Debug, Default)]
+pub struct UnknownCounts(Mutex<HashMap<u64, u32>>);
+
+impl UnknownCounts {
+    fn key<A: Action>(req: &A) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        A::NAME.hash(&mut h);
+        serde_json::to_string(req).unwrap_or_default().hash(&mut h);
+        h.finish()
+    }
+
+    /// Counts one more ambiguous answer to `req`; returns how many in a row.
+    fn bump<A: Action>(&self, req: &A) -> u32 {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(Self::key(req)).or_default();
+        *n += 1;
+        *n
+    }
+
+    fn clear<A: Action>(&self, req: &A) {
+        let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        m.remove(&Self::key(req));
+    }
+}
+
+/// The result of a call that creates something without a ClientToken: when
+/// the answer was ambiguous (a network failure after sending, HTTP 5xx,
+/// `InternalError`), it may or may not have been applied, and the step must
+/// look (Describe) before trying again.
 pub enum Sent<T> {
     Done(T),
     Unknown,
@@ -98,7 +143,8 @@ pub enum Sent<T> {
 
 impl Engine {
     /// A call that is safe to repeat (a Describe, or a creation with a
-    /// ClientToken): retried through outages and transient errors.
+    /// ClientToken): the client repeats it through transient failures; the
+    /// engine waits out busy resources and outages.
     pub async fn call<A: Action>(&self, req: &A) -> Result<A::Response, StepError> {
         let r = self.check_call(req).await?;
         super::kill_hook::after_call(A::NAME);
@@ -118,7 +164,7 @@ impl Engine {
                 Err(e) if is_outage(&e) => {
                     outage += self.reconnect_wait(outage).await?;
                 }
-                Err(e) if is_transient(&e) && attempt < 8 => {
+                Err(e) if is_busy(&e) && attempt < 8 => {
                     attempt += 1;
                     self.retry_wait(&e, attempt).await;
                 }
@@ -128,26 +174,47 @@ impl Engine {
     }
 
     /// A call that is not safe to repeat blindly (CreateImage, CreateListener,
-    /// RegisterTargets, CreateSecurityGroupPolicies, RunCommand). Transient API
-    /// errors (answered, so not applied) are retried; an outage waits for the
-    /// network and then answers `Unknown`, so the step checks before trying again.
+    /// RegisterTargets, CreateSecurityGroupPolicies, RunCommand…: no
+    /// ClientToken). A busy resource is waited out and the call repeated (it
+    /// was refused, so not applied); after an ambiguous failure, `Unknown`,
+    /// so the step looks before trying again; an outage first waits for the
+    /// network.
     pub async fn send<A: Action>(&self, req: &A) -> Result<Sent<A::Response>, StepError> {
         let mut attempt = 0u32;
+        let mut outage = Duration::ZERO;
         loop {
-            match self.client.call(req).await {
+            let e = match self.client.call(req).await {
                 Ok(r) => {
                     super::kill_hook::after_call(A::NAME);
+                    self.unknown.clear(req);
                     return Ok(Sent::Done(r));
                 }
-                Err(e) if is_outage(&e) => {
-                    self.reconnect_wait(Duration::ZERO).await?;
+                Err(e) => e,
+            };
+            if is_busy(&e) && attempt < 8 {
+                attempt += 1;
+                self.retry_wait(&e, attempt).await;
+                continue;
+            }
+            match retry::classify(&e) {
+                FailureKind::NotExecuted if is_outage(&e) => {
+                    // Never reached the server: wait for the network, then repeat.
+                    outage += self.reconnect_wait(outage).await?;
+                }
+                FailureKind::Ambiguous => {
+                    let n = self.unknown.bump(req);
+                    if n > MAX_UNKNOWN_IN_A_ROW {
+                        self.unknown.clear(req);
+                        return Err(StepError::Cloud(e));
+                    }
+                    if is_outage(&e) {
+                        self.reconnect_wait(Duration::ZERO).await?;
+                    } else {
+                        self.retry_wait(&e, n).await;
+                    }
                     return Ok(Sent::Unknown);
                 }
-                Err(e) if is_transient(&e) && attempt < 8 => {
-                    attempt += 1;
-                    self.retry_wait(&e, attempt).await;
-                }
-                Err(e) => return Err(StepError::Cloud(e)),
+                _ => return Err(StepError::Cloud(e)),
             }
         }
     }
