@@ -33,6 +33,8 @@ pub enum Problem {
     NotOneOf {
         allowed: Vec<String>,
     },
+    /// Not a whole number.
+    NotANumber,
     /// A free-form reason (already a complete sentence key + args are overkill here).
     Other {
         reason: String,
@@ -60,16 +62,25 @@ impl FieldError {
         let f = &self.field;
         match &self.problem {
             Problem::Empty => tf(lang, "scaleout.field.empty", &[("field", f)]),
+            Problem::NotANumber => tf(lang, "scaleout.field.not_a_number", &[("field", f)]),
             Problem::TooLong { max } => tf(
                 lang,
                 "scaleout.field.too_long",
                 &[("field", f), ("max", max)],
             ),
-            Problem::BadChars { allowed } => tf(
-                lang,
-                "scaleout.field.bad_chars",
-                &[("field", f), ("allowed", allowed)],
-            ),
+            Problem::BadChars { allowed } => {
+                // A known character set is a strings-table key: said in `lang`.
+                let allowed = if crate::i18n::has(allowed) {
+                    crate::i18n::t(lang, allowed)
+                } else {
+                    allowed.clone()
+                };
+                tf(
+                    lang,
+                    "scaleout.field.bad_chars",
+                    &[("field", f), ("allowed", &allowed)],
+                )
+            }
             Problem::OutOfRange { min, max, got } => tf(
                 lang,
                 "scaleout.field.out_of_range",
@@ -104,7 +115,8 @@ fn name_char_ok(c: char) -> bool {
     (c as u32) <= 0xFFFF && (c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
 }
 
-const NAME_CHARS: &str = "letters, digits, - _ . and spaces (no emoji)";
+/// The strings-table key naming [`name_char_ok`]'s characters.
+const NAME_CHARS: &str = "scaleout.chars.name";
 
 fn name(field: &str, value: &str, max: usize) -> Checked<String> {
     let v = value.trim();
@@ -133,7 +145,7 @@ fn description(field: &str, value: &str, max: usize) -> Checked<String> {
         return err(
             field,
             Problem::BadChars {
-                allowed: "printable characters (no line breaks)".into(),
+                allowed: "scaleout.chars.printable".into(),
             },
         );
     }
@@ -163,6 +175,22 @@ pub fn instance_name(field: &str, value: &str) -> Checked<String> {
         return err(field, Problem::TooLong { max: 60 });
     }
     Ok(v)
+}
+
+/// Something typed: not blank.
+pub fn not_empty(field: &str, value: &str) -> Checked<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return err(field, Problem::Empty);
+    }
+    Ok(v.to_string())
+}
+
+/// A whole number typed into a form.
+pub fn integer(field: &str, value: &str) -> Checked<i64> {
+    let v = not_empty(field, value)?;
+    v.parse::<i64>()
+        .or_else(|_| err(field, Problem::NotANumber))
 }
 
 pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Checked<i64> {

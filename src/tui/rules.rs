@@ -1,104 +1,71 @@
 //! The wizard's checks of what the user typed and chose, with messages in
-//! the user's language. Field rules follow the API's limits (CreateImage:
-//! ImageName ≤ 60 characters, ImageDescription ≤ 60; CreateLoadBalancer:
-//! LoadBalancerName ≤ 60; ports 1–65535).
+//! the user's language. The field rules are the plan file's
+//! ([`crate::scaleout::validate`], the API's limits): one validator, so a
+//! value the wizard takes is one `apply` takes, and the other way round.
 
 use crate::i18n::{t, tf, Lang};
+use crate::scaleout::validate::{self, Checked};
 use crate::tui::app::App;
 use crate::tui::state::{Check, CheckLevel, ClbView, InstanceView, Reason, Role};
 
-fn field_error(
+/// Runs `check` on the field labelled `field_key`, the message in `lang`.
+fn field<T>(
     lang: Lang,
     field_key: &str,
-    rule_key: &str,
-    args: &[(&str, &dyn std::fmt::Display)],
-) -> String {
-    let field = t(lang, field_key);
-    let mut all: Vec<(&str, &dyn std::fmt::Display)> = vec![("field", &field)];
-    all.extend_from_slice(args);
-    tf(lang, rule_key, &all)
-}
-
-/// A name the API accepts: 1–60 characters, no control characters.
-fn name(lang: Lang, field_key: &str, v: &str, max: usize) -> Result<(), String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(field_error(lang, field_key, "wizard.rule.required", &[]));
-    }
-    if v.chars().count() > max {
-        return Err(field_error(
-            lang,
-            field_key,
-            "wizard.rule.too_long",
-            &[("max", &max)],
-        ));
-    }
-    if v.chars().any(char::is_control) {
-        return Err(field_error(
-            lang,
-            field_key,
-            "wizard.rule.control_chars",
-            &[],
-        ));
-    }
-    Ok(())
+    check: impl FnOnce(&str) -> Checked<T>,
+) -> Result<(), String> {
+    check(&t(lang, field_key))
+        .map(drop)
+        .map_err(|e| e.message(lang))
 }
 
 pub fn image_name(lang: Lang, v: &str) -> Result<(), String> {
-    name(lang, "wizard.image.name", v, 60)
+    field(lang, "wizard.image.name", |f| validate::image_name(f, v))
 }
 
 pub fn image_description(lang: Lang, v: &str) -> Result<(), String> {
-    // The description may be empty.
-    if v.trim().is_empty() {
-        return Ok(());
-    }
-    name(lang, "wizard.image.description", v, 60)
+    field(lang, "wizard.image.description", |f| {
+        validate::image_description(f, v)
+    })
 }
 
 pub fn clb_name(lang: Lang, v: &str) -> Result<(), String> {
-    name(lang, "wizard.lb.new_name", v, 60)
+    field(lang, "wizard.lb.new_name", |f| validate::clb_name(f, v))
 }
 
 pub fn not_empty(lang: Lang, field_key: &str, v: &str) -> Result<(), String> {
-    if v.trim().is_empty() {
-        Err(field_error(lang, field_key, "wizard.rule.required", &[]))
-    } else {
-        Ok(())
-    }
+    field(lang, field_key, |f| validate::not_empty(f, v))
 }
 
-fn int_in(lang: Lang, field_key: &str, v: &str, lo: i64, hi: i64) -> Result<i64, String> {
-    match v.trim().parse::<i64>() {
-        Ok(n) if (lo..=hi).contains(&n) => Ok(n),
-        _ => Err(field_error(
-            lang,
-            field_key,
-            "wizard.rule.range",
-            &[("min", &lo), ("max", &hi)],
-        )),
-    }
+/// A whole number typed into a form, then the plan's range check on it.
+fn number(
+    lang: Lang,
+    field_key: &str,
+    v: &str,
+    check: impl FnOnce(&str, i64) -> Checked<()>,
+) -> Result<(), String> {
+    field(lang, field_key, |f| {
+        validate::integer(f, v).and_then(|n| check(f, n))
+    })
 }
 
-/// Instances per launch: RunInstances takes 1–100.
+/// Instances per launch: RunInstances' InstanceCount range.
 pub fn count(lang: Lang, v: &str) -> Result<(), String> {
-    let allowed = crate::cloud::limits::RUN_INSTANCES_COUNT;
-    int_in(
-        lang,
-        "wizard.launch.count",
-        v,
-        *allowed.start(),
-        *allowed.end(),
-    )
-    .map(|_| ())
+    number(lang, "wizard.launch.count", v, |f, n| {
+        validate::count(f, n, crate::scaleout::plan::MAX_COUNT).map(drop)
+    })
 }
 
 pub fn project(lang: Lang, v: &str) -> Result<(), String> {
-    int_in(lang, "wizard.launch.project", v, 0, i64::from(u32::MAX)).map(|_| ())
+    number(lang, "wizard.launch.project", v, |f, n| {
+        validate::in_range(f, n, 0, i64::from(u32::MAX)).map(drop)
+    })
 }
 
 pub fn port(lang: Lang, v: &str) -> Result<(), String> {
-    int_in(lang, "wizard.bind.port_field", v, 1, 65535).map(|_| ())
+    number(lang, "wizard.bind.port_field", v, |f, n| {
+        validate::port(f, n).map(drop)
+    })
 }
 
 /// Why an instance cannot sit behind `clb`: another zone (internal CLBs
@@ -268,6 +235,40 @@ mod tests {
         assert!(image_name(Lang::En, &"x".repeat(61)).is_err());
         assert!(image_name(Lang::Zh, "会话服务器镜像").is_ok());
         assert!(image_description(Lang::En, "").is_ok());
+        let e = count(Lang::Zh, "两台").unwrap_err();
+        assert!(e.contains("整数"), "{e}");
+        assert!(image_name(Lang::Zh, "镜像🙂")
+            .unwrap_err()
+            .contains("字母、汉字"));
+    }
+
+    /// The wizard takes exactly what a plan file takes, at the API's limits
+    /// (CreateImage: name 60, description 256; CreateLoadBalancer: name 80).
+    #[test]
+    fn the_wizard_and_the_plan_agree_on_every_limit() {
+        let cases: [(
+            &str,
+            usize,
+            fn(Lang, &str) -> Result<(), String>,
+            fn(&str, &str) -> bool,
+        ); 3] = [
+            ("image name", 60, image_name, |f, v| {
+                validate::image_name(f, v).is_ok()
+            }),
+            ("image description", 256, image_description, |f, v| {
+                validate::image_description(f, v).is_ok()
+            }),
+            ("CLB name", 80, clb_name, |f, v| {
+                validate::clb_name(f, v).is_ok()
+            }),
+        ];
+        for (what, max, wizard, plan) in cases {
+            for (len, ok) in [(max, true), (max + 1, false)] {
+                let v = "a".repeat(len);
+                assert_eq!(wizard(Lang::En, &v).is_ok(), ok, "{what} of {len}");
+                assert_eq!(plan("f", &v), ok, "{what} of {len}");
+            }
+        }
     }
 
     #[test]
