@@ -246,12 +246,9 @@ mod tests {
     /// (CreateImage: name 60, description 256; CreateLoadBalancer: name 80).
     #[test]
     fn the_wizard_and_the_plan_agree_on_every_limit() {
-        let cases: [(
-            &str,
-            usize,
-            fn(Lang, &str) -> Result<(), String>,
-            fn(&str, &str) -> bool,
-        ); 3] = [
+        type WizardRule = fn(Lang, &str) -> Result<(), String>;
+        type PlanRule = fn(&str, &str) -> bool;
+        let cases: [(&str, usize, WizardRule, PlanRule); 3] = [
             ("image name", 60, image_name, |f, v| {
                 validate::image_name(f, v).is_ok()
             }),
