@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::models::{autoscaling as asm, clb, cvm};
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::consistency::{self, Checklist, Party, Placement};
+pub use crate::scaleout::cron::{Cron, CronError, CronField, CronPart};
+
+/// A scheduled action's `Recurrence`: the one cron type ([`Cron`]).
+pub type Recurrence = Cron;
 
 /// The most instances one scaling group may hold (the API's MaxSize range).
 pub const MAX_GROUP_SIZE: u64 = 2000;
@@ -232,171 +236,16 @@ pub fn validate_grace_period(text: &str) -> Result<u64, FieldError> {
 
 // ---------------------------------------------------------------- cron
 
-/// One part of a cron field: a value, a range, or either with a step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CronPart {
-    pub from: u32,
-    pub to: u32,
-    pub step: u32,
-    /// The part was `*` (or `*/n`).
-    pub star: bool,
-}
-
-/// One of the five fields, as parsed (kept as written, for plain words).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CronField {
-    pub parts: Vec<CronPart>,
-}
-
-impl CronField {
-    /// `*` alone: no restriction.
-    pub fn is_any(&self) -> bool {
-        self.parts.len() == 1 && self.parts[0].star && self.parts[0].step == 1
-    }
-
-    /// The only value, when the field is one number.
-    pub fn single(&self) -> Option<u32> {
-        match self.parts.as_slice() {
-            [p] if !p.star && p.from == p.to => Some(p.from),
-            _ => None,
-        }
-    }
-
-    /// Every value the field allows, in `lo..=hi`.
-    pub fn values(&self, lo: u32, hi: u32) -> Vec<u32> {
-        let mut v: Vec<u32> = (lo..=hi)
-            .filter(|x| {
-                self.parts
-                    .iter()
-                    .any(|p| *x >= p.from && *x <= p.to && (*x - p.from) % p.step == 0)
-            })
-            .collect();
-        v.dedup();
-        v
-    }
-}
-
-/// A `Recurrence`: `minute hour day-of-month month day-of-week`, in Beijing time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Recurrence {
-    pub text: String,
-    pub minute: CronField,
-    pub hour: CronField,
-    pub day: CronField,
-    pub month: CronField,
-    /// 0–7, Sunday being 0 and 7.
-    pub weekday: CronField,
-}
-
-/// The five fields: name (for messages) and range.
-const CRON_FIELDS: [(&str, u32, u32); 5] = [
-    ("minute", 0, 59),
-    ("hour", 0, 23),
-    ("day", 1, 31),
-    ("month", 1, 12),
-    ("weekday", 0, 7),
-];
-
-fn cron_error(reason: &'static str, part: &str, args: &[(&'static str, String)]) -> FieldError {
-    let mut all = vec![("part", part.to_string())];
-    all.extend_from_slice(args);
-    FieldError::new("Recurrence", reason, &all)
-}
-
-fn parse_cron_field(text: &str, name: &str, lo: u32, hi: u32) -> Result<CronField, FieldError> {
-    let mut parts = Vec::new();
-    for item in text.split(',') {
-        let (range, step) = match item.split_once('/') {
-            Some((r, s)) => {
-                let step = s.parse::<u32>().ok().filter(|s| *s > 0).ok_or_else(|| {
-                    cron_error("cron_bad_step", name, &[("value", s.to_string())])
-                })?;
-                (r, step)
-            }
-            None => (item, 1),
-        };
-        let num = |s: &str| -> Result<u32, FieldError> {
-            let v = s
-                .parse::<u32>()
-                .map_err(|_| cron_error("cron_not_a_number", name, &[("value", s.to_string())]))?;
-            if v < lo || v > hi {
-                return Err(cron_error(
-                    "cron_out_of_range",
-                    name,
-                    &[
-                        ("value", v.to_string()),
-                        ("lo", lo.to_string()),
-                        ("hi", hi.to_string()),
-                    ],
-                ));
-            }
-            Ok(v)
-        };
-        let part = if range == "*" {
-            CronPart {
-                from: lo,
-                to: hi,
-                step,
-                star: true,
-            }
-        } else if let Some((a, b)) = range.split_once('-') {
-            let (a, b) = (num(a)?, num(b)?);
-            if a > b {
-                return Err(cron_error(
-                    "cron_reversed",
-                    name,
-                    &[("from", a.to_string()), ("to", b.to_string())],
-                ));
-            }
-            CronPart {
-                from: a,
-                to: b,
-                step,
-                star: false,
-            }
-        } else {
-            let v = num(range)?;
-            CronPart {
-                from: v,
-                // `5/15`: from 5 to the end of the range, every 15.
-                to: if item.contains('/') { hi } else { v },
-                step,
-                star: false,
-            }
-        };
-        parts.push(part);
-    }
-    Ok(CronField { parts })
-}
-
-/// Parses and checks a recurrence: exactly five fields, each within its range.
+/// Parses and checks a recurrence (see [`Cron::parse`]), the error naming
+/// the `Recurrence` field and the part that is wrong.
 pub fn validate_recurrence(text: &str) -> Result<Recurrence, FieldError> {
-    let text = text.trim();
-    let fields: Vec<&str> = text.split_whitespace().collect();
-    if fields.len() != 5 {
-        return Err(FieldError::new(
-            "Recurrence",
-            "cron_field_count",
-            &[("count", fields.len().to_string())],
-        ));
+    Cron::parse(text).map_err(FieldError::from)
+}
+
+impl From<CronError> for FieldError {
+    fn from(e: CronError) -> FieldError {
+        FieldError::new("Recurrence", e.reason, &e.args)
     }
-    let mut parsed = Vec::with_capacity(5);
-    for (f, (name, lo, hi)) in fields.iter().zip(CRON_FIELDS) {
-        parsed.push(parse_cron_field(f, name, lo, hi)?);
-    }
-    let weekday = parsed.pop().expect("five fields");
-    let month = parsed.pop().expect("five fields");
-    let day = parsed.pop().expect("five fields");
-    let hour = parsed.pop().expect("five fields");
-    let minute = parsed.pop().expect("five fields");
-    Ok(Recurrence {
-        text: fields.join(" "),
-        minute,
-        hour,
-        day,
-        month,
-        weekday,
-    })
 }
 
 fn join_words(items: &[String], lang: Lang) -> String {

@@ -15,6 +15,7 @@
 pub mod autoscaling;
 pub mod browse_tree;
 pub mod consistency;
+pub mod cron;
 pub mod discover;
 pub mod eligibility;
 pub mod journal;

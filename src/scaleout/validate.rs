@@ -334,47 +334,18 @@ pub fn one_of(field: &str, value: &str, allowed: &[&str]) -> Checked<String> {
 
 /// A five-field cron expression (minute hour day-of-month month day-of-week),
 /// as AS `CreateScheduledAction.Recurrence` takes it: numbers, `*`, ranges
-/// `a-b`, steps `/n` and lists `a,b`.
+/// `a-b`, steps `/n` and lists `a,b` ([`crate::scaleout::cron::Cron`], the
+/// one parser the wizard and the simulator use too).
 pub fn cron(field: &str, value: &str) -> Checked<String> {
-    let fields: Vec<&str> = value.split_whitespace().collect();
-    let bad = || {
-        err(
+    match crate::scaleout::cron::Cron::parse(value) {
+        Ok(c) => Ok(c.text),
+        Err(_) => err(
             field,
             Problem::BadFormat {
-                expected: "5 fields: minute(0-59) hour(0-23) day(1-31) month(1-12) weekday(0-6), e.g. 0 9 * * 1-5".into(),
+                expected: "5 fields: minute(0-59) hour(0-23) day(1-31) month(1-12) weekday(0-7, 0 and 7 Sunday), e.g. 0 9 * * 1-5".into(),
             },
-        )
-    };
-    if fields.len() != 5 {
-        return bad();
+        ),
     }
-    let limits = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 6)];
-    for (f, (lo, hi)) in fields.iter().zip(limits) {
-        for item in f.split(',') {
-            let (range, step) = match item.split_once('/') {
-                Some((r, s)) => (r, Some(s)),
-                None => (item, None),
-            };
-            if let Some(s) = step {
-                match s.parse::<u32>() {
-                    Ok(n) if n >= 1 && n <= hi => {}
-                    _ => return bad(),
-                }
-            }
-            if range == "*" {
-                continue;
-            }
-            let num = |s: &str| s.parse::<u32>().ok().filter(|n| (lo..=hi).contains(n));
-            let ok = match range.split_once('-') {
-                Some((a, b)) => matches!((num(a), num(b)), (Some(a), Some(b)) if a <= b),
-                None => num(range).is_some(),
-            };
-            if !ok {
-                return bad();
-            }
-        }
-    }
-    Ok(fields.join(" "))
 }
 
 #[cfg(test)]
@@ -463,6 +434,8 @@ mod tests {
             "*/5 * * * *",
             "0 9-18 * * 1-5",
             "30 8,20 1 1-12/2 0",
+            // Sunday as 7, as Auto Scaling and the wizard take it.
+            "0 9 * * 7",
         ] {
             assert!(cron("recurrence", good).is_ok(), "{good}");
         }
@@ -472,11 +445,25 @@ mod tests {
             "60 * * * *",
             "0 24 * * *",
             "0 9 0 * *",
-            "0 9 * * 7",
+            "0 9 * * 8",
             "a b c d e",
             "5-1 * * * *",
         ] {
             assert!(cron("recurrence", bad).is_err(), "{bad}");
+        }
+        // The plan, the wizard and the simulator read a recurrence alike.
+        for text in [
+            "0 9 * * 7",
+            "0 9 ? * 1-5",
+            "*/0 * * * *",
+            "0 9 * * 8",
+            "1-60 * * * *",
+        ] {
+            assert_eq!(
+                cron("recurrence", text).is_ok(),
+                crate::scaleout::autoscaling::validate_recurrence(text).is_ok(),
+                "{text}"
+            );
         }
         assert_eq!(
             one_of("role", "Session", &["session", "business"]).unwrap(),

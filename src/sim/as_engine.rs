@@ -29,7 +29,7 @@
 use serde_json::{json, Value};
 
 use crate::cloud::models::autoscaling as asm;
-use crate::sim::as_schedule::Cron;
+use crate::scaleout::cron::Cron;
 use crate::sim::autoscaling::{GroupInstance, SimActivity, SimScalingGroup};
 use crate::sim::clb_targets::{self, Binding};
 use crate::sim::svc_util::{iso_utc, parse, reply};
