@@ -24,8 +24,9 @@ const TARGET: &str = "0 duplicates, 0 orphans, 0 lost";
 
 /// Simulated seconds per wall second, and the engine's poll speed.
 const SPEED: f64 = 100.0;
-/// Mild faults the client and engine must ride through.
-const FAULTS: &str = "throttle=0.03,internal=0.02,drop=0.01";
+/// Mild faults the client and engine must ride through, the ambiguous one
+/// (acted on, then answered InternalError) among them.
+const FAULTS: &str = "throttle=0.03,internal=0.02,internal-after=0.02,drop=0.01";
 
 struct Flow {
     plan: &'static str,
