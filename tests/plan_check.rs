@@ -3,7 +3,8 @@
 //! account and exits 2 naming the field, and the simulator's request log
 //! then holds no creating call at all (a RunInstances DryRun creates nothing
 //! and is flagged as such). A good plan passes with its price shown; an
-//! image of another OS than the role's is warned about, not refused.
+//! image of another OS than the role's, and a business server without a TAT
+//! agent, are warned about, not refused.
 
 mod e2e_support;
 
@@ -163,6 +164,19 @@ async fn a_good_plan_passes_with_its_price_and_a_foreign_os_image_is_a_warning()
         stdout.contains("price: session: 2 × S5.MEDIUM4 ≈") && stdout.contains("yuan/hour"),
         "{stdout}"
     );
+    // The one warning: a business server whose sdk.config cannot be edited
+    // (no TAT agent), named as the wizard's Overview names it.
+    let warnings: Vec<&str> = stdout.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stdout}");
+    assert!(
+        warnings[0].contains("no TAT agent on ins-tatoff01") && warnings[0].contains("Install it"),
+        "{stdout}"
+    );
+    // With its agent online, nothing to warn about.
+    h.with_world(|w| w.cvm.instance_mut("ins-tatoff01").unwrap().tat_agent_online = true);
+    let out = tcscale(&h, &home, &["apply", path.to_str().unwrap()], &[]).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains("warning"), "{stdout}");
 
     // The Windows public image for a (Linux) session server: said, not refused.

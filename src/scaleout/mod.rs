@@ -12,6 +12,7 @@
 //! - [`steps`]: the guide's steps per role and the API calls each makes
 //! - [`journal`]: the run journal (resume / cleanup)
 
+pub mod account;
 pub mod autoscaling;
 pub mod browse_tree;
 pub mod consistency;

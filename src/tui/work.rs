@@ -8,8 +8,9 @@ use std::future::Future;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::cloud::models::{clb, cvm, tat};
+use crate::cloud::models::cvm;
 use crate::i18n::{t, tf, Lang};
+use crate::scaleout::account;
 use crate::scaleout::discover::{self, Role as EngineRole};
 use crate::scaleout::eligibility::eligibility;
 use crate::scaleout::remote_op::{
@@ -21,6 +22,7 @@ use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_qu
 use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
 };
+use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
 use crate::scaleout::runner::remote_edit::agent_online;
 use crate::scaleout::runner::sdk_config_step::{
@@ -190,19 +192,9 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
         text: t(lang, "wizard.check.credentials"),
     }];
     // Images: the ones tcscale made (tagged with their source) can be reused.
-    if let Ok(resp) = eng
-        .call(&cvm::DescribeImagesRequest {
-            filters: Some(vec![cvm::Filter {
-                name: Some("image-type".into()),
-                values: Some(vec!["PRIVATE_IMAGE".into()]),
-            }]),
-            limit: Some(100),
-            ..Default::default()
-        })
-        .await
-    {
-        let images = resp.image_set.unwrap_or_default();
-        arch.images = images
+    if let Ok(private) = account::private_images(eng).await {
+        arch.images = private
+            .images
             .iter()
             .map(|img| ImageView {
                 id: img.image_id.clone().unwrap_or_default(),
@@ -217,9 +209,8 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
                 state: img.image_state.clone().unwrap_or_default(),
             })
             .collect();
-        if let Ok(q) = eng.call(&cvm::DescribeImageQuotaRequest::default()).await {
-            let total = q.image_num_quota.unwrap_or(0);
-            let used = images.len() as i64;
+        if let Ok(total) = account::image_quota(eng).await {
+            let used = private.total;
             checks.push(Check {
                 level: if used < total {
                     CheckLevel::Ok
@@ -235,21 +226,7 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
         }
     }
     if !arch.business_ids.is_empty() {
-        if let Ok(resp) = eng
-            .call(&tat::DescribeAutomationAgentStatusRequest {
-                instance_ids: Some(arch.business_ids.clone()),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .await
-        {
-            let online: Vec<String> = resp
-                .automation_agent_set
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|a| a.agent_status.as_deref() == Some("Online"))
-                .filter_map(|a| a.instance_id)
-                .collect();
+        if let Ok(online) = account::agents_online(eng, &arch.business_ids).await {
             for i in &mut arch.instances {
                 i.tat_online = online.contains(&i.id);
             }
@@ -306,39 +283,19 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
 /// shows "?" when the call fails).
 async fn health_into(eng: &Engine, arch: &mut Architecture) {
     let ids: Vec<String> = arch.clbs.iter().map(|c| c.id.clone()).collect();
-    if ids.is_empty() {
-        return;
-    }
-    let Ok(resp) = eng
-        .call(&clb::DescribeTargetHealthRequest {
-            load_balancer_ids: Some(ids),
-            ..Default::default()
-        })
-        .await
-    else {
+    let Ok(health) = account::target_health(eng, &ids).await else {
         return;
     };
-    for h in resp.load_balancers.unwrap_or_default() {
-        let lb_id = h.load_balancer_id.clone().unwrap_or_default();
-        for l in h.listeners.unwrap_or_default() {
-            let lid = l.listener_id.clone().unwrap_or_default();
-            for r in l.rules.unwrap_or_default() {
-                for t in r.targets.unwrap_or_default() {
-                    let (Some(tid), healthy) = (t.target_id.clone(), t.health_status) else {
-                        continue;
-                    };
-                    let views = arch
-                        .clbs
-                        .iter_mut()
-                        .chain(arch.public_clb.iter_mut())
-                        .chain(arch.internal_clb.iter_mut());
-                    for c in views.filter(|c| c.id == lb_id) {
-                        for lv in c.listeners.iter_mut().filter(|x| x.id == lid) {
-                            for tg in lv.targets.iter_mut().filter(|x| x.0 == tid) {
-                                tg.2 = healthy;
-                            }
-                        }
-                    }
+    for h in health {
+        let views = arch
+            .clbs
+            .iter_mut()
+            .chain(arch.public_clb.iter_mut())
+            .chain(arch.internal_clb.iter_mut());
+        for c in views.filter(|c| c.id == h.load_balancer) {
+            for lv in c.listeners.iter_mut().filter(|x| x.id == h.listener) {
+                for tg in lv.targets.iter_mut().filter(|x| x.0 == h.target) {
+                    tg.2 = h.healthy;
                 }
             }
         }
@@ -354,30 +311,13 @@ async fn price(
     image_id: Option<String>,
     count: i64,
 ) -> Result<String, String> {
-    let resp = eng
-        .call(&cvm::InquiryPriceRunInstancesRequest {
-            placement: Some(cvm::Placement {
-                zone: Some(zone),
-                ..Default::default()
-            }),
-            image_id,
-            instance_type: Some(instance_type),
-            instance_count: Some(count),
-            ..Default::default()
-        })
+    let p = account::launch_price(eng, &zone, &instance_type, image_id, count)
         .await
         .map_err(|e| e.explain(lang))?;
-    let p = resp.price.unwrap_or_default();
-    let item = p.instance_price.unwrap_or_default();
-    let unit = item
-        .unit_price_discount
-        .or(item.unit_price)
-        .or(item.discount_price)
-        .unwrap_or(0.0);
     Ok(crate::tui::screens::launch::price_value(
         lang,
-        unit,
-        &item.charge_unit.unwrap_or_default(),
+        p.amount,
+        &p.charge_unit,
     ))
 }
 
@@ -964,17 +904,8 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             instance_ids,
         } => {
             let work = async {
-                let resp = eng
-                    .call(&clb::DescribeListenersRequest {
-                        load_balancer_id: Some(clb_id.clone()),
-                        port: Some(port),
-                        ..Default::default()
-                    })
-                    .await?;
-                for l in resp.listeners.unwrap_or_default() {
-                    if let Some(lid) = l.listener_id {
-                        recheck_health(&eng, &clb_id, &lid, &instance_ids).await?;
-                    }
+                for lid in account::listeners_on_port(&eng, &clb_id, port).await? {
+                    recheck_health(&eng, &clb_id, &lid, &instance_ids).await?;
                 }
                 Ok::<_, StepError>(())
             };
@@ -1142,18 +1073,9 @@ async fn sg_job(
 /// the agent comes preinstalled only on newer public images, so older
 /// servers need it installed before tcscale can edit their sdk.config.
 fn tat_missing_check(lang: Lang, business: &[String], online: &[String]) -> Option<Check> {
-    let missing: Vec<&str> = business
-        .iter()
-        .filter(|b| !online.contains(b))
-        .map(String::as_str)
-        .collect();
-    (!missing.is_empty()).then(|| Check {
+    tat_missing_warning(lang, business, online).map(|text| Check {
         level: CheckLevel::Warn,
-        text: tf(
-            lang,
-            "wizard.check.tat_missing",
-            &[("ids", &missing.join(", "))],
-        ),
+        text,
     })
 }
 

@@ -141,32 +141,16 @@ async fn wait_listed(eng: &Engine, input: &ImageInput, run_id: &str) -> Result<(
 /// `ImageQuotaLimitExceeded`), naming tcscale's own images that could be
 /// reused or deleted to make room.
 async fn check_image_quota(eng: &Engine) -> Result<(), StepError> {
-    let quota = eng
-        .call(&cvm::DescribeImageQuotaRequest::default())
-        .await?
-        .image_num_quota
-        .unwrap_or(crate::cloud::limits::CUSTOM_IMAGES_PER_REGION);
-    let images = eng
-        .call(&cvm::DescribeImagesRequest {
-            filters: Some(vec![cvm::Filter {
-                name: Some("image-type".into()),
-                values: Some(vec!["PRIVATE_IMAGE".into()]),
-            }]),
-            limit: Some(100),
-            ..Default::default()
-        })
-        .await?;
-    let used = images
-        .total_count
-        .unwrap_or_else(|| images.image_set.as_ref().map_or(0, |s| s.len() as i64));
-    if used < quota {
+    let quota = crate::scaleout::account::image_quota(eng).await?;
+    let private = crate::scaleout::account::private_images(eng).await?;
+    if private.total < quota {
         return Ok(());
     }
     Err(StepError::Blocked(quota_full_message(
         eng.lang,
-        used,
+        private.total,
         quota,
-        &images.image_set.unwrap_or_default(),
+        &private.images,
     )))
 }
 

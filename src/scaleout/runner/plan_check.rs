@@ -84,6 +84,24 @@ pub fn is_windows(os: &str) -> bool {
     os.to_ascii_lowercase().contains("windows")
 }
 
+/// The business servers whose TAT agent is not online: their sdk.config
+/// cannot be edited, so they will keep the old authServerUrl unless the
+/// agent is installed first (the Overview says the same).
+pub fn tat_missing_warning(lang: Lang, business: &[String], online: &[String]) -> Option<String> {
+    let missing: Vec<&str> = business
+        .iter()
+        .filter(|b| !online.contains(b))
+        .map(String::as_str)
+        .collect();
+    (!missing.is_empty()).then(|| {
+        tf(
+            lang,
+            "wizard.check.tat_missing",
+            &[("ids", &missing.join(", "))],
+        )
+    })
+}
+
 /// The warning for launching `image_os` in place of a server running
 /// `source_os` (session servers run `mina_auth`, on Linux in the guide).
 pub fn os_warning(
@@ -601,6 +619,19 @@ pub async fn check_plan(eng: &Engine, plan: &Plan) -> Result<PlanCheck, StepErro
         launches.push((format!("{name}.count"), zone_of(&source), p.count));
         if session {
             check_session_clb(eng, &mut out, &arch, p, &source).await?;
+            if p.update_sdk_config() {
+                let business: Vec<String> = match &p.business_servers {
+                    Some(ids) => ids.clone(),
+                    None => arch
+                        .with_role(crate::scaleout::discover::Role::Business)
+                        .iter()
+                        .filter_map(|i| i.instance_id.clone())
+                        .collect(),
+                };
+                let online = crate::scaleout::account::agents_online(eng, &business).await?;
+                out.warnings
+                    .extend(tat_missing_warning(lang, &business, &online));
+            }
             for (i, id) in p.business_servers.iter().flatten().enumerate() {
                 if arch.instance(id).is_none() {
                     out.refuse(

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::unbounded_channel;
 
-use crate::cloud::models::cvm;
 use crate::scaleout::runner::autoscaling_step::{
     execute_policy, setup_auto_scaling, snapshot, AsInput,
 };
+use crate::scaleout::runner::launch::describe_instances;
 use crate::scaleout::runner::launch::zone_quota;
 use crate::scaleout::runner::{Engine, Progress, StepError};
 use crate::tui::screens::autoscaling::{AsEvent, AsJob, SetupRequest, ZoneQuota};
@@ -83,14 +83,8 @@ async fn setup(
     req: &SetupRequest,
 ) -> Result<crate::scaleout::runner::autoscaling_step::AsOutput, StepError> {
     // The launch configuration copies the full instance (disks, billing), not the table's row.
-    let source = eng
-        .call(&cvm::DescribeInstancesRequest {
-            instance_ids: Some(vec![req.source_id.clone()]),
-            ..Default::default()
-        })
+    let source = describe_instances(eng, std::slice::from_ref(&req.source_id))
         .await?
-        .instance_set
-        .unwrap_or_default()
         .into_iter()
         .next()
         .ok_or_else(|| StepError::Blocked(req.source_id.clone()))?;

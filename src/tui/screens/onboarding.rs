@@ -18,7 +18,6 @@ use crate::cloud::config_file::TcscaleConfig;
 use crate::cloud::credentials::{
     detect_all, mask, resolve, CredentialEnv, CredentialSource, ExplicitCredentials, DEFAULT_REGION,
 };
-use crate::cloud::models::cvm;
 use crate::cloud::{Client, ClientConfig, CloudError, Credential, RetryPolicy};
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::preflight::{self, StepReport};
@@ -494,18 +493,6 @@ impl OnboardingState {
 }
 
 /// The regions of a DescribeRegions answer, available ones, sorted by id.
-fn regions_of(r: cvm::DescribeRegionsResponse) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = r
-        .region_set
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|r| r.region_state.as_deref().unwrap_or("AVAILABLE") == "AVAILABLE")
-        .filter_map(|r| Some((r.region?, r.region_name.unwrap_or_default())))
-        .collect();
-    v.sort();
-    v
-}
-
 /// The built-in list in the user's language.
 pub fn builtin_regions(lang: Lang) -> Vec<(String, String)> {
     BUILTIN_REGIONS
@@ -546,17 +533,9 @@ pub async fn validate(
     lang: Lang,
 ) -> Result<(Vec<(String, String)>, bool), CloudError> {
     let c = client(credential, region, endpoint, lang)?;
-    match c.call(&cvm::DescribeRegionsRequest::default()).await {
-        Ok(r) => {
-            let v = regions_of(r);
-            if v.is_empty() {
-                Ok((builtin_regions(lang), true))
-            } else {
-                Ok((v, false))
-            }
-        }
-        Err(e) if preflight::is_permission_denied(&e) => Ok((builtin_regions(lang), true)),
-        Err(e) => Err(e),
+    match crate::scaleout::account::regions(&c).await? {
+        Some(v) if !v.is_empty() => Ok((v, false)),
+        _ => Ok((builtin_regions(lang), true)),
     }
 }
 
