@@ -1,6 +1,8 @@
 //! What the account holds, read for the Overview and the forms: the custom
 //! images and their quota, which servers' TAT agents are online, the health
 //! of bound targets, the price of a launch, the regions the keys can use.
+//! Reads only, made with [`Engine::check_call`]: nothing here creates, so
+//! no kill point of the tests is armed.
 //! The wizard and `apply` both read through these (the TUI makes no cloud
 //! request of its own), and they answer plain facts; what to say about them
 //! is the caller's, in the user's language, at render time.
@@ -18,7 +20,7 @@ pub struct PrivateImages {
 
 pub async fn private_images(eng: &Engine) -> Result<PrivateImages, StepError> {
     let resp = eng
-        .call(&cvm::DescribeImagesRequest {
+        .check_call(&cvm::DescribeImagesRequest {
             filters: Some(vec![cvm::Filter {
                 name: Some("image-type".into()),
                 values: Some(vec!["PRIVATE_IMAGE".into()]),
@@ -36,7 +38,7 @@ pub async fn private_images(eng: &Engine) -> Result<PrivateImages, StepError> {
 /// documented default when the answer leaves it out).
 pub async fn image_quota(eng: &Engine) -> Result<i64, StepError> {
     Ok(eng
-        .call(&cvm::DescribeImageQuotaRequest::default())
+        .check_call(&cvm::DescribeImageQuotaRequest::default())
         .await?
         .image_num_quota
         .unwrap_or(crate::cloud::limits::CUSTOM_IMAGES_PER_REGION))
@@ -48,7 +50,7 @@ pub async fn agents_online(eng: &Engine, ids: &[String]) -> Result<Vec<String>, 
     let mut online = Vec::new();
     for chunk in ids.chunks(100) {
         let resp = eng
-            .call(&tat::DescribeAutomationAgentStatusRequest {
+            .check_call(&tat::DescribeAutomationAgentStatusRequest {
                 instance_ids: Some(chunk.to_vec()),
                 limit: Some(100),
                 ..Default::default()
@@ -84,7 +86,7 @@ pub async fn target_health(
         return Ok(Vec::new());
     }
     let resp = eng
-        .call(&clb::DescribeTargetHealthRequest {
+        .check_call(&clb::DescribeTargetHealthRequest {
             load_balancer_ids: Some(load_balancers.to_vec()),
             ..Default::default()
         })
@@ -110,27 +112,6 @@ pub async fn target_health(
     Ok(out)
 }
 
-/// The listeners of `lb` on `port`.
-pub async fn listeners_on_port(
-    eng: &Engine,
-    lb: &str,
-    port: i64,
-) -> Result<Vec<String>, StepError> {
-    let resp = eng
-        .call(&clb::DescribeListenersRequest {
-            load_balancer_id: Some(lb.to_string()),
-            port: Some(port),
-            ..Default::default()
-        })
-        .await?;
-    Ok(resp
-        .listeners
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|l| l.listener_id)
-        .collect())
-}
-
 /// What one instance of a launch costs, as InquiryPriceRunInstances quotes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitPrice {
@@ -148,7 +129,7 @@ pub async fn launch_price(
     count: i64,
 ) -> Result<UnitPrice, StepError> {
     let resp = eng
-        .call(&cvm::InquiryPriceRunInstancesRequest {
+        .check_call(&cvm::InquiryPriceRunInstancesRequest {
             placement: Some(cvm::Placement {
                 zone: Some(zone.to_string()),
                 ..Default::default()

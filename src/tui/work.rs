@@ -20,7 +20,8 @@ use crate::scaleout::runner::bind::{recheck_health, register_targets, target_hea
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota, LaunchInput};
 use crate::scaleout::runner::load_balancer::{
-    describe_lb, ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ListenerInput,
+    describe_lb, ensure_listener, ensure_load_balancer, find_listener, ClbChoice, ClbInput,
+    ListenerInput,
 };
 use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
@@ -904,7 +905,10 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             instance_ids,
         } => {
             let work = async {
-                for lid in account::listeners_on_port(&eng, &clb_id, port).await? {
+                if let Some(lid) = find_listener(&eng, &clb_id, port)
+                    .await?
+                    .and_then(|l| l.listener_id)
+                {
                     recheck_health(&eng, &clb_id, &lid, &instance_ids).await?;
                 }
                 Ok::<_, StepError>(())

@@ -286,24 +286,11 @@ async fn foreign_image_named(
     })
 }
 
-/// How many more private images the account may make (`None`: unknown).
-async fn images_left(eng: &Engine) -> Result<Option<i64>, StepError> {
-    let quota = eng
-        .check_call(&cvm::DescribeImageQuotaRequest::default())
-        .await?
-        .image_num_quota;
-    let used = eng
-        .check_call(&cvm::DescribeImagesRequest {
-            filters: Some(vec![cvm::Filter {
-                name: Some("image-type".into()),
-                values: Some(vec!["PRIVATE_IMAGE".into()]),
-            }]),
-            limit: Some(1),
-            ..Default::default()
-        })
-        .await?
-        .total_count;
-    Ok(quota.map(|q| q - used.unwrap_or(0) as i64))
+/// How many more private images the account may make.
+async fn images_left(eng: &Engine) -> Result<i64, StepError> {
+    let quota = crate::scaleout::account::image_quota(eng).await?;
+    let used = crate::scaleout::account::private_images(eng).await?.total;
+    Ok(quota - used)
 }
 
 /// RunInstances with DryRun, then the price of the same launch. The image
@@ -655,18 +642,17 @@ pub async fn check_plan(eng: &Engine, plan: &Plan) -> Result<PlanCheck, StepErro
         sources.insert(name, source);
     }
     if !new_images.is_empty() {
-        if let Some(left) = images_left(eng).await? {
-            for (k, field) in new_images.iter().enumerate() {
-                if k as i64 >= left {
-                    out.refuse(
-                        field,
-                        tf(
-                            lang,
-                            "check.image_quota",
-                            &[("count", &new_images.len()), ("left", &left.max(0))],
-                        ),
-                    );
-                }
+        let left = images_left(eng).await?;
+        for (k, field) in new_images.iter().enumerate() {
+            if k as i64 >= left {
+                out.refuse(
+                    field,
+                    tf(
+                        lang,
+                        "check.image_quota",
+                        &[("count", &new_images.len()), ("left", &left.max(0))],
+                    ),
+                );
             }
         }
     }
