@@ -63,7 +63,7 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
         d.app.launch_checks()
     );
 
-    d.confirm("RunInstances");
+    let launch_dialog = d.confirm("RunInstances");
     d.until("instances RUNNING", |a| a.launch.progress.is_done())
         .await;
     assert_eq!(d.app.launch.instances.len(), 2);
@@ -177,6 +177,54 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
         assert_eq!(p.zone.as_deref(), Some(src.zone.as_str()));
         assert_eq!(p.project_id.unwrap_or(0), src.project_id);
     }
+    // The confirm dialog showed the very requests sent: the DryRun, then the
+    // launch, whose every setting the new instances carry.
+    let shown: Vec<&str> = launch_dialog
+        .calls
+        .iter()
+        .filter(|c| c.action == "RunInstances")
+        .map(|c| c.detail.as_str())
+        .collect();
+    assert_eq!(shown.len(), 2, "{:?}", launch_dialog.calls);
+    assert!(shown[0].contains("DryRun=true"), "{}", shown[0]);
+    let req: serde_json::Value = serde_json::from_str(shown[1]).expect("the request as JSON");
+    let req = &req;
+    assert_eq!(req["InstanceCount"], new_ids.len());
+    assert_eq!(req["ImageId"], image_id.as_str());
+    let source_model = arch
+        .models
+        .get(&session_server)
+        .expect("the source as described");
+    for id in &new_ids {
+        let i = set
+            .iter()
+            .find(|i| i.instance_id.as_deref() == Some(id.as_str()))
+            .unwrap();
+        let got = serde_json::to_value(i).unwrap();
+        assert_eq!(got["Placement"]["Zone"], req["Placement"]["Zone"]);
+        assert_eq!(got["InstanceType"], req["InstanceType"]);
+        assert_eq!(
+            got["VirtualPrivateCloud"]["VpcId"],
+            req["VirtualPrivateCloud"]["VpcId"]
+        );
+        assert_eq!(
+            got["VirtualPrivateCloud"]["SubnetId"],
+            req["VirtualPrivateCloud"]["SubnetId"]
+        );
+        assert_eq!(got["SecurityGroupIds"], req["SecurityGroupIds"]);
+        assert_eq!(
+            got["InternetAccessible"]["InternetMaxBandwidthOut"],
+            req["InternetAccessible"]["InternetMaxBandwidthOut"]
+        );
+        assert_eq!(got["SystemDisk"]["DiskSize"], req["SystemDisk"]["DiskSize"]);
+    }
+    // …and those are the source's.
+    let src_json = serde_json::to_value(source_model).unwrap();
+    assert_eq!(req["SecurityGroupIds"], src_json["SecurityGroupIds"]);
+    assert_eq!(
+        req["VirtualPrivateCloud"]["SubnetId"],
+        src_json["VirtualPrivateCloud"]["SubnetId"]
+    );
     let targets = client
         .call(&clb::DescribeTargetsRequest {
             load_balancer_id: Some(clb.id.clone()),

@@ -279,6 +279,26 @@ impl App {
         }
     }
 
+    /// The launch the Launch form describes, as the engine will send it:
+    /// the source as the API described it, with the form's choices.
+    pub fn launch_input(&self) -> Option<crate::scaleout::runner::launch::LaunchInput> {
+        use crate::scaleout::runner::launch::{launch_input, LaunchForm};
+        let src = self.source_instance()?;
+        let model = self.arch.ready()?.models.get(&src.id)?;
+        let l = &self.launch;
+        Some(launch_input(
+            model,
+            &LaunchForm {
+                image_id: self.image.image_id.clone()?,
+                count: l.count.value.trim().parse().unwrap_or(1),
+                instance_name: src.name.clone(),
+                instance_type: l.instance_type.value.trim().to_string(),
+                zone: l.zone.value.trim().to_string(),
+                project_id: l.project.value.trim().parse().unwrap_or(0),
+            },
+        ))
+    }
+
     pub fn source_instance(&self) -> Option<&InstanceView> {
         let arch = self.arch.ready()?;
         arch.instance(self.source.chosen.as_deref()?)
@@ -1278,26 +1298,13 @@ impl App {
                 }]
             }
             ConfirmWhat::RunInstances => {
-                let (Some(image_id), Some(src)) =
-                    (self.image.image_id.clone(), self.source_instance().cloned())
-                else {
+                let Some(input) = self.launch_input() else {
                     return vec![];
                 };
                 self.launch.progress = running(String::new());
                 self.launch.instances.clear();
                 vec![Job::Launch {
-                    image_id,
-                    count: self.launch.count.value.trim().parse().unwrap_or(1),
-                    instance_type: self.launch.instance_type.value.trim().to_string(),
-                    zone: self.launch.zone.value.trim().to_string(),
-                    project_id: self.launch.project.value.trim().parse().unwrap_or(0),
-                    vpc_id: self.launch.vpc_id.clone(),
-                    subnet_id: self.launch.subnet_id.clone(),
-                    security_group_ids: self.launch.security_group_ids.clone(),
-                    name: src.name.clone(),
-                    bandwidth_out: src.bandwidth_out,
-                    client_token: uuid::Uuid::new_v4().to_string(),
-                    source_id: src.id.clone(),
+                    input: Box::new(input),
                 }]
             }
             ConfirmWhat::CreateClb => {

@@ -27,20 +27,9 @@ pub enum Job {
         description: String,
     },
     /// RunInstances with DryRun, then for real, then poll until RUNNING.
+    /// RunInstances of exactly the request the confirm dialog showed.
     Launch {
-        image_id: String,
-        count: i64,
-        instance_type: String,
-        zone: String,
-        project_id: i64,
-        vpc_id: String,
-        subnet_id: String,
-        security_group_ids: Vec<String>,
-        name: String,
-        bandwidth_out: i64,
-        client_token: String,
-        /// The server being copied (network, disks and login come from it).
-        source_id: String,
+        input: Box<crate::scaleout::runner::launch::LaunchInput>,
     },
     /// CreateLoadBalancer, then poll its task.
     CreateClb {

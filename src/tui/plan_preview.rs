@@ -41,25 +41,36 @@ pub fn create_image(app: &App) -> Confirm {
     }
 }
 
+/// The request as the API gets it, one line of JSON. The ClientToken and
+/// the run's tag are the journal's, fixed when the step starts: shown as `…`.
+fn request_json<T: serde::Serialize>(req: &T) -> String {
+    serde_json::to_string(req).unwrap_or_default()
+}
+
 pub fn run_instances(app: &App) -> Confirm {
-    let l = &app.launch;
-    let detail = format!(
-        "ImageId={} InstanceCount={} InstanceType={} Zone={} ProjectId={} VpcId={} SubnetId={} SecurityGroupIds=[{}]",
-        app.image.image_id.as_deref().unwrap_or("?"),
-        l.count.value.trim(),
-        l.instance_type.value.trim(),
-        l.zone.value.trim(),
-        l.project.value.trim(),
-        l.vpc_id,
-        l.subnet_id,
-        l.security_group_ids.join(",")
-    );
+    use crate::scaleout::runner::launch::run_instances_request;
+    let calls = match app.launch_input() {
+        Some(input) => {
+            let req = run_instances_request(&input, JOURNAL_VALUE, JOURNAL_VALUE);
+            // The DryRun is the launch itself, checked (`dry_run_request`):
+            // said, not repeated.
+            vec![
+                call(
+                    "cvm",
+                    "RunInstances",
+                    t(app.lang, "wizard.confirm.dry_run_of_next"),
+                ),
+                call("cvm", "RunInstances", request_json(&req)),
+            ]
+        }
+        // Nothing to launch from yet (no image, the source not described).
+        None => vec![call("cvm", "RunInstances", "?".into())],
+    };
     Confirm {
         title: t(app.lang, "wizard.confirm.run_instances"),
-        calls: vec![
-            call("cvm", "RunInstances", format!("DryRun=true {detail}")),
-            call("cvm", "RunInstances", format!("ClientToken=… {detail}")),
-            call(
+        calls: calls
+            .into_iter()
+            .chain([call(
                 "cvm",
                 "DescribeInstances",
                 tf(
@@ -67,11 +78,15 @@ pub fn run_instances(app: &App) -> Confirm {
                     "wizard.confirm.poll_until",
                     &[("state", &"RUNNING")],
                 ),
-            ),
-        ],
+            )])
+            .collect(),
         what: ConfirmWhat::RunInstances,
     }
 }
+
+/// What the preview shows for a value the run journal fixes when the step
+/// starts (a ClientToken, the run's id in its tag).
+pub const JOURNAL_VALUE: &str = "…";
 
 pub fn create_clb(app: &App) -> Confirm {
     let src = app.source_instance();

@@ -204,6 +204,10 @@ pub struct Architecture {
     /// Images of the account: (id, name, source instance, state).
     pub images: Vec<ImageView>,
     pub checks: Vec<Check>,
+    /// The instances as the API described them, by id: a launch copies its
+    /// source's network, disks and login from these, and the confirm
+    /// dialog shows the very request built from them.
+    pub models: std::collections::BTreeMap<String, crate::cloud::models::cvm::Instance>,
 }
 
 impl Architecture {

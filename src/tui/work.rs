@@ -18,7 +18,7 @@ use crate::scaleout::remote_op::{
 };
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
-use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota, LaunchInput};
+use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
 use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, find_listener, ClbChoice, ClbInput,
     ListenerInput,
@@ -158,6 +158,11 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
             .map(|i| instance_view(i, now))
             .collect(),
         clbs: found.load_balancers.iter().map(clb_view).collect(),
+        models: found
+            .instances
+            .iter()
+            .filter_map(|i| Some((i.instance_id.clone()?, i.clone())))
+            .collect(),
         ..Default::default()
     };
     for i in &found.instances {
@@ -515,40 +520,15 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
-        Job::Launch {
-            image_id,
-            count,
-            instance_type,
-            zone,
-            project_id,
-            name,
-            source_id,
-            ..
-        } => {
+        Job::Launch { input } => {
             let work = async {
-                let mut src = describe_instances(&eng, std::slice::from_ref(&source_id))
-                    .await?
-                    .into_iter()
-                    .next()
-                    .ok_or_else(|| StepError::Blocked(source_id.clone()))?;
-                // The form may change the placement; the checklist showed what that means.
-                let placement = src.placement.get_or_insert_with(Default::default);
-                placement.zone = Some(zone);
-                placement.project_id = Some(project_id);
                 journal::note_plan(&eng, ph, |p| {
-                    p.source = source_id.clone();
-                    p.count = count.max(0);
-                    p.reuse_image = Some(image_id.clone());
-                    p.instance_name = Some(name.clone());
-                    p.instance_type = Some(instance_type.clone());
+                    p.source = input.source.instance_id.clone().unwrap_or_default();
+                    p.count = i64::from(input.count);
+                    p.reuse_image = Some(input.image_id.clone());
+                    p.instance_name = Some(input.instance_name.clone());
+                    p.instance_type = input.instance_type.clone();
                 });
-                let input = LaunchInput {
-                    source: src,
-                    image_id,
-                    count: count.max(0) as u32,
-                    instance_name: name,
-                    instance_type: Some(instance_type),
-                };
                 journal::begin(&eng, ph, Step::Launch)?;
                 let out = match run_instances(&eng, ph, &input).await {
                     Ok(out) => out,

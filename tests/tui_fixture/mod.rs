@@ -66,9 +66,12 @@ pub fn architecture() -> Architecture {
             targets: vec![("ins-b1".into(), 80, Some(true))],
         }],
     };
+    let instances = vec![b1, s1, old, iso, nobw, z4];
+    let models = instances.iter().map(|i| (i.id.clone(), model(i))).collect();
     Architecture {
         region: "ap-guangzhou".into(),
-        instances: vec![b1, s1, old, iso, nobw, z4],
+        instances,
+        models,
         public_clb: Some(public.clone()),
         internal_clb: None,
         clbs: vec![public],
@@ -198,3 +201,29 @@ pub fn bind_app(lang: Lang) -> App {
 
 /// The frame as text, one line per row, trailing spaces trimmed.
 pub use screen_support::render;
+
+/// The instance as the API would describe it (what a launch copies).
+fn model(i: &InstanceView) -> tcscale::cloud::models::cvm::Instance {
+    use tcscale::cloud::models::cvm;
+    cvm::Instance {
+        instance_id: Some(i.id.clone()),
+        instance_name: Some(i.name.clone()),
+        instance_type: Some(i.instance_type.clone()),
+        placement: Some(cvm::Placement {
+            zone: Some(i.zone.clone()),
+            project_id: Some(i.project_id),
+            ..Default::default()
+        }),
+        virtual_private_cloud: Some(cvm::VirtualPrivateCloud {
+            vpc_id: Some(i.vpc_id.clone()),
+            subnet_id: Some(i.subnet_id.clone()),
+            ..Default::default()
+        }),
+        security_group_ids: Some(i.security_group_ids.clone()),
+        internet_accessible: Some(cvm::InternetAccessible {
+            internet_max_bandwidth_out: Some(i.bandwidth_out),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}

@@ -80,7 +80,9 @@ impl Driver {
     }
 
     /// Enter opens the confirm dialog listing `action`; `y` accepts it.
-    pub fn confirm(&mut self, action: &str) {
+    /// Opens the confirm dialog, checks it lists `action`, accepts it;
+    /// returns the dialog as it was shown.
+    pub fn confirm(&mut self, action: &str) -> tcscale::tui::state::Confirm {
         self.key(KeyCode::Enter);
         let c = self.app.confirm.clone().unwrap_or_else(|| {
             panic!(
@@ -95,5 +97,6 @@ impl Driver {
         );
         self.key(KeyCode::Char('y'));
         assert!(self.app.confirm.is_none());
+        c
     }
 }

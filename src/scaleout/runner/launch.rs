@@ -31,6 +31,34 @@ pub struct LaunchOutput {
     pub instance_ids: Vec<String>,
 }
 
+/// What the wizard's Launch form sets on top of the copied source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaunchForm {
+    pub image_id: String,
+    pub count: u32,
+    pub instance_name: String,
+    pub instance_type: String,
+    pub zone: String,
+    pub project_id: i64,
+}
+
+/// The launch of copies of `source` as the form sets it: the form may move
+/// the copies to another zone or project (its checklist said what that
+/// means); network, disks and login stay the source's.
+pub fn launch_input(source: &cvm::Instance, form: &LaunchForm) -> LaunchInput {
+    let mut source = source.clone();
+    let placement = source.placement.get_or_insert_with(Default::default);
+    placement.zone = Some(form.zone.clone());
+    placement.project_id = Some(form.project_id);
+    LaunchInput {
+        source,
+        image_id: form.image_id.clone(),
+        count: form.count,
+        instance_name: form.instance_name.clone(),
+        instance_type: Some(form.instance_type.clone()).filter(|t| !t.is_empty()),
+    }
+}
+
 /// The RunInstances request a launch sends (also shown in the plan preview).
 pub fn run_instances_request(
     input: &LaunchInput,
@@ -207,11 +235,17 @@ async fn launch_failed(eng: &Engine, ids: &[String]) -> Result<Vec<String>, Step
 
 /// RunInstances with DryRun: the API checks quota, type, image, network and
 /// answers `DryRunOperation` (or only a RequestId) when the real call would pass.
-async fn dry_run(eng: &Engine, req: &cvm::RunInstancesRequest) -> Result<(), StepError> {
+/// `req` as a DryRun: checked by the API, nothing launched (no token: a
+/// check is not a creation to recognise when repeated).
+pub fn dry_run_request(req: &cvm::RunInstancesRequest) -> cvm::RunInstancesRequest {
     let mut dry = req.clone();
     dry.dry_run = Some(true);
     dry.client_token = None;
-    match eng.call(&dry).await {
+    dry
+}
+
+async fn dry_run(eng: &Engine, req: &cvm::RunInstancesRequest) -> Result<(), StepError> {
+    match eng.call(&dry_run_request(req)).await {
         Ok(_) => Ok(()),
         Err(StepError::Cloud(e)) if e.is("DryRunOperation") => Ok(()),
         Err(e) => Err(e),
