@@ -80,10 +80,34 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
 
     // The sandbox has no internal CLB yet: the cursor is on "create".
     assert_eq!(d.app.lb.cursor, d.app.lb_choices().len());
-    d.confirm("CreateLoadBalancer");
+    let clb_dialog = d.confirm("CreateLoadBalancer");
     d.until("the CLB", |a| a.screen == Screen::Bind).await;
     let clb = d.app.chosen_clb().cloned().expect("the new CLB");
     assert_eq!(clb.kind, "INTERNAL");
+    // The dialog showed the very request: the CLB has what it said.
+    let shown: serde_json::Value = serde_json::from_str(&clb_dialog.calls[0].detail).unwrap();
+    let made = d
+        .session
+        .engine
+        .client
+        .call(&clb::DescribeLoadBalancersRequest {
+            load_balancer_ids: Some(vec![clb.id.clone()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .load_balancer_set
+        .unwrap_or_default();
+    let made = serde_json::to_value(&made[0]).unwrap();
+    for key in [
+        "LoadBalancerType",
+        "LoadBalancerName",
+        "VpcId",
+        "SubnetId",
+        "ProjectId",
+    ] {
+        assert_eq!(made[key], shown[key], "{key}: shown {shown}");
+    }
 
     // Eligible session servers (old and new) are pre-selected; the rest are not.
     let checked: Vec<String> = d.app.bound_ids();

@@ -340,6 +340,21 @@ impl App {
 
     /// Only session servers get a new CLB (an internal one); business servers
     /// join the public CLB that already serves the mini-program.
+    /// The CLB the Load balancer form would create: in the source's VPC,
+    /// subnet and project (an internal CLB serves its subnet's zone).
+    pub fn clb_input(&self) -> Option<crate::scaleout::runner::load_balancer::ClbInput> {
+        use crate::scaleout::runner::load_balancer::{ClbChoice, ClbInput};
+        let src = self.source_instance()?;
+        Some(ClbInput {
+            choice: ClbChoice::Create {
+                name: self.lb.new_name.value.trim().to_string(),
+            },
+            vpc_id: src.vpc_id.clone(),
+            subnet_id: src.subnet_id.clone(),
+            project_id: src.project_id,
+        })
+    }
+
     pub fn lb_can_create(&self) -> bool {
         self.role() == Role::Session
     }
@@ -1308,18 +1323,11 @@ impl App {
                 }]
             }
             ConfirmWhat::CreateClb => {
-                let Some(src) = self.source_instance().cloned() else {
+                let Some(input) = self.clb_input() else {
                     return vec![];
                 };
                 self.lb.progress = running(String::new());
-                vec![Job::CreateClb {
-                    name: self.lb.new_name.value.trim().to_string(),
-                    kind: self.role().clb_type().to_string(),
-                    vpc_id: src.vpc_id.clone(),
-                    subnet_id: src.subnet_id.clone(),
-                    project_id: src.project_id,
-                    client_token: uuid::Uuid::new_v4().to_string(),
-                }]
+                vec![Job::CreateClb { input }]
             }
             ConfirmWhat::Bind => {
                 let Some(clb) = self.chosen_clb().cloned() else {

@@ -32,13 +32,10 @@ pub enum Job {
         input: Box<crate::scaleout::runner::launch::LaunchInput>,
     },
     /// CreateLoadBalancer, then poll its task.
+    /// CreateLoadBalancer (an internal CLB) of exactly the request the
+    /// confirm dialog showed.
     CreateClb {
-        name: String,
-        kind: String,
-        vpc_id: String,
-        subnet_id: String,
-        project_id: i64,
-        client_token: String,
+        input: crate::scaleout::runner::load_balancer::ClbInput,
     },
     /// The user picked an existing CLB: no call, but the run's plan must
     /// say so, or a resume would follow the plan default (create one).

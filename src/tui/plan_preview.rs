@@ -89,26 +89,26 @@ pub fn run_instances(app: &App) -> Confirm {
 pub const JOURNAL_VALUE: &str = "…";
 
 pub fn create_clb(app: &App) -> Confirm {
-    let src = app.source_instance();
-    let kind = app.role().clb_type();
-    let mut detail = format!(
-        "LoadBalancerType={kind} LoadBalancerName={:?} ProjectId={}",
-        app.lb.new_name.value.trim(),
-        src.map(|s| s.project_id).unwrap_or(0)
-    );
-    if kind == "INTERNAL" {
-        if let Some(s) = src {
-            detail.push_str(&format!(" VpcId={} SubnetId={}", s.vpc_id, s.subnet_id));
+    use crate::scaleout::runner::load_balancer::{create_load_balancer_request, ClbChoice};
+    let detail = match app.clb_input() {
+        Some(input) => {
+            let name = match &input.choice {
+                ClbChoice::Create { name } => name.clone(),
+                ClbChoice::Existing(id) => id.clone(),
+            };
+            request_json(&create_load_balancer_request(
+                &input,
+                &name,
+                JOURNAL_VALUE,
+                JOURNAL_VALUE,
+            ))
         }
-    }
+        None => "?".into(),
+    };
     Confirm {
         title: t(app.lang, "wizard.confirm.create_clb"),
         calls: vec![
-            call(
-                "clb",
-                "CreateLoadBalancer",
-                format!("ClientToken=… {detail}"),
-            ),
+            call("clb", "CreateLoadBalancer", detail),
             call(
                 "clb",
                 "DescribeTaskStatus",

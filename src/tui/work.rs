@@ -20,8 +20,7 @@ use crate::scaleout::runner::bind::{recheck_health, register_targets, target_hea
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
 use crate::scaleout::runner::load_balancer::{
-    describe_lb, ensure_listener, ensure_load_balancer, find_listener, ClbChoice, ClbInput,
-    ListenerInput,
+    describe_lb, ensure_listener, ensure_load_balancer, find_listener, ClbChoice, ListenerInput,
 };
 use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
@@ -566,20 +565,15 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
-        Job::CreateClb {
-            name,
-            kind: _,
-            vpc_id,
-            subnet_id,
-            project_id,
-            ..
-        } => {
-            let input = ClbInput {
-                choice: ClbChoice::Create { name: name.clone() },
-                vpc_id: vpc_id.clone(),
-                subnet_id: subnet_id.clone(),
-                project_id,
+        Job::CreateClb { input } => {
+            let ClbChoice::Create { name } = input.choice.clone() else {
+                return;
             };
+            let (vpc_id, subnet_id, project_id) = (
+                input.vpc_id.clone(),
+                input.subnet_id.clone(),
+                input.project_id,
+            );
             journal::note_plan(&eng, ph, |p| {
                 p.clb = Some("create".into());
                 p.clb_name = Some(name.clone());
