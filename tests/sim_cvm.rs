@@ -769,3 +769,63 @@ async fn creations_are_tagged_and_instances_filter_by_tag() {
     .unwrap();
     assert_eq!(listed["ImageSet"][0]["Tags"], tags);
 }
+
+/// `--durations-jitter`: each instance of one launch becomes RUNNING at its
+/// own jittered time (what `World::duration` says), not all at the default.
+#[tokio::test]
+async fn jittered_launches_end_each_at_its_own_time() {
+    let mut world = sandbox_world();
+    world.durations_jitter = Some(tcscale::sim::jitter::DurationsJitter { min: 0.3, max: 3.0 });
+    let h = sim_with(world, |c| c.seed = 11).await;
+    let c = client(&h, "ap-guangzhou");
+    let mut params = launch_params();
+    params["InstanceCount"] = json!(6);
+    let r = call(&c, Service::Cvm, "RunInstances", params)
+        .await
+        .unwrap();
+    let ids: Vec<String> = serde_json::from_value(r["InstanceIdSet"].clone()).unwrap();
+    let ends: Vec<f64> = h.with_world(|w| {
+        ids.iter()
+            .map(|id| w.duration(w.durations.launch, id))
+            .collect()
+    });
+    assert!(ends.iter().all(|e| (9.0..=90.0).contains(e)), "{ends:?}");
+    assert!(ends.iter().any(|e| (e - ends[0]).abs() > 1.0), "{ends:?}");
+    let mut sorted = ends.clone();
+    sorted.sort_by(f64::total_cmp);
+    let mut clock = 0.0;
+    for end in sorted {
+        h.advance(end - clock - 0.05);
+        clock = end - 0.05;
+        let running = |set: &Value| -> Vec<String> {
+            set["InstanceSet"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|i| i["InstanceState"] == "RUNNING")
+                .map(|i| i["InstanceId"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let q = json!({"InstanceIds": ids});
+        let before = running(
+            &call(&c, Service::Cvm, "DescribeInstances", q.clone())
+                .await
+                .unwrap(),
+        );
+        h.advance(0.1);
+        clock += 0.1;
+        let after = running(
+            &call(&c, Service::Cvm, "DescribeInstances", q)
+                .await
+                .unwrap(),
+        );
+        let expect: Vec<&String> = ids
+            .iter()
+            .zip(&ends)
+            .filter(|(_, e)| **e <= clock)
+            .map(|(id, _)| id)
+            .collect();
+        assert_eq!(after.iter().collect::<Vec<_>>(), expect);
+        assert_eq!(after.len(), before.len() + 1, "one ends at {end}");
+    }
+}

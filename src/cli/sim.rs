@@ -14,6 +14,7 @@ use clap::Args;
 
 use super::GlobalOpts;
 use crate::sim::faults::FaultSpec;
+use crate::sim::jitter::DurationsJitter;
 use crate::sim::seed;
 use crate::sim::server::{self, SimConfig, SimRateLimit, SANDBOX_SECRET_ID, SANDBOX_SECRET_KEY};
 
@@ -38,11 +39,16 @@ pub struct SimArgs {
     /// (each action's documented rate), or requests per second for every action.
     #[arg(long)]
     pub rate_limit: Option<String>,
+    /// Random per-operation durations: each image, launch, CLB task, TAT run
+    /// and health check takes its default times its own factor in MIN-MAX
+    /// (e.g. 0.3-3), derived from --seed.
+    #[arg(long)]
+    pub durations_jitter: Option<String>,
 }
 
 /// Builds the configuration from the flags; `Err` is a message for stderr.
 pub fn config(global: &GlobalOpts, args: &SimArgs) -> Result<SimConfig, String> {
-    let world = match &args.world {
+    let mut world = match &args.world {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -50,6 +56,9 @@ pub fn config(global: &GlobalOpts, args: &SimArgs) -> Result<SimConfig, String> 
         }
         None => seed::sandbox_world(),
     };
+    if let Some(spec) = &args.durations_jitter {
+        world.durations_jitter = Some(DurationsJitter::parse(spec)?);
+    }
     let faults = args.faults.as_deref().map(FaultSpec::parse).transpose()?;
     if !(args.speed > 0.0 && args.speed.is_finite()) {
         return Err(format!("--speed {}: must be a positive number", args.speed));

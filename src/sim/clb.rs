@@ -679,7 +679,7 @@ fn create_load_balancer(world: &mut World, ctx: &Ctx, params: &Value) -> SimResu
         });
     }
     world.clb.load_balancers.extend(created);
-    let duration = world.durations.clb_create;
+    let duration = world.duration(world.durations.clb_create, &ctx.request_id);
     let task_id = start_task(
         world,
         ctx,
@@ -1017,7 +1017,7 @@ fn delete_load_balancer(world: &mut World, ctx: &Ctx, params: &Value) -> SimResu
             ));
         }
     }
-    let duration = world.durations.clb_task;
+    let duration = world.duration(world.durations.clb_task, &ctx.request_id);
     start_task(world, ctx, ids, duration, ClbChange::DeleteLoadBalancers)?;
     Ok(serde_json::json!({}))
 }
@@ -1175,7 +1175,7 @@ fn create_listener(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
         });
     }
     let ids: Vec<String> = listeners.iter().map(|l| l.id.clone()).collect();
-    let duration = world.durations.clb_task;
+    let duration = world.duration(world.durations.clb_task, &ctx.request_id);
     start_task(
         world,
         ctx,
@@ -1288,7 +1288,7 @@ fn delete_listener(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
             format!("The listener `{listener_id}` does not exist on {lb_id}."),
         ));
     }
-    let duration = world.durations.clb_task;
+    let duration = world.duration(world.durations.clb_task, &ctx.request_id);
     start_task(
         world,
         ctx,

@@ -71,7 +71,7 @@ pub fn start_register(
     bindings: Vec<Binding>,
 ) -> Result<String, SimError> {
     let bindings = resolve_bindings(world, ctx, lb_id, bindings, true)?;
-    let duration = world.durations.clb_task;
+    let duration = world.duration(world.durations.clb_task, &ctx.request_id);
     start_task(
         world,
         ctx,
@@ -106,7 +106,7 @@ pub fn start_deregister(
             }
         }
     }
-    let duration = world.durations.clb_task;
+    let duration = world.duration(world.durations.clb_task, &ctx.request_id);
     start_task(
         world,
         ctx,
@@ -218,7 +218,7 @@ fn modify_target_weight(world: &mut World, ctx: &Ctx, params: &Value) -> SimResu
             ));
         }
     }
-    let duration = world.durations.clb_task;
+    let duration = world.duration(world.durations.clb_task, &ctx.request_id);
     start_task(
         world,
         ctx,
@@ -635,7 +635,11 @@ pub fn target_health(
     if health_check.and_then(|h| h.health_switch) == Some(0) {
         return "Close";
     }
-    if now < target.registered_at + world.durations.health {
+    let health = world.duration(
+        world.durations.health,
+        &format!("{}@{}", target.instance_id, target.registered_at),
+    );
+    if now < target.registered_at + health {
         return "Unknown";
     }
     let Some(inst) = world.cvm.instance(&target.instance_id) else {

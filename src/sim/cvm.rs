@@ -1470,10 +1470,11 @@ fn describe_account_quota(world: &World, ctx: &Ctx, params: &Value) -> SimResult
 /// Advances instances and images to `now`.
 pub fn tick(world: &mut World, now: f64) {
     let d = world.durations.clone();
+    let took = world.duration_fn();
     let mut gone = false;
     for inst in &mut world.cvm.instances {
         if let (Some(t), "PENDING") = (inst.launched_at, inst.state()) {
-            if now >= t + d.launch {
+            if now >= t + took(d.launch, inst.id()) {
                 let failed = inst.launch_fails;
                 inst.instance.instance_state =
                     Some(if failed { "LAUNCH_FAILED" } else { "RUNNING" }.into());
@@ -1486,13 +1487,16 @@ pub fn tick(world: &mut World, now: f64) {
             }
         }
         if let Some(t) = inst.terminated_at {
-            gone |= now >= t + d.terminate;
+            gone |= now >= t + took(d.terminate, inst.id());
         }
     }
     if gone {
         let (keep, dropped): (Vec<_>, Vec<_>) = std::mem::take(&mut world.cvm.instances)
             .into_iter()
-            .partition(|i| i.terminated_at.is_none_or(|t| now < t + d.terminate));
+            .partition(|i| {
+                i.terminated_at
+                    .is_none_or(|t| now < t + took(d.terminate, i.id()))
+            });
         world.cvm.instances = keep;
         // As the real CLB does: a terminated instance leaves every listener.
         let gone_ids: Vec<String> = dropped.iter().map(|i| i.id().to_string()).collect();
@@ -1513,14 +1517,15 @@ pub fn tick(world: &mut World, now: f64) {
     let mut finished: Vec<(String, bool)> = Vec::new();
     for img in &mut world.cvm.images {
         if let (Some(t), "CREATING") = (img.created_at, img.state()) {
-            if now >= t + d.image {
+            let image_took = took(d.image, img.id());
+            if now >= t + image_took {
                 img.image.image_state =
                     Some(if img.fails { "CREATEFAILED" } else { "NORMAL" }.into());
                 img.image.sync_percent = Some(100);
                 finished.push((img.source_instance_id.clone(), img.fails));
             } else {
                 img.image.sync_percent =
-                    Some((((now - t) / d.image.max(1e-9)) * 100.0).clamp(0.0, 99.0) as i64);
+                    Some((((now - t) / image_took.max(1e-9)) * 100.0).clamp(0.0, 99.0) as i64);
             }
         }
     }

@@ -78,6 +78,7 @@ pub mod conformance;
 pub mod conn;
 pub mod cvm;
 pub mod faults;
+pub mod jitter;
 pub mod query;
 pub mod seed;
 pub mod server;

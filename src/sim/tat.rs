@@ -374,7 +374,9 @@ fn run_command(world: &mut World, ctx: &Ctx, params: &Value) -> SimResult {
     let windows = is_windows(world, &ids[0]);
     let command_id = world.new_id("cmd");
     let invocation_id = world.new_id("inv");
-    let d = world.durations.tat_run.max(0.0);
+    let d = world
+        .duration(world.durations.tat_run, &invocation_id)
+        .max(0.0);
     let start = ctx.now + d / 5.0;
     let natural_end = ctx.now + d;
     let timeout_end = start + timeout as f64;

@@ -177,6 +177,11 @@ pub struct World {
     pub denied_actions: Vec<String>,
     /// How long async work takes (speed 1).
     pub durations: Durations,
+    /// Each operation's own factor on `durations` (`--durations-jitter`).
+    pub durations_jitter: Option<crate::sim::jitter::DurationsJitter>,
+    /// The seed given to [`World::seed`], which the jitter factors derive from.
+    #[serde(skip)]
+    pub seed_value: u64,
     /// Fault probabilities; services read `image_fail`, `launch_fail`,
     /// `task_fail`, `tat_fail` and roll them with [`World::chance`].
     pub faults: FaultSpec,
@@ -222,6 +227,23 @@ impl World {
     /// Reseeds the world's rng (`--seed`).
     pub fn seed(&mut self, seed: u64) {
         self.rng = SimRng(SmallRng::seed_from_u64(seed));
+        self.seed_value = seed;
+    }
+
+    /// How long the operation `key` takes at speed 1: `base` (one of
+    /// `durations`), times its own factor when durations are jittered.
+    pub fn duration(&self, base: f64, key: &str) -> f64 {
+        self.duration_fn()(base, key)
+    }
+
+    /// [`World::duration`], detached from the world, for loops that hold
+    /// its services mutably (the CVM tick).
+    pub fn duration_fn(&self) -> impl Fn(f64, &str) -> f64 + 'static {
+        let (jitter, seed) = (self.durations_jitter, self.seed_value);
+        move |base, key| match jitter {
+            Some(j) => base * j.factor(seed, key),
+            None => base,
+        }
     }
 
     pub fn region(&self, region: &str) -> Option<&RegionDef> {

@@ -25,11 +25,12 @@ mod throughput;
 
 use report::Figure;
 
-const USAGE: &str = "usage: tcscale-bench <all|apply|listing|bind|render|startup|memory|throughput|tccli|random-kill> [--quick] [--strict]";
+const USAGE: &str = "usage: tcscale-bench <all|apply|apply-jitter|listing|bind|render|startup|memory|throughput|tccli|random-kill> [--quick] [--strict]";
 
 fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
     Some(match which {
         "apply" => apply_flow::run(quick),
+        "apply-jitter" => vec![apply_flow::run_jittered(quick)],
         "listing" => vec![listing::run(quick)],
         "bind" => vec![binding::run(quick)],
         "render" => render::run(quick),

@@ -34,8 +34,9 @@ enum StepStatus {
     Done,
 }
 
-/// How long a scale-out takes on the real cloud: launch, then the CLB binding.
-pub const EXPECTED_SCALE_OUT: std::time::Duration = std::time::Duration::from_secs(60);
+/// How long a scale-out may take on the real cloud (launch, then the CLB
+/// binding) before tcscale calls it stuck.
+pub const SCALE_OUT_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20 * 60);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AsInput {
@@ -585,7 +586,7 @@ pub async fn wait_in_service(
 ) -> Result<GroupSnapshot, StepError> {
     let last: std::sync::Mutex<Option<GroupSnapshot>> = Default::default();
     let what = format!("Auto Scaling {group_id}");
-    eng.poll_until(&what, EXPECTED_SCALE_OUT, || {
+    eng.poll_until(&what, SCALE_OUT_DEADLINE, || {
         let last = &last;
         async move {
             let snap = snapshot(eng, group_id, target).await?;
@@ -643,7 +644,7 @@ pub async fn execute_policy(eng: &Engine, policy_id: &str) -> Result<String, Ste
     let resp = eng
         .poll_until(
             &format!("ExecuteScalingPolicy {policy_id}"),
-            EXPECTED_SCALE_OUT,
+            SCALE_OUT_DEADLINE,
             || async {
                 match eng.call(&req).await {
                     Ok(r) => Ok(Polled::Ready(r)),
@@ -795,7 +796,7 @@ async fn delete_group(eng: &Engine, id: &str) -> Result<AsCleanup, StepError> {
 async fn wait_idle(eng: &Engine, id: &str) -> Result<(), StepError> {
     eng.poll_until(
         &format!("Auto Scaling {id}"),
-        EXPECTED_SCALE_OUT,
+        SCALE_OUT_DEADLINE,
         || async move {
             let s = snapshot(eng, id, None).await?;
             Ok(if s.in_activity {
@@ -811,7 +812,7 @@ async fn wait_idle(eng: &Engine, id: &str) -> Result<(), StepError> {
 async fn wait_empty(eng: &Engine, id: &str) -> Result<(), StepError> {
     eng.poll_until(
         &format!("Auto Scaling {id}"),
-        EXPECTED_SCALE_OUT,
+        SCALE_OUT_DEADLINE,
         || async move {
             let s = snapshot(eng, id, None).await?;
             Ok(if s.instances.is_empty() && !s.in_activity {

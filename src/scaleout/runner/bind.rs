@@ -10,7 +10,7 @@ use crate::cloud::models::{clb, cvm};
 use crate::scaleout::eligibility::eligibility;
 
 use super::load_balancer::wait_task;
-use super::wait::{expected, Polled, Sent};
+use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
 /// The most targets one RegisterTargets call carries.
@@ -156,7 +156,7 @@ pub async fn register_targets(eng: &Engine, input: &BindInput) -> Result<BindOut
             match eng.send(&req).await? {
                 Sent::Done(resp) => {
                     if let Some(task) = resp.request_id.as_deref() {
-                        wait_task(eng, lb, task, expected::CLB_TASK).await?;
+                        wait_task(eng, lb, task, deadline::CLB_TASK).await?;
                     }
                     break;
                 }
@@ -207,7 +207,7 @@ async fn poll_health(
     let shown: std::sync::Mutex<BTreeMap<String, String>> = Default::default();
     let mut rounds = 0u32;
     let result = eng
-        .poll_until(&format!("health {lb}"), expected::HEALTH, || {
+        .poll_until(&format!("health {lb}"), deadline::HEALTH, || {
             let shown = &shown;
             rounds += 1;
             let last_round = rounds >= 12;

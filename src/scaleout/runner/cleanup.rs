@@ -18,7 +18,7 @@ use crate::scaleout::steps::Step;
 use super::image::image_state;
 use super::load_balancer::{describe_lb, wait_task};
 use super::remote_edit::{restore_one, RestoreOutcome};
-use super::wait::expected;
+use super::wait::deadline;
 use super::{Engine, StepError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -400,7 +400,7 @@ async fn delete_listener(eng: &Engine, c: &Resource) -> Result<CleanupAction, St
         })
         .await?;
     if let Some(task) = resp.request_id.as_deref() {
-        wait_task(eng, &lb, task, expected::CLB_TASK).await?;
+        wait_task(eng, &lb, task, deadline::CLB_TASK).await?;
     }
     Ok(CleanupAction::Deleted)
 }
@@ -419,7 +419,7 @@ async fn delete_lb(eng: &Engine, id: &str) -> Result<CleanupAction, StepError> {
         })
         .await?;
     if let Some(task) = resp.request_id.as_deref() {
-        wait_task(eng, id, task, expected::CLB_TASK).await?;
+        wait_task(eng, id, task, deadline::CLB_TASK).await?;
     }
     Ok(CleanupAction::Deleted)
 }
@@ -539,7 +539,7 @@ async fn deregister_everywhere(eng: &Engine, instances: &[cvm::Instance]) -> Res
                     &[("n", &batch.len()), ("lb", &lb), ("listener", &listener)],
                 );
                 if let Some(task) = resp.request_id.as_deref() {
-                    wait_task(eng, &lb, task, expected::CLB_TASK).await?;
+                    wait_task(eng, &lb, task, deadline::CLB_TASK).await?;
                 }
             }
         }
@@ -557,7 +557,7 @@ async fn delete_image(eng: &Engine, id: &str) -> Result<CleanupAction, StepError
         return Ok(CleanupAction::AlreadyGone);
     }
     // An image still CREATING cannot be deleted (InvalidImageId.IncorrectState).
-    eng.poll_until(&format!("image {id}"), expected::IMAGE, || async move {
+    eng.poll_until(&format!("image {id}"), deadline::IMAGE, || async move {
         let state = image_state(eng, id).await?.unwrap_or_default();
         Ok(match state.as_str() {
             "CREATING" | "SYNCING" | "IMPORTING" => super::wait::Polled::Pending(state),

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::models::cvm;
 
 use super::record::{Phase, ResourceKind, Step};
-use super::wait::{expected, Polled, Sent};
+use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
 /// The tag tcscale puts on what it creates, so it can recognise its own work.
@@ -125,7 +125,7 @@ async fn wait_listed(eng: &Engine, input: &ImageInput, run_id: &str) -> Result<(
     eng.log("engine.image.not_listed_yet", &[("name", &input.name)]);
     eng.poll_until(
         &format!("image {}", input.name),
-        expected::LISTED,
+        deadline::LISTED,
         || async {
             Ok(match find_own_image(eng, input, run_id).await? {
                 Some(_) => Polled::Ready(()),
@@ -323,7 +323,7 @@ pub async fn image_state(eng: &Engine, id: &str) -> Result<Option<String>, StepE
 /// Polls `ImageState` until NORMAL; CREATEFAILED stops the step.
 pub async fn wait_normal(eng: &Engine, id: &str) -> Result<(), StepError> {
     let start = Instant::now();
-    eng.poll_until(&format!("image {id}"), expected::IMAGE, || {
+    eng.poll_until(&format!("image {id}"), deadline::IMAGE, || {
         async move {
             let state = image_state(eng, id)
                 .await?

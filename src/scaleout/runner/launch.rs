@@ -11,7 +11,7 @@ use crate::cloud::models::cvm;
 
 use super::image::{RUN_TAG, SOURCE_TAG};
 use super::record::{token_attempt, Phase, ResourceKind, Step};
-use super::wait::{expected, Polled};
+use super::wait::{deadline, Polled};
 use super::{Engine, Progress, StepError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,7 +256,7 @@ async fn dry_run(eng: &Engine, req: &cvm::RunInstancesRequest) -> Result<(), Ste
 pub async fn wait_running(eng: &Engine, ids: &[String]) -> Result<(), StepError> {
     let shown: std::sync::Mutex<BTreeMap<String, String>> = Default::default();
     let what = format!("RunInstances {}", ids.join(","));
-    eng.poll_until(&what, expected::LAUNCH, || {
+    eng.poll_until(&what, deadline::LAUNCH, || {
         let shown = &shown;
         async move {
             let set = describe_instances(eng, ids).await?;

@@ -9,7 +9,7 @@ use crate::cloud::models::clb;
 use crate::i18n::tf;
 
 use super::record::{Phase, ResourceKind, Step};
-use super::wait::{expected, Polled, Sent};
+use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,7 +123,7 @@ pub async fn ensure_load_balancer(
                 })?;
             eng.journal(|r| r.add_created(ResourceKind::LoadBalancer, &id, None, &token))?;
             if let Some(task) = resp.request_id.as_deref() {
-                if let Err(e) = wait_task(eng, &id, task, expected::CLB_CREATE).await {
+                if let Err(e) = wait_task(eng, &id, task, deadline::CLB_CREATE).await {
                     if matches!(e, StepError::Failed { .. }) {
                         // A failed creation task is final (no CLB exists) and the same
                         // token would answer with it again: the retry gets a new one.
@@ -168,7 +168,7 @@ pub async fn describe_lb(eng: &Engine, id: &str) -> Result<Option<clb::LoadBalan
 
 /// Waits until the CLB is listed with status 1 (normal) and a VIP.
 async fn wait_lb_ready(eng: &Engine, id: &str) -> Result<clb::LoadBalancer, StepError> {
-    eng.poll_until(&format!("CLB {id}"), expected::CLB_CREATE, || async move {
+    eng.poll_until(&format!("CLB {id}"), deadline::CLB_CREATE, || async move {
         match describe_lb(eng, id).await? {
             Some(lb) if lb.status == Some(1) && !first_vip(&lb).is_empty() => Ok(Polled::Ready(lb)),
             Some(lb) => Ok(Polled::Pending(format!(
@@ -187,10 +187,10 @@ pub async fn wait_task(
     eng: &Engine,
     clb_id: &str,
     task_id: &str,
-    expect: std::time::Duration,
+    limit: std::time::Duration,
 ) -> Result<(), StepError> {
     let last = std::sync::Mutex::new(None);
-    eng.poll_fresh(&format!("CLB task {task_id}"), expect, || {
+    eng.poll_fresh(&format!("CLB task {task_id}"), limit, || {
         let last = &last;
         async move {
             let resp = eng
@@ -324,7 +324,7 @@ pub async fn ensure_listener(
                     eng.journal(|r| r.add_created(ResourceKind::Listener, &id, Some(lb), &detail))?;
                 }
                 if let Some(task) = resp.request_id.as_deref() {
-                    wait_task(eng, lb, task, expected::CLB_TASK).await?;
+                    wait_task(eng, lb, task, deadline::CLB_TASK).await?;
                 }
                 if !id.is_empty() {
                     return Ok(ListenerOutput {

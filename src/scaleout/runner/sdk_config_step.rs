@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::cloud::models::{cvm, tat};
 
 use super::record::{ResourceKind, Step};
-use super::wait::{expected, Polled, Sent};
+use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
 /// The finished TAT task of one instance.
@@ -98,7 +98,7 @@ pub async fn run_command(
         }
     };
     let last = std::sync::Mutex::new(String::new());
-    eng.poll_fresh(&format!("TAT {invocation}"), expected::TAT, || {
+    eng.poll_fresh(&format!("TAT {invocation}"), deadline::TAT, || {
         let last = &last;
         let invocation = invocation.clone();
         async move {
