@@ -84,11 +84,17 @@ impl PollPolicy {
 /// once, the API answers the same), but a step can wait for the change to end.
 /// Everything else that is worth repeating (throttling, `InternalError`,
 /// network failures) the client has already repeated, by its one rule of what
-/// is safe to repeat ([`crate::cloud::retry`]); what reaches the engine is
-/// either an outage (the network stayed down through the client's retries)
-/// or an answer.
+/// is safe to repeat ([`crate::cloud::retry`]); the engine applies the same
+/// rule when it gives a safe call more time, and never repeats what the rule
+/// does not allow (a creation without a ClientToken answers `Unknown`).
 fn is_busy(e: &CloudError) -> bool {
     e.is("FailedOperation.ResourceInOperating") || e.is("ResourceInUse")
+}
+
+/// The client's rule ([`retry::should_retry`]) for this request.
+fn safe_to_repeat<A: Action>(e: &CloudError, req: &A) -> bool {
+    let body = serde_json::to_value(req).unwrap_or_default();
+    retry::should_retry(e, A::NAME, &body)
 }
 
 fn is_outage(e: &CloudError) -> bool {
@@ -162,7 +168,10 @@ impl Engine {
                 Err(e) if is_outage(&e) => {
                     outage += self.reconnect_wait(outage).await?;
                 }
-                Err(e) if is_busy(&e) && attempt < 8 => {
+                // Still failing after the client's own retries: a call the
+                // classifier deems safe to repeat (a read, a DryRun, a
+                // creation with a ClientToken) is given more time.
+                Err(e) if (is_busy(&e) || safe_to_repeat(&e, req)) && attempt < 8 => {
                     attempt += 1;
                     self.retry_wait(&e, attempt).await;
                 }
