@@ -372,3 +372,58 @@ async fn killed_right_after_creating_resumes_without_doubling_while_new_resource
         .await;
     }
 }
+
+/// Killed after the load balancer step, then resumed against a simulator
+/// started afresh (the sandbox lost its world): the journaled image,
+/// instances and CLB are not there, so their steps are redone, never taken
+/// as "already done", and the new world ends with exactly the planned
+/// resources, the new instances bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_against_a_restarted_sandbox_redoes_the_lost_steps() {
+    let ctx = "killed after step 3, resumed on a fresh simulator";
+    let first = sim("").await;
+    let home = Home::new("reset");
+    let plan = plan_path(SESSION.plan);
+    let out = tcscale(
+        &first,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes"],
+        &[("TCSCALE_TEST_KILL_AFTER_STEP", "3")],
+    )
+    .await;
+    assert_eq!(out.status.signal(), Some(9), "{ctx}: {}", text(&out));
+    first.shutdown().await;
+    let j = home.journal();
+
+    let fresh = sim("").await;
+    let before = fresh.with_world(|w| inventory(w));
+    let out = tcscale(&fresh, &home, &["resume", &j.run_id], &[]).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{ctx}: resume: {said}");
+    assert!(
+        !said.contains("already done"),
+        "{ctx}: a lost step was taken as done: {said}"
+    );
+    assert!(said.contains("redone"), "{ctx}: the redo is said: {said}");
+    let d = delta(&before, &fresh.with_world(|w| inventory(w)));
+    assert_eq!(
+        (d.images.len(), d.instances.len(), d.clbs.len()),
+        (SESSION.images, SESSION.instances, SESSION.clbs),
+        "{ctx}: the lost resources made again in the new world"
+    );
+    // The new instances are behind the new CLB: Bind was redone with them.
+    let j = home.journal();
+    assert_eq!(j.status(), RunStatus::Done, "{ctx}");
+    let bound = fresh.with_world(|w| {
+        w.clb
+            .load_balancers
+            .iter()
+            .flat_map(|c| c.listeners.iter().flat_map(|l| l.targets.iter()))
+            .map(|t| t.instance_id.clone())
+            .collect::<Vec<_>>()
+    });
+    for id in &d.instances {
+        assert!(bound.contains(id), "{ctx}: {id} bound: {bound:?}");
+    }
+    fresh.shutdown().await;
+}

@@ -127,11 +127,30 @@ where
     Fut: Future<Output = Result<T, StepError>>,
 {
     let key = phase.key();
-    if let Some(out) = eng.recorded(|r| {
+    let journaled = eng.recorded(|r| {
         r.is_done(key, name)
             .then(|| serde_json::from_value::<T>(r.output(key, name)).ok())
             .flatten()
-    }) {
+    });
+    // A journaled step counts as done only while what it made is still there.
+    let journaled = match journaled {
+        Some(out) => {
+            match super::verify::why_redo(eng, &eng.recorded(|r| r.journal.clone()), key, name)
+                .await?
+            {
+                None => Some(out),
+                Some(why) => {
+                    eng.log(
+                        "engine.resume.redo",
+                        &[("step", &name.title(eng.lang)), ("why", &why)],
+                    );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    if let Some(out) = journaled {
         eng.report(Progress::StepDone {
             step: name,
             summary: eng.text("engine.step.already_done"),

@@ -151,6 +151,17 @@ pub async fn run_instances(
             .collect()
     });
     let mut kept: Vec<String> = earlier.iter().map(|(id, _)| id.clone()).collect();
+    // Journaled instances the cloud no longer lists (terminated, or a
+    // sandbox started afresh) are not re-attached to: they are launched
+    // anew, under a fresh token, since the old one answers with the lost ones.
+    let gone = not_listed(eng, &kept).await?;
+    if !gone.is_empty() {
+        eng.log("engine.launch.gone", &[("ids", &gone.join(", "))]);
+        kept.retain(|id| !gone.contains(id));
+        token = eng
+            .journal(|r| r.next_attempt_token(phase, Step::Launch))?
+            .map_err(StepError::Journal)?;
+    }
     let failed = launch_failed(eng, &kept).await?;
     if !failed.is_empty() {
         // A failed launch never recovers; the same token would return it again.
@@ -221,6 +232,20 @@ pub async fn describe_instances(
         all.extend(resp.instance_set.unwrap_or_default());
     }
     Ok(all)
+}
+
+/// Which of `ids` DescribeInstances does not list.
+async fn not_listed(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
+    let found = describe_instances(eng, ids).await?;
+    Ok(ids
+        .iter()
+        .filter(|id| {
+            !found
+                .iter()
+                .any(|i| i.instance_id.as_deref() == Some(id.as_str()))
+        })
+        .cloned()
+        .collect())
 }
 
 /// Which of `ids` ended LAUNCH_FAILED.

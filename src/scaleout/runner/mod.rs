@@ -10,6 +10,7 @@
 //!   what to offer after a failure (retry / skip / clean up)
 //! - [`record`]: the engine's handle on the run journal (`scaleout::journal`)
 //! - [`resume`]: continuing a journaled run (CLI `resume` and the TUI's Runs screen)
+//! - [`verify`]: whether a journaled step's resources are still there before it is skipped
 
 pub mod autoscaling_step;
 pub mod bind;
@@ -26,6 +27,7 @@ pub mod remote_edit;
 pub mod resume;
 pub mod sdk_config_step;
 pub mod security_group_step;
+pub mod verify;
 pub mod wait;
 
 use std::sync::{Arc, Mutex};
