@@ -622,8 +622,16 @@ pub async fn wait_in_service(
                     .filter(|i| i.life_cycle == "IN_SERVICE")
                     .count(),
             };
-            Ok(if ready >= count {
+            // Done when the instances serve and the activity that brought
+            // them has ended too (its status lags the instances a little).
+            let busy = snap
+                .activities
+                .iter()
+                .any(|a| matches!(a.status.as_str(), "INIT" | "RUNNING"));
+            Ok(if ready >= count && !busy {
                 Polled::Ready(snap)
+            } else if ready >= count {
+                Polled::Pending("activity RUNNING".into())
             } else {
                 Polled::Pending(format!("{ready}/{count} IN_SERVICE"))
             })
