@@ -338,6 +338,7 @@ ok("DeregisterTargets")
 r = clbc.BatchRegisterTargets(req(clb.BatchRegisterTargetsRequest, {"LoadBalancerId": lb_id, "Targets": [
     {"ListenerId": listener_id, "InstanceId": first[0], "Port": 80, "Weight": 10}]}))
 assert not r.FailListenerIdSet, r.to_json_string()
+clb_done(r)  # a CLB task like any other: the next change waits for it
 ok("BatchRegisterTargets")
 
 # the group above holds an instance now (deleting it is refused): an empty pair is deleted
