@@ -18,6 +18,8 @@
 //!   default) and `100.64.0.1` — the documented 100.64.0.0/10 health-check
 //!   range — for `SourceIpType` 1 and for public (OPEN) CLBs, whose public
 //!   VIP is not an address inside the VPC;
+//! - `Dead` for one health period after a TAT command restarted the
+//!   instance's service (for good with `restart_breaks_service`);
 //! - `LoadBalancerPassToTarget` CLBs skip the backend security groups;
 //! - `HealthSwitch` 0 reports `Close`.
 
@@ -647,6 +649,17 @@ pub fn target_health(
     };
     if !inst.is_running() {
         return "Dead";
+    }
+    // A restarted service is down for one health-check period (or for
+    // good, if it fails to start): what a rolling restart waits out.
+    if let Some(at) = inst.restarted_at {
+        let period = world.duration(
+            world.durations.health,
+            &format!("{}@restart{at}", target.instance_id),
+        );
+        if inst.restart_breaks_service || (now >= at && now < at + period) {
+            return "Dead";
+        }
     }
     if lb.pass_to_target {
         return "Alive";

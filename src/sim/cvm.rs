@@ -78,6 +78,12 @@ pub struct SimInstance {
     /// Sim time from which Describe calls list it (eventual consistency);
     /// `None`: listed at once.
     pub visible_at: Option<f64>,
+    /// Sim time a TAT command last restarted its service: CLB health
+    /// checks see it down for one health-check period after that.
+    pub restarted_at: Option<f64>,
+    /// World-file flag: the service does not come back after a restart
+    /// (an app that fails to start), so its health checks stay `Dead`.
+    pub restart_breaks_service: bool,
 }
 
 impl Default for SimInstance {
@@ -92,6 +98,8 @@ impl Default for SimInstance {
             launch_fails: false,
             terminated_at: None,
             visible_at: None,
+            restarted_at: None,
+            restart_breaks_service: false,
         }
     }
 }
@@ -1262,8 +1270,8 @@ fn commit_launch(world: &mut World, ctx: &Ctx, plan: LaunchPlan) -> Result<Vec<S
             files: plan.image.files.clone(),
             launched_at: Some(ctx.now),
             launch_fails,
-            terminated_at: None,
             visible_at,
+            ..SimInstance::default()
         });
         ids.push(id);
     }

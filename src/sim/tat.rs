@@ -172,6 +172,7 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
         .map(remote_op::backup_label)
         .unwrap_or_default();
     let mut restarts = Vec::new();
+    let finished_at = task.ends_at;
     let (status, exit_code, output, error_info) = if task.fails {
         (
             "FAILED",
@@ -220,6 +221,16 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
             },
         }
     };
+    if !restarts.is_empty() {
+        // The service is down while it restarts: health checks see it.
+        if let Some(inst) = world.cvm.instance_mut(
+            &world.tat.invocations[inv_i].tasks[task_i]
+                .instance_id
+                .clone(),
+        ) {
+            inst.restarted_at = Some(finished_at);
+        }
+    }
     let (output, dropped) = truncate_output(output);
     let t = &mut world.tat.invocations[inv_i].tasks[task_i];
     t.status = status.into();

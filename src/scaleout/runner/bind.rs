@@ -182,7 +182,7 @@ pub async fn target_health(
     listener: &str,
     instances: &[String],
 ) -> Result<BTreeMap<String, String>, StepError> {
-    poll_health(eng, lb, listener, instances, false).await
+    poll_health(eng, lb, listener, instances, Until::Verdict).await
 }
 
 /// Like [`target_health`], but a Dead verdict is waited out too (until the
@@ -194,7 +194,30 @@ pub async fn recheck_health(
     listener: &str,
     instances: &[String],
 ) -> Result<BTreeMap<String, String>, StepError> {
-    poll_health(eng, lb, listener, instances, true).await
+    poll_health(eng, lb, listener, instances, Until::AliveOrRounds(12)).await
+}
+
+/// Waits until every one of `instances` is `Alive` on the listener (a
+/// service restarted by a rolling sdk.config update coming back), at most
+/// [`deadline::RESTART`]; `Err(TimedOut)` with the last verdicts otherwise.
+pub async fn wait_alive(
+    eng: &Engine,
+    lb: &str,
+    listener: &str,
+    instances: &[String],
+) -> Result<BTreeMap<String, String>, StepError> {
+    poll_health(eng, lb, listener, instances, Until::Alive).await
+}
+
+/// When a health poll ends.
+#[derive(Clone, Copy)]
+enum Until {
+    /// Every target has a verdict (not `Unknown`).
+    Verdict,
+    /// Every target is `Alive`, or this many rounds have passed.
+    AliveOrRounds(u32),
+    /// Every target is `Alive` (else the deadline ends the wait).
+    Alive,
 }
 
 async fn poll_health(
@@ -202,15 +225,20 @@ async fn poll_health(
     lb: &str,
     listener: &str,
     instances: &[String],
-    until_alive: bool,
+    until: Until,
 ) -> Result<BTreeMap<String, String>, StepError> {
     let shown: std::sync::Mutex<BTreeMap<String, String>> = Default::default();
     let mut rounds = 0u32;
+    let (until_alive, limit) = match until {
+        Until::Verdict => (false, deadline::HEALTH),
+        Until::AliveOrRounds(_) => (true, deadline::HEALTH),
+        Until::Alive => (true, deadline::RESTART),
+    };
     let result = eng
-        .poll_until(&format!("health {lb}"), deadline::HEALTH, || {
+        .poll_until(&format!("health {lb}"), limit, || {
             let shown = &shown;
             rounds += 1;
-            let last_round = rounds >= 12;
+            let last_round = matches!(until, Until::AliveOrRounds(n) if rounds >= n);
             async move {
                 let resp = eng
                     .call(&clb::DescribeTargetHealthRequest {
@@ -258,7 +286,14 @@ async fn poll_health(
                     }
                 }
                 Ok(if undecided && !last_round {
-                    Polled::Pending("Unknown".into())
+                    let seen = shown.lock().unwrap_or_else(|p| p.into_inner());
+                    Polled::Pending(
+                        seen.iter()
+                            .filter(|(_, s)| s.as_str() != "Alive")
+                            .map(|(id, s)| format!("{id} {s}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
                 } else {
                     Polled::Ready(())
                 })

@@ -13,7 +13,9 @@ use crate::scaleout::remote_op::{
 };
 use crate::scaleout::{scripts, sdk_config};
 
-use super::sdk_config_step::{run_command, SdkVerdict};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::sdk_config_step::{run_command, run_command_on, SdkVerdict};
 use super::{Engine, Progress, StepError};
 
 fn failed(id: &str, what: &str, e: impl std::fmt::Display) -> StepError {
@@ -25,103 +27,238 @@ fn failed(id: &str, what: &str, e: impl std::fmt::Display) -> StepError {
 
 /// Whether the instance's TAT agent is online (offline: no command can run).
 pub async fn agent_online(eng: &Engine, id: &str) -> Result<bool, StepError> {
-    let resp = eng
-        .call(&tat::DescribeAutomationAgentStatusRequest {
-            instance_ids: Some(vec![id.to_string()]),
-            ..Default::default()
-        })
-        .await?;
-    Ok(resp
-        .automation_agent_set
-        .unwrap_or_default()
-        .iter()
-        .any(|a| {
-            a.instance_id.as_deref() == Some(id) && a.agent_status.as_deref() == Some("Online")
-        }))
+    Ok(agents_online(eng, &[id.to_string()]).await?.contains(id))
 }
 
-async fn read(
+/// The instances among `ids` whose TAT agent is online (100 a call, the API's limit).
+pub async fn agents_online(eng: &Engine, ids: &[String]) -> Result<BTreeSet<String>, StepError> {
+    let mut online = BTreeSet::new();
+    for chunk in ids.chunks(100) {
+        let resp = eng
+            .call(&tat::DescribeAutomationAgentStatusRequest {
+                instance_ids: Some(chunk.to_vec()),
+                limit: Some(100),
+                ..Default::default()
+            })
+            .await?;
+        online.extend(
+            resp.automation_agent_set
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|a| a.agent_status.as_deref() == Some("Online"))
+                .filter_map(|a| a.instance_id)
+                .filter(|id| chunk.contains(id)),
+        );
+    }
+    Ok(online)
+}
+
+type ReadOutcome = Result<remote_op::ReadResult, RemoteError>;
+
+async fn read(eng: &Engine, id: &str, path: &str) -> Result<ReadOutcome, StepError> {
+    let mut all = read_many(eng, &[id.to_string()], path).await?;
+    Ok(all.remove(id).unwrap_or(Err(RemoteError::Missing)))
+}
+
+/// Reads `path` on every one of `ids` with one TAT invocation (per 100).
+/// A task that did not run to its end (TIMEOUT, DELIVER_FAILED…) stops
+/// the step with the server named: nothing has been written yet.
+async fn read_many(
     eng: &Engine,
-    id: &str,
+    ids: &[String],
     path: &str,
-) -> Result<Result<remote_op::ReadResult, RemoteError>, StepError> {
+) -> Result<BTreeMap<String, ReadOutcome>, StepError> {
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let op = RemoteOp::ReadFile {
         path: path.to_string(),
     };
     let script = scripts::script_for(&op);
-    let r = run_command(eng, id, &script.text, script.command_type(), "tcscale-read").await?;
-    if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
-        return Err(failed(id, "TAT read", r.describe()));
+    let results =
+        run_command_on(eng, ids, &script.text, script.command_type(), "tcscale-read").await?;
+    let mut out = BTreeMap::new();
+    for (id, r) in results {
+        if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
+            return Err(failed(&id, "TAT read", r.describe()));
+        }
+        out.insert(id, parse_read_output(r.exit_code, &r.output));
     }
-    Ok(parse_read_output(r.exit_code, &r.output))
+    Ok(out)
 }
 
-/// The server's runtime: Windows means .NET; a Node.js app directory means Node.js; else Java.
-async fn runtime_of(eng: &Engine, server: &cvm::Instance, id: &str) -> Result<Runtime, StepError> {
-    let os = server.os_name.clone().unwrap_or_default();
-    if let Some(r) = Runtime::detect(&os, &[]) {
-        return Ok(r);
+/// The servers' runtimes: Windows means .NET (from the OS); otherwise a
+/// Node.js app directory means Node.js, else Java (one probe read for all).
+async fn runtimes(
+    eng: &Engine,
+    servers: &[&cvm::Instance],
+) -> Result<BTreeMap<String, Runtime>, StepError> {
+    let mut out = BTreeMap::new();
+    let mut probe = Vec::new();
+    for server in servers {
+        let id = server.instance_id.clone().unwrap_or_default();
+        match Runtime::detect(server.os_name.as_deref().unwrap_or(""), &[]) {
+            Some(r) => {
+                out.insert(id, r);
+            }
+            None => probe.push(id),
+        }
     }
-    let probe = format!("{NODE_APP_DIR}/process.json");
-    Ok(match read(eng, id, &probe).await? {
-        Ok(_) => Runtime::NodeJs,
-        Err(RemoteError::Missing) => Runtime::Java,
-        Err(e) => return Err(failed(id, "TAT read", e)),
-    })
+    let path = format!("{NODE_APP_DIR}/process.json");
+    for (id, found) in read_many(eng, &probe, &path).await? {
+        let runtime = match found {
+            Ok(_) => Runtime::NodeJs,
+            Err(RemoteError::Missing) => Runtime::Java,
+            Err(e) => return Err(failed(&id, "TAT read", e)),
+        };
+        out.insert(id, runtime);
+    }
+    Ok(out)
 }
 
-/// `Ok(Err(reason))`: skipped (agent offline), with the reason reported.
+/// Looks at every server at once, writing nothing: one agent-status call,
+/// one runtime probe and one read per sdk.config path for all of them
+/// (TAT runs a script on up to 100 instances in one invocation). Any
+/// server whose file cannot be read or edited stops the step here, before
+/// a single file is written. In the order of `servers`.
+pub async fn look_all(
+    eng: &Engine,
+    servers: &[cvm::Instance],
+    vip: &str,
+) -> Result<Vec<(String, Look)>, StepError> {
+    let ids: Vec<String> = servers
+        .iter()
+        .map(|s| s.instance_id.clone().unwrap_or_default())
+        .collect();
+    let online = agents_online(eng, &ids).await?;
+    let reachable: Vec<&cvm::Instance> = servers
+        .iter()
+        .filter(|s| s.instance_id.as_ref().is_some_and(|id| online.contains(id)))
+        .collect();
+    let runtimes = runtimes(eng, &reachable).await?;
+    let mut by_path: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (id, r) in &runtimes {
+        by_path
+            .entry(r.default_config_path())
+            .or_default()
+            .push(id.clone());
+    }
+    let mut files = BTreeMap::new();
+    for (path, ids) in &by_path {
+        files.extend(read_many(eng, ids, path).await?);
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        let (Some(runtime), Some(current)) = (runtimes.get(&id), files.remove(&id)) else {
+            let reason = tf(eng.lang, "engine.sdk.agent_offline", &[("id", &id)]);
+            eng.report(Progress::Log(reason.clone()));
+            out.push((id, Look::Skip(reason)));
+            continue;
+        };
+        let current = current.map_err(|e| failed(&id, "sdk.config", e))?;
+        let look = judge(eng, &id, *runtime, runtime.default_config_path(), vip, current).await?;
+        out.push((id, look));
+    }
+    Ok(out)
+}
+
+/// What one server needs, found before anything is written anywhere.
+#[derive(Debug, Clone)]
+pub enum Look {
+    /// Not touched (agent offline), with the reason reported.
+    Skip(String),
+    /// Nothing to write: already at the VIP, or a write of this run (whose
+    /// answer never reached the journal) is found done.
+    Done(SdkVerdict),
+    /// The file as read and its edit, ready for a compare-and-swap write.
+    Write(Prepared),
+}
+
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub id: String,
+    runtime: Runtime,
+    path: String,
+    /// The sha256 of the file as read (the write's compare-and-swap).
+    sha256: String,
+    /// The edited content.
+    new: String,
+}
+
+async fn look_at(
+    eng: &Engine,
+    id: &str,
+    runtime: Runtime,
+    path: &str,
+    vip: &str,
+) -> Result<Look, StepError> {
+    let current = match read(eng, id, path).await? {
+        Ok(r) => r,
+        Err(e) => return Err(failed(id, "sdk.config", e)),
+    };
+    judge(eng, id, runtime, path, vip, current).await
+}
+
+/// What the file as read needs: nothing (at the VIP, or an earlier write
+/// of this run found), or its edit.
+async fn judge(
+    eng: &Engine,
+    id: &str,
+    runtime: Runtime,
+    path: &str,
+    vip: &str,
+    current: remote_op::ReadResult,
+) -> Result<Look, StepError> {
+    let url = sdk_config::auth_server_url(vip);
+    let at_vip =
+        sdk_config::read_auth_server_url(&current.content).as_deref() == Some(url.as_str());
+    // A write of this run whose answer never reached the journal.
+    if let Some(done) = settle_write_intents(eng, id, path, at_vip).await? {
+        return Ok(Look::Done(done));
+    }
+    if at_vip {
+        eng.log("engine.sdk.already", &[("id", &id), ("url", &url)]);
+        return Ok(Look::Done(SdkVerdict::AlreadySet));
+    }
+    let new = sdk_config::set_auth_server_url(&current.content, vip)
+        .map_err(|e| failed(id, "sdk.config", e.message(eng.lang)))?;
+    // The Node.js demo exits when JSON.parse fails: never write such a file.
+    if runtime == Runtime::NodeJs {
+        sdk_config::node_readable(&new)
+            .map_err(|e| failed(id, "sdk.config", e.message(eng.lang)))?;
+    }
+    Ok(Look::Write(Prepared {
+        id: id.to_string(),
+        runtime,
+        path: path.to_string(),
+        sha256: current.sha256,
+        new,
+    }))
+}
+
+/// Writes a prepared edit (compare-and-swap, backup, restart). A file
+/// changed since it was read is read again (a few times), never
+/// overwritten blindly.
 ///
 /// Every write is journaled as an intent first (its own backup name and the
 /// original's sha256), so a process killed while the write runs leaves
 /// cleanup and resume the backup to look for; the intent becomes the
 /// journaled change once the write is answered (`sdk_config_step`).
-pub async fn update_one(
-    eng: &Engine,
-    server: &cvm::Instance,
-    vip: &str,
-) -> Result<Result<SdkVerdict, String>, StepError> {
-    let id = server.instance_id.clone().unwrap_or_default();
-    if !agent_online(eng, &id).await? {
-        let reason = tf(eng.lang, "engine.sdk.agent_offline", &[("id", &id)]);
-        eng.report(Progress::Log(reason.clone()));
-        return Ok(Err(reason));
-    }
-    let runtime = runtime_of(eng, server, &id).await?;
-    let path = runtime.default_config_path().to_string();
+pub async fn write(eng: &Engine, prepared: Prepared, vip: &str) -> Result<SdkVerdict, StepError> {
     let url = sdk_config::auth_server_url(vip);
     let run_id = eng.recorded(|r| r.id().to_string());
+    let mut p = prepared;
     for _attempt in 0..3 {
-        let current = match read(eng, &id, &path).await? {
-            Ok(r) => r,
-            Err(e) => return Err(failed(&id, "sdk.config", e)),
-        };
-        let at_vip =
-            sdk_config::read_auth_server_url(&current.content).as_deref() == Some(url.as_str());
-        // A write of this run whose answer never reached the journal.
-        if let Some(done) = settle_write_intents(eng, &id, &path, at_vip).await? {
-            return Ok(Ok(done));
-        }
-        if at_vip {
-            eng.log("engine.sdk.already", &[("id", &id), ("url", &url)]);
-            return Ok(Ok(SdkVerdict::AlreadySet));
-        }
-        let new = sdk_config::set_auth_server_url(&current.content, vip)
-            .map_err(|e| failed(&id, "sdk.config", e.message(eng.lang)))?;
-        // The Node.js demo exits when JSON.parse fails: never write such a file.
-        if runtime == Runtime::NodeJs {
-            sdk_config::node_readable(&new)
-                .map_err(|e| failed(&id, "sdk.config", e.message(eng.lang)))?;
-        }
-        let backup = remote_op::run_backup_path(&path, &run_id, chrono::Utc::now());
-        eng.journal(|r| r.add_write_intent(&id, &backup, &current.sha256))?;
+        let id = p.id.clone();
+        let backup = remote_op::run_backup_path(&p.path, &run_id, chrono::Utc::now());
+        eng.journal(|r| r.add_write_intent(&id, &backup, &p.sha256))?;
         let op = RemoteOp::CasWrite {
-            path: path.clone(),
-            expected_sha256: current.sha256.clone(),
-            content_b64: remote_op::b64(new.as_bytes()),
+            path: p.path.clone(),
+            expected_sha256: p.sha256.clone(),
+            content_b64: remote_op::b64(p.new.as_bytes()),
             backup_path: Some(backup.clone()),
             restart: Some(Restart {
-                runtime,
+                runtime: p.runtime,
                 name: None,
             }),
         };
@@ -137,15 +274,21 @@ pub async fn update_one(
                     "engine.sdk.updated",
                     &[("id", &id), ("url", &url), ("backup", &w.backup_path)],
                 );
-                return Ok(Ok(SdkVerdict::Updated {
-                    path,
+                return Ok(SdkVerdict::Updated {
+                    path: p.path,
                     backup: w.backup_path,
-                }));
+                });
             }
             // The file changed since the read (someone's edit, or this very
             // script, sent again after an outage, had already run): read it
             // again; the intent is settled against what is there.
-            Err(RemoteError::Conflict { .. } | RemoteError::BackupExists) => continue,
+            Err(RemoteError::Conflict { .. } | RemoteError::BackupExists) => {
+                match look_at(eng, &id, p.runtime, &p.path, vip).await? {
+                    Look::Write(again) => p = again,
+                    Look::Done(v) => return Ok(v),
+                    Look::Skip(reason) => return Err(failed(&id, "sdk.config", reason)),
+                }
+            }
             Err(e) => {
                 // Refused before anything changed: the intent made nothing.
                 if matches!(e, RemoteError::Missing | RemoteError::ReadOnly) {
@@ -156,7 +299,7 @@ pub async fn update_one(
         }
     }
     Err(failed(
-        &id,
+        &p.id,
         "sdk.config",
         eng.text("engine.sdk.keeps_changing"),
     ))
@@ -468,7 +611,10 @@ async fn try_restore(
                 return Ok(Restored::Problem(Problem::ChangedSince { url }))
             }
         }
-        let runtime = runtime_of(eng, server, id).await?;
+        let runtime = runtimes(eng, &[server])
+            .await?
+            .remove(id)
+            .unwrap_or(Runtime::Java);
         let restart = Restart {
             runtime,
             name: None,

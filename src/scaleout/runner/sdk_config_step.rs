@@ -10,9 +10,12 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::models::{cvm, tat};
+use crate::cloud::limits;
+use crate::cloud::models::{clb, cvm, tat};
+use crate::i18n::tf;
 
 use super::record::{ResourceKind, Step};
+use super::remote_edit::{Look, Prepared};
 use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -66,11 +69,6 @@ fn is_final(status: &str) -> bool {
 }
 
 /// Runs `script` on one instance and waits for its task to finish.
-/// RunCommand takes no ClientToken, so each invocation carries a Description
-/// of its own: after an ambiguous answer the invocation is looked up by it
-/// and followed, not started twice. Only when it is not listed is the
-/// script run again (harmless for tcscale's scripts: reads, and
-/// compare-and-swap writes).
 pub async fn run_command(
     eng: &Engine,
     instance: &str,
@@ -78,9 +76,51 @@ pub async fn run_command(
     command_type: &str,
     name: &str,
 ) -> Result<TatResult, StepError> {
+    let mut all = run_command_on(eng, &[instance.to_string()], script, command_type, name).await?;
+    Ok(all.remove(instance).unwrap_or_else(|| TatResult {
+        status: "DELIVER_FAILED".into(),
+        exit_code: -1,
+        output: String::new(),
+        dropped: 0,
+    }))
+}
+
+/// Runs one `script` on many instances: one invocation per
+/// [`limits::RUN_COMMAND_BATCH`] instances (the batches run at once), and
+/// waits until every task has finished. RunCommand takes no ClientToken, so
+/// each invocation carries a Description of its own: after an ambiguous
+/// answer the invocation is looked up by it and followed, not started
+/// twice. Only when it is not listed is the script run again (harmless for
+/// tcscale's scripts: reads, and compare-and-swap writes).
+pub async fn run_command_on(
+    eng: &Engine,
+    instances: &[String],
+    script: &str,
+    command_type: &str,
+    name: &str,
+) -> Result<BTreeMap<String, TatResult>, StepError> {
+    let batches = instances
+        .chunks(limits::RUN_COMMAND_BATCH)
+        .map(|chunk| run_invocation(eng, chunk, script, command_type, name));
+    let mut out = BTreeMap::new();
+    for part in futures::future::try_join_all(batches).await? {
+        out.extend(part);
+    }
+    Ok(out)
+}
+
+/// One RunCommand invocation on at most [`limits::RUN_COMMAND_BATCH`]
+/// instances, followed until each of its tasks is final.
+async fn run_invocation(
+    eng: &Engine,
+    instances: &[String],
+    script: &str,
+    command_type: &str,
+    name: &str,
+) -> Result<BTreeMap<String, TatResult>, StepError> {
     let req = tat::RunCommandRequest {
         content: Some(base64::engine::general_purpose::STANDARD.encode(script)),
-        instance_ids: Some(vec![instance.to_string()]),
+        instance_ids: Some(instances.to_vec()),
         command_name: Some(name.to_string()),
         command_type: Some(command_type.to_string()),
         timeout: Some(120),
@@ -97,9 +137,10 @@ pub async fn run_command(
             break id;
         }
     };
-    let last = std::sync::Mutex::new(String::new());
+    // Each task's last state shown, so progress reports changes only.
+    let shown: std::sync::Mutex<BTreeMap<String, String>> = Default::default();
     eng.poll_fresh(&format!("TAT {invocation}"), deadline::TAT, || {
-        let last = &last;
+        let shown = &shown;
         let invocation = invocation.clone();
         async move {
             let resp = eng
@@ -109,52 +150,65 @@ pub async fn run_command(
                         values: Some(vec![invocation]),
                     }]),
                     hide_output: Some(false),
-                    limit: Some(100),
+                    limit: Some(limits::RUN_COMMAND_BATCH as u64),
                     ..Default::default()
                 })
                 .await?;
-            let task = resp
-                .invocation_task_set
-                .unwrap_or_default()
-                .into_iter()
-                .find(|t| t.instance_id.as_deref() == Some(instance));
-            let Some(task) = task else {
-                return Ok(Polled::Pending("PENDING".into()));
-            };
-            let status = task.task_status.clone().unwrap_or_else(|| "PENDING".into());
-            let result = task.task_result.clone().unwrap_or_default();
-            let output = decode_output(result.output.as_deref().unwrap_or(""));
-            let changed = {
-                let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
-                std::mem::replace(&mut *last, status.clone()) != status
-            };
-            if changed {
-                eng.report(Progress::TatOutput {
-                    instance: instance.to_string(),
-                    status: status.clone(),
-                    output: if is_final(&status) {
-                        output.clone()
-                    } else {
-                        String::new()
+            let mut done = BTreeMap::new();
+            let mut pending = None;
+            for task in resp.invocation_task_set.unwrap_or_default() {
+                let Some(id) = task.instance_id.clone() else {
+                    continue;
+                };
+                if !instances.contains(&id) {
+                    continue;
+                }
+                let status = task.task_status.clone().unwrap_or_else(|| "PENDING".into());
+                let result = task.task_result.clone().unwrap_or_default();
+                let output = decode_output(result.output.as_deref().unwrap_or(""));
+                let changed = {
+                    let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
+                    shown.insert(id.clone(), status.clone()).as_ref() != Some(&status)
+                };
+                if changed {
+                    eng.report(Progress::TatOutput {
+                        instance: id.clone(),
+                        status: status.clone(),
+                        output: if is_final(&status) {
+                            output.clone()
+                        } else {
+                            String::new()
+                        },
+                    });
+                }
+                if !is_final(&status) {
+                    pending = Some(status);
+                    continue;
+                }
+                let mut output = output;
+                if let Some(err) = task.error_info.filter(|e| !e.is_empty()) {
+                    if !output.is_empty() {
+                        output.push('\n');
+                    }
+                    output.push_str(&err);
+                }
+                done.insert(
+                    id,
+                    TatResult {
+                        status,
+                        exit_code: result.exit_code.unwrap_or(-1),
+                        output,
+                        dropped: result.dropped.unwrap_or(0),
                     },
-                });
+                );
             }
-            if !is_final(&status) {
+            // A task not listed yet is still being delivered.
+            if let Some(status) = pending.or_else(|| {
+                (done.len() < instances.len()).then(|| "PENDING".to_string())
+            }) {
                 return Ok(Polled::Pending(status));
             }
-            let mut output = output;
-            if let Some(err) = task.error_info.filter(|e| !e.is_empty()) {
-                if !output.is_empty() {
-                    output.push('\n');
-                }
-                output.push_str(&err);
-            }
-            Ok(Polled::Ready(TatResult {
-                status,
-                exit_code: result.exit_code.unwrap_or(-1),
-                output,
-                dropped: result.dropped.unwrap_or(0),
-            }))
+            Ok(Polled::Ready(done))
         }
     })
     .await
@@ -217,6 +271,19 @@ pub struct SdkOutput {
 
 pub use crate::scaleout::sdk_config::auth_server_url;
 
+/// Points every server at the VIP, as a rolling update:
+///
+/// 1. every file is read and its edit computed at once (batched TAT reads),
+///    so a server whose file cannot be edited stops the step before any
+///    file is written;
+/// 2. the writes (each a compare-and-swap with backup, then the restart)
+///    go in waves of [`wave_sizes`] — a third of the servers at a time, so
+///    the others keep serving — the servers of a wave in parallel;
+/// 3. after each wave, the public CLB must report its restarted servers
+///    `Alive` again before the next wave starts. A wave that fails (a
+///    write, or a service that does not come back) stops the rest: they
+///    keep their files, and every file written so far is journaled (with
+///    its backup) for resume and cleanup.
 pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOutput, StepError> {
     let mut out = SdkOutput {
         vip: input.vip.clone(),
@@ -237,29 +304,237 @@ pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOut
         }
     })?
     .map_err(StepError::Journal)?;
-    for server in &input.servers {
-        let id = server.instance_id.clone().unwrap_or_default();
-        let verdict = match super::remote_edit::update_one(eng, server, &input.vip).await? {
-            Ok(v) => v,
-            Err(reason) => {
+    let mut to_write = Vec::new();
+    for (id, look) in super::remote_edit::look_all(eng, &input.servers, &input.vip).await? {
+        match look {
+            Look::Skip(reason) => {
                 out.skipped.insert(id, reason);
-                continue;
             }
-        };
-        if let SdkVerdict::Updated { path, backup } = &verdict {
-            let change = format!("{id}:{path}");
-            eng.journal(|r| {
-                r.add_created(ResourceKind::SdkConfigChange, &change, Some(&id), backup)
-            })?;
+            Look::Done(verdict) => record(eng, &mut out, id, verdict)?,
+            Look::Write(prepared) => to_write.push(prepared),
         }
-        out.per_instance.insert(id, verdict);
+    }
+    if to_write.is_empty() {
+        return Ok(out);
+    }
+    let writing: Vec<String> = to_write.iter().map(|p| p.id.clone()).collect();
+    let gates = health_gates(eng, &input.servers, &writing).await?;
+    let sizes = wave_sizes(to_write.len());
+    let waves = sizes.len();
+    let mut rest = to_write.into_iter();
+    for (n, size) in sizes.into_iter().enumerate() {
+        let wave: Vec<Prepared> = rest.by_ref().take(size).collect();
+        let ids: Vec<String> = wave.iter().map(|p| p.id.clone()).collect();
+        let label = format!("{}/{waves}", n + 1);
+        eng.log(
+            "engine.sdk.wave",
+            &[("wave", &label), ("ids", &ids.join(", "))],
+        );
+        let written = futures::future::join_all(
+            wave.into_iter()
+                .map(|p| super::remote_edit::write(eng, p, &input.vip)),
+        )
+        .await;
+        // Every file this wave did write is journaled, even when another failed.
+        let mut first_error = None;
+        for (id, result) in ids.iter().zip(written) {
+            match result {
+                Ok(verdict) => record(eng, &mut out, id.clone(), verdict)?,
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let untouched: Vec<String> = rest.as_slice().iter().map(|p| p.id.clone()).collect();
+        let stopped = |e: StepError| {
+            if !untouched.is_empty() {
+                eng.log(
+                    "engine.sdk.wave_stopped",
+                    &[("wave", &label), ("ids", &untouched.join(", "))],
+                );
+            }
+            e
+        };
+        if let Some(e) = first_error {
+            return Err(stopped(e));
+        }
+        wave_healthy(eng, &gates, &ids, &label)
+            .await
+            .map_err(stopped)?;
     }
     Ok(out)
+}
+
+/// Journals one server's verdict (a written file becomes a change cleanup restores).
+fn record(
+    eng: &Engine,
+    out: &mut SdkOutput,
+    id: String,
+    verdict: SdkVerdict,
+) -> Result<(), StepError> {
+    if let SdkVerdict::Updated { path, backup } = &verdict {
+        let change = format!("{id}:{path}");
+        eng.journal(|r| r.add_created(ResourceKind::SdkConfigChange, &change, Some(&id), backup))?;
+    }
+    out.per_instance.insert(id, verdict);
+    Ok(())
+}
+
+/// The share of the servers restarted at once: the others keep serving.
+pub const WAVE_SHARE: usize = 3;
+
+/// How many servers each wave restarts, for `n` servers to write: a
+/// third (rounded down, at least one) at a time, spread evenly over the
+/// waves, so at most a third of the servers is down at any moment (with
+/// one or two servers, one at a time).
+pub fn wave_sizes(n: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let most = (n / WAVE_SHARE).max(1);
+    let waves = n.div_ceil(most);
+    (0..waves)
+        .map(|i| n / waves + usize::from(i < n % waves))
+        .collect()
+}
+
+/// One public listener's targets among the servers being written: after a
+/// wave, those of its servers must be `Alive` there again.
+#[derive(Debug, Clone, PartialEq)]
+struct Gate {
+    load_balancer_id: String,
+    listener_id: String,
+    instance_ids: Vec<String>,
+}
+
+/// The public (OPEN) CLB listeners that serve `writing` (found by their
+/// private IPs, as the console's backend search does).
+async fn health_gates(
+    eng: &Engine,
+    servers: &[cvm::Instance],
+    writing: &[String],
+) -> Result<Vec<Gate>, StepError> {
+    let ips: Vec<String> = servers
+        .iter()
+        .filter(|s| s.instance_id.as_ref().is_some_and(|id| writing.contains(id)))
+        .flat_map(|s| s.private_ip_addresses.clone().unwrap_or_default())
+        .collect();
+    let mut lbs: Vec<String> = Vec::new();
+    for chunk in ips.chunks(20) {
+        let mut offset = 0;
+        loop {
+            let resp = eng
+                .call(&clb::DescribeLoadBalancersRequest {
+                    load_balancer_type: Some("OPEN".into()),
+                    backend_private_ips: Some(chunk.to_vec()),
+                    offset: Some(offset),
+                    limit: Some(100),
+                    ..Default::default()
+                })
+                .await?;
+            let page = resp.load_balancer_set.unwrap_or_default();
+            let got = page.len() as i64;
+            for lb in page {
+                if let Some(id) = lb.load_balancer_id {
+                    if !lbs.contains(&id) {
+                        lbs.push(id);
+                    }
+                }
+            }
+            offset += got;
+            if got == 0 || offset >= resp.total_count.unwrap_or(0) as i64 {
+                break;
+            }
+        }
+    }
+    let mut gates = Vec::new();
+    for lb in lbs {
+        for l in crate::scaleout::discover::listeners_of(eng, &lb).await? {
+            let mut ids: Vec<String> = l
+                .targets
+                .iter()
+                .filter(|t| writing.contains(&t.instance_id))
+                .map(|t| t.instance_id.clone())
+                .collect();
+            ids.dedup();
+            if !ids.is_empty() {
+                gates.push(Gate {
+                    load_balancer_id: lb.clone(),
+                    listener_id: l.listener_id,
+                    instance_ids: ids,
+                });
+            }
+        }
+    }
+    Ok(gates)
+}
+
+/// Waits until the public CLB reports every server of the wave `Alive`
+/// on each listener that serves it; a server not behind one is said so.
+async fn wave_healthy(
+    eng: &Engine,
+    gates: &[Gate],
+    wave: &[String],
+    label: &str,
+) -> Result<(), StepError> {
+    for id in wave {
+        if !gates.iter().any(|g| g.instance_ids.contains(id)) {
+            eng.log("engine.sdk.wave_no_clb", &[("id", id)]);
+        }
+    }
+    let checks = gates.iter().filter_map(|g| {
+        let ids: Vec<String> = g
+            .instance_ids
+            .iter()
+            .filter(|id| wave.contains(id))
+            .cloned()
+            .collect();
+        (!ids.is_empty()).then(|| async move {
+            super::bind::wait_alive(eng, &g.load_balancer_id, &g.listener_id, &ids)
+                .await
+                .map_err(|e| match e {
+                    StepError::TimedOut { state, .. } => StepError::Blocked(tf(
+                        eng.lang,
+                        "engine.sdk.wave_unhealthy",
+                        &[
+                            ("wave", &label),
+                            ("clb", &g.load_balancer_id),
+                            ("state", &state),
+                        ],
+                    )),
+                    e => e,
+                })
+        })
+    });
+    futures::future::try_join_all(checks).await?;
+    eng.log("engine.sdk.wave_healthy", &[("wave", &label)]);
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waves_restart_at_most_a_third_at_a_time_and_cover_every_server() {
+        assert_eq!(wave_sizes(0), Vec::<usize>::new());
+        assert_eq!(wave_sizes(1), [1]);
+        assert_eq!(wave_sizes(2), [1, 1]);
+        assert_eq!(wave_sizes(3), [1, 1, 1]);
+        assert_eq!(wave_sizes(6), [2, 2, 2]);
+        assert_eq!(wave_sizes(10), [3, 3, 2, 2]);
+        assert_eq!(wave_sizes(100), [25, 25, 25, 25]);
+        for n in 1..=500 {
+            let w = wave_sizes(n);
+            assert_eq!(w.iter().sum::<usize>(), n, "{n}");
+            let most = *w.iter().max().unwrap();
+            // a third at most (one at a time below three servers)
+            assert!(most <= (n / 3).max(1), "{n}: {w:?}");
+            // evenly spread, and never more waves than needed
+            assert!(most - w.iter().min().unwrap() <= 1, "{n}: {w:?}");
+            assert!(w.len() <= n.div_ceil((n / 3).max(1)), "{n}: {w:?}");
+        }
+    }
 
     #[test]
     fn a_task_end_is_described_with_exit_code_output_and_what_was_cut() {

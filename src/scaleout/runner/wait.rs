@@ -344,6 +344,9 @@ pub mod deadline {
     pub const TAT: Duration = Duration::from_secs(10 * 60);
     /// A target's first health verdict (several check intervals).
     pub const HEALTH: Duration = Duration::from_secs(10 * 60);
+    /// A service restarted by tcscale back `Alive` behind its CLB (a
+    /// Tomcat start takes a minute or two; more is a failed start).
+    pub const RESTART: Duration = Duration::from_secs(5 * 60);
     /// A new resource missing from Describe calls (eventual consistency).
     pub const LISTED: Duration = Duration::from_secs(5 * 60);
 }
