@@ -226,9 +226,85 @@ pub fn world_with_instances(n: usize) -> World {
     world
 }
 
+/// The sandbox world with `n` more Node.js business servers (copies of
+/// `ins-bizn0de1`: ids `ins-bizc0000`…, private IPs from 10.0.1.100), each
+/// bound to the public CLB's listeners as the original is: the many-server
+/// case of a rolling sdk.config update (tests and benchmarks). At most 150.
+pub fn sandbox_with_business_servers(n: usize) -> World {
+    assert!(n <= 150, "the sandbox subnet holds 150 more servers");
+    let mut world = sandbox_world();
+    let template = world
+        .cvm
+        .instance("ins-bizn0de1")
+        .cloned()
+        .expect("sandbox world has ins-bizn0de1");
+    world.cvm.instance_quota_per_zone += n as i64;
+    let mut ids = Vec::new();
+    for k in 0..n {
+        let mut inst = template.clone();
+        let id = format!("ins-bizc{k:04}");
+        let ip = format!("10.0.1.{}", 100 + k);
+        inst.instance.instance_id = Some(id.clone());
+        inst.instance.instance_name = Some(format!("node-weapp-{}", k + 2));
+        inst.instance.uuid = None;
+        inst.instance.private_ip_addresses = Some(vec![ip.clone()]);
+        inst.instance.public_ip_addresses = None;
+        normalize_instance(&mut inst);
+        if let Some(s) = world
+            .vpc
+            .subnets
+            .iter_mut()
+            .find(|s| s.id() == inst.subnet_id())
+        {
+            s.allocated.insert(ip);
+        }
+        world.cvm.instances.push(inst);
+        ids.push(id);
+    }
+    for lb in &mut world.clb.load_balancers {
+        for l in &mut lb.listeners {
+            let Some(t) = l
+                .targets
+                .iter()
+                .find(|t| t.instance_id == "ins-bizn0de1")
+                .cloned()
+            else {
+                continue;
+            };
+            for id in &ids {
+                l.targets.push(crate::sim::clb::SimTarget {
+                    instance_id: id.clone(),
+                    ..t.clone()
+                });
+            }
+        }
+    }
+    world
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_business_servers_are_bound_like_the_first_and_pass_the_world_check() {
+        let w = sandbox_with_business_servers(100);
+        assert!(crate::sim::world_check::check_world(&w).is_empty());
+        let bound = |id: &str| {
+            w.clb
+                .load_balancers
+                .iter()
+                .flat_map(|lb| &lb.listeners)
+                .filter(|l| l.targets.iter().any(|t| t.instance_id == id))
+                .map(|l| l.id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert!(!bound("ins-bizn0de1").is_empty());
+        assert_eq!(bound("ins-bizc0099"), bound("ins-bizn0de1"));
+        let c = w.cvm.instance("ins-bizc0042").unwrap();
+        assert_eq!(c.runtime, "nodejs");
+        assert!(c.files["/etc/qcloud/sdk.config"].contains("authServerUrl"));
+    }
 
     #[test]
     fn sandbox_world_has_the_guide_layout() {
