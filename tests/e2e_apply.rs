@@ -93,6 +93,20 @@ async fn session_plan_scales_out_and_points_sdk_config_at_the_vip() {
     let out = outcome.session.unwrap();
     let c = &s.client;
 
+    // Overlapped: the CLB and its listener are made, and the server running
+    // today bound, while the image builds (before the copies launch).
+    let log = h.requests();
+    let first = |a: &str| {
+        log.iter()
+            .filter(|e| e.action == a && e.outcome == "OK" && !e.dry_run)
+            .map(|e| e.time)
+            .fold(f64::INFINITY, f64::min)
+    };
+    let launched = first("RunInstances");
+    assert!(first("CreateLoadBalancer") < launched, "CLB after the launch");
+    assert!(first("CreateListener") < launched, "listener after the launch");
+    assert!(first("RegisterTargets") < launched, "nothing bound early");
+
     // N new RUNNING instances in the source's zone and project, from a NORMAL image.
     let source = instance(c, "ins-auth0001").await;
     assert_eq!(out.instance_ids.len(), 2);

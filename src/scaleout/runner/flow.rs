@@ -116,7 +116,7 @@ pub fn prepare_retry(eng: &Engine) -> Result<(), StepError> {
 /// Runs one step: skipped (output read back) if the journal has it done.
 async fn step<T, F, Fut>(
     eng: &Engine,
-    b: &mut Boundary,
+    b: &Boundary,
     phase: Phase,
     name: Step,
     f: F,
@@ -191,7 +191,7 @@ where
 /// A step the user may skip after it failed: `None` when skipped.
 async fn optional_step<T, F, Fut>(
     eng: &Engine,
-    b: &mut Boundary,
+    b: &Boundary,
     phase: Phase,
     name: Step,
     f: F,
@@ -373,7 +373,7 @@ fn id_of(i: &cvm::Instance) -> String {
 
 async fn image_and_launch(
     eng: &Engine,
-    b: &mut Boundary,
+    b: &Boundary,
     phase: Phase,
     p: &plan::Phase,
     source: &cvm::Instance,
@@ -417,7 +417,7 @@ struct Bound {
 /// Step "Summary": every target this run bound has a health verdict.
 async fn summary(
     eng: &Engine,
-    b: &mut Boundary,
+    b: &Boundary,
     phase: Phase,
     bound: &[Bound],
 ) -> Result<(), StepError> {
@@ -437,7 +437,7 @@ async fn summary(
 
 async fn session_phase(
     eng: &Engine,
-    b: &mut Boundary,
+    b: &Boundary,
     plan: &Plan,
     p: &plan::Phase,
 ) -> Result<(PhaseOutcome, Bound), StepError> {
@@ -446,8 +446,6 @@ async fn session_phase(
     let arch = discover(eng).await?;
     let source = source_of(eng, &arch, p)?;
     let source_id = id_of(&source);
-    let (image, launch) = image_and_launch(eng, b, phase, p, &source).await?;
-
     let placement = source.placement.clone().unwrap_or_default();
     let vpc = source.virtual_private_cloud.clone().unwrap_or_default();
     let run_id = eng.recorded(|r| r.id().to_string());
@@ -463,28 +461,57 @@ async fn session_phase(
         subnet_id: p.clb_subnet.clone().or(vpc.subnet_id).unwrap_or_default(),
         project_id: placement.project_id.unwrap_or(0),
     };
-    let lb: ClbOutput = step(eng, b, phase, Step::LoadBalancer, || {
-        ensure_load_balancer(eng, phase, &clb_input)
-    })
-    .await?;
-    let listener_input = ListenerInput {
-        load_balancer_id: lb.load_balancer_id.clone(),
-        protocol: p.protocol().to_string(),
-        port: p.listener_port(),
-        name: format!("tcscale-{run_id}"),
-    };
-    let listener: ListenerOutput = step(eng, b, phase, Step::Listener, || {
-        ensure_listener(eng, &listener_input)
-    })
-    .await?;
-
-    // The session servers, old and new (fresh descriptions: eligibility reads live state).
+    // The session servers running today (fresh descriptions: eligibility reads live state).
     let mut ids: Vec<String> = arch
         .with_role(Role::Session)
         .iter()
         .filter_map(|i| i.instance_id.clone())
         .collect();
-    for id in launch.instance_ids.iter().chain([&source_id]) {
+    if !ids.contains(&source_id) {
+        ids.push(source_id.clone());
+    }
+    // The load balancer does not depend on the copies: it is made (and the
+    // servers running today bound to it, their health checks started)
+    // while the image builds and the copies launch.
+    let clb_branch = async {
+        let lb: ClbOutput = step(eng, b, phase, Step::LoadBalancer, || {
+            ensure_load_balancer(eng, phase, &clb_input)
+        })
+        .await?;
+        let listener_input = ListenerInput {
+            load_balancer_id: lb.load_balancer_id.clone(),
+            protocol: p.protocol().to_string(),
+            port: p.listener_port(),
+            name: format!("tcscale-{run_id}"),
+        };
+        let listener: ListenerOutput = step(eng, b, phase, Step::Listener, || {
+            ensure_listener(eng, &listener_input)
+        })
+        .await?;
+        let (running, _) = same_placement(eng, &source, describe(eng, &ids).await?);
+        let (eligible, _) = super::bind::split_eligible(eng, &running);
+        let early = BindInput {
+            load_balancer_id: lb.load_balancer_id.clone(),
+            listener_id: listener.listener_id.clone(),
+            instances: running
+                .into_iter()
+                .filter(|i| i.instance_id.as_ref().is_some_and(|id| eligible.contains(id)))
+                .collect(),
+            backend_port: p.backend_port(),
+            weight: p.weight() as i64,
+        };
+        // Bound again (as already bound) by the Bind step, which is what
+        // the journal records: this only starts them earlier.
+        register_targets(eng, &early).await?;
+        Ok::<_, StepError>((lb, listener))
+    };
+    let (copies, clb) =
+        futures::future::join(image_and_launch(eng, b, phase, p, &source), clb_branch).await;
+    let (image, launch) = copies?;
+    let (lb, listener) = clb?;
+
+    // The session servers, old and new.
+    for id in &launch.instance_ids {
         if !ids.contains(id) {
             ids.push(id.clone());
         }
@@ -613,7 +640,7 @@ pub(crate) fn public_clb(
 
 async fn business_phase(
     eng: &Engine,
-    b: &mut Boundary,
+    b: &Boundary,
     plan: &Plan,
     p: &plan::Phase,
     earlier: &[Bound],
@@ -705,7 +732,7 @@ async fn business_phase(
 /// Performs the plan (or continues it: steps the journal has done are
 /// skipped, steps the user skipped are passed over).
 pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError> {
-    let mut b = Boundary::from_env();
+    let b = Boundary::from_env();
     // The [autoscaling] section's own rules, before any call: nothing half-done.
     if let Some(a) = &plan.autoscaling {
         let now = chrono::Utc::now().with_timezone(&crate::scaleout::autoscaling::beijing());
@@ -719,7 +746,7 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
             .session
             .as_ref()
             .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"session")]))?;
-        let (o, bound) = session_phase(eng, &mut b, plan, p).await?;
+        let (o, bound) = session_phase(eng, &b, plan, p).await?;
         outcome.session = Some(o);
         earlier.push(bound);
     }
@@ -728,7 +755,7 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
             .business
             .as_ref()
             .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")]))?;
-        outcome.business = Some(business_phase(eng, &mut b, plan, p, &earlier).await?);
+        outcome.business = Some(business_phase(eng, &b, plan, p, &earlier).await?);
     }
     if let Some(a) = &plan.autoscaling {
         let (p, done, port) = if a.phase == "session" {

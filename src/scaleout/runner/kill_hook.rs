@@ -30,24 +30,25 @@ pub fn after_call(action: &str) {
 }
 
 /// Counts finished steps across phases (TCSCALE_TEST_KILL_AFTER_STEP).
+/// Shared by the branches of an overlapped phase.
 pub struct Boundary {
-    done: u32,
+    done: std::sync::atomic::AtomicU32,
     kill_after: Option<u32>,
 }
 
 impl Boundary {
     pub fn from_env() -> Boundary {
         Boundary {
-            done: 0,
+            done: std::sync::atomic::AtomicU32::new(0),
             kill_after: std::env::var("TCSCALE_TEST_KILL_AFTER_STEP")
                 .ok()
                 .and_then(|v| v.parse().ok()),
         }
     }
 
-    pub fn passed(&mut self) {
-        self.done += 1;
-        if self.kill_after == Some(self.done) {
+    pub fn passed(&self) {
+        let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.kill_after == Some(done) {
             kill_self();
         }
     }
