@@ -26,7 +26,7 @@ use super::load_balancer::{
     ListenerOutput,
 };
 use super::record::Phase;
-use super::sdk_config_step::{update_sdk_configs, SdkInput, SdkOutput};
+use super::sdk_config_step::{update_sdk_configs_read, SdkInput, SdkOutput};
 use super::security_group_step::{ensure_vip_allowed, SgInput, SgOutput};
 use super::{Engine, Progress, StepError};
 
@@ -505,8 +505,41 @@ async fn session_phase(
         register_targets(eng, &early).await?;
         Ok::<_, StepError>((lb, listener))
     };
-    let (copies, clb) =
-        futures::future::join(image_and_launch(eng, b, phase, p, &source), clb_branch).await;
+    // The business servers' files need no VIP: read them meanwhile too.
+    let sdk_servers: Vec<cvm::Instance> = if steps.contains(&Step::SdkConfig) {
+        match &p.business_servers {
+            Some(ids) => describe(eng, ids).await?,
+            None => arch
+                .with_role(Role::Business)
+                .into_iter()
+                .cloned()
+                .collect(),
+        }
+    } else {
+        Vec::new()
+    };
+    let sdk_pending = !sdk_servers.is_empty()
+        && eng.recorded(|r| {
+            !r.is_done(phase.key(), Step::SdkConfig)
+                && !matches!(
+                    r.state(phase.key(), Step::SdkConfig),
+                    Some(StepState::Skipped)
+                )
+        });
+    let read_branch = async {
+        if sdk_pending {
+            // A failure here is met again, and reported, by the step itself.
+            super::remote_edit::read_all(eng, &sdk_servers).await.ok()
+        } else {
+            None
+        }
+    };
+    let (copies, clb, reads) = futures::future::join3(
+        image_and_launch(eng, b, phase, p, &source),
+        clb_branch,
+        read_branch,
+    )
+    .await;
     let (image, launch) = copies?;
     let (lb, listener) = clb?;
 
@@ -549,20 +582,12 @@ async fn session_phase(
     .await?;
 
     if steps.contains(&Step::SdkConfig) {
-        let servers: Vec<cvm::Instance> = match &p.business_servers {
-            Some(ids) => describe(eng, ids).await?,
-            None => arch
-                .with_role(Role::Business)
-                .into_iter()
-                .cloned()
-                .collect(),
-        };
         let sdk_input = SdkInput {
-            servers,
+            servers: sdk_servers,
             vip: lb.vip.clone(),
         };
         let _sdk: Option<SdkOutput> = optional_step(eng, b, phase, Step::SdkConfig, || {
-            update_sdk_configs(eng, &sdk_input)
+            update_sdk_configs_read(eng, &sdk_input, reads)
         })
         .await?;
     }

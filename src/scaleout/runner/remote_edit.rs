@@ -116,16 +116,21 @@ async fn runtimes(
     Ok(out)
 }
 
-/// Looks at every server at once, writing nothing: one agent-status call,
-/// one runtime probe and one read per sdk.config path for all of them
-/// (TAT runs a script on up to 100 instances in one invocation). Any
-/// server whose file cannot be read or edited stops the step here, before
-/// a single file is written. In the order of `servers`.
-pub async fn look_all(
-    eng: &Engine,
-    servers: &[cvm::Instance],
-    vip: &str,
-) -> Result<Vec<(String, Look)>, StepError> {
+/// The business servers' sdk.config files as read, before any edit is
+/// computed: they need no VIP, so a run reads them while its load balancer
+/// and copies are still being made. Per server (in the order given): the
+/// runtime and the file, or `None` when the TAT agent is offline.
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
+    files: BTreeMap<String, (Runtime, ReadOutcome)>,
+    offline: BTreeSet<String>,
+}
+
+/// Reads every server's sdk.config at once, writing nothing: one
+/// agent-status call, one runtime probe and one read per sdk.config path
+/// for all of them (TAT runs a script on up to 100 instances in one
+/// invocation; the paths are read in parallel).
+pub async fn read_all(eng: &Engine, servers: &[cvm::Instance]) -> Result<Reads, StepError> {
     let ids: Vec<String> = servers
         .iter()
         .map(|s| s.instance_id.clone().unwrap_or_default())
@@ -143,20 +148,62 @@ pub async fn look_all(
             .or_default()
             .push(id.clone());
     }
-    let mut files = BTreeMap::new();
-    for (path, ids) in &by_path {
-        files.extend(read_many(eng, ids, path).await?);
+    let reads = by_path
+        .iter()
+        .map(|(path, ids)| read_many(eng, ids, path));
+    let mut reads_done = BTreeMap::new();
+    for part in futures::future::try_join_all(reads).await? {
+        reads_done.extend(part);
+    }
+    let mut out = Reads::default();
+    for id in ids {
+        match (runtimes.get(&id), reads_done.remove(&id)) {
+            (Some(runtime), Some(file)) => {
+                out.files.insert(id, (*runtime, file));
+            }
+            _ => {
+                out.offline.insert(id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What each server needs (in the order of `servers`), from `reads` where
+/// they have it, else read now. Any server whose file cannot be read or
+/// edited stops the step here, before a single file is written.
+pub async fn look_all(
+    eng: &Engine,
+    servers: &[cvm::Instance],
+    vip: &str,
+    reads: Option<Reads>,
+) -> Result<Vec<(String, Look)>, StepError> {
+    let mut reads = reads.unwrap_or_default();
+    let unread: Vec<cvm::Instance> = servers
+        .iter()
+        .filter(|s| {
+            s.instance_id.as_ref().is_some_and(|id| {
+                !reads.files.contains_key(id) && !reads.offline.contains(id)
+            })
+        })
+        .cloned()
+        .collect();
+    if !unread.is_empty() {
+        let more = read_all(eng, &unread).await?;
+        reads.files.extend(more.files);
+        reads.offline.extend(more.offline);
     }
     let mut out = Vec::new();
-    for id in ids {
-        let (Some(runtime), Some(current)) = (runtimes.get(&id), files.remove(&id)) else {
+    for server in servers {
+        let id = server.instance_id.clone().unwrap_or_default();
+        let Some((runtime, current)) = reads.files.remove(&id) else {
             let reason = tf(eng.lang, "engine.sdk.agent_offline", &[("id", &id)]);
             eng.report(Progress::Log(reason.clone()));
             out.push((id, Look::Skip(reason)));
             continue;
         };
         let current = current.map_err(|e| failed(&id, "sdk.config", e))?;
-        let look = judge(eng, &id, *runtime, runtime.default_config_path(), vip, current).await?;
+        let look = judge(eng, &id, runtime, runtime.default_config_path(), vip, current).await?;
         out.push((id, look));
     }
     Ok(out)
@@ -210,6 +257,21 @@ async fn judge(
     current: remote_op::ReadResult,
 ) -> Result<Look, StepError> {
     let url = sdk_config::auth_server_url(vip);
+    // A write of this run whose answer never reached the journal may still
+    // be running on the server (its process was killed just after sending
+    // it): judged only once it has ended, on the file as it then is.
+    let unsettled = eng
+        .recorded(|r| r.write_intents(id))
+        .iter()
+        .any(|i| remote_op::backed_up_path(&i.detail) == Some(path));
+    let current = if unsettled {
+        super::sdk_config_step::wait_idle(eng, id).await?;
+        read(eng, id, path)
+            .await?
+            .map_err(|e| failed(id, "sdk.config", e))?
+    } else {
+        current
+    };
     let at_vip =
         sdk_config::read_auth_server_url(&current.content).as_deref() == Some(url.as_str());
     // A write of this run whose answer never reached the journal.

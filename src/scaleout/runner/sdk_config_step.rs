@@ -15,7 +15,7 @@ use crate::cloud::models::{clb, cvm, tat};
 use crate::i18n::tf;
 
 use super::record::{ResourceKind, Step};
-use super::remote_edit::{Look, Prepared};
+use super::remote_edit::{Look, Prepared, Reads};
 use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -214,6 +214,34 @@ async fn run_invocation(
     .await
 }
 
+/// Waits until no TAT task is pending or running on `instance` (newest
+/// first: a task in flight is among the latest hundred).
+pub async fn wait_idle(eng: &Engine, instance: &str) -> Result<(), StepError> {
+    eng.poll_until(&format!("TAT {instance}"), deadline::TAT, || async move {
+        let resp = eng
+            .call(&tat::DescribeInvocationTasksRequest {
+                filters: Some(vec![tat::Filter {
+                    name: Some("instance-id".into()),
+                    values: Some(vec![instance.to_string()]),
+                }]),
+                limit: Some(limits::RUN_COMMAND_BATCH as u64),
+                ..Default::default()
+            })
+            .await?;
+        let busy = resp
+            .invocation_task_set
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|t| t.task_status)
+            .find(|s| !is_final(s));
+        Ok(match busy {
+            Some(status) => Polled::Pending(status),
+            None => Polled::Ready(()),
+        })
+    })
+    .await
+}
+
 /// A Description no other invocation has (RunCommand allows 120 characters).
 fn invocation_description(name: &str) -> String {
     format!("tcscale {name} {}", uuid::Uuid::new_v4())
@@ -285,6 +313,16 @@ pub use crate::scaleout::sdk_config::auth_server_url;
 ///    keep their files, and every file written so far is journaled (with
 ///    its backup) for resume and cleanup.
 pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOutput, StepError> {
+    update_sdk_configs_read(eng, input, None).await
+}
+
+/// [`update_sdk_configs`] with the files already read (while the run's
+/// load balancer was being made): no server is read twice.
+pub async fn update_sdk_configs_read(
+    eng: &Engine,
+    input: &SdkInput,
+    reads: Option<Reads>,
+) -> Result<SdkOutput, StepError> {
     let mut out = SdkOutput {
         vip: input.vip.clone(),
         ..SdkOutput::default()
@@ -305,7 +343,7 @@ pub async fn update_sdk_configs(eng: &Engine, input: &SdkInput) -> Result<SdkOut
     })?
     .map_err(StepError::Journal)?;
     let mut to_write = Vec::new();
-    for (id, look) in super::remote_edit::look_all(eng, &input.servers, &input.vip).await? {
+    for (id, look) in super::remote_edit::look_all(eng, &input.servers, &input.vip, reads).await? {
         match look {
             Look::Skip(reason) => {
                 out.skipped.insert(id, reason);
