@@ -18,6 +18,7 @@ mod memory;
 mod random_kill;
 mod render;
 mod report;
+mod sdk_waves;
 mod simhost;
 mod startup;
 mod tccli;
@@ -25,7 +26,7 @@ mod throughput;
 
 use report::Figure;
 
-const USAGE: &str = "usage: tcscale-bench <all|apply|apply-jitter|listing|bind|render|startup|memory|throughput|tccli|random-kill> [--quick] [--strict]";
+const USAGE: &str = "usage: tcscale-bench <all|apply|apply-jitter|listing|bind|render|startup|memory|throughput|tccli|random-kill|sdk-waves> [--quick] [--strict]";
 
 fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
     Some(match which {
@@ -39,6 +40,7 @@ fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
         "throughput" => vec![throughput::run(quick)],
         "tccli" => vec![tccli::run(quick)],
         "random-kill" => vec![random_kill::run(quick)],
+        "sdk-waves" => vec![sdk_waves::run(quick)],
         _ => return None,
     })
 }
@@ -53,6 +55,7 @@ const ALL: &[&str] = &[
     "throughput",
     "tccli",
     "random-kill",
+    "sdk-waves",
 ];
 
 fn main() {
