@@ -103,8 +103,14 @@ async fn session_plan_scales_out_and_points_sdk_config_at_the_vip() {
             .fold(f64::INFINITY, f64::min)
     };
     let launched = first("RunInstances");
-    assert!(first("CreateLoadBalancer") < launched, "CLB after the launch");
-    assert!(first("CreateListener") < launched, "listener after the launch");
+    assert!(
+        first("CreateLoadBalancer") < launched,
+        "CLB after the launch"
+    );
+    assert!(
+        first("CreateListener") < launched,
+        "listener after the launch"
+    );
     assert!(first("RegisterTargets") < launched, "nothing bound early");
 
     // N new RUNNING instances in the source's zone and project, from a NORMAL image.

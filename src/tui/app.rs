@@ -241,6 +241,67 @@ impl App {
             .map(|i| (i + 1, steps.len()))
     }
 
+    /// The image is being made and the user may go on meanwhile (its id
+    /// is known, so the launch form can describe the copies).
+    pub fn image_builds_behind(&self) -> bool {
+        self.image.progress.is_running() && self.image.image_id.is_some()
+    }
+
+    /// Work of earlier steps still going while the user is on a later
+    /// screen, for the status line: (what, state, seconds running).
+    pub fn background_work(&self) -> Vec<(String, String, u64)> {
+        let lang = self.lang;
+        let since = |p: &Progress| match p {
+            Progress::Running { started, .. } => self.clock.saturating_sub(*started),
+            _ => 0,
+        };
+        let mut out = Vec::new();
+        if self.image.progress.is_running() && self.screen != Screen::Image {
+            out.push((
+                tf(
+                    lang,
+                    "wizard.background.image",
+                    &[("id", &self.image.image_id.clone().unwrap_or_default())],
+                ),
+                self.image.image_state.clone(),
+                since(&self.image.progress),
+            ));
+        }
+        if self.launch.progress.is_running() && self.screen != Screen::Launch {
+            let state = if self.launch.waits_for_image {
+                t(lang, "wizard.launch.waiting_image")
+            } else {
+                let running = self
+                    .launch
+                    .instances
+                    .iter()
+                    .filter(|(_, s)| s == "RUNNING")
+                    .count();
+                let total: usize = self
+                    .launch
+                    .count
+                    .value
+                    .trim()
+                    .parse()
+                    .unwrap_or(self.launch.instances.len());
+                format!("{running}/{total} RUNNING")
+            };
+            out.push((
+                t(lang, "wizard.background.launch"),
+                state,
+                since(&self.launch.progress),
+            ));
+        }
+        if self.lb.progress.is_running() && self.screen != Screen::LoadBalancer {
+            out.push((
+                t(lang, "wizard.background.clb"),
+                self.lb.task.clone(),
+                since(&self.lb.progress),
+            ));
+        }
+        out
+    }
+
     /// Whether a text field has the keyboard (then letters type, not command).
     pub fn typing(&self) -> bool {
         match self.screen {
@@ -752,7 +813,11 @@ impl App {
                 vec![]
             }
             Screen::Bind => {
-                if !self.bind.progress.is_running() && !self.bind.progress.is_done() {
+                // The copies are listed once they run (the Launched event).
+                if !self.bind.progress.is_running()
+                    && !self.bind.progress.is_done()
+                    && !self.launch.progress.is_running()
+                {
                     self.prepare_bind();
                 }
                 vec![]
@@ -962,7 +1027,9 @@ impl App {
 
     fn key_image(&mut self, key: KeyEvent) -> Vec<Job> {
         let lang = self.lang;
-        if self.image.progress.is_done() {
+        if self.image.progress.is_done() || self.image_builds_behind() {
+            // While the image builds, the next forms can be filled in: its
+            // progress stays in the status line.
             if key.code == KeyCode::Enter {
                 return self.next_step();
             }
@@ -1032,13 +1099,12 @@ impl App {
 
     fn key_launch(&mut self, key: KeyEvent) -> Vec<Job> {
         let lang = self.lang;
-        if self.launch.progress.is_done() {
+        // While the copies launch (or wait for the image), the load
+        // balancer can be chosen or made.
+        if self.launch.progress.is_done() || self.launch.progress.is_running() {
             if key.code == KeyCode::Enter {
                 return self.next_step();
             }
-            return vec![];
-        }
-        if self.launch.progress.is_running() {
             return vec![];
         }
         if is_ctrl(&key, 'o') {
@@ -1128,7 +1194,7 @@ impl App {
 
     fn key_bind(&mut self, key: KeyEvent) -> Vec<Job> {
         let lang = self.lang;
-        if self.bind.progress.is_running() {
+        if self.bind.progress.is_running() || self.launch.progress.is_running() {
             return vec![];
         }
         if self.bind.progress.is_done() {
@@ -1316,8 +1382,13 @@ impl App {
                 let Some(input) = self.launch_input() else {
                     return vec![];
                 };
-                self.launch.progress = running(String::new());
                 self.launch.instances.clear();
+                if self.image.progress.is_running() {
+                    self.launch.progress = running(t(self.lang, "wizard.launch.waiting_image"));
+                    self.launch.waits_for_image = true;
+                    return vec![];
+                }
+                self.launch.progress = running(String::new());
                 vec![Job::Launch {
                     input: Box::new(input),
                 }]
@@ -1444,10 +1515,27 @@ impl App {
                 self.job_finished();
                 self.image.progress = self.took(&self.image.progress);
                 self.image.image_state = "NORMAL".into();
+                // A launch confirmed meanwhile goes now, as confirmed.
+                if std::mem::take(&mut self.launch.waits_for_image) {
+                    if let Some(input) = self.launch_input() {
+                        self.launch.progress = Progress::Running {
+                            started: self.clock,
+                            note: String::new(),
+                        };
+                        return self.start_jobs(vec![Job::Launch {
+                            input: Box::new(input),
+                        }]);
+                    }
+                }
             }
             JobEvent::ImageFailed(e) => {
                 self.job_finished();
                 self.image.progress = Progress::Failed { message: e };
+                if std::mem::take(&mut self.launch.waits_for_image) {
+                    self.launch.progress = Progress::Failed {
+                        message: t(lang, "wizard.launch.image_failed"),
+                    };
+                }
                 self.note_recovery(crate::scaleout::steps::Step::Image);
             }
             JobEvent::DryRunPassed => {
@@ -1474,6 +1562,10 @@ impl App {
                         arch.instances.retain(|i| i.id != v.id);
                         arch.instances.push(v);
                     }
+                }
+                // The user went on to Bind while the copies launched.
+                if self.screen == Screen::Bind && self.bind.progress == Progress::NotStarted {
+                    self.prepare_bind();
                 }
             }
             JobEvent::LaunchFailed(e) => {

@@ -342,6 +342,9 @@ pub struct LaunchState {
     pub instances: Vec<(String, String)>,
     pub dry_run_ok: bool,
     pub progress: Progress,
+    /// The launch was confirmed while the image was still being made: it
+    /// is sent the moment the image is NORMAL.
+    pub waits_for_image: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

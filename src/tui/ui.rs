@@ -18,13 +18,18 @@ pub fn draw(app: &App, f: &mut Frame) {
         .as_ref()
         .map(|(level, text)| (level, notice_lines(text, area.width)));
     let notice_h = notice.as_ref().map_or(0, |(_, lines)| lines.len() as u16);
-    let [header, body, notice_area, footer] = Layout::vertical([
+    let background = app.background_work();
+    let [header, body, background_area, notice_area, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
+        Constraint::Length(u16::from(!background.is_empty())),
         Constraint::Length(notice_h),
         Constraint::Length(1),
     ])
     .areas(area);
+    if !background.is_empty() {
+        f.render_widget(background_line(app, &background), background_area);
+    }
     widgets::header::render(app, f, header);
     match app.screen {
         Screen::Overview => screens::overview::render(app, f, body),
@@ -56,6 +61,23 @@ pub fn draw(app: &App, f: &mut Frame) {
     } else if app.help {
         widgets::help::render(app.lang, &keys, f, area);
     }
+}
+
+/// Earlier steps still at work while the user fills in later ones: one
+/// line, each with its state and time (`◐ image img-… CREATING 01:12 · …`).
+fn background_line(app: &App, work: &[(String, String, u64)]) -> Line<'static> {
+    let mut spans = vec![Span::styled(
+        format!(" {} ", widgets::spinner(app.clock)),
+        theme::warn(),
+    )];
+    for (i, (what, state, secs)) in work.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme::label()));
+        }
+        spans.push(Span::styled(what.clone(), theme::title()));
+        spans.push(Span::raw(format!(" {state} {}", widgets::mmss(*secs))));
+    }
+    Line::from(spans)
 }
 
 /// The notice wrapped at this width under its first column (it wraps, so

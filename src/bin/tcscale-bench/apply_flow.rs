@@ -28,7 +28,7 @@ const TARGET1J: &str = "<= 5 % or <= 2 s (larger), each seed";
 /// The seeds of the jittered runs, and the factor range of `--durations-jitter`.
 const SEEDS: [u64; 3] = [1, 2, 3];
 const JITTER: DurationsJitter = DurationsJitter { min: 0.3, max: 3.0 };
-const TARGET2: &str = "<= 1 call/s per op, 0 after done";
+const TARGET2: &str = "<= 1 call/s per op; after an end is seen, no more polls (1 read of the launched servers by Bind)";
 
 /// One asynchronous operation found in the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,6 +46,10 @@ impl Op {
     pub fn end(&self) -> f64 {
         self.start + self.duration
     }
+    /// When it was last asked about (its start if never).
+    pub fn last_asked(&self) -> f64 {
+        self.polls.last().copied().unwrap_or(self.start)
+    }
     /// Polls after the one that could first see the end.
     pub fn after_done(&self) -> usize {
         self.polls
@@ -54,9 +58,10 @@ impl Op {
             .count()
             .saturating_sub(1)
     }
-    /// Polls per second of the operation's life (at least one second).
+    /// Polls per second of the operation's life (at least one second), up
+    /// to the one that saw its end.
     pub fn rate(&self) -> f64 {
-        self.polls.len() as f64 / self.duration.max(1.0)
+        (self.polls.len() - self.after_done()) as f64 / self.duration.max(1.0)
     }
 }
 
@@ -78,7 +83,7 @@ fn classify(action: &str, d: &Durations) -> Option<(&'static str, f64)> {
 /// log entry started, from its default one (the defaults themselves, or
 /// what the jittered world drew: [`drawn_duration`]). Operations overlap,
 /// so a poll is counted for an operation of its kind still running (the
-/// one polled least so far: the engine polls each on its own schedule),
+/// one asked about longest ago: the engine polls each on its own schedule),
 /// else for the one of its kind that ended last (the poll that saw the
 /// end, or one after it).
 pub fn operations(
@@ -93,7 +98,7 @@ pub fn operations(
             let running = ops
                 .iter_mut()
                 .filter(|o| o.poll_action == e.action && o.start <= e.time && e.time < o.end())
-                .min_by_key(|o| o.polls.len());
+                .min_by(|a, b| a.last_asked().total_cmp(&b.last_asked()));
             match running {
                 Some(op) => op.polls.push(e.time),
                 None => {
@@ -132,7 +137,8 @@ pub fn operations(
 /// world drew, with its parts named: `max(image + launch, CLB + listener +
 /// first binding, sdk.config reads) + binding of the copies + max(the
 /// sdk.config waves, the copies' first health check)`, each wave its
-/// slowest write plus that server's health period after the restart.
+/// slowest write plus, for a server behind a public CLB, its health
+/// period after the restart.
 pub fn session_chain(ops: &[Op], w: &World) -> (f64, Vec<String>) {
     let of = |a: &str| {
         ops.iter()
@@ -187,14 +193,29 @@ pub fn session_chain(ops: &[Op], w: &World) -> (f64, Vec<String>) {
     let mut waves: Vec<f64> = Vec::new();
     let mut wave_end = f64::MIN;
     for inv in writes {
+        // A server behind a public CLB is waited for until its health
+        // check sees the restarted service again; one that is not, is not.
+        let gated = |id: &str| {
+            w.clb.load_balancers.iter().any(|lb| {
+                lb.lb_type == "OPEN"
+                    && lb
+                        .listeners
+                        .iter()
+                        .any(|l| l.targets.iter().any(|t| t.instance_id == id))
+            })
+        };
         let cost = inv
             .tasks
             .iter()
             .map(|t| {
-                let back = w.duration(
-                    w.durations.health,
-                    &format!("{}@restart{}", t.instance_id, t.ends_at),
-                );
+                let back = if gated(&t.instance_id) {
+                    w.duration(
+                        w.durations.health,
+                        &format!("{}@restart{}", t.instance_id, t.ends_at),
+                    )
+                } else {
+                    0.0
+                };
                 t.ends_at - inv.created_at + back
             })
             .fold(0.0, f64::max);
@@ -460,7 +481,7 @@ fn measure(quick: bool) -> Result<Vec<Figure>, String> {
             ops.len()
         ),
         TARGET2,
-        Some(worst_rate <= 1.0 && after == 0 && !ops.is_empty()),
+        Some(worst_rate <= 1.0 && after <= 1 && !ops.is_empty()),
     );
     fig2.notes = fig2_notes;
     Ok(vec![fig1, fig2])
@@ -531,9 +552,20 @@ mod tests {
         assert_eq!(total, 93.0);
 
         // With the sdk.config reads (probe, then the file) and two waves of
-        // writes, each a 5 s TAT run plus the 5 s health period after the
-        // restart: 93 + 2 * 10.
+        // writes, each a 5 s TAT run, plus the 5 s health period after the
+        // restart for the server behind the public CLB (a): 93 + 10 + 5.
         let mut w = World::default();
+        w.clb.load_balancers = vec![tcscale::sim::clb::SimLoadBalancer {
+            lb_type: "OPEN".into(),
+            listeners: vec![tcscale::sim::clb::SimListener {
+                targets: vec![tcscale::sim::clb::SimTarget {
+                    instance_id: "a".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }];
         let inv = |name: &str, content: &str, at: f64, ids: &[&str]| SimInvocation {
             command_name: name.into(),
             decoded_content: content.into(),
@@ -555,8 +587,11 @@ mod tests {
             inv("tcscale-write", "write", 105.0, &["b"]),
         ];
         let (total, parts) = session_chain(&ops, &w);
-        assert_eq!(total, 113.0, "{parts:?}");
-        assert!(parts.iter().any(|p| p.starts_with("2 waves 20.0")), "{parts:?}");
+        assert_eq!(total, 108.0, "{parts:?}");
+        assert!(
+            parts.iter().any(|p| p.starts_with("2 waves 15.0")),
+            "{parts:?}"
+        );
     }
 
     #[test]

@@ -20,7 +20,8 @@ use crate::report::{failed, Figure};
 use crate::simhost::{LocalSim, REGION};
 
 const NAME: &str = "11. sdk.config on 1 / 10 / 100 servers";
-const TARGET: &str = "100 servers < 5x one; each within 10 % (or 2 s) of reads + waves x (TAT + health)";
+const TARGET: &str =
+    "100 servers < 5x one; each within 10 % (or 2 s) of reads + waves x (TAT + health)";
 /// The internal CLB's VIP the servers are pointed at (any address does).
 const VIP: &str = "10.0.1.20";
 

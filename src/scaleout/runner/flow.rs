@@ -495,7 +495,11 @@ async fn session_phase(
             listener_id: listener.listener_id.clone(),
             instances: running
                 .into_iter()
-                .filter(|i| i.instance_id.as_ref().is_some_and(|id| eligible.contains(id)))
+                .filter(|i| {
+                    i.instance_id
+                        .as_ref()
+                        .is_some_and(|id| eligible.contains(id))
+                })
                 .collect(),
             backend_port: p.backend_port(),
             weight: p.weight() as i64,

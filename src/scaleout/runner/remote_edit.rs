@@ -75,8 +75,14 @@ async fn read_many(
         path: path.to_string(),
     };
     let script = scripts::script_for(&op);
-    let results =
-        run_command_on(eng, ids, &script.text, script.command_type(), "tcscale-read").await?;
+    let results = run_command_on(
+        eng,
+        ids,
+        &script.text,
+        script.command_type(),
+        "tcscale-read",
+    )
+    .await?;
     let mut out = BTreeMap::new();
     for (id, r) in results {
         if !matches!(r.status.as_str(), "SUCCESS" | "FAILED") {
@@ -148,9 +154,7 @@ pub async fn read_all(eng: &Engine, servers: &[cvm::Instance]) -> Result<Reads, 
             .or_default()
             .push(id.clone());
     }
-    let reads = by_path
-        .iter()
-        .map(|(path, ids)| read_many(eng, ids, path));
+    let reads = by_path.iter().map(|(path, ids)| read_many(eng, ids, path));
     let mut reads_done = BTreeMap::new();
     for part in futures::future::try_join_all(reads).await? {
         reads_done.extend(part);
@@ -182,9 +186,9 @@ pub async fn look_all(
     let unread: Vec<cvm::Instance> = servers
         .iter()
         .filter(|s| {
-            s.instance_id.as_ref().is_some_and(|id| {
-                !reads.files.contains_key(id) && !reads.offline.contains(id)
-            })
+            s.instance_id
+                .as_ref()
+                .is_some_and(|id| !reads.files.contains_key(id) && !reads.offline.contains(id))
         })
         .cloned()
         .collect();
@@ -203,7 +207,15 @@ pub async fn look_all(
             continue;
         };
         let current = current.map_err(|e| failed(&id, "sdk.config", e))?;
-        let look = judge(eng, &id, runtime, runtime.default_config_path(), vip, current).await?;
+        let look = judge(
+            eng,
+            &id,
+            runtime,
+            runtime.default_config_path(),
+            vip,
+            current,
+        )
+        .await?;
         out.push((id, look));
     }
     Ok(out)

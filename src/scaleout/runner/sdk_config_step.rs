@@ -203,9 +203,9 @@ async fn run_invocation(
                 );
             }
             // A task not listed yet is still being delivered.
-            if let Some(status) = pending.or_else(|| {
-                (done.len() < instances.len()).then(|| "PENDING".to_string())
-            }) {
+            if let Some(status) =
+                pending.or_else(|| (done.len() < instances.len()).then(|| "PENDING".to_string()))
+            {
                 return Ok(Polled::Pending(status));
             }
             Ok(Polled::Ready(done))
@@ -454,7 +454,11 @@ async fn health_gates(
 ) -> Result<Vec<Gate>, StepError> {
     let ips: Vec<String> = servers
         .iter()
-        .filter(|s| s.instance_id.as_ref().is_some_and(|id| writing.contains(id)))
+        .filter(|s| {
+            s.instance_id
+                .as_ref()
+                .is_some_and(|id| writing.contains(id))
+        })
         .flat_map(|s| s.private_ip_addresses.clone().unwrap_or_default())
         .collect();
     let mut lbs: Vec<String> = Vec::new();

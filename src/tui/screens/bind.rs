@@ -11,6 +11,9 @@ use crate::tui::state::{Progress, TargetStatus};
 use crate::tui::widgets::{instance_table, progress, spinner, table, theme};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    if app.launch.progress.is_running() {
+        return vec![];
+    }
     match app.bind.progress {
         Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
         Progress::Running { .. } => vec![],
@@ -114,7 +117,17 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             list,
             &t(lang, "wizard.bind.instances"),
             vec![Line::styled(
-                format!(" {}", t(lang, "wizard.bind.empty")),
+                format!(
+                    " {}",
+                    t(
+                        lang,
+                        if app.launch.progress.is_running() {
+                            "wizard.bind.waiting_launch"
+                        } else {
+                            "wizard.bind.empty"
+                        }
+                    )
+                ),
                 theme::warn(),
             )],
         );

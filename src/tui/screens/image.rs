@@ -12,6 +12,9 @@ use crate::tui::widgets::{input, table, theme};
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.image.progress {
         Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
+        Progress::Running { .. } if app.image_builds_behind() => {
+            vec![("⏎", "wizard.key.go_on")]
+        }
         Progress::Running { .. } => vec![],
         _ => vec![
             ("tab", "wizard.key.next_field"),

@@ -12,7 +12,7 @@ use crate::tui::widgets::{checklist, input, progress, spinner, table, theme, wra
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.launch.progress {
         Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
-        Progress::Running { .. } => vec![],
+        Progress::Running { .. } => vec![("⏎", "wizard.key.go_on")],
         _ => vec![
             ("tab", "wizard.key.next_field"),
             ("^O", "wizard.key.override"),
