@@ -342,3 +342,17 @@ async fn failed_clb_tasks_and_tat_runs_stop_the_step_with_the_reason() {
     // The business flow runs no TAT command.
     stops("tat-fail=1", "session.sdk.config", None, "TAT").await;
 }
+
+/// The overlapped session phase: a load balancer that cannot be made stops
+/// the other branch before it launches (paid) copies, and the run reports
+/// the load balancer's failure, not the halt it caused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_load_balancer_stops_the_copies_before_they_launch() {
+    let r = run("session-servers.toml", "task-fail=1").await;
+    let err = r.result.expect_err("stops");
+    assert!(err.contains("task"), "{err}");
+    assert_eq!(r.failed_step.as_deref(), Some("session.Load balancer"));
+    assert_eq!(r.delta.instances.len(), 0, "no copies launched");
+    assert!(r.delta.images.len() <= 1);
+    assert_eq!(r.sdk_updated, 0);
+}

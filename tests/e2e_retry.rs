@@ -144,7 +144,9 @@ async fn a_resume_inside_the_image_step_reattaches_to_the_image_sent_before() {
         description: None,
         reuse_image_id: None,
     };
-    let first = create_image(&eng, Phase::Session, &input).await.unwrap();
+    let first = create_image(&eng, Phase::Session, &input, &|| {})
+        .await
+        .unwrap();
     // The resume starts from the journal as it was before the id was written.
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let resumed = Engine::new(
@@ -154,7 +156,7 @@ async fn a_resume_inside_the_image_step_reattaches_to_the_image_sent_before() {
         Lang::En,
         record,
     );
-    let again = create_image(&resumed, Phase::Session, &input)
+    let again = create_image(&resumed, Phase::Session, &input, &|| {})
         .await
         .unwrap();
     assert_eq!(again.image_id, first.image_id);

@@ -81,6 +81,12 @@ async fn later_screens_are_filled_in_while_the_image_builds_and_the_copies_launc
             .fold(f64::INFINITY, f64::min)
     };
     assert!(first("CreateLoadBalancer") < first("RunInstances"));
+    // The launch form's price never asked about the image still being made.
+    let refused: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "InquiryPriceRunInstances" && e.outcome != "OK")
+        .collect();
+    assert!(refused.is_empty(), "{refused:?}");
     let image = d.app.image.image_id.clone().unwrap();
     let ready_at = sim.with_world(|w| {
         let img = w.cvm.images.iter().find(|i| i.id() == image).unwrap();

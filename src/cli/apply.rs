@@ -377,6 +377,8 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
                 ]
             )
         ),
+        // Its Log line follows (the wave's servers named there).
+        Progress::SdkWave { .. } => return None,
         Progress::Reconnecting { seconds_left } => {
             // One line per countdown, not one per second.
             if countdown.is_some() {

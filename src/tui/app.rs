@@ -814,10 +814,9 @@ impl App {
             }
             Screen::Bind => {
                 // The copies are listed once they run (the Launched event).
-                if !self.bind.progress.is_running()
-                    && !self.bind.progress.is_done()
-                    && !self.launch.progress.is_running()
-                {
+                if self.launch.progress.is_running() {
+                    self.default_bind_ports();
+                } else if !self.bind.progress.is_running() && !self.bind.progress.is_done() {
                     self.prepare_bind();
                 }
                 vec![]
@@ -858,10 +857,20 @@ impl App {
             return vec![];
         };
         self.launch.price = Load::Loading;
+        // An image still being made cannot be priced (InvalidImageId.
+        // IncorrectState): the source's own image prices the same copy.
+        let image_id = if self.image.progress.is_running() {
+            self.source_instance()
+                .and_then(|s| self.arch.ready()?.models.get(&s.id))
+                .and_then(|m| m.image_id.clone())
+                .or_else(|| self.image.image_id.clone())
+        } else {
+            self.image.image_id.clone()
+        };
         vec![Job::Price {
             zone: self.launch.zone.value.trim().to_string(),
             instance_type: self.launch.instance_type.value.trim().to_string(),
-            image_id: self.image.image_id.clone(),
+            image_id,
             count,
         }]
     }
@@ -940,8 +949,14 @@ impl App {
         }
         self.bind.rows = rows;
         self.bind.cursor = 0;
-        // Business servers keep the ports the existing targets use.
-        let (port, backend) = match (role, &clb) {
+        self.default_bind_ports();
+    }
+
+    /// The listener's ports, unless typed already: business servers keep
+    /// the ports the existing targets use; session servers 80 → 80.
+    fn default_bind_ports(&mut self) {
+        let clb = self.chosen_clb().cloned();
+        let (port, backend) = match (self.role(), &clb) {
             (Role::Business, Some(c)) => c
                 .listeners
                 .first()
@@ -1515,6 +1530,10 @@ impl App {
                 self.job_finished();
                 self.image.progress = self.took(&self.image.progress);
                 self.image.image_state = "NORMAL".into();
+                // The launch form priced the source's image meanwhile.
+                if self.screen == Screen::Launch && self.launch.progress == Progress::NotStarted {
+                    return self.price_job();
+                }
                 // A launch confirmed meanwhile goes now, as confirmed.
                 if std::mem::take(&mut self.launch.waits_for_image) {
                     if let Some(input) = self.launch_input() {
@@ -1680,6 +1699,21 @@ impl App {
                     Ok(rows) => Load::Ready(rows),
                     Err(e) => Load::Failed(e),
                 };
+            }
+            JobEvent::SdkWave { label, ids } => {
+                if let Progress::Running { note, .. } = &mut self.sdk.progress {
+                    *note = tf(lang, "wizard.sdk.wave", &[("wave", &label)]);
+                }
+                // The files were read at once; the later waves wait their turn.
+                if let Load::Ready(rows) = &mut self.sdk.rows {
+                    for r in rows.iter_mut() {
+                        if ids.contains(&r.instance_id) {
+                            r.status = TargetStatus::Binding;
+                        } else if r.status == TargetStatus::Binding {
+                            r.status = TargetStatus::Queued;
+                        }
+                    }
+                }
             }
             JobEvent::SdkHost { id, status, output } => {
                 if let Load::Ready(rows) = &mut self.sdk.rows {

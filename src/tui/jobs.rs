@@ -100,6 +100,11 @@ impl Job {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEvent {
+    /// A wave of the rolling sdk.config update starts: its servers restart now.
+    SdkWave {
+        label: String,
+        ids: Vec<String>,
+    },
     Discovered(Result<Architecture, String>),
     Price(Result<String, String>),
     Quota(Result<String, String>),

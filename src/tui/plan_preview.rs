@@ -206,31 +206,41 @@ pub fn apply_sdk_config(app: &App) -> Confirm {
                 .collect()
         })
         .unwrap_or_default();
+    // The engine's rolling update, wave by wave, with these very servers.
+    let waves = crate::scaleout::runner::sdk_config_step::waves_of(&ids);
+    let mut calls = vec![call(
+        "tat",
+        "RunCommand",
+        tf(
+            app.lang,
+            "wizard.confirm.sdk_read",
+            &[("ids", &ids.join(","))],
+        ),
+    )];
+    for (n, wave) in waves.iter().enumerate() {
+        let label = format!("{}/{}", n + 1, waves.len());
+        calls.push(call(
+            "tat",
+            "RunCommand",
+            tf(
+                app.lang,
+                "wizard.confirm.sdk_write",
+                &[
+                    ("wave", &label),
+                    ("ids", &wave.join(",")),
+                    ("url", &crate::scaleout::sdk_config::auth_server_url(&vip)),
+                ],
+            ),
+        ));
+        calls.push(call(
+            "clb",
+            "DescribeTargetHealth",
+            tf(app.lang, "wizard.confirm.sdk_healthy", &[("wave", &label)]),
+        ));
+    }
     Confirm {
         title: t(app.lang, "wizard.confirm.sdk_config"),
-        calls: vec![
-            call(
-                "tat",
-                "RunCommand",
-                tf(
-                    app.lang,
-                    "wizard.confirm.sdk_write",
-                    &[
-                        ("ids", &ids.join(",")),
-                        ("url", &format!("http://{vip}/mina_auth/")),
-                    ],
-                ),
-            ),
-            call(
-                "tat",
-                "DescribeInvocationTasks",
-                tf(
-                    app.lang,
-                    "wizard.confirm.poll_until",
-                    &[("state", &"SUCCESS")],
-                ),
-            ),
-        ],
+        calls,
         what: ConfirmWhat::ApplySdkConfig,
     }
 }

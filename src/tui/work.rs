@@ -13,9 +13,7 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::account;
 use crate::scaleout::discover::{self, Role as EngineRole};
 use crate::scaleout::eligibility::eligibility;
-use crate::scaleout::remote_op::{
-    parse_read_output, ReadResult, RemoteError, RemoteOp, Runtime, NODE_APP_DIR,
-};
+use crate::scaleout::remote_op::Runtime;
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
@@ -24,13 +22,12 @@ use crate::scaleout::runner::load_balancer::{
 };
 use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
-use crate::scaleout::runner::remote_edit::agent_online;
+use crate::scaleout::runner::remote_edit::{read_all, Reads};
 use crate::scaleout::runner::sdk_config_step::{
-    auth_server_url, run_command, update_sdk_configs, SdkInput, SdkVerdict,
+    auth_server_url, update_sdk_configs, SdkInput, SdkVerdict,
 };
 use crate::scaleout::runner::security_group_step::{ensure_vip_allowed, SgInput, SgVerdict};
 use crate::scaleout::runner::{Engine, Progress, Step, StepError};
-use crate::scaleout::scripts;
 use crate::scaleout::sdk_config::read_auth_server_url;
 use crate::tui::jobs::{Events, Job, JobEvent};
 use crate::tui::state::*;
@@ -487,7 +484,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             };
             let work = async {
                 journal::begin(&eng, ph, Step::Image)?;
-                let r = create_image(&eng, ph, &input).await;
+                let r = create_image(&eng, ph, &input, &|| {}).await;
                 match &r {
                     Ok(out) => journal::finish(&eng, ph, Step::Image, out)?,
                     Err(e) => journal::fail(&eng, ph, Step::Image, e),
@@ -785,11 +782,15 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
         },
         Job::ReadSdkConfig { vip, instance_ids } => {
             let work = async {
-                let mut rows = Vec::new();
-                for i in describe_instances(&eng, &instance_ids).await? {
-                    rows.push(read_sdk_row(&eng, &i, &vip).await?);
-                }
-                Ok::<_, StepError>(rows)
+                let servers = describe_instances(&eng, &instance_ids).await?;
+                // Every file at once (batched TAT reads), as the edit reads them.
+                let reads = read_all(&eng, &servers).await?;
+                Ok::<_, StepError>(
+                    servers
+                        .iter()
+                        .map(|i| sdk_row(eng.lang, i, &vip, &reads))
+                        .collect::<Vec<_>>(),
+                )
             };
             let r = forward(prx, tx, &mut common, work).await;
             let _ = tx.send(JobEvent::SdkConfigs(r.map_err(|e| e.explain(lang))));
@@ -833,6 +834,10 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         .map(str::to_string)
                         .chain(std::iter::once(status))
                         .collect(),
+                }),
+                Progress::SdkWave { wave, of, ids } => Some(JobEvent::SdkWave {
+                    label: format!("{wave}/{of}"),
+                    ids,
                 }),
                 p => common(p),
             };
@@ -914,10 +919,10 @@ fn task_note(lang: Lang, task_id: &str, status: i64) -> String {
     tf(lang, key, &[("task", &short)])
 }
 
-/// What the sdk.config screen shows for one business server: its runtime,
-/// file and restart, and the `authServerUrl` it has now (read through TAT,
-/// as the edit itself will read it). An offline TAT agent is shown, not hidden.
-async fn read_sdk_row(eng: &Engine, i: &cvm::Instance, vip: &str) -> Result<SdkRow, StepError> {
+/// One business server's row of the sdk.config screen from the batched
+/// reads: its runtime, file and restart, and the `authServerUrl` it has
+/// now. An offline TAT agent is shown, not hidden.
+fn sdk_row(lang: Lang, i: &cvm::Instance, vip: &str, reads: &Reads) -> SdkRow {
     let id = i.instance_id.clone().unwrap_or_default();
     let mut row = SdkRow {
         instance_id: id.clone(),
@@ -925,52 +930,30 @@ async fn read_sdk_row(eng: &Engine, i: &cvm::Instance, vip: &str) -> Result<SdkR
         after: auth_server_url(vip),
         ..SdkRow::default()
     };
-    let runtime = match Runtime::detect(&i.os_name.clone().unwrap_or_default(), &[]) {
-        Some(r) => Some(r),
-        None if agent_online(eng, &id).await? => {
-            let probe = format!("{NODE_APP_DIR}/process.json");
-            match read_file(eng, &id, &probe).await? {
-                Ok(_) => Some(Runtime::NodeJs),
-                Err(RemoteError::Missing) => Some(Runtime::Java),
-                Err(_) => None,
-            }
-        }
-        None => None,
-    };
+    let read = reads.of(&id);
+    let runtime = read
+        .map(|(r, _)| r)
+        .or_else(|| Runtime::detect(&i.os_name.clone().unwrap_or_default(), &[]));
     let runtime_or_default = runtime.unwrap_or(Runtime::NodeJs);
     row.runtime = runtime
         .map(|r| r.label().to_string())
         .unwrap_or_else(|| "?".into());
     row.restart = runtime_or_default.restart_command(None);
     row.path = runtime_or_default.default_config_path().to_string();
-    if !agent_online(eng, &id).await? {
-        row.status = TargetStatus::Failed(tf(eng.lang, "wizard.sdk.agent_offline", &[("id", &id)]));
-        return Ok(row);
-    }
-    match read_file(eng, &id, &row.path).await? {
-        Ok(r) => {
+    match read {
+        None => {
+            row.status = TargetStatus::Failed(tf(lang, "wizard.sdk.agent_offline", &[("id", &id)]));
+        }
+        Some((_, Ok(r))) => {
             row.before = Some(read_auth_server_url(&r.content).unwrap_or_default());
             if runtime == Some(Runtime::NodeJs) {
                 row.warning =
-                    crate::tui::screens::sdk_config::node_json_warning(eng.lang, &r.content, vip);
+                    crate::tui::screens::sdk_config::node_json_warning(lang, &r.content, vip);
             }
         }
-        Err(e) => row.status = TargetStatus::Failed(e.to_string()),
+        Some((_, Err(e))) => row.status = TargetStatus::Failed(e.to_string()),
     }
-    Ok(row)
-}
-
-/// Reads a file through TAT with the declared read operation.
-async fn read_file(
-    eng: &Engine,
-    id: &str,
-    path: &str,
-) -> Result<Result<ReadResult, RemoteError>, StepError> {
-    let script = scripts::script_for(&RemoteOp::ReadFile {
-        path: path.to_string(),
-    });
-    let r = run_command(eng, id, &script.text, script.command_type(), "tcscale-read").await?;
-    Ok(parse_read_output(r.exit_code, &r.output))
+    row
 }
 
 async fn sg_job(

@@ -46,6 +46,10 @@ impl Op {
     pub fn end(&self) -> f64 {
         self.start + self.duration
     }
+    /// Whether a poll has come at or after its end (that poll saw it done).
+    pub fn seen_done(&self) -> bool {
+        self.polls.iter().any(|t| *t >= self.end())
+    }
     /// When it was last asked about (its start if never).
     pub fn last_asked(&self) -> f64 {
         self.polls.last().copied().unwrap_or(self.start)
@@ -82,10 +86,10 @@ fn classify(action: &str, d: &Durations) -> Option<(&'static str, f64)> {
 /// starts nothing. `took` gives the cloud's own duration of the operation a
 /// log entry started, from its default one (the defaults themselves, or
 /// what the jittered world drew: [`drawn_duration`]). Operations overlap,
-/// so a poll is counted for an operation of its kind still running (the
-/// one asked about longest ago: the engine polls each on its own schedule),
-/// else for the one of its kind that ended last (the poll that saw the
-/// end, or one after it).
+/// so a poll is counted for an operation of its kind whose end has not
+/// been seen yet (the one asked about longest ago: the engine polls each on
+/// its own schedule), else for the one of its kind that ended last (a call
+/// after its end was seen).
 pub fn operations(
     log: &[LogEntry],
     d: &Durations,
@@ -95,9 +99,10 @@ pub fn operations(
     let mut ops: Vec<Op> = Vec::new();
     for (i, e) in ok.iter().enumerate() {
         let Some((poll, duration)) = classify(&e.action, d) else {
+            // Waiting for its end: running, or ended but not yet asked about since.
             let running = ops
                 .iter_mut()
-                .filter(|o| o.poll_action == e.action && o.start <= e.time && e.time < o.end())
+                .filter(|o| o.poll_action == e.action && o.start <= e.time && !o.seen_done())
                 .min_by(|a, b| a.last_asked().total_cmp(&b.last_asked()));
             match running {
                 Some(op) => op.polls.push(e.time),

@@ -25,6 +25,7 @@ use super::load_balancer::{
     ensure_listener, ensure_load_balancer, ClbChoice, ClbInput, ClbOutput, ListenerInput,
     ListenerOutput,
 };
+use super::overlap::Overlap;
 use super::record::Phase;
 use super::sdk_config_step::{update_sdk_configs_read, SdkInput, SdkOutput};
 use super::security_group_step::{ensure_vip_allowed, SgInput, SgOutput};
@@ -257,6 +258,11 @@ mod summary_tests {
     }
 }
 
+/// A branch stopped because the other one failed (whose error is reported).
+fn halted(eng: &Engine) -> StepError {
+    StepError::Blocked(eng.text("engine.overlap.halted"))
+}
+
 fn blocked(eng: &Engine, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> StepError {
     StepError::Blocked(tf(eng.lang, key, args))
 }
@@ -371,12 +377,31 @@ fn id_of(i: &cvm::Instance) -> String {
     i.instance_id.clone().unwrap_or_default()
 }
 
+/// The image, then the copies. With `overlap`, the image's being under way
+/// is announced (other work waits for it), and the copies are not launched
+/// once another branch has failed.
 async fn image_and_launch(
     eng: &Engine,
     b: &Boundary,
     phase: Phase,
     p: &plan::Phase,
     source: &cvm::Instance,
+    overlap: &Overlap,
+) -> Result<(ImageOutput, LaunchOutput), StepError> {
+    let r = image_then_launch(eng, b, phase, p, source, overlap).await;
+    if r.is_err() {
+        overlap.halt();
+    }
+    r
+}
+
+async fn image_then_launch(
+    eng: &Engine,
+    b: &Boundary,
+    phase: Phase,
+    p: &plan::Phase,
+    source: &cvm::Instance,
+    overlap: &Overlap,
 ) -> Result<(ImageOutput, LaunchOutput), StepError> {
     let image_input = ImageInput {
         instance_id: id_of(source),
@@ -384,10 +409,16 @@ async fn image_and_launch(
         description: p.image_description.clone(),
         reuse_image_id: p.reuse_image.clone(),
     };
+    let under_way = || overlap.image_under_way();
     let image: ImageOutput = step(eng, b, phase, Step::Image, || {
-        create_image(eng, phase, &image_input)
+        create_image(eng, phase, &image_input, &under_way)
     })
     .await?;
+    // Also when the journal had it done already.
+    overlap.image_under_way();
+    if overlap.halted() {
+        return Err(halted(eng));
+    }
     let launch_input = LaunchInput {
         source: source.clone(),
         image_id: image.image_id.clone(),
@@ -473,11 +504,19 @@ async fn session_phase(
     // The load balancer does not depend on the copies: it is made (and the
     // servers running today bound to it, their health checks started)
     // while the image builds and the copies launch.
+    let overlap = Overlap::default();
     let clb_branch = async {
+        // Nothing paid before the image is under way (its step may fail at once).
+        if !overlap.wait_image().await {
+            return Ok(None);
+        }
         let lb: ClbOutput = step(eng, b, phase, Step::LoadBalancer, || {
             ensure_load_balancer(eng, phase, &clb_input)
         })
         .await?;
+        if overlap.halted() {
+            return Ok(None);
+        }
         let listener_input = ListenerInput {
             load_balancer_id: lb.load_balancer_id.clone(),
             protocol: p.protocol().to_string(),
@@ -488,6 +527,9 @@ async fn session_phase(
             ensure_listener(eng, &listener_input)
         })
         .await?;
+        if overlap.halted() {
+            return Ok(None);
+        }
         let (running, _) = same_placement(eng, &source, describe(eng, &ids).await?);
         let (eligible, _) = super::bind::split_eligible(eng, &running);
         let early = BindInput {
@@ -507,7 +549,14 @@ async fn session_phase(
         // Bound again (as already bound) by the Bind step, which is what
         // the journal records: this only starts them earlier.
         register_targets(eng, &early).await?;
-        Ok::<_, StepError>((lb, listener))
+        Ok::<_, StepError>(Some((lb, listener)))
+    };
+    let clb_branch = async {
+        let r = clb_branch.await;
+        if r.is_err() {
+            overlap.halt();
+        }
+        r
     };
     // The business servers' files need no VIP: read them meanwhile too.
     let sdk_servers: Vec<cvm::Instance> = if steps.contains(&Step::SdkConfig) {
@@ -531,7 +580,8 @@ async fn session_phase(
                 )
         });
     let read_branch = async {
-        if sdk_pending {
+        // TAT runs only once the run is under way (a failed image step runs none).
+        if sdk_pending && overlap.wait_image().await {
             // A failure here is met again, and reported, by the step itself.
             super::remote_edit::read_all(eng, &sdk_servers).await.ok()
         } else {
@@ -539,13 +589,15 @@ async fn session_phase(
         }
     };
     let (copies, clb, reads) = futures::future::join3(
-        image_and_launch(eng, b, phase, p, &source),
+        image_and_launch(eng, b, phase, p, &source, &overlap),
         clb_branch,
         read_branch,
     )
     .await;
+    // A branch that stopped for the other's failure reports that failure.
+    let clb = clb?;
     let (image, launch) = copies?;
-    let (lb, listener) = clb?;
+    let (lb, listener) = clb.ok_or_else(|| halted(eng))?;
 
     // The session servers, old and new.
     for id in &launch.instance_ids {
@@ -681,7 +733,7 @@ async fn business_phase(
     let source_id = id_of(&source);
     // Checked before anything is created: the source must be behind a public CLB.
     let found = public_clb(eng, &arch, p, &source_id)?;
-    let (image, launch) = image_and_launch(eng, b, phase, p, &source).await?;
+    let (image, launch) = image_and_launch(eng, b, phase, p, &source, &Overlap::default()).await?;
     let public: PublicClb = step(eng, b, phase, Step::LoadBalancer, || async {
         Ok(found.clone())
     })

@@ -40,10 +40,13 @@ pub struct ImageOutput {
     pub reused: bool,
 }
 
+/// `under_way` is called once the image exists (made, found, or reused),
+/// before the wait for NORMAL: what overlapped work waits for.
 pub async fn create_image(
     eng: &Engine,
     phase: Phase,
     input: &ImageInput,
+    under_way: &(dyn Fn() + Sync),
 ) -> Result<ImageOutput, StepError> {
     if let Some(id) = &input.reuse_image_id {
         // A reused image that is not listed never appears: waiting on it
@@ -56,6 +59,7 @@ pub async fn create_image(
             )));
         }
         eng.log("engine.image.reuse", &[("id", id)]);
+        under_way();
         wait_normal(eng, id).await?;
         return Ok(ImageOutput {
             image_id: id.clone(),
@@ -71,6 +75,7 @@ pub async fn create_image(
                 record_image(eng, phase, &id, &input.name)?;
             }
             eng.log("engine.image.reattach", &[("id", &id)]);
+            under_way();
             wait_normal(eng, &id).await?;
             return Ok(ImageOutput {
                 image_id: id,
@@ -107,6 +112,7 @@ pub async fn create_image(
                     continue;
                 }
                 record_image(eng, phase, &id, &input.name)?;
+                under_way();
                 wait_normal(eng, &id).await?;
                 return Ok(ImageOutput {
                     image_id: id,

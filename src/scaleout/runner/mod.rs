@@ -21,6 +21,7 @@ pub mod intents;
 pub mod kill_hook;
 pub mod launch;
 pub mod load_balancer;
+pub mod overlap;
 pub mod plan_check;
 pub mod record;
 pub mod remote_edit;
@@ -103,6 +104,12 @@ pub enum Progress {
     Cleanup {
         resource: crate::scaleout::journal::Resource,
         stage: cleanup::CleanupStage,
+    },
+    /// A wave of the rolling sdk.config update starts (1-based `wave` of `of`).
+    SdkWave {
+        wave: usize,
+        of: usize,
+        ids: Vec<String>,
     },
     /// Anything else worth a line (skipped targets, reused resources…).
     Log(String),

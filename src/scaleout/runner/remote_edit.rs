@@ -53,7 +53,7 @@ pub async fn agents_online(eng: &Engine, ids: &[String]) -> Result<BTreeSet<Stri
     Ok(online)
 }
 
-type ReadOutcome = Result<remote_op::ReadResult, RemoteError>;
+pub type ReadOutcome = Result<remote_op::ReadResult, RemoteError>;
 
 async fn read(eng: &Engine, id: &str, path: &str) -> Result<ReadOutcome, StepError> {
     let mut all = read_many(eng, &[id.to_string()], path).await?;
@@ -130,6 +130,14 @@ async fn runtimes(
 pub struct Reads {
     files: BTreeMap<String, (Runtime, ReadOutcome)>,
     offline: BTreeSet<String>,
+}
+
+impl Reads {
+    /// The server's runtime and its file as read; `None` when its TAT
+    /// agent is offline (or it was not among the servers read).
+    pub fn of(&self, id: &str) -> Option<(Runtime, &ReadOutcome)> {
+        self.files.get(id).map(|(r, f)| (*r, f))
+    }
 }
 
 /// Reads every server's sdk.config at once, writing nothing: one

@@ -15,7 +15,7 @@ use crate::cloud::models::{clb, cvm, tat};
 use crate::i18n::tf;
 
 use super::record::{ResourceKind, Step};
-use super::remote_edit::{Look, Prepared, Reads};
+use super::remote_edit::{Look, Reads};
 use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
 
@@ -357,20 +357,23 @@ pub async fn update_sdk_configs_read(
     }
     let writing: Vec<String> = to_write.iter().map(|p| p.id.clone()).collect();
     let gates = health_gates(eng, &input.servers, &writing).await?;
-    let sizes = wave_sizes(to_write.len());
-    let waves = sizes.len();
-    let mut rest = to_write.into_iter();
-    for (n, size) in sizes.into_iter().enumerate() {
-        let wave: Vec<Prepared> = rest.by_ref().take(size).collect();
+    let all_waves = waves_of(&to_write);
+    let waves = all_waves.len();
+    for (n, wave) in all_waves.iter().enumerate() {
         let ids: Vec<String> = wave.iter().map(|p| p.id.clone()).collect();
         let label = format!("{}/{waves}", n + 1);
+        eng.report(Progress::SdkWave {
+            wave: n + 1,
+            of: waves,
+            ids: ids.clone(),
+        });
         eng.log(
             "engine.sdk.wave",
             &[("wave", &label), ("ids", &ids.join(", "))],
         );
         let written = futures::future::join_all(
-            wave.into_iter()
-                .map(|p| super::remote_edit::write(eng, p, &input.vip)),
+            wave.iter()
+                .map(|p| super::remote_edit::write(eng, p.clone(), &input.vip)),
         )
         .await;
         // Every file this wave did write is journaled, even when another failed.
@@ -383,7 +386,11 @@ pub async fn update_sdk_configs_read(
                 }
             }
         }
-        let untouched: Vec<String> = rest.as_slice().iter().map(|p| p.id.clone()).collect();
+        let untouched: Vec<String> = all_waves[n + 1..]
+            .iter()
+            .flatten()
+            .map(|p| p.id.clone())
+            .collect();
         let stopped = |e: StepError| {
             if !untouched.is_empty() {
                 eng.log(
@@ -433,6 +440,15 @@ pub fn wave_sizes(n: usize) -> Vec<usize> {
     let waves = n.div_ceil(most);
     (0..waves)
         .map(|i| n / waves + usize::from(i < n % waves))
+        .collect()
+}
+
+/// `ids` split into the waves [`update_sdk_configs`] writes them in.
+pub fn waves_of<T: Clone>(ids: &[T]) -> Vec<Vec<T>> {
+    let mut rest = ids.iter().cloned();
+    wave_sizes(ids.len())
+        .into_iter()
+        .map(|n| rest.by_ref().take(n).collect())
         .collect()
 }
 
@@ -566,6 +582,14 @@ mod tests {
         assert_eq!(wave_sizes(6), [2, 2, 2]);
         assert_eq!(wave_sizes(10), [3, 3, 2, 2]);
         assert_eq!(wave_sizes(100), [25, 25, 25, 25]);
+        assert_eq!(
+            waves_of(&[1, 2, 3, 4]),
+            [vec![1], vec![2], vec![3], vec![4]]
+        );
+        assert_eq!(
+            waves_of(&(0..7).collect::<Vec<_>>()),
+            [vec![0, 1], vec![2, 3], vec![4, 5], vec![6]]
+        );
         for n in 1..=500 {
             let w = wave_sizes(n);
             assert_eq!(w.iter().sum::<usize>(), n, "{n}");

@@ -167,6 +167,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     let status_line = match &l.progress {
         Progress::Failed { .. } => super::progress_line(app, &l.progress, "RunInstances"),
+        // Confirmed; sent the moment the image is NORMAL (the note says so).
+        Progress::Running { .. } if l.waits_for_image => {
+            super::progress_line(app, &l.progress, "RunInstances")
+        }
         Progress::Done { .. } => super::progress_line(
             app,
             &l.progress,
