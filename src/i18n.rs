@@ -32,6 +32,33 @@ impl Lang {
         Lang::En
     }
 
+    /// The language the environment names explicitly: a `zh*` or `en*`
+    /// locale in `LC_ALL`, `LC_MESSAGES` or `LANG` (first set wins); `None`
+    /// for none set or a neutral one (`C`, `POSIX`, `C.UTF-8`), where a
+    /// saved choice should decide.
+    pub fn from_env_explicit() -> Option<Lang> {
+        for var in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            if let Ok(v) = std::env::var(var) {
+                if !v.is_empty() {
+                    return Lang::explicit_locale(&v);
+                }
+            }
+        }
+        None
+    }
+
+    /// `Some` for a Chinese or English locale, `None` for a neutral one.
+    pub fn explicit_locale(v: &str) -> Option<Lang> {
+        let v = v.to_ascii_lowercase();
+        if v.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if v.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
     pub fn from_locale(v: &str) -> Lang {
         if v.to_ascii_lowercase().starts_with("zh") {
             Lang::Zh

@@ -164,7 +164,7 @@ async fn a_file_changed_after_the_run_is_left_alone_and_reported() {
     let plan = home.dir.join("both.toml");
     std::fs::write(&plan, both).unwrap();
     let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "apply: {}", text(&out));
+    assert_applied(&out, "apply");
     let j = home.journal();
     let changed = changes(&j);
     assert!(changed.len() >= 2, "{changed:?}");

@@ -97,11 +97,7 @@ async fn a_second_apply_of_the_same_plan_and_a_cleanup_of_a_running_apply_are_re
         .map(|e| e.action.clone())
         .collect();
     let out = first.wait_with_output().await.unwrap();
-    assert!(
-        out.status.success(),
-        "the first apply ends well: {}",
-        text(&out)
-    );
+    assert_applied(&out, "the first apply ends well");
     assert_eq!(home.store().list_runs().0.len(), 1, "one run journaled");
     let j = home.journal();
     assert_eq!(j.status(), RunStatus::Done);
@@ -187,7 +183,7 @@ async fn killed_during_an_sdk_config_write_then_resume_journals_the_change_and_c
 {
     let (h, home, before, id) = killed_during_an_sdk_config_write("kill-write-resume").await;
     let out = tcscale(&h, &home, &["resume", &id, "--lang", "en"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    assert_applied(&out, "resume");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("the write of an earlier attempt did happen"),

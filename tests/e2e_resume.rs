@@ -102,7 +102,7 @@ async fn kill_at_then_resume_in(case: &Case, hook: (&str, &str), faults: &str) {
     assert_sdk_configs_whole(&before, &mid, &ctx);
 
     let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
-    assert!(out.status.success(), "{ctx}: resume: {}", text(&out));
+    assert_applied(&out, &format!("{ctx}: resume"));
     if hook.1 == "CreateImage" && faults.contains("visibility-delay") {
         // The resume met the unlisted image's name taken, and waited for it.
         assert!(
@@ -316,7 +316,7 @@ async fn a_rule_returned_in_normalised_form_is_recognised_on_resume() {
     );
 
     let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
-    assert!(out.status.success(), "resume: {}", text(&out));
+    assert_applied(&out, "resume");
     let after = h.with_world(|w| inventory(w));
     let d = delta(&before, &after);
     assert_eq!(
@@ -399,7 +399,7 @@ async fn resume_against_a_restarted_sandbox_redoes_the_lost_steps() {
     let before = fresh.with_world(|w| inventory(w));
     let out = tcscale(&fresh, &home, &["resume", &j.run_id], &[]).await;
     let said = text(&out);
-    assert!(out.status.success(), "{ctx}: resume: {said}");
+    assert_applied(&out, &format!("{ctx}: resume: {said}"));
     assert!(
         !said.contains("already done"),
         "{ctx}: a lost step was taken as done: {said}"

@@ -42,15 +42,7 @@ async fn stop_then_retry(fault: &str) {
 
         h.with_world(|w| w.faults = FaultSpec::default());
         let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
-        assert!(
-            out.status.success(),
-            "{ctx}: retry: {}\nrequests: {:?}",
-            text(&out),
-            h.requests()
-                .iter()
-                .map(|r| r.action.as_str())
-                .collect::<Vec<_>>()
-        );
+        assert_applied(&out, &format!("{ctx}: retry"));
         let after = h.with_world(|w| inventory(w));
         let d = delta(&before, &after);
         println!(

@@ -225,15 +225,25 @@ async fn saving_writes_a_private_config_atomically() {
     let cfg = TcscaleConfig::load(&path).unwrap().unwrap();
     assert_eq!(cfg.lang(), Some(Lang::En));
     assert_eq!(cfg.region.as_deref(), Some("ap-shanghai"));
+    // --lang, then a LANG that names a language, then the saved choice.
+    assert_eq!(onboarding::startup_lang(None, Some(&cfg), None), Lang::En);
     assert_eq!(
-        onboarding::startup_lang(None, Some(&cfg), Lang::Zh),
-        Lang::En
-    );
-    assert_eq!(
-        onboarding::startup_lang(Some("zh"), Some(&cfg), Lang::En),
+        onboarding::startup_lang(None, Some(&cfg), Some(Lang::Zh)),
         Lang::Zh
     );
-    assert_eq!(onboarding::startup_lang(None, None, Lang::Zh), Lang::Zh);
+    assert_eq!(
+        onboarding::startup_lang(Some("zh"), Some(&cfg), Some(Lang::En)),
+        Lang::Zh
+    );
+    assert_eq!(
+        onboarding::startup_lang(None, None, Some(Lang::Zh)),
+        Lang::Zh
+    );
+    assert_eq!(onboarding::startup_lang(None, None, None), Lang::En);
+    assert_eq!(Lang::explicit_locale("zh_CN.UTF-8"), Some(Lang::Zh));
+    assert_eq!(Lang::explicit_locale("en_US.UTF-8"), Some(Lang::En));
+    assert_eq!(Lang::explicit_locale("C.UTF-8"), None);
+    assert_eq!(Lang::explicit_locale("POSIX"), None);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -270,7 +270,7 @@ async fn cleanup_reports_each_resource_in_its_order_before_the_result() {
     // A whole session run: sdk.config changed, rules added, CLB, instances, image.
     let plan = plan_path("session-servers.toml");
     let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    assert_applied(&out, "apply");
     let j = home.journal();
     let tui = Tui::new(&h, &home, None);
     let events: Arc<Mutex<Vec<RunsEvent>>> = Arc::default();
@@ -376,7 +376,7 @@ async fn a_held_back_cleanup_deletes_nothing_until_f_deletes_anyway() {
     let before = h.with_world(|w| inventory(w));
     let plan = plan_path("session-servers.toml");
     let out = tcscale(&h, &home, &["apply", plan.to_str().unwrap(), "--yes"], &[]).await;
-    assert!(out.status.success(), "{}", text(&out));
+    assert_applied(&out, "apply");
     let j = home.journal();
     let sdk = j
         .created_of(ResourceKind::SdkConfigChange)

@@ -84,7 +84,36 @@ fn overview_with_internal_clb_and_several_servers() {
             });
             arch.internal_clb = Some(c);
             arch.session_ids = vec!["ins-s1".into(), "ins-n7".into(), "ins-n8".into()];
-            arch.auth_server_url = Some("http://10.0.1.20/mina_auth/".into());
+            arch.auth_urls = Load::Ready(vec![(
+                "ins-b1".into(),
+                Some("http://10.0.1.20/mina_auth/".into()),
+            )]);
+        }
+        a
+    });
+}
+
+/// The business servers' files disagree: the diagram names the ones not
+/// at the VIP (and the one it could not read) instead of claiming the VIP.
+#[test]
+fn overview_with_half_switched_business_servers() {
+    both("overview_auth_partial", |l| {
+        let mut a = app(l, Screen::Overview);
+        if let Load::Ready(arch) = &mut a.arch {
+            arch.internal_clb = Some(tui_fixture::internal_clb());
+            arch.auth_urls = Load::Ready(vec![
+                ("ins-b1".into(), Some("http://10.0.1.20/mina_auth/".into())),
+                ("ins-b2".into(), Some("http://10.0.1.20/mina_auth/".into())),
+                ("ins-b3".into(), Some("http://10.0.1.9/mina_auth/".into())),
+                ("ins-b4".into(), None),
+            ]);
+        }
+        a
+    });
+    both("overview_auth_reading", |l| {
+        let mut a = app(l, Screen::Overview);
+        if let Load::Ready(arch) = &mut a.arch {
+            arch.auth_urls = Load::Loading;
         }
         a
     });
@@ -358,6 +387,16 @@ fn sdk_config() {
     });
 }
 
+fn sdk_row(id: &str, status: TargetStatus) -> SdkRow {
+    SdkRow {
+        instance_id: id.into(),
+        before: Some("http://10.0.1.9/mina_auth/".into()),
+        after: "http://10.0.1.20/mina_auth/".into(),
+        status,
+        ..SdkRow::default()
+    }
+}
+
 #[test]
 fn summary() {
     both("summary", |l| {
@@ -390,6 +429,32 @@ fn summary() {
                 detail: "TCP 80".into(),
             },
         ];
+        a.sdk.rows = Load::Ready(vec![sdk_row("ins-b1", TargetStatus::Bound)]);
+        a
+    });
+    // A business server without a TAT agent kept the old URL: said, not hidden.
+    both("summary_partial", |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::Summary;
+        a.sdk.rows = Load::Ready(vec![
+            sdk_row("ins-b1", TargetStatus::Bound),
+            sdk_row(
+                "ins-b2",
+                TargetStatus::Failed("ins-b2: the TAT agent is offline".into()),
+            ),
+        ]);
+        a
+    });
+    both_at("summary_partial_80x24", 80, 24, |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::Summary;
+        a.sdk.rows = Load::Ready(vec![
+            sdk_row("ins-b1", TargetStatus::Bound),
+            sdk_row(
+                "ins-b2",
+                TargetStatus::Failed("ins-b2: the TAT agent is offline".into()),
+            ),
+        ]);
         a
     });
     both("summary_nothing", |l| {

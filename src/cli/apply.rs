@@ -414,7 +414,13 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
     })
 }
 
-/// The closing lines: every id created.
+/// `apply` and `resume` ended with something left undone (a business
+/// server still on the old authServerUrl, a step skipped): named on the
+/// last lines.
+pub const EXIT_PARTIAL: i32 = 4;
+
+/// The closing lines: every id created, then (the last lines) whatever was
+/// left undone.
 pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
     let mut out = vec![tf(lang, "engine.apply.done", &[("id", &outcome.run_id)])];
     for (name, phase) in [
@@ -431,6 +437,31 @@ pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
             p.listener_ids.join(" "),
             p.bound.join(" ")
         ));
+    }
+    if outcome.is_partial() {
+        out.push(t(lang, "engine.apply.partly_done"));
+        for p in [&outcome.session, &outcome.business].into_iter().flatten() {
+            for step in &p.skipped_steps {
+                out.push(format!(
+                    "  ! {}",
+                    tf(
+                        lang,
+                        "engine.apply.step_skipped",
+                        &[("step", &step.title(lang))]
+                    )
+                ));
+            }
+            for (id, why) in &p.left_as_is {
+                out.push(format!(
+                    "  ! {}",
+                    tf(
+                        lang,
+                        "engine.apply.left_as_is",
+                        &[("id", id), ("why", why), ("vip", &p.vip)]
+                    )
+                ));
+            }
+        }
     }
     out
 }
@@ -603,7 +634,11 @@ pub fn finish(
             for line in outcome_lines(&outcome, lang) {
                 println!("{line}");
             }
-            0
+            if outcome.is_partial() {
+                EXIT_PARTIAL
+            } else {
+                0
+            }
         }
         Err(e) => {
             eprintln!("{}", e.explain(lang));

@@ -1406,6 +1406,7 @@ impl App {
                 self.launch.progress = running(String::new());
                 vec![Job::Launch {
                     input: Box::new(input),
+                    override_consistency: self.launch.override_mismatch,
                 }]
             }
             ConfirmWhat::CreateClb => {
@@ -1500,8 +1501,30 @@ impl App {
                     Ok(a) => Load::Ready(a),
                     Err(e) => Load::Failed(e),
                 };
+                // What the business servers' sdk.config really says, not
+                // what it should say: read after the overview is drawn.
+                let mut jobs = Vec::new();
+                if let Load::Ready(a) = &mut self.arch {
+                    if !a.business_ids.is_empty() {
+                        a.auth_urls = Load::Loading;
+                        jobs.push(Job::ReadAuthUrls {
+                            instance_ids: a.business_ids.clone(),
+                        });
+                    }
+                }
+                let mut jobs = self.start_jobs(jobs);
                 if self.screen == Screen::Source {
-                    return self.on_enter();
+                    jobs.extend(self.on_enter());
+                }
+                return jobs;
+            }
+            // Not counted as work (a read), so no job_finished.
+            JobEvent::AuthUrls(r) => {
+                if let Load::Ready(a) = &mut self.arch {
+                    a.auth_urls = match r {
+                        Ok(urls) => Load::Ready(urls),
+                        Err(e) => Load::Failed(e),
+                    };
                 }
             }
             JobEvent::Price(r) => {
@@ -1543,6 +1566,7 @@ impl App {
                         };
                         return self.start_jobs(vec![Job::Launch {
                             input: Box::new(input),
+                            override_consistency: self.launch.override_mismatch,
                         }]);
                     }
                 }

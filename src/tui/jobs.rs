@@ -13,6 +13,9 @@ use crate::tui::state::{Architecture, ClbView, InstanceView, Role, SdkRow, SgRow
 pub enum Job {
     /// Today's architecture of the region.
     Discover,
+    /// What each business server's sdk.config says `authServerUrl` is
+    /// (batched TAT reads; nothing written).
+    ReadAuthUrls { instance_ids: Vec<String> },
     /// InquiryPriceRunInstances for the launch form.
     Price {
         zone: String,
@@ -30,6 +33,9 @@ pub enum Job {
     /// RunInstances of exactly the request the confirm dialog showed.
     Launch {
         input: Box<crate::scaleout::runner::launch::LaunchInput>,
+        /// The user accepted the placement mismatches (^O): journaled, so a
+        /// resume accepts them too, and only then.
+        override_consistency: bool,
     },
     /// CreateLoadBalancer, then poll its task.
     /// CreateLoadBalancer (an internal CLB) of exactly the request the
@@ -90,7 +96,7 @@ impl Job {
         // Neither is awaited by a screen: ChooseClb only writes the journal.
         !matches!(
             self,
-            Job::Price { .. } | Job::ChooseClb { .. } | Job::NewRun
+            Job::Price { .. } | Job::ChooseClb { .. } | Job::NewRun | Job::ReadAuthUrls { .. }
         )
     }
 }
@@ -100,6 +106,8 @@ impl Job {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobEvent {
+    /// Each business server's `authServerUrl` (`None`: could not be read).
+    AuthUrls(Result<Vec<(String, Option<String>)>, String>),
     /// A wave of the rolling sdk.config update starts: its servers restart now.
     SdkWave {
         label: String,

@@ -136,8 +136,11 @@ pub fn run(g: &GlobalOpts) -> i32 {
             .ok()
             .flatten()
     });
-    let lang =
-        screens::onboarding::startup_lang(g.lang.as_deref(), saved.as_ref(), Lang::from_env());
+    let lang = screens::onboarding::startup_lang(
+        g.lang.as_deref(),
+        saved.as_ref(),
+        Lang::from_env_explicit(),
+    );
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

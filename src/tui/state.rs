@@ -199,8 +199,10 @@ pub struct Architecture {
     pub clbs: Vec<ClbView>,
     pub business_ids: Vec<String>,
     pub session_ids: Vec<String>,
-    /// `authServerUrl` as the business servers have it today, when known.
-    pub auth_server_url: Option<String>,
+    /// `authServerUrl` as each business server's sdk.config has it today
+    /// (read through TAT after discovery; `None`: no TAT agent, or the file
+    /// could not be read).
+    pub auth_urls: Load<Vec<(String, Option<String>)>>,
     /// Images of the account: (id, name, source instance, state).
     pub images: Vec<ImageView>,
     pub checks: Vec<Check>,

@@ -180,13 +180,6 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
     };
     arch.public_clb = of(&arch.business_ids, true).map(clb_view);
     arch.internal_clb = of(&arch.session_ids, false).map(clb_view);
-    arch.auth_server_url = match (&arch.internal_clb, arch.session_ids.first()) {
-        (Some(c), _) => Some(auth_server_url(&c.vip)),
-        (None, Some(s)) => arch
-            .instance(s)
-            .map(|i| format!("http://{}/mina_auth/", i.private_ip)),
-        _ => None,
-    };
     health_into(eng, &mut arch).await;
 
     let mut checks = vec![Check {
@@ -359,6 +352,15 @@ mod journal {
     use crate::scaleout::runner::{Engine, Step, StepError};
     use crate::scaleout::steps::steps_of;
 
+    /// The user accepted the consistency mismatches (^O on the launch form).
+    pub fn note_override(eng: &Engine) {
+        let _ = eng.journal(|r| {
+            if let Some(p) = r.journal.plan.as_mut() {
+                p.override_consistency = true;
+            }
+        });
+    }
+
     /// Updates the wizard's plan for `ph` (created on first use).
     pub fn note_plan(eng: &Engine, ph: Phase, f: impl FnOnce(&mut plan::Phase)) {
         let _ = eng.journal(|r| {
@@ -366,7 +368,8 @@ mod journal {
             let p = r.journal.plan.get_or_insert_with(|| Plan {
                 role: plan::Role::Session,
                 region: (!region.is_empty()).then_some(region),
-                override_consistency: true,
+                // Only a ^O on the launch form accepts mismatches (note_override).
+                override_consistency: false,
                 session: None,
                 business: None,
                 autoscaling: None,
@@ -455,6 +458,26 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             let r = forward(prx, tx, &mut common, discover_all(&eng, lang)).await;
             let _ = tx.send(JobEvent::Discovered(r.map_err(|e| e.explain(lang))));
         }
+        Job::ReadAuthUrls { instance_ids } => {
+            let work = async {
+                let servers = describe_instances(&eng, &instance_ids).await?;
+                let reads = read_all(&eng, &servers).await?;
+                Ok::<_, StepError>(
+                    instance_ids
+                        .iter()
+                        .map(|id| {
+                            let url = match reads.of(id) {
+                                Some((_, Ok(file))) => read_auth_server_url(&file.content),
+                                _ => None,
+                            };
+                            (id.clone(), url)
+                        })
+                        .collect(),
+                )
+            };
+            let r = forward(prx, tx, &mut common, work).await;
+            let _ = tx.send(JobEvent::AuthUrls(r.map_err(|e| e.explain(lang))));
+        }
         Job::Price {
             zone,
             instance_type,
@@ -516,7 +539,10 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
-        Job::Launch { input } => {
+        Job::Launch {
+            input,
+            override_consistency,
+        } => {
             let work = async {
                 journal::note_plan(&eng, ph, |p| {
                     p.source = input.source.instance_id.clone().unwrap_or_default();
@@ -525,6 +551,9 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     p.instance_name = Some(input.instance_name.clone());
                     p.instance_type = input.instance_type.clone();
                 });
+                if override_consistency {
+                    journal::note_override(&eng);
+                }
                 journal::begin(&eng, ph, Step::Launch)?;
                 let out = match run_instances(&eng, ph, &input).await {
                     Ok(out) => out,

@@ -77,7 +77,10 @@ pub fn architecture() -> Architecture {
         clbs: vec![public],
         business_ids: vec!["ins-b1".into()],
         session_ids: vec!["ins-s1".into()],
-        auth_server_url: Some("http://10.0.1.9/mina_auth/".into()),
+        auth_urls: Load::Ready(vec![(
+            "ins-b1".into(),
+            Some("http://10.0.1.9/mina_auth/".into()),
+        )]),
         images: vec![ImageView {
             id: "img-old1".into(),
             name: "mina_auth-2026-09".into(),

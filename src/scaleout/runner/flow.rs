@@ -49,6 +49,24 @@ pub struct PhaseOutcome {
     pub listener_ids: Vec<String>,
     pub bound: Vec<String>,
     pub skipped: Vec<(String, String)>,
+    /// Business servers whose sdk.config still has the old authServerUrl
+    /// (TAT agent offline, or the step skipped), with why: the run is only
+    /// partly done until they are switched by hand.
+    #[serde(default)]
+    pub left_as_is: Vec<(String, String)>,
+    /// Steps the user skipped after they failed.
+    #[serde(default)]
+    pub skipped_steps: Vec<Step>,
+}
+
+impl RunOutcome {
+    /// Whether anything was left undone: a server not switched, a step skipped.
+    pub fn is_partial(&self) -> bool {
+        [&self.session, &self.business]
+            .into_iter()
+            .flatten()
+            .any(|p| !p.left_as_is.is_empty() || !p.skipped_steps.is_empty())
+    }
 }
 
 /// What the user may do after a step failed.
@@ -632,20 +650,33 @@ async fn session_phase(
         port: p.backend_port(),
         fix: p.fix_security_groups(),
     };
-    let _sg: Option<SgOutput> = optional_step(eng, b, phase, Step::SecurityGroup, || {
+    let mut skipped_steps = Vec::new();
+    let sg: Option<SgOutput> = optional_step(eng, b, phase, Step::SecurityGroup, || {
         ensure_vip_allowed(eng, &sg_input)
     })
     .await?;
+    if sg.is_none() {
+        skipped_steps.push(Step::SecurityGroup);
+    }
 
+    let mut left_as_is = Vec::new();
     if steps.contains(&Step::SdkConfig) {
         let sdk_input = SdkInput {
             servers: sdk_servers,
             vip: lb.vip.clone(),
         };
-        let _sdk: Option<SdkOutput> = optional_step(eng, b, phase, Step::SdkConfig, || {
+        let sdk: Option<SdkOutput> = optional_step(eng, b, phase, Step::SdkConfig, || {
             update_sdk_configs_read(eng, &sdk_input, reads)
         })
         .await?;
+        match sdk {
+            Some(out) => left_as_is.extend(out.skipped),
+            None => {
+                skipped_steps.push(Step::SdkConfig);
+                let why = eng.text("engine.partial.sdk_skipped");
+                left_as_is.extend(sdk_input.servers.iter().map(|s| (id_of(s), why.clone())));
+            }
+        }
     }
 
     let bound_at = Bound {
@@ -665,6 +696,8 @@ async fn session_phase(
             listener_ids: vec![listener.listener_id],
             bound,
             skipped: elsewhere.into_iter().chain(bind.skipped).collect(),
+            left_as_is,
+            skipped_steps,
         },
         bound_at,
     ))
@@ -773,7 +806,7 @@ async fn business_phase(
         .filter(|i| i.instance_id.as_ref().is_some_and(|id| bound.contains(id)))
         .cloned()
         .collect();
-    let _sg: Option<Vec<SgOutput>> = optional_step(eng, b, phase, Step::SecurityGroup, || async {
+    let sg: Option<Vec<SgOutput>> = optional_step(eng, b, phase, Step::SecurityGroup, || async {
         let mut all = Vec::new();
         for port in &ports {
             let input = SgInput {
@@ -807,6 +840,12 @@ async fn business_phase(
         listener_ids: public.listeners.into_iter().map(|(l, _)| l).collect(),
         bound,
         skipped: binds.into_iter().flat_map(|x| x.skipped).collect(),
+        left_as_is: Vec::new(),
+        skipped_steps: sg
+            .is_none()
+            .then_some(Step::SecurityGroup)
+            .into_iter()
+            .collect(),
     })
 }
 

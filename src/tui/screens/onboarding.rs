@@ -103,11 +103,13 @@ pub fn detect(explicit: &ExplicitCredentials, env: &CredentialEnv) -> Vec<Source
         .collect()
 }
 
-/// The UI language at start: `--lang`, else the saved choice, else `LC_ALL`/`LANG`.
-pub fn startup_lang(flag: Option<&str>, config: Option<&TcscaleConfig>, env: Lang) -> Lang {
+/// The UI language at start, as `--help` says: `--lang`, else a language
+/// `LC_ALL`/`LANG` names explicitly (`env`), else the saved choice, else English.
+pub fn startup_lang(flag: Option<&str>, config: Option<&TcscaleConfig>, env: Option<Lang>) -> Lang {
     flag.and_then(Lang::parse)
+        .or(env)
         .or_else(|| config.and_then(TcscaleConfig::lang))
-        .unwrap_or(env)
+        .unwrap_or(Lang::En)
 }
 
 /// Saves the language choice to the config file (keeping everything else).

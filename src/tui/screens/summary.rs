@@ -6,8 +6,8 @@ use ratatui::widgets::{Block, Paragraph, Row};
 
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
-use crate::tui::state::{Flow, Role};
-use crate::tui::widgets::{table, theme};
+use crate::tui::state::{Flow, Role, SdkRow, TargetStatus};
+use crate::tui::widgets::{table, theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.flow == Some(Flow::Both) && app.role() == Role::Session {
@@ -95,16 +95,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             ));
         }
         if role == Role::Session {
-            lines.push(Line::raw(format!(
-                "   {}",
-                tf(
-                    lang,
-                    "wizard.summary.auth_url",
-                    &[("url", &format!("http://{}/mina_auth/", c.vip))]
-                )
-            )));
+            lines.extend(auth_url_lines(app, &c.vip));
         }
     }
+    // Wrapped under their text, so no reason or URL is cut at 80 columns.
+    let lines = wrap::indented(lines, area.width.saturating_sub(2) as usize);
     let [top, list, bottom] = Layout::vertical([
         Constraint::Length(lines.len() as u16 + 2),
         Constraint::Min(4),
@@ -176,4 +171,64 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.next")))),
         bottom,
     );
+}
+
+/// Which business servers now use the VIP, and every one that does not,
+/// with why: a partial result is named, never reported as done.
+fn auth_url_lines(app: &App, vip: &str) -> Vec<Line<'static>> {
+    let lang = app.lang;
+    let url = crate::scaleout::sdk_config::auth_server_url(vip);
+    let Some(rows) = app.sdk.rows.ready() else {
+        return vec![Line::styled(
+            format!("   ! {}", t(lang, "wizard.summary.auth_untouched")),
+            theme::warn(),
+        )];
+    };
+    let switched = |r: &&SdkRow| {
+        r.status == TargetStatus::Bound || r.before.as_deref() == Some(r.after.as_str())
+    };
+    let left: Vec<&SdkRow> = rows.iter().filter(|r| !switched(r)).collect();
+    if left.is_empty() {
+        return vec![Line::raw(format!(
+            "   {}",
+            tf(lang, "wizard.summary.auth_url", &[("url", &url)])
+        ))];
+    }
+    let mut out = vec![Line::styled(
+        format!(
+            "   ! {}",
+            tf(
+                lang,
+                "wizard.summary.auth_partial",
+                &[
+                    ("url", &url),
+                    ("n", &(rows.len() - left.len())),
+                    ("total", &rows.len())
+                ]
+            )
+        ),
+        theme::warn(),
+    )];
+    for r in left {
+        let why = match &r.status {
+            TargetStatus::Failed(e) => e.clone(),
+            _ => t(lang, "wizard.summary.auth_not_applied"),
+        };
+        out.push(Line::styled(
+            format!(
+                "     {}",
+                tf(
+                    lang,
+                    "wizard.summary.auth_left",
+                    &[
+                        ("id", &r.instance_id),
+                        ("url", &r.before.as_deref().unwrap_or("?")),
+                        ("why", &why)
+                    ]
+                )
+            ),
+            theme::warn(),
+        ));
+    }
+    out
 }

@@ -4,7 +4,7 @@
 use ratatui::prelude::*;
 
 use crate::i18n::{t, tf, Lang};
-use crate::tui::state::{Architecture, ClbView};
+use crate::tui::state::{Architecture, ClbView, Load};
 use crate::tui::widgets::instance_table::short_zone;
 use crate::tui::widgets::theme;
 
@@ -92,20 +92,16 @@ pub fn lines(lang: Lang, arch: &Architecture) -> Vec<Line<'static>> {
         "wizard.diagram.business",
     ));
     out.push(Line::from(b));
-    let url = arch
-        .auth_server_url
-        .clone()
-        .unwrap_or_else(|| t(lang, "scaleout.unknown"));
-    let via = if arch.internal_clb.is_some() {
-        t(lang, "wizard.diagram.via_clb")
-    } else {
-        t(lang, "wizard.diagram.direct")
-    };
-    out.push(Line::from(vec![
-        pad(10),
-        Span::raw(format!("│ authServerUrl = {url}  ")),
-        Span::styled(via, theme::label()),
-    ]));
+    for (i, spans) in auth_url_lines(lang, arch).into_iter().enumerate() {
+        let lead = if i == 0 {
+            pad(10)
+        } else {
+            Span::raw(format!("{:10}│   ", ""))
+        };
+        out.push(Line::from(
+            std::iter::once(lead).chain(spans).collect::<Vec<_>>(),
+        ));
+    }
     out.push(arrow());
     if let Some(c) = &arch.internal_clb {
         let mut l = vec![pad(4)];
@@ -122,5 +118,74 @@ pub fn lines(lang: Lang, arch: &Architecture) -> Vec<Line<'static>> {
         "wizard.diagram.session",
     ));
     out.push(Line::from(s));
+    out
+}
+
+/// `authServerUrl` as the business servers' files have it: one value when
+/// they agree, else the most common, then a line for every server that
+/// differs (or could not be read), so a half-switched cluster never reads
+/// as done.
+fn auth_url_lines(lang: Lang, arch: &Architecture) -> Vec<Vec<Span<'static>>> {
+    let urls = match &arch.auth_urls {
+        Load::Ready(urls) if !urls.is_empty() => urls,
+        Load::Ready(_) | Load::Idle => {
+            return vec![vec![Span::raw(format!(
+                "│ authServerUrl = {}",
+                t(lang, "scaleout.unknown")
+            ))]]
+        }
+        Load::Loading => {
+            return vec![vec![Span::styled(
+                format!("│ {}", t(lang, "wizard.diagram.auth_reading")),
+                theme::label(),
+            )]]
+        }
+        Load::Failed(e) => {
+            return vec![vec![Span::styled(
+                format!(
+                    "│ {}",
+                    tf(lang, "wizard.diagram.auth_failed", &[("error", e)])
+                ),
+                theme::warn(),
+            )]]
+        }
+    };
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for url in urls.iter().filter_map(|(_, u)| u.as_deref()) {
+        match counts.iter_mut().find(|(u, _)| *u == url) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((url, 1)),
+        }
+    }
+    let Some((main, n)) = counts.iter().max_by_key(|(_, n)| *n).copied() else {
+        return vec![vec![Span::styled(
+            format!("│ {}", t(lang, "wizard.diagram.auth_unreadable")),
+            theme::warn(),
+        )]];
+    };
+    let via = match &arch.internal_clb {
+        Some(c) if main.contains(&format!("//{}/", c.vip)) => t(lang, "wizard.diagram.via_clb"),
+        _ => t(lang, "wizard.diagram.direct"),
+    };
+    let mut first = vec![Span::raw(format!("│ authServerUrl = {main}  "))];
+    if n == urls.len() {
+        first.push(Span::styled(via, theme::label()));
+        return vec![first];
+    }
+    first.push(Span::styled(
+        tf(
+            lang,
+            "wizard.diagram.auth_on",
+            &[("n", &n), ("total", &urls.len())],
+        ),
+        theme::warn(),
+    ));
+    let mut out = vec![first];
+    for (id, url) in urls.iter().filter(|(_, u)| u.as_deref() != Some(main)) {
+        let what = url
+            .clone()
+            .unwrap_or_else(|| t(lang, "wizard.diagram.auth_unknown"));
+        out.push(vec![Span::styled(format!("{id} {what}"), theme::warn())]);
+    }
     out
 }
