@@ -318,7 +318,18 @@ fn page_live() {
         a.autoscaling.take_jobs().as_slice(),
         [AsJob::Watch { delay_ms: 2000, .. }]
     ));
+    // Testing the policy launches instances: nothing before the confirm,
+    // n cancels, y runs it.
     key(&mut a, KeyCode::Char('t'));
+    assert!(a.autoscaling.take_jobs().is_empty(), "asked first");
+    let c = a.autoscaling.confirm.clone().expect("a confirm dialog");
+    assert_eq!(c.calls[0].action, "ExecuteScalingPolicy");
+    assert!(c.calls[0].detail.contains("asp-3c"), "{:?}", c.calls);
+    key(&mut a, KeyCode::Char('n'));
+    assert!(a.autoscaling.confirm.is_none());
+    assert!(a.autoscaling.take_jobs().is_empty(), "cancelled");
+    key(&mut a, KeyCode::Char('t'));
+    key(&mut a, KeyCode::Char('y'));
     assert!(
         matches!(a.autoscaling.take_jobs().as_slice(), [AsJob::Execute { policy_id }] if policy_id == "asp-3c")
     );

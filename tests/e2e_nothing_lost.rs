@@ -316,3 +316,89 @@ async fn a_transient_tat_failure_is_retried_before_cleanup_holds_anything_back()
     );
     h.shutdown().await;
 }
+
+/// Two different runs working on one CLB at once: the second one warns,
+/// naming the first run and its process (whose lock it sees), while the
+/// first is still alive (stopped with SIGSTOP after it chose the public
+/// CLB); both then end with exactly what they planned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_binding_to_a_clb_another_live_run_works_on_warns() {
+    let h = sim("").await;
+    let home = Home::new("two-runs-one-clb");
+    let plan = plan_path("business-servers.toml");
+    // The second plan: the same public CLB, its own image (another run).
+    let other = home.dir.join("business-2.toml");
+    let original = std::fs::read_to_string(&plan).unwrap();
+    let renamed = original.replacen("image_name = \"", "image_name = \"second-", 1);
+    assert_ne!(renamed, original, "the plan names its image");
+    std::fs::write(&other, renamed).unwrap();
+
+    // Business steps: Image, Launch, Load balancer (the CLB is journaled).
+    let first = command(
+        &h,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes", "--lang", "en"],
+        &[("TCSCALE_TEST_STOP_AFTER_STEP", "3")],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    let pid = first.id().unwrap();
+    let stopped = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| {
+                s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('T')
+            })
+            .unwrap_or(false)
+    };
+    for _ in 0..600 {
+        if stopped() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(stopped(), "the first run stops after choosing the CLB");
+
+    let second = tcscale(
+        &h,
+        &home,
+        &["apply", other.to_str().unwrap(), "--yes", "--lang", "en"],
+        &[],
+    )
+    .await;
+    assert_applied(&second, "the second run");
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        said.contains("another tcscale run")
+            && said.contains(&format!("pid {pid}"))
+            && said.contains("lb-8xk2pub1"),
+        "{}",
+        text(&second)
+    );
+
+    let _ = std::process::Command::new("kill")
+        .args(["-CONT", &pid.to_string()])
+        .status();
+    let out = tokio::time::timeout(Duration::from_secs(60), first.wait_with_output())
+        .await
+        .expect("the first run ends")
+        .unwrap();
+    assert_applied(&out, "the first run");
+    // Each run launched its own two copies, nothing more.
+    let runs = home.store().list_runs().0;
+    assert_eq!(runs.len(), 2);
+    for j in &runs {
+        assert_eq!(
+            j.created_of(ResourceKind::Instance).count(),
+            2,
+            "{}",
+            j.run_id
+        );
+    }
+    h.shutdown().await;
+}

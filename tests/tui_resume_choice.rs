@@ -14,7 +14,10 @@ use tcscale::scaleout::runner::{prepare_retry, run_plan, Engine};
 use tcscale::tui::state::*;
 use tui_support::Driver;
 
-const EXISTING: &str = "lb-ops4int1";
+/// An internal CLB of the session servers' project and VPC, added to the
+/// sandbox (whose own `lb-ops4int1` is in another project: not offered).
+const EXISTING: &str = "lb-same4int";
+const OTHER_PROJECT: &str = "lb-ops4int1";
 
 async fn clb_count(d: &Driver) -> u64 {
     d.session
@@ -31,6 +34,30 @@ async fn clb_count(d: &Driver) -> u64 {
 async fn resuming_a_wizard_run_keeps_the_existing_clb_the_user_picked() {
     let mut d = Driver::new().await;
     d.until("discovery", |a| a.arch.ready().is_some()).await;
+    let sim = d.session.sandbox.as_ref().expect("sandbox").handle();
+    sim.with_world(|w| {
+        let mut lb = w
+            .clb
+            .load_balancers
+            .iter()
+            .find(|l| l.id == OTHER_PROJECT)
+            .unwrap()
+            .clone();
+        lb.id = EXISTING.into();
+        lb.name = "auth-internal".into();
+        lb.project_id = 1002189;
+        lb.subnet_id = "subnet-gz3a1b2c".into();
+        lb.vips = vec!["10.0.1.201".into()];
+        lb.listeners.clear();
+        w.clb.load_balancers.push(lb);
+    });
+    d.key(KeyCode::Char('r'));
+    d.until("discovery again", |a| {
+        a.arch
+            .ready()
+            .is_some_and(|x| x.clbs.iter().any(|c| c.id == EXISTING))
+    })
+    .await;
     d.key(KeyCode::Enter); // scale out session servers
     d.key(KeyCode::Enter); // the session server
     d.confirm("CreateImage");
@@ -49,6 +76,21 @@ async fn resuming_a_wizard_run_keeps_the_existing_clb_the_user_picked() {
         .collect();
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::LoadBalancer);
+    // A CLB of another project could bind none of these servers: it is
+    // shown with the reason, and picking it says so instead of going on.
+    let other = d
+        .app
+        .lb_choices()
+        .iter()
+        .position(|c| c.id == OTHER_PROJECT)
+        .expect("listed");
+    while d.app.lb.cursor != other {
+        d.key(KeyCode::Up);
+    }
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::LoadBalancer);
+    let notice = d.app.notice.clone().expect("the reason").1;
+    assert!(notice.contains("project 1002190"), "{notice}");
     let row = d
         .app
         .lb_choices()

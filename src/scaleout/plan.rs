@@ -154,7 +154,8 @@ impl Phase {
         self.listener_protocol.as_deref().unwrap_or("TCP")
     }
     pub fn weight(&self) -> u8 {
-        self.weight.unwrap_or(10) as u8
+        self.weight
+            .unwrap_or(crate::scaleout::runner::load_balancer::DEFAULT_WEIGHT) as u8
     }
     /// The name of a CLB this phase creates.
     pub fn clb_name(&self) -> String {

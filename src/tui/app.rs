@@ -232,13 +232,25 @@ impl App {
             .unwrap_or(Role::Session)
     }
 
-    /// (n, total) of the current screen in the role's steps, if it is one.
+    /// (n, total) of the current screen in the flow's steps, if it is one:
+    /// one counter for the whole flow ("Both" counts on from the session
+    /// servers' steps into the business servers', the overview once).
     pub fn step(&self) -> Option<(usize, usize)> {
-        let steps = Screen::steps(self.role());
-        steps
+        let roles = self.flow.map(Flow::roles).unwrap_or(&[Role::Session]);
+        let count = |k: usize, r: &Role| Screen::steps(*r).len() - usize::from(k > 0);
+        let total: usize = roles.iter().enumerate().map(|(k, r)| count(k, r)).sum();
+        let before: usize = roles
+            .iter()
+            .enumerate()
+            .take(self.role_index)
+            .map(|(k, r)| count(k, r))
+            .sum();
+        let later = usize::from(self.role_index > 0);
+        Screen::steps(self.role())
             .iter()
             .position(|s| *s == self.screen)
-            .map(|i| (i + 1, steps.len()))
+            .filter(|i| *i >= later)
+            .map(|i| (before + i + 1 - later, total))
     }
 
     /// The image is being made and the user may go on meanwhile (its id
@@ -397,6 +409,27 @@ impl App {
             }
         }
         v
+    }
+
+    /// Why `c` cannot serve the servers being scaled (the Bind step would
+    /// find nothing it may bind): another project or VPC than the source's.
+    pub fn lb_unfit(&self, c: &ClbView) -> Option<String> {
+        let src = self.source_instance()?;
+        if c.project_id != src.project_id {
+            return Some(tf(
+                self.lang,
+                "wizard.lb.unfit_project",
+                &[("project", &c.project_id), ("source", &src.project_id)],
+            ));
+        }
+        if !c.vpc_id.is_empty() && c.vpc_id != src.vpc_id {
+            return Some(tf(
+                self.lang,
+                "wizard.lb.unfit_vpc",
+                &[("vpc", &c.vpc_id), ("source", &src.vpc_id)],
+            ));
+        }
+        None
     }
 
     /// Only session servers get a new CLB (an internal one); business servers
@@ -1180,7 +1213,19 @@ impl App {
             KeyCode::Up => self.move_cursor(-1),
             KeyCode::Down => self.move_cursor(1),
             KeyCode::Enter if self.lb.cursor < n => {
-                let id = self.lb_choices()[self.lb.cursor].id.clone();
+                let chosen = self.lb_choices()[self.lb.cursor].clone();
+                if let Some(why) = self.lb_unfit(&chosen) {
+                    self.notice = Some((
+                        CheckLevel::Fail,
+                        tf(
+                            self.lang,
+                            "wizard.lb.unfit",
+                            &[("id", &chosen.id), ("why", &why)],
+                        ),
+                    ));
+                    return vec![];
+                }
+                let id = chosen.id;
                 if self.lb.chosen.as_deref() != Some(id.as_str()) {
                     self.bind = BindState::default();
                     self.sg = SecurityGroupState::default();
@@ -1382,6 +1427,8 @@ impl App {
                 self.quit = true;
                 return vec![];
             }
+            // Accepted on the Auto Scaling screen, never through the app.
+            ConfirmWhat::AutoScalingSetup | ConfirmWhat::ExecuteScalingPolicy => return vec![],
             ConfirmWhat::CreateImage => {
                 let Some(src) = self.source.chosen.clone() else {
                     return vec![];
@@ -1840,6 +1887,27 @@ mod tests {
         let mut a = App::new(Lang::En, Context::default(), Screen::Overview);
         a.arch = Load::Ready(arch());
         a
+    }
+
+    #[test]
+    fn both_counts_its_steps_once_across_the_two_roles() {
+        let mut a = ready();
+        a.flow = Some(Flow::Session);
+        a.screen = Screen::Summary;
+        assert_eq!(a.step(), Some((9, 9)));
+        a.flow = Some(Flow::Both);
+        a.screen = Screen::Source;
+        assert_eq!(a.step(), Some((2, 16)));
+        a.screen = Screen::Summary;
+        assert_eq!(a.step(), Some((9, 16)));
+        // The business servers' steps count on (the overview is not again).
+        a.role_index = 1;
+        a.screen = Screen::Source;
+        assert_eq!(a.step(), Some((10, 16)));
+        a.screen = Screen::Summary;
+        assert_eq!(a.step(), Some((16, 16)));
+        a.screen = Screen::Overview;
+        assert_eq!(a.step(), None);
     }
 
     #[test]

@@ -131,10 +131,19 @@ pub fn bind(app: &App) -> Confirm {
             .any(|l| l.port == port && l.protocol == "TCP")
     });
     if !has_listener {
+        // Named after the run, as the engine names it (when journaled).
+        let name = crate::tui::recovery::run_id(app.ctx.journal_path.as_deref())
+            .map(|run| {
+                format!(
+                    " ListenerNames=[{}]",
+                    crate::scaleout::runner::load_balancer::listener_name(&run)
+                )
+            })
+            .unwrap_or_default();
         calls.push(call(
             "clb",
             "CreateListener",
-            format!("LoadBalancerId={clb_id} Protocol=TCP Ports=[{port}]"),
+            format!("LoadBalancerId={clb_id} Protocol=TCP Ports=[{port}]{name}"),
         ));
     }
     let targets: Vec<String> = app
@@ -147,7 +156,11 @@ pub fn bind(app: &App) -> Confirm {
     calls.push(call(
         "clb",
         "RegisterTargets",
-        format!("LoadBalancerId={clb_id} Targets=[{}]", targets.join(", ")),
+        format!(
+            "LoadBalancerId={clb_id} Targets=[{}] Weight={}",
+            targets.join(", "),
+            crate::scaleout::runner::load_balancer::DEFAULT_WEIGHT
+        ),
     ));
     calls.push(call(
         "clb",

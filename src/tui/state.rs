@@ -266,6 +266,9 @@ pub struct Confirm {
 /// What accepting a confirm dialog starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConfirmWhat {
+    /// The Auto Scaling screen's own dialogs (it acts on them itself).
+    AutoScalingSetup,
+    ExecuteScalingPolicy,
     CreateImage,
     RunInstances,
     CreateClb,

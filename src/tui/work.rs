@@ -18,7 +18,8 @@ use crate::scaleout::runner::bind::{recheck_health, register_targets, target_hea
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
 use crate::scaleout::runner::load_balancer::{
-    describe_lb, ensure_listener, ensure_load_balancer, find_listener, ClbChoice, ListenerInput,
+    describe_lb, ensure_listener, ensure_load_balancer, find_listener, listener_name, ClbChoice,
+    ListenerInput, DEFAULT_WEIGHT,
 };
 use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
@@ -679,7 +680,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         load_balancer_id: clb_id.clone(),
                         protocol,
                         port,
-                        name: format!("tcscale-{port}"),
+                        name: listener_name(&eng.recorded(|r| r.id().to_string())),
                     },
                 )
                 .await?;
@@ -708,7 +709,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         listener_id: listener.listener_id.clone(),
                         instances: list,
                         backend_port,
-                        weight: 10,
+                        weight: DEFAULT_WEIGHT,
                     },
                 )
                 .await?;

@@ -539,7 +539,7 @@ async fn session_phase(
             load_balancer_id: lb.load_balancer_id.clone(),
             protocol: p.protocol().to_string(),
             port: p.listener_port(),
-            name: format!("tcscale-{run_id}"),
+            name: super::load_balancer::listener_name(&run_id),
         };
         let listener: ListenerOutput = step(eng, b, phase, Step::Listener, || {
             ensure_listener(eng, &listener_input)

@@ -4,7 +4,9 @@
 //!
 //! - `TCSCALE_TEST_KILL_AFTER_STEP=N`: after the Nth finished step;
 //! - `TCSCALE_TEST_KILL_AFTER_CALL=Action`: right after the first successful
-//!   answer to `Action`, before the step has journaled what it returned.
+//!   answer to `Action`, before the step has journaled what it returned;
+//! - `TCSCALE_TEST_STOP_AFTER_STEP=N`: SIGSTOP (not kill) after the Nth
+//!   finished step, so a test can run a second tcscale beside a live one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -29,11 +31,22 @@ pub fn after_call(action: &str) {
     }
 }
 
-/// Counts finished steps across phases (TCSCALE_TEST_KILL_AFTER_STEP).
+/// Stops (SIGSTOP) the process where it stands, its run lock held: a
+/// test can then act as a second tcscale working beside it, and SIGCONT it.
+fn stop_self() {
+    let pid = std::process::id().to_string();
+    let _ = std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status();
+}
+
+/// Counts finished steps across phases (TCSCALE_TEST_KILL_AFTER_STEP,
+/// TCSCALE_TEST_STOP_AFTER_STEP).
 /// Shared by the branches of an overlapped phase.
 pub struct Boundary {
     done: std::sync::atomic::AtomicU32,
     kill_after: Option<u32>,
+    stop_after: Option<u32>,
 }
 
 impl Boundary {
@@ -43,6 +56,9 @@ impl Boundary {
             kill_after: std::env::var("TCSCALE_TEST_KILL_AFTER_STEP")
                 .ok()
                 .and_then(|v| v.parse().ok()),
+            stop_after: std::env::var("TCSCALE_TEST_STOP_AFTER_STEP")
+                .ok()
+                .and_then(|v| v.parse().ok()),
         }
     }
 
@@ -50,6 +66,9 @@ impl Boundary {
         let done = self.done.fetch_add(1, Ordering::SeqCst) + 1;
         if self.kill_after == Some(done) {
             kill_self();
+        }
+        if self.stop_after == Some(done) {
+            stop_self();
         }
     }
 }

@@ -35,6 +35,16 @@ pub struct ClbOutput {
     pub created: bool,
 }
 
+/// The name of the listener a run creates: the run's id, so the console
+/// shows which run made it (the wizard and `apply` alike).
+pub fn listener_name(run_id: &str) -> String {
+    format!("tcscale-{run_id}")
+}
+
+/// The weight of every target tcscale binds unless a plan says otherwise
+/// (the console's default).
+pub const DEFAULT_WEIGHT: i64 = 10;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListenerInput {
     pub load_balancer_id: String,

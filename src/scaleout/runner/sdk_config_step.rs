@@ -547,7 +547,7 @@ async fn wave_healthy(
             .filter(|id| wave.contains(id))
             .cloned()
             .collect();
-        (!ids.is_empty()).then(|| async move {
+        (!ids.is_empty()).then_some(async move {
             super::bind::wait_alive(eng, &g.load_balancer_id, &g.listener_id, &ids)
                 .await
                 .map_err(|e| match e {

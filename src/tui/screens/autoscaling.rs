@@ -699,7 +699,7 @@ impl AsWizard {
         Confirm {
             title: t(lang, "autoscaling.ui.confirm_title"),
             calls,
-            what: ConfirmWhat::RunInstances,
+            what: ConfirmWhat::AutoScalingSetup,
         }
     }
 
@@ -722,10 +722,19 @@ impl AsWizard {
     pub fn on_key(&mut self, key: KeyEvent, lang: Lang, clock: u64) -> KeyOutcome {
         if let Some(c) = self.confirm.clone() {
             match key.code {
+                KeyCode::Char('y') | KeyCode::Enter
+                    if c.what == ConfirmWhat::ExecuteScalingPolicy =>
+                {
+                    self.confirm = None;
+                    if let Some(p) = self.created.as_ref().and_then(|c| c.policy_ids.first()) {
+                        self.jobs.push(AsJob::Execute {
+                            policy_id: p.clone(),
+                        });
+                    }
+                }
                 KeyCode::Char('y') | KeyCode::Enter => {
                     self.confirm = None;
                     if let Ok(req) = self.setup_request() {
-                        let _ = c;
                         self.progress = Progress::Running {
                             started: clock,
                             note: String::new(),
@@ -743,7 +752,7 @@ impl AsWizard {
             return KeyOutcome::Stay;
         }
         if self.created.is_some() {
-            return self.key_live(key);
+            return self.key_live(key, lang);
         }
         match key.code {
             KeyCode::Esc => {
@@ -866,12 +875,20 @@ impl AsWizard {
     }
 
     /// Keys once the group exists: test the policy, refresh, leave.
-    fn key_live(&mut self, key: KeyEvent) -> KeyOutcome {
+    fn key_live(&mut self, key: KeyEvent, lang: Lang) -> KeyOutcome {
         match key.code {
+            // Executing the policy launches (billed) or removes instances:
+            // asked first, like every other change.
             KeyCode::Char('t') => {
                 if let Some(p) = self.created.as_ref().and_then(|c| c.policy_ids.first()) {
-                    self.jobs.push(AsJob::Execute {
-                        policy_id: p.clone(),
+                    self.confirm = Some(Confirm {
+                        title: t(lang, "autoscaling.ui.test_title"),
+                        calls: vec![PlannedCall {
+                            service: "as",
+                            action: "ExecuteScalingPolicy",
+                            detail: tf(lang, "autoscaling.ui.test_detail", &[("id", p)]),
+                        }],
+                        what: ConfirmWhat::ExecuteScalingPolicy,
                     });
                 }
             }

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::{Progress, TargetStatus};
-use crate::tui::widgets::{instance_table, progress, spinner, table, theme};
+use crate::tui::widgets::{instance_table, progress, spinner, table, theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.launch.progress.is_running() {
@@ -66,8 +66,31 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let b = &app.bind;
     let clb = app.chosen_clb();
-    let list_h = (b.rows.len().max(1) as u16 + 3).min(area.height.saturating_sub(4));
-    let [intro, ports, list, status_area, _] = Layout::vertical([
+    // The cursor row's whole reason, under the list: the table cuts it at
+    // narrow widths (80 columns), the user must still read why.
+    let detail: Vec<Line<'static>> = b
+        .rows
+        .get(b.cursor)
+        .filter(|r| !r.instance.ineligible.is_empty())
+        .map(|r| {
+            let text = format!(
+                " {} ─ {}",
+                r.instance.id,
+                tf(
+                    lang,
+                    "wizard.bind.not_eligible",
+                    &[("reason", &crate::tui::rules::reasons(lang, &r.instance))]
+                )
+            );
+            wrap::indented(
+                vec![Line::styled(text, theme::greyed())],
+                area.width as usize,
+            )
+        })
+        .unwrap_or_default();
+    let detail_h = detail.len().min(3) as u16;
+    let list_h = (b.rows.len().max(1) as u16 + 3).min(area.height.saturating_sub(4 + detail_h));
+    let [intro, ports, list, status_area, detail_area, _] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(
             if b.port.error.is_some() || b.backend_port.error.is_some() {
@@ -78,9 +101,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         ),
         Constraint::Length(list_h),
         Constraint::Length(1),
+        Constraint::Length(detail_h),
         Constraint::Min(0),
     ])
     .areas(area);
+    f.render_widget(Paragraph::new(detail), detail_area);
     let intro_text = tf(
         lang,
         "wizard.bind.intro",

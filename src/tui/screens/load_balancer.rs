@@ -53,10 +53,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 c.name.clone(),
                 c.vip.clone(),
                 c.vpc_id.clone(),
-                listeners.join(" "),
+                match app.lb_unfit(c) {
+                    Some(why) => format!("─ {why}"),
+                    None => listeners.join(" "),
+                },
             ]
         })
         .collect();
+    let unfit: Vec<bool> = choices.iter().map(|c| app.lb_unfit(c).is_some()).collect();
     let create_text = t(lang, create_key);
     if app.lb_can_create() {
         let mut row = vec![String::new(); 5];
@@ -91,6 +95,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             let row = Row::new(pick(r));
             if can_create && i + 1 == n {
                 row.style(theme::key())
+            } else if unfit.get(i) == Some(&true) {
+                // Shown with the reason, not offered: Bind could bind nothing.
+                row.style(theme::greyed())
             } else {
                 row
             }

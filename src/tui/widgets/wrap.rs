@@ -18,7 +18,7 @@ fn columns(c: char) -> usize {
 
 /// Marks a line may start with (` ✗ `, ` ▶ `…): continuations align after them.
 const MARKS: &[char] = &[
-    '✗', '✓', '!', '?', '▶', '·', '→', '•', '-', '–', '○', '●', '◐', '◓', '◑', '◒',
+    '✗', '✓', '!', '?', '▶', '·', '→', '•', '-', '–', '○', '●', '◐', '◓', '◑', '◒', '◌',
 ];
 
 /// Opening punctuation that must not end a line.

@@ -272,6 +272,8 @@ pub fn entries(runs: &[Journal], errors: &[JournalError], current: Option<&str>)
 pub enum StepLive {
     Pending,
     Running,
+    /// Journaled as running by a process that is gone (no one holds the run).
+    Interrupted,
     Done(String),
     Skipped,
     Failed(String),

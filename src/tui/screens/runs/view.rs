@@ -188,6 +188,11 @@ pub(super) fn step_line(
             theme::warn(),
             t(lang, "runs.step.running"),
         ),
+        StepLive::Interrupted => (
+            "◌".to_string(),
+            theme::warn(),
+            t(lang, "runs.step.interrupted"),
+        ),
         StepLive::Done(s) if !s.is_empty() => ("✓".to_string(), theme::good(), s.clone()),
         StepLive::Done(_) => ("✓".to_string(), theme::good(), t(lang, "runs.step.done")),
         StepLive::Skipped => (
@@ -258,6 +263,16 @@ pub(super) fn item_line(r: &Resource, s: &ItemState, lang: Lang, clock: u64) -> 
         Span::raw(format!("{} ", resource_text(r, lang))),
         Span::styled(word, style),
     ])
+}
+
+/// A journaled step as the listing shows it: a step journaled as running
+/// spins only while a process works on it (this session, or the lock's
+/// holder); otherwise that process is gone and the step was interrupted.
+pub(super) fn listed_state(r: &RunRow, s: &StepState) -> StepLive {
+    match s {
+        StepState::Running if r.in_use.is_none() && !r.current => StepLive::Interrupted,
+        s => state_of(s),
+    }
 }
 
 pub(super) fn state_of(s: &StepState) -> StepLive {
@@ -477,7 +492,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             let steps: Vec<Line> = r
                 .steps
                 .iter()
-                .map(|(p, st, state)| step_line(p, *st, &state_of(state), lang, s.clock))
+                .map(|(p, st, state)| step_line(p, *st, &listed_state(r, state), lang, s.clock))
                 .collect();
             f.render_widget(
                 Paragraph::new(wrap::indented(steps, inner_w(left)))
