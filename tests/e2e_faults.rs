@@ -11,11 +11,10 @@ mod e2e_support;
 use std::collections::BTreeMap;
 
 use e2e_support::*;
-use tcscale::cli::apply::{apply_plan, load_plan, Session};
-use tcscale::cloud::{Client, ClientConfig};
+use tcscale::cli::apply::{apply_plan, load_plan};
 use tcscale::i18n::Lang;
 use tcscale::scaleout::journal::{JournalStore, StepState};
-use tcscale::scaleout::runner::{PollPolicy, Progress};
+use tcscale::scaleout::runner::Progress;
 
 struct Run {
     result: Result<(), String>,
@@ -93,14 +92,7 @@ fn counts(h: &tcscale::sim::server::SimHandle) -> Counts {
 async fn run(plan: &str, faults: &str) -> Run {
     let h = sim(faults).await;
     let before = h.with_world(|w| inventory(w));
-    let config = ClientConfig::new(h.credential(), REGION).with_endpoint(Some(h.endpoint()));
-    let s = Session {
-        client: Client::new(config).unwrap(),
-        region: REGION.into(),
-        lang: Lang::En,
-        poll: PollPolicy::with_speed(SPEED),
-        sandbox: None,
-    };
+    let s = session(&h);
     let plan = load_plan(&plan_path(plan), Lang::En).unwrap();
     let home = Home::new("faults");
     let store = JournalStore::new(home.dir.join("runs"));

@@ -10,12 +10,11 @@ mod e2e_support;
 use std::collections::BTreeMap;
 
 use e2e_support::*;
-use tcscale::cli::apply::{apply_plan, load_plan, Session};
-use tcscale::cloud::{Client, ClientConfig};
+use tcscale::cli::apply::{apply_plan, load_plan};
 use tcscale::i18n::Lang;
 use tcscale::scaleout::journal::{JournalStore, ResourceKind};
 use tcscale::scaleout::runner::sdk_config_step::wave_sizes;
-use tcscale::scaleout::runner::{PollPolicy, Progress};
+use tcscale::scaleout::runner::Progress;
 use tcscale::sim::seed::sandbox_with_business_servers;
 use tcscale::sim::server::{start, SimConfig, SimHandle};
 use tcscale::sim::world::World;
@@ -39,14 +38,7 @@ async fn apply_session_plan(world: World) -> Applied {
     })
     .await
     .expect("simulator starts");
-    let config = ClientConfig::new(h.credential(), REGION).with_endpoint(Some(h.endpoint()));
-    let s = Session {
-        client: Client::new(config).unwrap(),
-        region: REGION.into(),
-        lang: Lang::En,
-        poll: PollPolicy::with_speed(SPEED),
-        sandbox: None,
-    };
+    let s = session(&h);
     let plan = load_plan(&plan_path("session-servers.toml"), Lang::En).unwrap();
     let home = Home::new("waves");
     let store = JournalStore::new(home.dir.join("runs"));

@@ -25,6 +25,20 @@ pub async fn sim(faults: &str) -> SimHandle {
     .expect("simulator starts")
 }
 
+/// An `apply` session (the library's, in-process) against `h`, polling at
+/// the simulator's speed.
+pub fn session(h: &SimHandle) -> tcscale::cli::apply::Session {
+    let config =
+        tcscale::cloud::ClientConfig::new(h.credential(), REGION).with_endpoint(Some(h.endpoint()));
+    tcscale::cli::apply::Session {
+        client: tcscale::cloud::Client::new(config).unwrap(),
+        region: REGION.into(),
+        lang: tcscale::i18n::Lang::En,
+        poll: tcscale::scaleout::runner::PollPolicy::with_speed(SPEED),
+        sandbox: None,
+    }
+}
+
 pub fn plan_path(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("assets/plans")

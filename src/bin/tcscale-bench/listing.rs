@@ -35,11 +35,7 @@ fn measure(quick: bool) -> Result<Figure, String> {
         ..SimConfig::default()
     })?;
     let client = sim.client(RateLimit::default());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let rt = crate::simhost::client_runtime()?;
     let start = Instant::now();
     let result = rt.block_on(client.fetch_all_pages(
         |offset, limit| cvm::DescribeInstancesRequest {

@@ -48,11 +48,7 @@ fn one(n: usize, speed: f64) -> Result<Row, String> {
         ..SimConfig::default()
     })?;
     let client = sim.client(RateLimit::default());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let rt = crate::simhost::client_runtime()?;
     let servers = sim.handle.with_world(|w| {
         w.cvm
             .instances

@@ -59,6 +59,16 @@ impl LocalSim {
     }
 }
 
+/// The one-thread runtime a figure drives its client on (the simulator
+/// has its own, so the two do not share a thread).
+pub fn client_runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// A binary of this package: next to the bench binary (cargo puts every
 /// bin of the package in the same directory), or `TCSCALE_BIN` for `tcscale`.
 pub fn package_bin(name: &str) -> Result<PathBuf, String> {

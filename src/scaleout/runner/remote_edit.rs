@@ -5,7 +5,7 @@
 //! Cleanup's inverse, [`restore_one`], goes the same way with the backup's
 //! content, and only while the file is still exactly tcscale's edit.
 
-use crate::cloud::models::{cvm, tat};
+use crate::cloud::models::cvm;
 use crate::i18n::tf;
 use crate::scaleout::remote_op::{
     self, parse_read_output, parse_write_output, RemoteError, RemoteOp, Restart, Runtime,
@@ -30,27 +30,13 @@ pub async fn agent_online(eng: &Engine, id: &str) -> Result<bool, StepError> {
     Ok(agents_online(eng, &[id.to_string()]).await?.contains(id))
 }
 
-/// The instances among `ids` whose TAT agent is online (100 a call, the API's limit).
+/// The instances among `ids` whose TAT agent is online.
 pub async fn agents_online(eng: &Engine, ids: &[String]) -> Result<BTreeSet<String>, StepError> {
-    let mut online = BTreeSet::new();
-    for chunk in ids.chunks(100) {
-        let resp = eng
-            .call(&tat::DescribeAutomationAgentStatusRequest {
-                instance_ids: Some(chunk.to_vec()),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .await?;
-        online.extend(
-            resp.automation_agent_set
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|a| a.agent_status.as_deref() == Some("Online"))
-                .filter_map(|a| a.instance_id)
-                .filter(|id| chunk.contains(id)),
-        );
-    }
-    Ok(online)
+    Ok(crate::scaleout::account::agents_online(eng, ids)
+        .await?
+        .into_iter()
+        .filter(|id| ids.contains(id))
+        .collect())
 }
 
 pub type ReadOutcome = Result<remote_op::ReadResult, RemoteError>;
