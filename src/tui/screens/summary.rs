@@ -217,15 +217,15 @@ fn auth_url_lines(app: &App, vip: &str) -> Vec<Line<'static>> {
         out.push(Line::styled(
             format!(
                 "     {}",
-                tf(
-                    lang,
-                    "wizard.summary.auth_left",
-                    &[
-                        ("id", &r.instance_id),
-                        ("url", &r.before.as_deref().unwrap_or("?")),
-                        ("why", &why)
-                    ]
-                )
+                match r.before.as_deref() {
+                    Some(url) => tf(
+                        lang,
+                        "wizard.summary.auth_left",
+                        &[("id", &r.instance_id), ("url", &url), ("why", &why)]
+                    ),
+                    // Unread (no TAT agent): what it has is not known.
+                    None => format!("{} — {why}", r.instance_id),
+                }
             ),
             theme::warn(),
         ));
