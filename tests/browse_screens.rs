@@ -336,8 +336,8 @@ fn weight_input_confirm_and_task_status() {
 #[test]
 fn health_is_coloured_and_refreshed_in_place() {
     let mut a = app(Lang::En);
-    assert_eq!(colour_of(&a, 100, 30, "Alive"), Some(Color::Green));
-    assert_eq!(colour_of(&a, 100, 30, "Dead"), Some(Color::Red));
+    assert_eq!(colour_of(&a, 100, 30, " healthy"), Some(Color::Green));
+    assert_eq!(colour_of(&a, 100, 30, "unhealthy"), Some(Color::Red));
     assert_eq!(colour_of(&a, 100, 30, "Unknown"), Some(Color::Yellow));
     // the background refresh asks for health of loaded CLBs with targets
     a.update(tcscale::tui::app::Msg::Tick(HEALTH_EVERY));
