@@ -863,10 +863,16 @@ fn row_line(s: &BrowseState, row: Row, lang: Lang, width: usize) -> Line<'static
             } else {
                 String::new()
             };
-            let main = format!(
-                "  │ {:<13} {name}{:<15} w{:<3} ",
-                tg.instance_id, addr, tg.weight
-            );
+            // Narrower than the fixed columns: the weight goes too (it is
+            // in the detail pane), so the health stays whole.
+            let main = if width < fixed {
+                format!("  │ {:<13} {addr} ", tg.instance_id)
+            } else {
+                format!(
+                    "  │ {:<13} {name}{:<15} w{:<3} ",
+                    tg.instance_id, addr, tg.weight
+                )
+            };
             Line::from(vec![
                 Span::raw(main),
                 Span::styled(health, health_style(tg.health)),
