@@ -99,13 +99,7 @@ async fn business_servers_whole_flow_with_keys_against_the_sandbox() {
     d.confirm("RunInstances");
     d.until("instances RUNNING", |a| a.launch.progress.is_done())
         .await;
-    let new_ids: Vec<String> = d
-        .app
-        .launch
-        .instances
-        .iter()
-        .map(|(i, _)| i.clone())
-        .collect();
+    let new_ids = d.launched_ids();
     assert_eq!(new_ids.len(), count);
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::LoadBalancer);

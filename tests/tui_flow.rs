@@ -68,13 +68,7 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
         .await;
     assert_eq!(d.app.launch.instances.len(), 2);
     assert!(d.app.launch.instances.iter().all(|(_, s)| s == "RUNNING"));
-    let new_ids: Vec<String> = d
-        .app
-        .launch
-        .instances
-        .iter()
-        .map(|(i, _)| i.clone())
-        .collect();
+    let new_ids = d.launched_ids();
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::LoadBalancer);
 

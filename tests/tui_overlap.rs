@@ -54,13 +54,7 @@ async fn later_screens_are_filled_in_while_the_image_builds_and_the_copies_launc
     d.until("the copies RUNNING", |a| a.launch.progress.is_done())
         .await;
     assert!(d.app.background_work().is_empty());
-    let new_ids: Vec<String> = d
-        .app
-        .launch
-        .instances
-        .iter()
-        .map(|(i, _)| i.clone())
-        .collect();
+    let new_ids = d.launched_ids();
     assert_eq!(new_ids.len(), 2);
     let checked = d.app.bound_ids();
     for id in &new_ids {

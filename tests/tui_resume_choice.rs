@@ -67,13 +67,7 @@ async fn resuming_a_wizard_run_keeps_the_existing_clb_the_user_picked() {
     d.confirm("RunInstances");
     d.until("instances RUNNING", |a| a.launch.progress.is_done())
         .await;
-    let new_ids: Vec<String> = d
-        .app
-        .launch
-        .instances
-        .iter()
-        .map(|(i, _)| i.clone())
-        .collect();
+    let new_ids = d.launched_ids();
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::LoadBalancer);
     // A CLB of another project could bind none of these servers: it is

@@ -387,6 +387,20 @@ fn sdk_config() {
     });
 }
 
+/// After the sdk.config step: one server switched, one without a TAT agent.
+fn partial_summary(l: Lang) -> App {
+    let mut a = bind_app(l);
+    a.screen = Screen::Summary;
+    a.sdk.rows = Load::Ready(vec![
+        sdk_row("ins-b1", TargetStatus::Bound),
+        sdk_row(
+            "ins-b2",
+            TargetStatus::Failed("ins-b2: the TAT agent is offline".into()),
+        ),
+    ]);
+    a
+}
+
 fn sdk_row(id: &str, status: TargetStatus) -> SdkRow {
     SdkRow {
         instance_id: id.into(),
@@ -433,30 +447,8 @@ fn summary() {
         a
     });
     // A business server without a TAT agent kept the old URL: said, not hidden.
-    both("summary_partial", |l| {
-        let mut a = bind_app(l);
-        a.screen = Screen::Summary;
-        a.sdk.rows = Load::Ready(vec![
-            sdk_row("ins-b1", TargetStatus::Bound),
-            sdk_row(
-                "ins-b2",
-                TargetStatus::Failed("ins-b2: the TAT agent is offline".into()),
-            ),
-        ]);
-        a
-    });
-    both_at("summary_partial_80x24", 80, 24, |l| {
-        let mut a = bind_app(l);
-        a.screen = Screen::Summary;
-        a.sdk.rows = Load::Ready(vec![
-            sdk_row("ins-b1", TargetStatus::Bound),
-            sdk_row(
-                "ins-b2",
-                TargetStatus::Failed("ins-b2: the TAT agent is offline".into()),
-            ),
-        ]);
-        a
-    });
+    both("summary_partial", partial_summary);
+    both_at("summary_partial_80x24", 80, 24, partial_summary);
     both("summary_nothing", |l| {
         let mut a = bind_app(l);
         a.screen = Screen::Summary;

@@ -79,6 +79,16 @@ impl Driver {
         }
     }
 
+    /// The ids of the servers the Launch step started, in order.
+    pub fn launched_ids(&self) -> Vec<String> {
+        self.app
+            .launch
+            .instances
+            .iter()
+            .map(|(i, _)| i.clone())
+            .collect()
+    }
+
     /// Enter opens the confirm dialog listing `action`; `y` accepts it.
     /// Opens the confirm dialog, checks it lists `action`, accepts it;
     /// returns the dialog as it was shown.
