@@ -254,7 +254,13 @@ async fn a_failed_step_offers_retry_skip_and_cleanup_and_skip_goes_on() {
         assert!(err.contains(&cmd), "{cmd} offered:\n{err}");
     }
     // The sdk.config step may be skipped: nothing later needs it.
-    let out = tcscale(&h, &home, &["resume", &j.run_id, "--skip-failed"], &[]).await;
+    let out = tcscale(
+        &h,
+        &home,
+        &["resume", &j.run_id, "--skip-failed", "--yes"],
+        &[],
+    )
+    .await;
     assert_applied(&out, "resume --skip-failed");
     assert_eq!(out.status.code(), Some(4), "a skipped step: {}", text(&out));
     assert!(
@@ -280,7 +286,7 @@ async fn a_failed_step_offers_retry_skip_and_cleanup_and_skip_goes_on() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("tcscale resume {id}")), "{err}");
     assert!(!err.contains("--skip-failed"), "{err}");
-    let out = tcscale(&h, &home, &["resume", &id, "--skip-failed"], &[]).await;
+    let out = tcscale(&h, &home, &["resume", &id, "--skip-failed", "--yes"], &[]).await;
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("cannot be skipped"),

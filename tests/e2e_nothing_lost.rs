@@ -89,7 +89,7 @@ async fn a_second_apply_of_the_same_plan_and_a_cleanup_of_a_running_apply_are_re
         "{err}"
     );
     // The resume of the running run.
-    let resume = tcscale(&h, &home, &["resume", &id, "--lang", "en"], &[]).await;
+    let resume = tcscale(&h, &home, &["resume", &id, "--lang", "en", "--yes"], &[]).await;
     assert_eq!(resume.status.code(), Some(2), "{}", text(&resume));
     // Neither of them sent a creating call, nor a second journal.
     let first_calls: Vec<String> = h.requests()[from..]
@@ -182,7 +182,7 @@ async fn killed_during_an_sdk_config_write_then_cleanup_leaves_every_file_origin
 async fn killed_during_an_sdk_config_write_then_resume_journals_the_change_and_cleanup_restores_it()
 {
     let (h, home, before, id) = killed_during_an_sdk_config_write("kill-write-resume").await;
-    let out = tcscale(&h, &home, &["resume", &id, "--lang", "en"], &[]).await;
+    let out = tcscale(&h, &home, &["resume", &id, "--lang", "en", "--yes"], &[]).await;
     assert_applied(&out, "resume");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -260,7 +260,13 @@ async fn a_cleaned_up_run_is_not_resumed_and_cleanup_deregisters_before_terminat
     let d = delta(&before, &h.with_world(|w| inventory(w)));
     assert!(d.instances.is_empty() && d.images.is_empty());
 
-    let out = tcscale(&h, &home, &["resume", &j.run_id, "--lang", "en"], &[]).await;
+    let out = tcscale(
+        &h,
+        &home,
+        &["resume", &j.run_id, "--lang", "en", "--yes"],
+        &[],
+    )
+    .await;
     assert_ne!(out.status.code(), Some(0), "{}", text(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -101,7 +101,7 @@ async fn kill_at_then_resume_in(case: &Case, hook: (&str, &str), faults: &str) {
     assert_explained(&d, &j, &ctx);
     assert_sdk_configs_whole(&before, &mid, &ctx);
 
-    let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
+    let out = tcscale(&h, &home, &["resume", &j.run_id, "--yes"], &[]).await;
     assert_applied(&out, &format!("{ctx}: resume"));
     if hook.1 == "CreateImage" && faults.contains("visibility-delay") {
         // The resume met the unlisted image's name taken, and waited for it.
@@ -315,7 +315,7 @@ async fn a_rule_returned_in_normalised_form_is_recognised_on_resume() {
         intents(&j)
     );
 
-    let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
+    let out = tcscale(&h, &home, &["resume", &j.run_id, "--yes"], &[]).await;
     assert_applied(&out, "resume");
     let after = h.with_world(|w| inventory(w));
     let d = delta(&before, &after);
@@ -397,7 +397,7 @@ async fn resume_against_a_restarted_sandbox_redoes_the_lost_steps() {
 
     let fresh = sim("").await;
     let before = fresh.with_world(|w| inventory(w));
-    let out = tcscale(&fresh, &home, &["resume", &j.run_id], &[]).await;
+    let out = tcscale(&fresh, &home, &["resume", &j.run_id, "--yes"], &[]).await;
     let said = text(&out);
     assert_applied(&out, &format!("{ctx}: resume: {said}"));
     assert!(

@@ -41,7 +41,7 @@ async fn stop_then_retry(fault: &str) {
         assert_eq!(j.status(), RunStatus::Failed, "{ctx}: {}", text(&out));
 
         h.with_world(|w| w.faults = FaultSpec::default());
-        let out = tcscale(&h, &home, &["resume", &j.run_id], &[]).await;
+        let out = tcscale(&h, &home, &["resume", &j.run_id, "--yes"], &[]).await;
         assert_applied(&out, &format!("{ctx}: retry"));
         let after = h.with_world(|w| inventory(w));
         let d = delta(&before, &after);

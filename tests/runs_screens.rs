@@ -257,9 +257,19 @@ fn resume_in_progress_and_failed_again() {
     let progress = |a: &mut App, p: Progress| {
         a.update(Msg::Job(JobEvent::Runs(RunsEvent::Progress(p))));
     };
+    // r asks first: what is checked, retried and done, with the calls.
+    let ask = |l, d: &_| {
+        let mut a = app(l, d);
+        key(&mut a, KeyCode::Char('r'));
+        assert!(!a.runs.busy() && a.runs.take_jobs().is_empty());
+        a
+    };
+    both("resume_confirm", ask);
+    narrow("resume_confirm", ask);
     both("resuming", |l, d| {
         let mut a = app(l, d);
         key(&mut a, KeyCode::Char('r'));
+        key(&mut a, KeyCode::Char('y'));
         assert!(a.runs.busy(), "{:?}", a.runs.message);
         assert_eq!(a.runs.take_jobs().len(), 1);
         a.update(Msg::Tick(7));
@@ -295,6 +305,7 @@ fn resume_in_progress_and_failed_again() {
     both("resume_failed", |l, d| {
         let mut a = app(l, d);
         key(&mut a, KeyCode::Char('r'));
+        key(&mut a, KeyCode::Char('y'));
         a.runs.take_jobs();
         progress(&mut a, Progress::StepStarted { step: Step::Bind });
         progress(

@@ -126,6 +126,8 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
     );
 
     tui.key(KeyCode::Char('r'));
+    assert!(!tui.app.runs.busy(), "asks first");
+    tui.key(KeyCode::Char('y'));
     assert!(tui.app.runs.busy(), "{:?}", tui.app.runs.message);
     // Quitting while it runs asks first.
     tui.key(KeyCode::Char('q'));

@@ -33,6 +33,7 @@ use crate::scaleout::runner::{
     StepError,
 };
 use crate::scaleout::steps::{planned_calls, Snapshot};
+use crate::sim::sandbox::Sandbox;
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
@@ -54,36 +55,24 @@ pub struct Session {
     pub lang: Lang,
     pub poll: PollPolicy,
     /// Keeps the in-process simulator alive for the session.
-    pub sandbox: Option<Box<dyn std::any::Any + Send>>,
+    pub sandbox: Option<Sandbox>,
+}
+
+impl Session {
+    /// The sandbox world the session talks to; none on a real account.
+    pub fn world(&self) -> Option<String> {
+        self.sandbox.as_ref().map(|s| s.world_id().to_string())
+    }
+
+    /// An engine of this session for `record`.
+    pub fn engine(&self, record: RunRecord, progress: mpsc::UnboundedSender<Progress>) -> Engine {
+        Engine::new(self.client.clone(), progress, self.poll, self.lang, record)
+            .in_world(self.world())
+    }
 }
 
 /// How fast the sandbox runs: the whole guide in about a minute.
 pub const SANDBOX_SPEED: f64 = 10.0;
-
-/// Starts the in-process simulator: its endpoint, keys, a guard that keeps
-/// it running, and its speed (polls are spaced to match).
-async fn start_sandbox() -> Result<
-    (
-        String,
-        crate::cloud::Credential,
-        Box<dyn std::any::Any + Send>,
-        f64,
-    ),
-    String,
-> {
-    let handle = crate::sim::server::start(crate::sim::server::SimConfig {
-        speed: SANDBOX_SPEED,
-        ..Default::default()
-    })
-    .await
-    .map_err(|e| e.to_string())?;
-    Ok((
-        handle.endpoint(),
-        handle.credential(),
-        Box::new(handle),
-        SANDBOX_SPEED,
-    ))
-}
 
 pub fn ui_lang(global: &GlobalOpts) -> Lang {
     global
@@ -98,19 +87,22 @@ pub async fn open_session(global: &GlobalOpts, poll_speed: f64) -> Result<Sessio
     let lang = ui_lang(global);
     let mut poll = PollPolicy::with_speed(poll_speed);
     if global.sandbox {
-        let (endpoint, credential, guard, speed) = start_sandbox().await?;
+        let sb = Sandbox::start(SANDBOX_SPEED, true).await?;
+        if let Some(line) = sb.notice(lang) {
+            eprintln!("{line}");
+        }
         let region = global
             .region
             .clone()
             .unwrap_or_else(|| crate::cloud::credentials::DEFAULT_REGION.to_string());
-        poll = PollPolicy::with_speed(speed.max(poll_speed));
-        let client = session::client(credential, &region, Some(endpoint), lang)?;
+        poll = PollPolicy::with_speed(SANDBOX_SPEED.max(poll_speed));
+        let client = session::client(sb.credential(), &region, Some(sb.endpoint()), lang)?;
         return Ok(Session {
             client,
             region,
             lang,
             poll,
-            sandbox: Some(guard),
+            sandbox: Some(sb),
         });
     }
     let (client, region) = chain_client(global, lang)?;
@@ -156,7 +148,8 @@ pub async fn apply_plan(
     journal_dir: Option<&Path>,
     progress: mpsc::UnboundedSender<Progress>,
 ) -> (String, Result<RunOutcome, StepError>) {
-    let record = RunRecord::for_plan(&session.region, plan.clone(), journal_dir);
+    let record = RunRecord::for_plan(&session.region, plan.clone(), journal_dir)
+        .in_world(session.world().as_deref());
     let id = record.id().to_string();
     if let Some((run, holder)) = record.same_plan_elsewhere().into_iter().next() {
         let why = tf(
@@ -171,13 +164,7 @@ pub async fn apply_plan(
         );
         return (id, Err(StepError::Blocked(why)));
     }
-    let eng = Engine::new(
-        session.client.clone(),
-        progress,
-        session.poll,
-        session.lang,
-        record,
-    );
+    let eng = session.engine(record, progress);
     if let Err(e) = eng.journal(|_| ()) {
         return (id, Err(e));
     }
@@ -211,13 +198,7 @@ fn find_source<'a>(arch: &'a Architecture, p: &plan::Phase) -> Option<&'a cvm::I
 /// An engine for reading the account before a run: no journal, no progress.
 fn reader(session: &Session) -> Engine {
     let (tx, _rx) = mpsc::unbounded_channel();
-    Engine::new(
-        session.client.clone(),
-        tx,
-        session.poll,
-        session.lang,
-        RunRecord::interactive(&session.region, None),
-    )
+    session.engine(RunRecord::interactive(&session.region, None), tx)
 }
 
 /// The plan against the account (`scaleout::runner::plan_check`): what the

@@ -9,7 +9,7 @@ use super::GlobalOpts;
 use crate::cloud::Client;
 use crate::i18n::{tf, Lang};
 use crate::scaleout::browse_tree;
-use crate::sim::server::{self as sim_server, SimConfig, SimHandle};
+use crate::sim::sandbox::Sandbox;
 
 #[derive(Debug, Args)]
 pub struct BrowseArgs {
@@ -23,11 +23,13 @@ pub struct BrowseArgs {
 pub async fn client_for(
     global: &GlobalOpts,
     lang: Lang,
-) -> Result<(Client, Option<SimHandle>), String> {
+) -> Result<(Client, Option<Sandbox>), String> {
     if global.sandbox {
-        let sim = sim_server::start(SimConfig::default())
-            .await
-            .map_err(|e| e.to_string())?;
+        // The user's own sandbox world, as the wizard and apply left it.
+        let sim = Sandbox::start(1.0, true).await?;
+        if let Some(line) = sim.notice(lang) {
+            eprintln!("{line}");
+        }
         let region = global
             .region
             .clone()

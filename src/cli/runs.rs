@@ -18,7 +18,7 @@ use crate::scaleout::runner::cleanup::{
     cleanup, cleanup_plan, group_of, preview_text, CleanupAction, CleanupGroup,
 };
 use crate::scaleout::runner::record::{runs_dir, RunRecord, RunStatus};
-use crate::scaleout::runner::{resume, skip_failed, Engine, StepError};
+use crate::scaleout::runner::{resume, skip_failed, StepError};
 
 #[derive(Debug, Args)]
 pub struct RunsArgs {}
@@ -30,6 +30,9 @@ pub struct ResumeArgs {
     /// Go on without the step that failed (only where no later step needs it).
     #[arg(long)]
     pub skip_failed: bool,
+    /// Do it (without it: list what the resume would check, retry and do, change nothing).
+    #[arg(long)]
+    pub yes: bool,
     #[arg(long, default_value_t = 1.0, hide = true, value_parser = super::usage::parse_poll_speed)]
     pub poll_speed: f64,
 }
@@ -124,13 +127,23 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
     let Some(record) = load(&args.id, lang) else {
         return 2;
     };
+    if !args.yes {
+        for line in crate::scaleout::runner::resume::preview(&record.journal, lang) {
+            println!("{line}");
+        }
+        println!(
+            "{}",
+            tf(lang, "engine.resume.confirm", &[("id", &record.id())])
+        );
+        return 0;
+    }
     block_on_logged(async {
         let Some(session) = session_for(global, &record, args.poll_speed).await else {
             return 2;
         };
         let id = record.id().to_string();
         let (tx, rx) = mpsc::unbounded_channel();
-        let eng = Engine::new(session.client.clone(), tx, session.poll, lang, record);
+        let eng = session.engine(record, tx);
         if args.skip_failed {
             match skip_failed(&eng) {
                 Ok(step) => println!(
@@ -185,7 +198,7 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));
         let id = record.id().to_string();
-        let eng = Engine::new(session.client.clone(), tx, session.poll, lang, record);
+        let eng = session.engine(record, tx);
         debug_assert_eq!(cleanup_plan(&eng), order);
         let result: Result<_, StepError> = cleanup(&eng, args.force).await;
         drop(eng);

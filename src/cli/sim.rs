@@ -44,6 +44,10 @@ pub struct SimArgs {
     /// (e.g. 0.3-3), derived from --seed.
     #[arg(long)]
     pub durations_jitter: Option<String>,
+    /// Keep the world in FILE (JSON): loaded at start when it exists (the
+    /// clock going on from when it was saved), saved after every change.
+    #[arg(long, value_name = "FILE")]
+    pub keep: Option<PathBuf>,
 }
 
 /// Builds the configuration from the flags; `Err` is a message for stderr.
@@ -86,6 +90,7 @@ pub fn config(global: &GlobalOpts, args: &SimArgs) -> Result<SimConfig, String> 
             .transpose()?
             .unwrap_or_default(),
         idle_timeout: crate::sim::conn::IDLE_TIMEOUT,
+        persist: args.keep.clone(),
     })
 }
 

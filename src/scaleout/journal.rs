@@ -149,6 +149,10 @@ pub struct Journal {
     /// Set when cleanup deleted what the run created.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cleaned_up: bool,
+    /// The sandbox world the run was made in (`sim::persist`); none on a
+    /// Tencent Cloud account. Resume and cleanup go to that world only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
 }
 
 impl StepRecord {
@@ -323,6 +327,7 @@ impl Journal {
             created_resources: Vec::new(),
             closed: false,
             cleaned_up: false,
+            sandbox: None,
         }
     }
 

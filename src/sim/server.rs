@@ -37,6 +37,7 @@ use crate::cloud::credentials::Credential;
 use crate::sim::answer::{self, from_tree, Answer, AnswerResult};
 use crate::sim::auth;
 use crate::sim::faults::FaultSpec;
+use crate::sim::persist;
 use crate::sim::validate;
 use crate::sim::world::{Ctx, SimError, World};
 
@@ -63,6 +64,9 @@ pub struct SimConfig {
     pub rate_limit: SimRateLimit,
     /// A connection with no traffic and no request in flight this long is closed.
     pub idle_timeout: Duration,
+    /// Keep the world in this file (`sim::persist`): loaded at start when
+    /// it exists, saved after every call that may change it.
+    pub persist: Option<std::path::PathBuf>,
 }
 
 /// How the simulator limits request rates, per (service, action), answering
@@ -118,6 +122,7 @@ impl Default for SimConfig {
             seed: 0,
             rate_limit: SimRateLimit::Off,
             idle_timeout: crate::sim::conn::IDLE_TIMEOUT,
+            persist: None,
         }
     }
 }
@@ -161,6 +166,10 @@ struct Shared {
     /// failed: a repeat with the same token finds its effect already done
     /// and is answered as the real API does, normally.
     failed_after: Mutex<std::collections::HashSet<String>>,
+    /// Which world this is (`persist::Saved::world_id`).
+    world_id: String,
+    /// Where the world is kept, if it is; the mutex orders the saves.
+    store: Mutex<Option<persist::Store>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -171,6 +180,19 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     fn now(&self) -> f64 {
         self.started.elapsed().as_secs_f64() * self.speed + *lock(&self.offset)
+    }
+
+    /// Saves the world when it is kept. Serialized under the store's lock,
+    /// so the last save written is always of the latest world.
+    fn keep(&self) {
+        let store = lock(&self.store);
+        let Some(store) = store.as_ref() else {
+            return;
+        };
+        let world = lock(&self.world);
+        if let Err(e) = store.save(&self.world_id, self.now(), &world) {
+            tracing::warn!("sandbox world not saved to {}: {e}", store.path().display());
+        }
     }
 
     fn record(&self, entry: LogEntry) {
@@ -218,6 +240,7 @@ pub struct SimHandle {
     /// For in-process use (tests, `--sandbox`); never print it.
     pub secret_key: String,
     shared: Arc<Shared>,
+    origin: persist::Origin,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -248,11 +271,24 @@ impl SimHandle {
     /// Moves the simulated clock forward.
     pub fn advance(&self, seconds: f64) {
         *lock(&self.shared.offset) += seconds.max(0.0);
+        self.shared.keep();
     }
 
     /// Runs `f` on the world under the lock (in-process inspection and setup).
     pub fn with_world<R>(&self, f: impl FnOnce(&mut World) -> R) -> R {
-        f(&mut lock(&self.shared.world))
+        let r = f(&mut lock(&self.shared.world));
+        self.shared.keep();
+        r
+    }
+
+    /// Which world this is: the same across restarts while its file is kept.
+    pub fn world_id(&self) -> &str {
+        &self.shared.world_id
+    }
+
+    /// Where the world came from (new, restored, reset, not kept).
+    pub fn origin(&self) -> &persist::Origin {
+        &self.origin
     }
 
     /// The request log so far.
@@ -292,8 +328,12 @@ impl Drop for SimHandle {
 pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     let addr = listener.local_addr()?;
-    let mut world = cfg.world;
-    world.seed(cfg.seed);
+    let kept = Kept::open(cfg.persist.as_deref(), cfg.speed);
+    let restored = kept.saved.is_some();
+    let mut world = kept.saved.map(|s| s.world).unwrap_or(cfg.world);
+    // A restored world draws new ids from a new sequence: the seeded one
+    // would repeat the ids it already handed out.
+    world.seed(if restored { rand::random() } else { cfg.seed });
     if let Some(f) = cfg.faults {
         world.faults = f;
     }
@@ -305,12 +345,16 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         }),
         started: Instant::now(),
         speed: if cfg.speed > 0.0 { cfg.speed } else { 1.0 },
-        offset: Mutex::new(0.0),
+        offset: Mutex::new(kept.clock),
         log: Mutex::new(Default::default()),
         rate_limit: cfg.rate_limit,
         buckets: Mutex::new(HashMap::new()),
         failed_after: Mutex::default(),
+        world_id: kept.world_id,
+        store: Mutex::new(kept.store),
     });
+    // The file exists from the first start on (a reset one is replaced now).
+    shared.keep();
     let app = Router::new()
         .route("/", post(api).get(get_api))
         // POSTs to the read-only paths are controls like any other (signed, and unknown).
@@ -338,9 +382,58 @@ pub async fn start(cfg: SimConfig) -> std::io::Result<SimHandle> {
         secret_id: cfg.secret_id,
         secret_key: cfg.secret_key,
         shared,
+        origin: kept.origin,
         stop: Some(stop),
         task: Some(task),
     })
+}
+
+/// The kept world at start: what was saved, its id and clock, and where it came from.
+struct Kept {
+    store: Option<persist::Store>,
+    saved: Option<persist::Saved>,
+    world_id: String,
+    clock: f64,
+    origin: persist::Origin,
+}
+
+impl Kept {
+    fn open(path: Option<&std::path::Path>, speed: f64) -> Kept {
+        let fresh = |store, origin| Kept {
+            store,
+            saved: None,
+            world_id: uuid::Uuid::new_v4().to_string(),
+            clock: 0.0,
+            origin,
+        };
+        let Some(path) = path else {
+            return fresh(None, persist::Origin::New);
+        };
+        let store = match persist::Store::open(path) {
+            Ok(s) => s,
+            Err(why) => return fresh(None, persist::Origin::NotKept { why }),
+        };
+        match store.load() {
+            Ok(None) => fresh(Some(store), persist::Origin::New),
+            Err(why) => {
+                store.set_aside();
+                fresh(Some(store), persist::Origin::Reset { why })
+            }
+            Ok(Some(saved)) => Kept {
+                store: Some(store),
+                world_id: saved.world_id.clone(),
+                clock: persist::resumed_clock(
+                    &saved,
+                    persist::unix_now(),
+                    if speed > 0.0 { speed } else { 1.0 },
+                ),
+                origin: persist::Origin::Restored {
+                    saved_unix: saved.saved_unix,
+                },
+                saved: Some(saved),
+            },
+        }
+    }
 }
 
 /// An answer: always 200, always exactly `application/json`.
@@ -700,6 +793,9 @@ async fn api(
             "An internal error occurred (simulated, after the call took effect); retry later.",
         ));
     }
+    if !dry_run && !persist::only_reads(&action) {
+        shared.keep();
+    }
     shared.record(LogEntry {
         time: shared.now(),
         service: call.service.name().to_string(),
@@ -809,6 +905,7 @@ async fn control_named(
         world.tick(ctx.now);
         dispatch(&mut world, &ctx, call.service, &action, &params)
     });
+    shared.keep();
     shared.record(LogEntry {
         time: shared.now(),
         service: call.service.name().to_string(),

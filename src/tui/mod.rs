@@ -13,7 +13,7 @@ pub mod jobs;
 pub mod plan_preview;
 pub mod recovery;
 pub mod rules;
-pub mod sandbox;
+pub use crate::sim::sandbox;
 pub mod screens;
 pub mod state;
 pub mod terminal;
@@ -31,7 +31,7 @@ use crate::i18n::{t, Lang};
 use crate::scaleout::runner::record::{runs_dir, RunRecord};
 use crate::scaleout::runner::{Engine, PollPolicy};
 use app::{App, Context};
-use state::Screen;
+use state::{CheckLevel, Screen};
 
 /// Where the wizard gets its cloud from.
 pub enum Account {
@@ -71,13 +71,21 @@ pub struct Session {
     pub sandbox: Option<sandbox::Sandbox>,
 }
 
-fn engine_for(client: Client, lang: Lang, speed: f64, journal: bool) -> (Engine, Option<String>) {
+/// The session's engine and its journal's path; `world` is the sandbox's.
+fn engine_for(
+    client: Client,
+    lang: Lang,
+    speed: f64,
+    journal: bool,
+    world: Option<&str>,
+) -> (Engine, Option<String>) {
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let dir = journal.then(runs_dir);
-    let record = RunRecord::interactive(client.region(), dir.as_deref());
+    let record = RunRecord::interactive(client.region(), dir.as_deref()).in_world(world);
     let path = record.path.as_ref().map(|p| p.display().to_string());
     (
-        Engine::new(client, tx, PollPolicy::with_speed(speed), lang, record),
+        Engine::new(client, tx, PollPolicy::with_speed(speed), lang, record)
+            .in_world(world.map(str::to_string)),
         path,
     )
 }
@@ -89,7 +97,7 @@ pub fn real_session(g: &GlobalOpts, r: &Resolved, lang: Lang) -> Result<Session,
     cfg.language = Some(lang.code().to_string());
     let client = Client::new(cfg).map_err(|e| e.to_string())?;
     let audit = client.audit_path().map(|p| p.display().to_string());
-    let (engine, journal) = engine_for(client, lang, 1.0, true);
+    let (engine, journal) = engine_for(client, lang, 1.0, true, None);
     Ok(Session {
         engine,
         ctx: Context {
@@ -105,15 +113,22 @@ pub fn real_session(g: &GlobalOpts, r: &Resolved, lang: Lang) -> Result<Session,
 }
 
 /// Starts the simulator and connects to it over loopback HTTP, exactly as
-/// to the real cloud.
+/// to the real cloud. `journal`: runs are journaled and the sandbox world
+/// is the data dir's, kept across starts (tests pass false: nothing kept).
 pub async fn sandbox_session(lang: Lang, journal: bool) -> Result<Session, String> {
-    let sb = sandbox::Sandbox::start(sandbox::GUIDE_SPEED).await?;
+    let sb = sandbox::Sandbox::start(sandbox::GUIDE_SPEED, journal).await?;
     let mut cfg =
         ClientConfig::new(sb.credential(), sandbox::REGION).with_endpoint(Some(sb.endpoint()));
     cfg.language = Some(lang.code().to_string());
     let client = Client::new(cfg).map_err(|e| e.to_string())?;
     let audit = client.audit_path().map(|p| p.display().to_string());
-    let (engine, journal) = engine_for(client, lang, sandbox::GUIDE_SPEED, journal);
+    let (engine, journal) = engine_for(
+        client,
+        lang,
+        sandbox::GUIDE_SPEED,
+        journal,
+        Some(sb.world_id()),
+    );
     Ok(Session {
         engine,
         ctx: Context {
@@ -229,6 +244,15 @@ async fn run_loop(
     }
     let mut events = event::Events::new(TICK);
     let first_jobs = app.start();
+    // A sandbox world that was reset or is not kept: said before anything is done in it.
+    if let Some(sb) = session.as_ref().and_then(|s| s.sandbox.as_ref()) {
+        if !matches!(
+            sb.origin(),
+            crate::sim::persist::Origin::New | crate::sim::persist::Origin::Restored { .. }
+        ) {
+            app.notice = sb.notice(lang).map(|n| (CheckLevel::Warn, n));
+        }
+    }
     if app.ctx.journal_path.is_some() {
         app.open_unfinished_runs();
     }

@@ -101,17 +101,32 @@ pub fn command(
     args: &[&str],
     extra_env: &[(&str, &str)],
 ) -> tokio::process::Command {
+    // The simulator's keys first: `extra_env` may replace them.
+    let mut env = vec![
+        ("TENCENTCLOUD_SECRET_ID", h.secret_id.as_str()),
+        ("TENCENTCLOUD_SECRET_KEY", h.secret_key.as_str()),
+    ];
+    env.extend_from_slice(extra_env);
+    let mut cmd = bare_command(home, args, &env);
+    cmd.args(["--endpoint", &h.endpoint()]);
+    cmd
+}
+
+/// The binary in `home` with no account at all (`--sandbox` runs use the
+/// built-in one, whose world is kept under the home's data dir).
+pub fn bare_command(
+    home: &Home,
+    args: &[&str],
+    extra_env: &[(&str, &str)],
+) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_tcscale"));
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &home.dir)
         .env("XDG_DATA_HOME", home.dir.join("data"))
         .env("XDG_CONFIG_HOME", home.dir.join("config"))
-        .env("TENCENTCLOUD_SECRET_ID", &h.secret_id)
-        .env("TENCENTCLOUD_SECRET_KEY", &h.secret_key)
         .env("TENCENTCLOUD_REGION", REGION)
-        .args(args)
-        .args(["--endpoint", &h.endpoint()]);
+        .args(args);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }

@@ -195,7 +195,7 @@ fn one_round(bin: &Path, plans: &Path, seed: u64, round: usize, tally: &mut Tall
 
     let resume_first = rng.gen_bool(0.5);
     if resume_first {
-        match until_done(bin, &sim, &home, &["resume", &run_id], &[0, 4]) {
+        match until_done(bin, &sim, &home, &["resume", &run_id, "--yes"], &[0, 4]) {
             Ok(_) => {
                 tally.resumed += 1;
                 let after = sim.handle.with_world(|w| audit::inventory(w));

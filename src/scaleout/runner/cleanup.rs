@@ -160,6 +160,7 @@ pub async fn cleanup(
     eng: &Engine,
     force: bool,
 ) -> Result<Vec<(Resource, CleanupAction)>, StepError> {
+    eng.check_world()?;
     // Creations answered after the process died are found by their intent first.
     super::intents::resolve_intents(eng).await?;
     let vip = eng.recorded(|r| run_vip(&r.journal));

@@ -211,6 +211,9 @@ pub struct Engine {
     /// Ambiguous answers to creations without a ClientToken (see
     /// [`Engine::send`]): bounds the look-and-retry loop.
     pub unknown: Arc<wait::UnknownCounts>,
+    /// The sandbox world the client talks to (`sim::persist`); none on a
+    /// Tencent Cloud account. A run is resumed only in the world it was made in.
+    pub world: Option<String>,
 }
 
 impl Engine {
@@ -228,6 +231,40 @@ impl Engine {
             lang,
             record: Arc::new(Mutex::new(record)),
             unknown: Arc::default(),
+            world: None,
+        }
+    }
+
+    /// This engine talks to the sandbox world `world` (or to a real account).
+    pub fn in_world(mut self, world: Option<String>) -> Engine {
+        self.world = world;
+        self
+    }
+
+    /// An engine for another run (`record`) on this one's client and world.
+    pub fn for_record(&self, record: RunRecord, progress: UnboundedSender<Progress>) -> Engine {
+        Engine::new(self.client.clone(), progress, self.poll, self.lang, record)
+            .in_world(self.world.clone())
+    }
+
+    /// Refuses to work on a run made in another world: a reset sandbox
+    /// (its resources are gone), the sandbox for an account's run, or the
+    /// other way round.
+    pub fn check_world(&self) -> Result<(), StepError> {
+        let (id, made_in, made_anything) = self.recorded(|r| {
+            (
+                r.id().to_string(),
+                r.journal.sandbox.clone(),
+                !r.journal.created_resources.is_empty()
+                    || r.journal
+                        .steps
+                        .iter()
+                        .any(|s| s.state != crate::scaleout::journal::StepState::Pending),
+            )
+        });
+        match record::world_mismatch(made_in.as_deref(), made_anything, self.world.as_deref()) {
+            None => Ok(()),
+            Some(key) => Err(StepError::Blocked(tf(self.lang, key, &[("id", &id)]))),
         }
     }
 

@@ -73,8 +73,15 @@ impl RunRecord {
     /// wizard starts over after its own run was cleaned up).
     pub fn next_interactive(&self) -> RunRecord {
         let now = Utc::now();
-        let j = Journal::open(&Journal::new_run_id(now), &self.journal.region, now);
+        let mut j = Journal::open(&Journal::new_run_id(now), &self.journal.region, now);
+        j.sandbox = self.journal.sandbox.clone();
         RunRecord::with(j, self.store.as_ref().map(|s| s.dir.as_path()))
+    }
+
+    /// A new run made in the sandbox world `world` (none: a real account).
+    pub fn in_world(mut self, world: Option<&str>) -> RunRecord {
+        self.journal.sandbox = world.map(str::to_string);
+        self
     }
 
     /// A journaled run, to resume or clean up: refused (with who holds it,
@@ -391,6 +398,22 @@ pub fn token_attempt(token: &str) -> (&str, u32) {
     }
 }
 
+/// Why a run made in world `made_in` (none: a real account) cannot be
+/// worked on in world `here`: the key of the message, or `None` when it can.
+/// A run that did nothing yet belongs nowhere in particular.
+pub fn world_mismatch(
+    made_in: Option<&str>,
+    made_anything: bool,
+    here: Option<&str>,
+) -> Option<&'static str> {
+    match (made_in, here) {
+        (Some(a), Some(b)) if a != b => Some("engine.runs.world_reset"),
+        (Some(_), None) => Some("engine.runs.world_sandbox"),
+        (None, Some(_)) if made_anything => Some("engine.runs.world_real"),
+        _ => None,
+    }
+}
+
 /// Where journals live: `$TCSCALE_DATA_DIR/runs`, else the platform data dir.
 pub fn runs_dir() -> PathBuf {
     JournalStore::default_location()
@@ -401,6 +424,26 @@ pub fn runs_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_is_worked_on_only_in_the_world_it_was_made_in() {
+        assert_eq!(world_mismatch(Some("w1"), true, Some("w1")), None);
+        assert_eq!(world_mismatch(None, true, None), None);
+        assert_eq!(
+            world_mismatch(Some("w1"), true, Some("w2")),
+            Some("engine.runs.world_reset")
+        );
+        assert_eq!(
+            world_mismatch(Some("w1"), false, None),
+            Some("engine.runs.world_sandbox")
+        );
+        assert_eq!(
+            world_mismatch(None, true, Some("w1")),
+            Some("engine.runs.world_real")
+        );
+        // An old journal that never got anywhere may be picked up anywhere.
+        assert_eq!(world_mismatch(None, false, Some("w1")), None);
+    }
 
     #[test]
     fn tokens_are_journaled_stable_and_short() {

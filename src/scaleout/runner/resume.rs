@@ -5,7 +5,88 @@
 
 use super::flow::{prepare_retry, run_plan, RunOutcome};
 use super::{Engine, StepError};
-use crate::i18n::tf;
+use crate::i18n::{t, tf, Lang};
+use crate::scaleout::journal::{Journal, StepState};
+use crate::scaleout::steps::{planned_calls, Snapshot};
+
+/// What a resume of `journal` will do, step by step, for the user to
+/// confirm first (`tcscale resume` without `--yes`, `r` on the Runs
+/// screen): done steps are checked before they are skipped, a failed one
+/// is tried again (re-attaching by ClientToken), the rest is done with the
+/// calls the plan lists.
+pub fn preview(journal: &Journal, lang: Lang) -> Vec<String> {
+    let mut out = vec![tf(
+        lang,
+        "engine.resume.preview",
+        &[("id", &journal.run_id)],
+    )];
+    let calls = journal
+        .plan
+        .as_ref()
+        .map(|p| planned_calls(p, &Snapshot::default(), lang))
+        .unwrap_or_default();
+    let mut phases: Vec<&str> = Vec::new();
+    for s in &journal.steps {
+        if !phases.contains(&s.phase.as_str()) {
+            phases.push(&s.phase);
+        }
+    }
+    for phase in phases {
+        let steps = journal.steps.iter().filter(|s| s.phase == phase);
+        // The done steps of a phase on one line: a Both run fits a screen.
+        let done: Vec<String> = steps
+            .clone()
+            .filter(|s| s.state == StepState::Done)
+            .map(|s| match s.ids.is_empty() {
+                true => s.step.title(lang),
+                false => format!("{} ({})", s.step.title(lang), s.ids.join(", ")),
+            })
+            .collect();
+        if !done.is_empty() {
+            out.push(format!(
+                "[{phase}] {}",
+                tf(
+                    lang,
+                    "engine.resume.will_check",
+                    &[("steps", &done.join(", "))]
+                )
+            ));
+        }
+        for s in steps.filter(|s| s.state != StepState::Done) {
+            let title = s.step.title(lang);
+            let mut actions: Vec<String> = Vec::new();
+            for c in calls
+                .iter()
+                .filter(|c| c.phase == s.phase && c.step == s.step)
+            {
+                let a = format!("{}.{}", c.service, c.action);
+                if !actions.contains(&a) {
+                    actions.push(a);
+                }
+            }
+            let calls = actions.join(", ");
+            let line = match &s.state {
+                StepState::Skipped => tf(lang, "engine.resume.will_pass", &[("step", &title)]),
+                StepState::Failed { reason } => tf(
+                    lang,
+                    "engine.resume.will_retry",
+                    &[("step", &title), ("reason", reason), ("calls", &calls)],
+                ),
+                _ => tf(
+                    lang,
+                    "engine.resume.will_do",
+                    &[("step", &title), ("calls", &calls)],
+                ),
+            };
+            out.push(format!(
+                "[{phase}] {}",
+                line.trim_end_matches([':', '：', ' '])
+            ));
+        }
+    }
+    out.push(t(lang, "engine.resume.nothing_twice"));
+    out
+}
 
 /// Continues the engine's run (its record is the journaled run) to the end
 /// of its plan. A run without a plan (an old wizard run) is refused with
@@ -14,6 +95,7 @@ pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
     let plan = eng
         .recorded(|r| r.journal.plan.clone())
         .ok_or_else(|| StepError::Blocked(eng.text("engine.runs.wizard_run")))?;
+    eng.check_world()?;
     // Its resources are deleted: continuing would build half a run anew.
     if let Some(when) = eng.recorded(|r| {
         (r.status() == super::record::RunStatus::CleanedUp).then_some(r.journal.updated)
@@ -32,6 +114,43 @@ pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_preview_says_what_is_checked_retried_and_done() {
+        let plan = crate::scaleout::plan::parse(include_str!(
+            "../../../assets/plans/session-servers.toml"
+        ))
+        .unwrap();
+        let mut j = Journal::new("r-1", plan, chrono::Utc::now());
+        use crate::scaleout::steps::Step;
+        let now = chrono::Utc::now();
+        j.mark_running("session", Step::Image, now).unwrap();
+        j.record_ids("session", Step::Image, &["img-kept0001".into()], now)
+            .unwrap();
+        j.mark_done("session", Step::Image, now).unwrap();
+        j.mark_running("session", Step::Launch, now).unwrap();
+        j.mark_failed("session", Step::Launch, "quota", now)
+            .unwrap();
+        let lines = preview(&j, Lang::En);
+        let text = lines.join("\n");
+        assert!(lines[0].contains("r-1"), "{text}");
+        let image = lines
+            .iter()
+            .find(|l| l.contains("img-kept0001"))
+            .expect(&text);
+        assert!(image.contains("check"), "{text}");
+        // The failed step names why, and the calls it will send again.
+        let launch = lines.iter().find(|l| l.contains("quota")).expect(&text);
+        assert!(launch.contains("cvm.RunInstances"), "{text}");
+        // The done step's calls are not listed: it sends none.
+        assert!(!text.contains("cvm.CreateImage"), "{text}");
+        assert!(
+            lines.iter().any(|l| l.contains("clb.CreateLoadBalancer")),
+            "{text}"
+        );
+        let zh = preview(&j, Lang::Zh).join("\n");
+        assert!(zh.contains("img-kept0001") && zh != text, "{zh}");
+    }
     use crate::i18n::Lang;
     use crate::scaleout::runner::record::RunRecord;
     use crate::scaleout::runner::PollPolicy;

@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Row};
 
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::{
-    Journal, JournalError, LockHolder, Resource, ResourceKind, StepState,
+    Journal, JournalError, JournalStore, LockHolder, Resource, ResourceKind, StepState,
 };
 use crate::scaleout::plan;
 use crate::scaleout::runner::cleanup::{
@@ -122,6 +122,8 @@ pub struct RunRow {
     pub autoscaling: bool,
     /// Another tcscale process works on this run now (holds its lock).
     pub in_use: Option<LockHolder>,
+    /// The journal itself, as read (the resume dialog previews it).
+    pub journal: std::sync::Arc<Journal>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -213,6 +215,7 @@ impl RunRow {
                 .steps
                 .iter()
                 .any(|s| s.step == Step::AutoScaling && !s.output.is_null()),
+            journal: std::sync::Arc::new(j.clone()),
             in_use: None,
         }
     }
@@ -408,6 +411,7 @@ impl Live {
             cleanup: vec![],
             autoscaling: false,
             in_use: None,
+            journal: std::sync::Arc::new(Journal::open(id, "", DateTime::<Utc>::default())),
         };
         Live::new(kind, &row, 0, false)
     }
@@ -541,13 +545,23 @@ impl Live {
     }
 }
 
-/// The confirm dialog's contents: the run and what cleanup will do.
+/// The confirm dialog's contents: the run, and what cleanup (or the
+/// resume) will do.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CleanupConfirm {
+pub struct RunConfirm {
     pub row: RunRow,
     /// `F` after a held-back cleanup: delete anyway, these servers keep
     /// pointing at the VIP that goes.
     pub force: Option<HeldBack>,
+    /// `r`/`s`: a resume, not a cleanup.
+    pub resume: Option<ResumeAsk>,
+}
+
+/// A resume asked for: whether the failed step is skipped (the dialog lists
+/// `resume::preview` of the row's journal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResumeAsk {
+    pub skip: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -560,7 +574,7 @@ pub struct RunsState {
     pub region: String,
     /// The wizard's own run id in this session.
     pub current: Option<String>,
-    pub confirm: Option<CleanupConfirm>,
+    pub confirm: Option<RunConfirm>,
     pub live: Option<Live>,
     /// The last refusal or outcome, under the table.
     pub message: Option<(CheckLevel, String)>,
@@ -672,7 +686,7 @@ impl RunsState {
     /// Reads the journals again (kept: the cursor's run, when still listed).
     pub fn refresh(&mut self) {
         let keep = self.selected().map(|r| r.id.clone());
-        let store = crate::scaleout::journal::JournalStore::new(&self.dir);
+        let store = JournalStore::new(&self.dir);
         let (runs, errors) = store.list_runs();
         self.entries = entries(&runs, &errors, self.current.as_deref());
         for e in &mut self.entries {
@@ -836,7 +850,12 @@ impl RunsState {
                 None => return self.refuse(t(lang, "engine.recovery.nothing_failed")),
             }
         }
-        self.start(LiveKind::Resume, &row, skip, false, lang);
+        // Asked first, listing what it will check, retry and do.
+        self.confirm = Some(RunConfirm {
+            row,
+            force: None,
+            resume: Some(ResumeAsk { skip }),
+        });
     }
 
     /// `c`: the confirm dialog for the selected run.
@@ -850,7 +869,11 @@ impl RunsState {
         if row.status == RunStatus::CleanedUp {
             return self.refuse(tf(lang, "runs.already_cleaned", &[("id", &row.id)]));
         }
-        self.confirm = Some(CleanupConfirm { row, force: None });
+        self.confirm = Some(RunConfirm {
+            row,
+            force: None,
+            resume: None,
+        });
     }
 
     /// What the last cleanup of the selected run held back, when it did.
@@ -873,9 +896,10 @@ impl RunsState {
         if let Some(why) = self.blocked(&row, lang) {
             return self.refuse(why);
         }
-        self.confirm = Some(CleanupConfirm {
+        self.confirm = Some(RunConfirm {
             row,
             force: Some(held),
+            resume: None,
         });
     }
 
@@ -893,7 +917,12 @@ impl RunsState {
             match key.code {
                 KeyCode::Char('y') | KeyCode::Enter => {
                     self.confirm = None;
-                    self.start(LiveKind::Cleanup, &c.row, false, c.force.is_some(), lang);
+                    match &c.resume {
+                        Some(ask) => self.start(LiveKind::Resume, &c.row, ask.skip, false, lang),
+                        None => {
+                            self.start(LiveKind::Cleanup, &c.row, false, c.force.is_some(), lang)
+                        }
+                    }
                 }
                 KeyCode::Char('n') | KeyCode::Esc => self.confirm = None,
                 _ => {}
@@ -1023,6 +1052,8 @@ impl RunsState {
         if let Some(c) = &self.confirm {
             let yes = if c.force.is_some() {
                 "runs.key.force_confirm"
+            } else if c.resume.is_some() {
+                "runs.key.resume_confirm"
             } else {
                 "runs.key.confirm"
             };
@@ -1179,7 +1210,7 @@ mod tests {
     #[test]
     fn a_run_another_process_holds_says_so_and_is_not_offered() {
         let dir = std::env::temp_dir().join(format!("tcscale-runs-inuse-{}", uuid::Uuid::new_v4()));
-        let store = crate::scaleout::journal::JournalStore::new(&dir);
+        let store = JournalStore::new(&dir);
         for j in journals() {
             store.save(&j).unwrap();
         }
@@ -1244,7 +1275,23 @@ mod tests {
         assert!(s.message.clone().unwrap().1.contains("cannot be skipped"));
         assert!(s.take_jobs().is_empty());
         assert!(!s.keys().iter().any(|(k, _)| *k == "s"));
+        // r asks first, listing what the resume checks, retries and does.
         key(&mut s, KeyCode::Char('r'));
+        assert!(s.take_jobs().is_empty());
+        let c = s.confirm.clone().expect("a resume dialog");
+        assert!(c.resume.is_some());
+        let text: Vec<String> = view::confirm_lines(&c, Lang::En)
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        assert!(text[0].contains("Resuming run run-a"), "{text:?}");
+        assert!(text.iter().any(|l| l.contains("tried again")), "{text:?}");
+        assert_eq!(s.keys()[0], ("y", "runs.key.resume_confirm"));
+        // n leaves it as it was.
+        key(&mut s, KeyCode::Char('n'));
+        assert!(s.confirm.is_none() && s.take_jobs().is_empty() && !s.busy());
+        key(&mut s, KeyCode::Char('r'));
+        key(&mut s, KeyCode::Char('y'));
         assert_eq!(
             s.take_jobs(),
             vec![RunsJob::Resume {

@@ -539,9 +539,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
 
 /// The dialog's lines: what cleanup does, in its order, in three groups
 /// (sdk.config restored, resources deleted, rules left to the user).
-pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
+pub fn confirm_lines(c: &RunConfirm, lang: Lang) -> Vec<Line<'static>> {
     if let Some(held) = &c.force {
         return force_lines(c, held, lang);
+    }
+    if let Some(ask) = &c.resume {
+        return resume_lines(&c.row.journal, ask, lang);
     }
     let mut lines = vec![];
     if c.row.cleanup.is_empty() && !c.row.autoscaling {
@@ -593,9 +596,43 @@ pub fn confirm_lines(c: &CleanupConfirm, lang: Lang) -> Vec<Line<'static>> {
     lines
 }
 
+/// The resume dialog: `resume::preview` of the journal (the same lines
+/// `tcscale resume` prints), the first as the heading.
+fn resume_lines(
+    journal: &crate::scaleout::journal::Journal,
+    ask: &super::ResumeAsk,
+    lang: Lang,
+) -> Vec<Line<'static>> {
+    let preview = crate::scaleout::runner::resume::preview(journal, lang);
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    for (i, l) in preview.into_iter().enumerate() {
+        lines.push(if i == 0 {
+            Line::styled(l, theme::label())
+        } else {
+            Line::raw(l)
+        });
+    }
+    if ask.skip {
+        if let Some((_, step, _)) = crate::scaleout::runner::flow::failed_step(journal) {
+            lines.push(Line::styled(
+                tf(lang, "runs.confirm.skip", &[("step", &step.title(lang))]),
+                theme::warn(),
+            ));
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::styled(" y/⏎ ", theme::key()),
+        Span::raw(t(lang, "runs.key.resume_confirm")),
+        Span::styled("   n/esc ", theme::key()),
+        Span::raw(t(lang, "runs.key.cancel")),
+    ]));
+    lines
+}
+
 /// The `F` dialog: which servers keep pointing at the VIP that goes, then
 /// what is deleted.
-pub(super) fn force_lines(c: &CleanupConfirm, held: &HeldBack, lang: Lang) -> Vec<Line<'static>> {
+pub(super) fn force_lines(c: &RunConfirm, held: &HeldBack, lang: Lang) -> Vec<Line<'static>> {
     let mut lines = vec![Line::styled(
         tf(lang, "runs.force.intro", &[("vip", &held.vip)]),
         theme::warn(),
@@ -628,7 +665,7 @@ pub(super) fn force_lines(c: &CleanupConfirm, held: &HeldBack, lang: Lang) -> Ve
     lines
 }
 
-pub(super) fn render_confirm(lang: Lang, c: &CleanupConfirm, f: &mut Frame, area: Rect) {
+pub(super) fn render_confirm(lang: Lang, c: &RunConfirm, f: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(100);
     let inner_w = width.saturating_sub(2).max(1) as usize;
     let lines = wrap::indented(confirm_lines(c, lang), inner_w);
@@ -645,6 +682,8 @@ pub(super) fn render_confirm(lang: Lang, c: &CleanupConfirm, f: &mut Frame, area
                             lang,
                             if c.force.is_some() {
                                 "runs.force.title"
+                            } else if c.resume.is_some() {
+                                "runs.confirm.resume_title"
                             } else {
                                 "runs.confirm.title"
                             },

@@ -41,13 +41,10 @@ fn engine_for(
             &[("id", &id), ("run_region", &run), ("session_region", &here)],
         ));
     }
-    Ok(Engine::new(
-        session.client.clone(),
-        progress,
-        session.poll,
+    Ok(Engine {
         lang,
-        record,
-    ))
+        ..session.for_record(record, progress)
+    })
 }
 
 /// Performs `job`; every event goes to `send`, the last one says how it ended.
