@@ -108,6 +108,18 @@ fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
 
+/// Copies the wizard proposes to launch.
+pub const DEFAULT_COUNT: i64 = 2;
+
+/// The image name the wizard proposes for a source named `base`.
+pub fn default_image_name(base: &str) -> String {
+    format!("{base}-scaleout")
+}
+
+pub fn default_image_description(lang: Lang, base: &str) -> String {
+    tf(lang, "wizard.image.default_description", &[("name", &base)])
+}
+
 impl App {
     pub fn new(lang: Lang, ctx: Context, first: Screen) -> App {
         let mut app = App {
@@ -370,6 +382,26 @@ impl App {
                 project_id: l.project.value.trim().parse().unwrap_or(0),
             },
         ))
+    }
+
+    /// What the wizard proposes for `role` before the user changes
+    /// anything: today's server of the role, an image named after it, two
+    /// copies, the CLB of today (the plan's default).
+    pub fn role_defaults(&self, role: Role) -> Option<crate::scaleout::plan::Phase> {
+        let arch = self.arch.ready()?;
+        let id = arch.role_ids(role).first()?;
+        let name = arch
+            .instance(id)
+            .map(|i| i.name.clone())
+            .unwrap_or_default();
+        Some(crate::scaleout::plan::Phase {
+            source: id.clone(),
+            count: DEFAULT_COUNT,
+            image_name: Some(default_image_name(&name)),
+            image_description: Some(default_image_description(self.lang, &name)),
+            instance_name: Some(name),
+            ..Default::default()
+        })
     }
 
     pub fn source_instance(&self) -> Option<&InstanceView> {
@@ -799,19 +831,16 @@ impl App {
                         .source_instance()
                         .map(|i| i.name.clone())
                         .unwrap_or_default();
-                    self.image.name = TextInput::new(&format!("{base}-scaleout"));
-                    self.image.description = TextInput::new(&tf(
-                        lang,
-                        "wizard.image.default_description",
-                        &[("name", &base)],
-                    ));
+                    self.image.name = TextInput::new(&default_image_name(&base));
+                    self.image.description =
+                        TextInput::new(&default_image_description(lang, &base));
                 }
                 vec![]
             }
             Screen::Launch => {
                 if self.launch.count.value.is_empty() {
                     if let Some(src) = self.source_instance().cloned() {
-                        self.launch.count = TextInput::new("2");
+                        self.launch.count = TextInput::new(&DEFAULT_COUNT.to_string());
                         self.launch.instance_type = TextInput::new(&src.instance_type);
                         self.launch.zone = TextInput::new(&src.zone);
                         self.launch.project = TextInput::new(&src.project_id.to_string());
@@ -1025,12 +1054,25 @@ impl App {
                     4 => return self.go(Screen::Browse),
                     _ => return self.go(Screen::Runs),
                 };
+                let mut jobs = vec![];
                 if self.flow != Some(flow) {
                     self.reset_steps();
                     self.flow = Some(flow);
                     self.role_index = 0;
+                    // One run for the whole guide: the business half is in
+                    // the plan from the start, with what the wizard would
+                    // propose, so a run stopped in the first half resumes to the end.
+                    if flow == Flow::Both {
+                        jobs.extend(self.role_defaults(Role::Business).map(|plan| {
+                            Job::PlanPhase {
+                                phase: crate::scaleout::runner::record::Phase::Business,
+                                plan,
+                            }
+                        }));
+                    }
                 }
-                return self.go(Screen::Source);
+                jobs.extend(self.go(Screen::Source));
+                return self.start_jobs(jobs);
             }
             _ => {}
         }

@@ -46,6 +46,12 @@ pub enum Job {
     /// The user picked an existing CLB: no call, but the run's plan must
     /// say so, or a resume would follow the plan default (create one).
     ChooseClb { clb_id: String },
+    /// A phase's plan noted before its steps (the business half of
+    /// "both", with the wizard's defaults): no call.
+    PlanPhase {
+        phase: crate::scaleout::runner::record::Phase,
+        plan: crate::scaleout::plan::Phase,
+    },
     /// The wizard's run was cleaned up: later steps go into a new journal.
     NewRun,
     /// The listener (created when missing), RegisterTargets, then health.
@@ -96,7 +102,11 @@ impl Job {
         // Neither is awaited by a screen: ChooseClb only writes the journal.
         !matches!(
             self,
-            Job::Price { .. } | Job::ChooseClb { .. } | Job::NewRun | Job::ReadAuthUrls { .. }
+            Job::Price { .. }
+                | Job::ChooseClb { .. }
+                | Job::PlanPhase { .. }
+                | Job::NewRun
+                | Job::ReadAuthUrls { .. }
         )
     }
 }

@@ -13,14 +13,16 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::account;
 use crate::scaleout::discover::{self, Role as EngineRole};
 use crate::scaleout::eligibility::eligibility;
+use crate::scaleout::plan;
 use crate::scaleout::remote_op::Runtime;
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
 use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
 use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, find_listener, listener_name, ClbChoice,
-    ListenerInput, DEFAULT_WEIGHT,
+    ListenerInput, ListenerOutput, DEFAULT_WEIGHT,
 };
+use crate::scaleout::runner::perform::perform;
 use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
 use crate::scaleout::runner::remote_edit::{read_all, Reads};
@@ -345,104 +347,10 @@ async fn quota(eng: &Engine, lang: Lang, zone: &str, count: i64) -> Result<Strin
 /// Failed with the reason; the plan the wizard is following is kept beside
 /// them, so `tcscale runs` lists an interrupted wizard run and `tcscale
 /// resume ID` continues it (choices not made yet take the plan defaults).
-mod journal {
-    use serde::Serialize;
-
-    use crate::scaleout::plan::{self, Plan};
-    use crate::scaleout::runner::record::Phase;
-    use crate::scaleout::runner::{Engine, Step, StepError};
-    use crate::scaleout::steps::steps_of;
-
-    /// The user accepted the consistency mismatches (^O on the launch form).
-    pub fn note_override(eng: &Engine) {
-        let _ = eng.journal(|r| {
-            if let Some(p) = r.journal.plan.as_mut() {
-                p.override_consistency = true;
-            }
-        });
-    }
-
-    /// Updates the wizard's plan for `ph` (created on first use).
-    pub fn note_plan(eng: &Engine, ph: Phase, f: impl FnOnce(&mut plan::Phase)) {
-        let _ = eng.journal(|r| {
-            let region = r.journal.region.clone();
-            let p = r.journal.plan.get_or_insert_with(|| Plan {
-                role: plan::Role::Session,
-                region: (!region.is_empty()).then_some(region),
-                // Only a ^O on the launch form accepts mismatches (note_override).
-                override_consistency: false,
-                session: None,
-                business: None,
-                autoscaling: None,
-            });
-            let slot = match ph {
-                Phase::Session => &mut p.session,
-                Phase::Business => &mut p.business,
-            };
-            f(slot.get_or_insert_with(plan::Phase::default));
-            p.role = match (p.session.is_some(), p.business.is_some()) {
-                (true, true) => plan::Role::Both,
-                (false, true) => plan::Role::Business,
-                _ => plan::Role::Session,
-            };
-        });
-    }
-
-    /// The step starts: the phase's remaining steps are listed (pending)
-    /// first, so a run stopped between two steps is still unfinished.
-    pub fn begin(eng: &Engine, ph: Phase, step: Step) -> Result<(), StepError> {
-        eng.journal(|r| {
-            if let Some(p) = r.journal.plan.clone() {
-                for s in steps_of(ph == Phase::Session, &p) {
-                    r.journal.ensure_step(ph.key(), s);
-                }
-            }
-            r.start(ph.key(), step)
-        })?
-        .map_err(StepError::Journal)
-    }
-
-    pub fn finish<T: Serialize>(
-        eng: &Engine,
-        ph: Phase,
-        step: Step,
-        out: &T,
-    ) -> Result<(), StepError> {
-        let value = serde_json::to_value(out).unwrap_or_default();
-        eng.journal(|r| {
-            r.set_output(ph.key(), step, value)
-                .and_then(|()| r.done(ph.key(), step))
-        })?
-        .map_err(StepError::Journal)
-    }
-
-    pub fn fail(eng: &Engine, ph: Phase, step: Step, e: &StepError) {
-        let _ = eng.journal(|r| r.failed(ph.key(), step, &e.explain(eng.lang)));
-    }
-
-    /// The phase is over in the wizard: what it did not do is skipped, so
-    /// the run is no longer unfinished.
-    pub fn end_phase(eng: &Engine, ph: Phase) {
-        let _ = eng.journal(|r| {
-            let pending: Vec<Step> = r
-                .journal
-                .steps
-                .iter()
-                .filter(|s| s.phase == ph.key())
-                .filter(|s| {
-                    matches!(
-                        s.state,
-                        crate::scaleout::journal::StepState::Pending
-                            | crate::scaleout::journal::StepState::Running
-                    )
-                })
-                .map(|s| s.step)
-                .collect();
-            for s in pending {
-                let _ = r.skipped(ph.key(), s);
-            }
-        });
-    }
+/// The wizard's choices for `ph`, noted in the run's plan (what a resume
+/// continues with).
+fn note_plan(eng: &Engine, ph: Phase, f: impl FnOnce(&mut plan::Phase)) -> Result<(), StepError> {
+    eng.journal(|r| r.note_plan(ph, f))
 }
 
 /// Runs one job to its end, reporting through `tx`.
@@ -495,7 +403,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             name,
             description,
         } => {
-            journal::note_plan(&eng, ph, |p| {
+            let noted = note_plan(&eng, ph, |p| {
                 p.source = instance_id.clone();
                 p.image_name = Some(name.clone());
                 p.image_description = Some(description.clone());
@@ -507,13 +415,14 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 reuse_image_id: None,
             };
             let work = async {
-                journal::begin(&eng, ph, Step::Image)?;
-                let r = create_image(&eng, ph, &input, &|| {}).await;
-                match &r {
-                    Ok(out) => journal::finish(&eng, ph, Step::Image, out)?,
-                    Err(e) => journal::fail(&eng, ph, Step::Image, e),
-                }
-                r
+                noted?;
+                perform(
+                    &eng,
+                    ph,
+                    Step::Image,
+                    create_image(&eng, ph, &input, &|| {}),
+                )
+                .await
             };
             let mut seen = false;
             let mut map = |p: Progress| match p {
@@ -545,25 +454,25 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             override_consistency,
         } => {
             let work = async {
-                journal::note_plan(&eng, ph, |p| {
+                // An image this run made is the Image step's; only one the
+                // user picked from the account is the plan's `reuse_image`.
+                let made_here = eng.recorded(|r| {
+                    r.output(ph.key(), Step::Image)
+                        .get("image_id")
+                        .and_then(|v| v.as_str())
+                        == Some(input.image_id.as_str())
+                });
+                note_plan(&eng, ph, |p| {
                     p.source = input.source.instance_id.clone().unwrap_or_default();
                     p.count = i64::from(input.count);
-                    p.reuse_image = Some(input.image_id.clone());
+                    p.reuse_image = (!made_here).then(|| input.image_id.clone());
                     p.instance_name = Some(input.instance_name.clone());
                     p.instance_type = input.instance_type.clone();
-                });
+                })?;
                 if override_consistency {
-                    journal::note_override(&eng);
+                    eng.journal(|r| r.note_override())?;
                 }
-                journal::begin(&eng, ph, Step::Launch)?;
-                let out = match run_instances(&eng, ph, &input).await {
-                    Ok(out) => out,
-                    Err(e) => {
-                        journal::fail(&eng, ph, Step::Launch, &e);
-                        return Err(e);
-                    }
-                };
-                journal::finish(&eng, ph, Step::Launch, &out)?;
+                let out = perform(&eng, ph, Step::Launch, run_instances(&eng, ph, &input)).await?;
                 describe_instances(&eng, &out.instance_ids).await
             };
             let mut map = |p: Progress| match p {
@@ -601,22 +510,21 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 input.subnet_id.clone(),
                 input.project_id,
             );
-            journal::note_plan(&eng, ph, |p| {
+            let noted = note_plan(&eng, ph, |p| {
                 p.clb = Some("create".into());
                 p.clb_name = Some(name.clone());
                 p.clb_vpc = Some(vpc_id.clone());
                 p.clb_subnet = Some(subnet_id.clone());
             });
             let work = async {
-                journal::begin(&eng, ph, Step::LoadBalancer)?;
-                let out = match ensure_load_balancer(&eng, ph, &input).await {
-                    Ok(out) => out,
-                    Err(e) => {
-                        journal::fail(&eng, ph, Step::LoadBalancer, &e);
-                        return Err(e);
-                    }
-                };
-                journal::finish(&eng, ph, Step::LoadBalancer, &out)?;
+                noted?;
+                let out = perform(
+                    &eng,
+                    ph,
+                    Step::LoadBalancer,
+                    ensure_load_balancer(&eng, ph, &input),
+                )
+                .await?;
                 let lb = describe_lb(&eng, &out.load_balancer_id).await?;
                 Ok::<_, StepError>((out, lb))
             };
@@ -648,12 +556,22 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
-        Job::ChooseClb { clb_id } => journal::note_plan(&eng, ph, |p| {
-            p.clb = Some(clb_id);
-            p.clb_name = None;
-            p.clb_vpc = None;
-            p.clb_subnet = None;
-        }),
+        Job::PlanPhase { phase, plan } => {
+            // The wizard goes on regardless; a journal that cannot be written
+            // fails the first step, which writes it again.
+            let _ = note_plan(&eng, phase, |p| *p = plan);
+        }
+        Job::ChooseClb { clb_id } => {
+            let noted = note_plan(&eng, ph, |p| {
+                p.clb = Some(clb_id);
+                p.clb_name = None;
+                p.clb_vpc = None;
+                p.clb_subnet = None;
+            });
+            if let Err(e) = noted {
+                let _ = tx.send(JobEvent::ClbFailed(e.explain(lang)));
+            }
+        }
         Job::Bind {
             clb_id,
             protocol,
@@ -661,63 +579,71 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             backend_port,
             instance_ids,
         } => {
-            journal::note_plan(&eng, ph, |p| {
+            let noted = note_plan(&eng, ph, |p| {
                 p.clb = Some(clb_id.clone());
                 p.listener_protocol = Some(protocol.clone());
                 p.listener_port = Some(port);
                 p.backend_port = Some(backend_port);
             });
-            // The session phase journals the listener as its own step, as the flow does.
+            let listener_input = ListenerInput {
+                load_balancer_id: clb_id.clone(),
+                protocol,
+                port,
+                name: listener_name(&eng.recorded(|r| r.id().to_string())),
+            };
+            // The session phase journals the listener as its own step, as the
+            // flow does; the business phase's listeners are part of its Bind.
             let session = ph == Phase::Session;
-            let current = std::sync::Mutex::new(if session { Step::Listener } else { Step::Bind });
-            let steps = async {
-                if session {
-                    journal::begin(&eng, ph, Step::Listener)?;
-                }
-                let listener = ensure_listener(
-                    &eng,
-                    &ListenerInput {
-                        load_balancer_id: clb_id.clone(),
-                        protocol,
-                        port,
-                        name: listener_name(&eng.recorded(|r| r.id().to_string())),
-                    },
-                )
-                .await?;
-                if session {
-                    journal::finish(&eng, ph, Step::Listener, &listener)?;
-                }
-                *current.lock().unwrap_or_else(|p| p.into_inner()) = Step::Bind;
-                journal::begin(&eng, ph, Step::Bind)?;
+            let (eng_ref, ids, clb) = (&eng, &instance_ids, &clb_id);
+            let bind = move |listener: ListenerOutput| async move {
                 if listener.created {
                     let _ = tx.send(JobEvent::ListenerCreated {
                         listener_id: listener.listener_id.clone(),
                         port,
                     });
                 }
-                for id in &instance_ids {
+                for id in ids {
                     let _ = tx.send(JobEvent::Target {
                         id: id.clone(),
                         status: TargetStatus::Binding,
                     });
                 }
-                let list = describe_instances(&eng, &instance_ids).await?;
-                let out = register_targets(
-                    &eng,
+                let list = describe_instances(eng_ref, ids).await?;
+                register_targets(
+                    eng_ref,
                     &BindInput {
-                        load_balancer_id: clb_id.clone(),
-                        listener_id: listener.listener_id.clone(),
+                        load_balancer_id: clb.clone(),
+                        listener_id: listener.listener_id,
                         instances: list,
                         backend_port,
                         weight: DEFAULT_WEIGHT,
                     },
                 )
-                .await?;
-                if session {
-                    journal::finish(&eng, ph, Step::Bind, &out)?;
+                .await
+            };
+            let work = async {
+                noted?;
+                let (listener_id, out) = if session {
+                    let listener = perform(
+                        &eng,
+                        ph,
+                        Step::Listener,
+                        ensure_listener(&eng, &listener_input),
+                    )
+                    .await?;
+                    let id = listener.listener_id.clone();
+                    (id, perform(&eng, ph, Step::Bind, bind(listener)).await?)
                 } else {
-                    journal::finish(&eng, ph, Step::Bind, &vec![out.clone()])?;
-                }
+                    // Journaled as the flow journals a business Bind: a list.
+                    let found = std::sync::OnceLock::new();
+                    let mut outs = perform(&eng, ph, Step::Bind, async {
+                        let listener = ensure_listener(&eng, &listener_input).await?;
+                        let _ = found.set(listener.listener_id.clone());
+                        Ok(vec![bind(listener).await?])
+                    })
+                    .await?;
+                    (found.get().cloned().unwrap_or_default(), outs.remove(0))
+                };
                 for id in out.bound.iter().chain(out.already.iter()) {
                     let _ = tx.send(JobEvent::Target {
                         id: id.clone(),
@@ -736,15 +662,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     .chain(out.already.iter())
                     .cloned()
                     .collect();
-                target_health(&eng, &clb_id, &listener.listener_id, &bound).await
-            };
-            let work = async {
-                let r = steps.await;
-                if let Err(e) = &r {
-                    let at = *current.lock().unwrap_or_else(|p| p.into_inner());
-                    journal::fail(&eng, ph, at, e);
-                }
-                r
+                target_health(&eng, &clb_id, &listener_id, &bound).await
             };
             let mut map = |p: Progress| match p {
                 Progress::Task {
@@ -827,13 +745,13 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
         }
         Job::ApplySdkConfig { vip, instance_ids } => {
             // A resume edits the servers the user chose, not every one discovered.
-            journal::note_plan(&eng, ph, |p| {
+            let noted = note_plan(&eng, ph, |p| {
                 p.update_sdk_config = Some(true);
                 p.business_servers = Some(instance_ids.clone());
             });
             let work = async {
-                journal::begin(&eng, ph, Step::SdkConfig)?;
-                let r = async {
+                noted?;
+                perform(&eng, ph, Step::SdkConfig, async {
                     let servers = describe_instances(&eng, &instance_ids).await?;
                     update_sdk_configs(
                         &eng,
@@ -843,13 +761,8 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         },
                     )
                     .await
-                }
-                .await;
-                match &r {
-                    Ok(out) => journal::finish(&eng, ph, Step::SdkConfig, out)?,
-                    Err(e) => journal::fail(&eng, ph, Step::SdkConfig, e),
-                }
-                r
+                })
+                .await
             };
             let mut map = |p: Progress| match p {
                 Progress::TatOutput {
@@ -913,15 +826,16 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             port,
             instance_ids,
         } => {
-            let work = async {
-                if let Some(lid) = find_listener(&eng, &clb_id, port)
+            // Journaled as the flow's Summary step: the last health verdicts.
+            let work = perform(&eng, ph, Step::Summary, async {
+                match find_listener(&eng, &clb_id, port)
                     .await?
                     .and_then(|l| l.listener_id)
                 {
-                    recheck_health(&eng, &clb_id, &lid, &instance_ids).await?;
+                    Some(lid) => recheck_health(&eng, &clb_id, &lid, &instance_ids).await,
+                    None => Ok(Default::default()),
                 }
-                Ok::<_, StepError>(())
-            };
+            });
             let mut map = |p: Progress| match p {
                 Progress::TargetHealth { instance, status } => {
                     (status != "Unknown").then(|| JobEvent::TargetHealth {
@@ -933,7 +847,13 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             };
             // A health verdict is news, not a failure: the last one shown stands.
             let _ = forward(prx, tx, &mut map, work).await;
-            journal::end_phase(&eng, ph);
+            if let Err(e) = eng.journal(|r| r.end_phase(ph)) {
+                // The run stays listed as unfinished: said, not hidden.
+                let _ = tx.send(JobEvent::Retrying {
+                    what: e.explain(lang),
+                    attempt: 1,
+                });
+            }
             let _ = tx.send(JobEvent::HealthChecked);
         }
     }
@@ -997,30 +917,33 @@ async fn sg_job(
 ) -> Result<Vec<SgRow>, StepError> {
     let work = async {
         let list = describe_instances(eng, &instance_ids).await?;
-        // Only the fix is a step of the run; the check reads.
-        if let Some(ph) = fix {
-            journal::note_plan(eng, ph, |p| p.fix_security_groups = Some(true));
-            journal::begin(eng, ph, Step::SecurityGroup)?;
-        }
-        let out = ensure_vip_allowed(
-            eng,
-            &SgInput {
-                instances: list.clone(),
-                vip: vip.clone(),
-                port,
-                fix: fix.is_some(),
-            },
-        )
-        .await;
-        match (fix, &out) {
-            (Some(ph), Ok(o)) if ph == Phase::Session => {
-                journal::finish(eng, ph, Step::SecurityGroup, o)?
+        let input = SgInput {
+            instances: list.clone(),
+            vip: vip.clone(),
+            port,
+            fix: fix.is_some(),
+        };
+        // Only the fix is a step of the run (journaled as the flow does:
+        // one output for session servers, a list for business); the check reads.
+        let out = match fix {
+            None => ensure_vip_allowed(eng, &input).await?,
+            Some(ph) => {
+                note_plan(eng, ph, |p| p.fix_security_groups = Some(true))?;
+                if ph == Phase::Session {
+                    perform(
+                        eng,
+                        ph,
+                        Step::SecurityGroup,
+                        ensure_vip_allowed(eng, &input),
+                    )
+                    .await?
+                } else {
+                    let step = async { Ok(vec![ensure_vip_allowed(eng, &input).await?]) };
+                    perform(eng, ph, Step::SecurityGroup, step).await?.remove(0)
+                }
             }
-            (Some(ph), Ok(o)) => journal::finish(eng, ph, Step::SecurityGroup, &vec![o.clone()])?,
-            (Some(ph), Err(e)) => journal::fail(eng, ph, Step::SecurityGroup, e),
-            (None, _) => {}
-        }
-        Ok::<_, StepError>((list, out?))
+        };
+        Ok::<_, StepError>((list, out))
     };
     let (list, out) = forward(prx, tx, &mut common, work).await?;
     Ok(list

@@ -2,6 +2,8 @@
 //! over loopback HTTP: the update function gets keys, the jobs it returns run
 //! on the engine, their events go back into the update function. Shared by
 //! the flow tests (tests/tui_flow.rs, tests/tui_business_flow.rs).
+// Each test binary uses a part of it.
+#![allow(dead_code)]
 
 use std::time::Duration;
 
@@ -108,5 +110,25 @@ impl Driver {
         self.key(KeyCode::Char('y'));
         assert!(self.app.confirm.is_none());
         c
+    }
+}
+
+impl Driver {
+    /// The wizard with its run journaled in `dir` (as `tcscale` does in
+    /// the data dir), on the same sandbox world.
+    pub async fn journaled(dir: &std::path::Path) -> Driver {
+        let d = Driver::new().await;
+        let world = d.session.engine.world.clone();
+        *d.session
+            .engine
+            .record
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) =
+            tcscale::scaleout::runner::record::RunRecord::interactive(
+                tcscale::tui::sandbox::REGION,
+                Some(dir),
+            )
+            .in_world(world.as_deref());
+        d
     }
 }

@@ -177,34 +177,9 @@ where
         b.passed();
         return Ok(out);
     }
-    eng.report(Progress::StepStarted { step: name });
-    eng.journal(|r| r.start(key, name))?
-        .map_err(StepError::Journal)?;
-    match f().await {
-        Ok(out) => {
-            let value = serde_json::to_value(&out).unwrap_or(serde_json::Value::Null);
-            eng.journal(|r| {
-                r.set_output(key, name, value.clone())
-                    .and_then(|()| r.done(key, name))
-            })?
-            .map_err(StepError::Journal)?;
-            eng.report(Progress::StepDone {
-                step: name,
-                summary: summarize(&value),
-            });
-            b.passed();
-            Ok(out)
-        }
-        Err(e) => {
-            let explained = e.explain(eng.lang);
-            let _ = eng.journal(|r| r.failed(key, name, &explained));
-            eng.report(Progress::StepFailed {
-                step: name,
-                error: explained,
-            });
-            Err(e)
-        }
-    }
+    let out = super::perform::perform(eng, phase, name, f()).await?;
+    b.passed();
+    Ok(out)
 }
 
 /// A step the user may skip after it failed: `None` when skipped.
@@ -230,50 +205,6 @@ where
         return Ok(None);
     }
     step(eng, b, phase, name, f).await.map(Some)
-}
-
-/// A one-line summary of a step's output: the ids it produced. Ids under a
-/// `skipped` field are left out: they were not acted on, and listing them
-/// beside the bound ones would read as if they had been.
-fn summarize(v: &serde_json::Value) -> String {
-    fn ids(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::String(s)
-                if ["ins-", "img-", "lb-", "lbl-", "sg-"]
-                    .iter()
-                    .any(|p| s.starts_with(p))
-                    && !out.contains(s) =>
-            {
-                out.push(s.clone())
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| ids(x, out)),
-            serde_json::Value::Object(o) => o
-                .iter()
-                .filter(|(k, _)| k.as_str() != "skipped")
-                .for_each(|(_, x)| ids(x, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    ids(v, &mut out);
-    out.join(" ")
-}
-
-#[cfg(test)]
-mod summary_tests {
-    #[test]
-    fn skipped_ids_are_not_listed_as_produced() {
-        let v = serde_json::json!({
-            "bound": ["ins-a"], "already": ["ins-b"],
-            "skipped": [["ins-c", "expired"]]
-        });
-        let mut ids: Vec<String> = super::summarize(&v)
-            .split(' ')
-            .map(str::to_string)
-            .collect();
-        ids.sort();
-        assert_eq!(ids, ["ins-a", "ins-b"]);
-    }
 }
 
 /// A branch stopped because the other one failed (whose error is reported).

@@ -22,6 +22,7 @@ pub mod kill_hook;
 pub mod launch;
 pub mod load_balancer;
 pub mod overlap;
+pub mod perform;
 pub mod plan_check;
 pub mod record;
 pub mod remote_edit;

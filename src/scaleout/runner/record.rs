@@ -172,6 +172,76 @@ impl RunRecord {
         self.transition(phase, step, |j, now| j.mark_running(phase, step, now))
     }
 
+    /// A step starts: with a plan, every step of its phases is listed first
+    /// (pending), so a run stopped between two steps, or between the two
+    /// halves of "both", is still unfinished.
+    pub fn begin(&mut self, phase: &str, step: Step) -> Result<(), String> {
+        if let Some(p) = self.journal.plan.clone() {
+            for (key, present) in [
+                ("session", p.role.has_session() && p.session.is_some()),
+                ("business", p.role.has_business() && p.business.is_some()),
+            ] {
+                if present {
+                    for s in crate::scaleout::steps::steps_of(key == "session", &p) {
+                        self.journal.ensure_step(key, s);
+                    }
+                }
+            }
+        }
+        self.start(phase, step)
+    }
+
+    /// The wizard's plan for `phase`, filled in as the user goes (created
+    /// on first use): what a resume of the run continues with. The role
+    /// follows the phases noted, so "both" is one run with one plan.
+    pub fn note_plan(&mut self, phase: Phase, f: impl FnOnce(&mut crate::scaleout::plan::Phase)) {
+        use crate::scaleout::plan::Role;
+        let region = self.journal.region.clone();
+        let p = self.journal.plan.get_or_insert_with(|| Plan {
+            role: Role::Session,
+            region: (!region.is_empty()).then_some(region),
+            // Only a ^O on the launch form accepts mismatches (note_override).
+            override_consistency: false,
+            session: None,
+            business: None,
+            autoscaling: None,
+        });
+        let slot = match phase {
+            Phase::Session => &mut p.session,
+            Phase::Business => &mut p.business,
+        };
+        f(slot.get_or_insert_with(Default::default));
+        p.role = match (p.session.is_some(), p.business.is_some()) {
+            (true, true) => Role::Both,
+            (false, true) => Role::Business,
+            _ => Role::Session,
+        };
+    }
+
+    /// The user accepted the consistency mismatches (^O on the launch form).
+    pub fn note_override(&mut self) {
+        if let Some(p) = self.journal.plan.as_mut() {
+            p.override_consistency = true;
+        }
+    }
+
+    /// The phase is over in the wizard: what it did not do is skipped, so
+    /// the run is no longer unfinished on its account.
+    pub fn end_phase(&mut self, phase: Phase) -> Result<(), String> {
+        let pending: Vec<Step> = self
+            .journal
+            .steps
+            .iter()
+            .filter(|s| s.phase == phase.key())
+            .filter(|s| matches!(s.state, StepState::Pending | StepState::Running))
+            .map(|s| s.step)
+            .collect();
+        for s in pending {
+            self.skipped(phase.key(), s)?;
+        }
+        Ok(())
+    }
+
     pub fn set_output(
         &mut self,
         phase: &str,
