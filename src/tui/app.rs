@@ -1066,7 +1066,7 @@ impl App {
                         jobs.extend(self.role_defaults(Role::Business).map(|plan| {
                             Job::PlanPhase {
                                 phase: crate::scaleout::runner::record::Phase::Business,
-                                plan,
+                                plan: Box::new(plan),
                             }
                         }));
                     }

@@ -50,7 +50,7 @@ pub enum Job {
     /// "both", with the wizard's defaults): no call.
     PlanPhase {
         phase: crate::scaleout::runner::record::Phase,
-        plan: crate::scaleout::plan::Phase,
+        plan: Box<crate::scaleout::plan::Phase>,
     },
     /// The wizard's run was cleaned up: later steps go into a new journal.
     NewRun,

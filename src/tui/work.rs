@@ -559,7 +559,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
         Job::PlanPhase { phase, plan } => {
             // The wizard goes on regardless; a journal that cannot be written
             // fails the first step, which writes it again.
-            let _ = note_plan(&eng, phase, |p| *p = plan);
+            let _ = note_plan(&eng, phase, |p| *p = *plan);
         }
         Job::ChooseClb { clb_id } => {
             let noted = note_plan(&eng, ph, |p| {
