@@ -950,6 +950,28 @@ impl App {
             .collect()
     }
 
+    /// The role's servers the engine will refuse to bind (isolated,
+    /// expired, no bandwidth; not those only in another zone or VPC, which
+    /// the flow leaves out before binding): passed along with the checked
+    /// ones so the journal says why each was left out, as `apply`'s does.
+    fn ineligible_role_ids(&self) -> Vec<String> {
+        let Some(arch) = self.arch.ready() else {
+            return vec![];
+        };
+        let role_ids = arch.role_ids(self.role());
+        self.bind
+            .rows
+            .iter()
+            .filter(|r| !r.checked && role_ids.contains(&r.instance.id))
+            .filter(|r| {
+                arch.instance(&r.instance.id).is_some_and(|i| {
+                    !i.ineligible.is_empty() && i.ineligible == r.instance.ineligible
+                })
+            })
+            .map(|r| r.instance.id.clone())
+            .collect()
+    }
+
     /// The bind table: the role's servers and the new ones first, checked
     /// when eligible; then every other instance of the region, unchecked,
     /// greyed when it may not be bound.
@@ -1524,6 +1546,7 @@ impl App {
                     port: self.bind.port.value.trim().parse().unwrap_or(80),
                     backend_port: self.backend_port(),
                     instance_ids: ids,
+                    ineligible: self.ineligible_role_ids(),
                 }]
             }
             ConfirmWhat::FixSecurityGroups => {

@@ -61,6 +61,9 @@ pub enum Job {
         port: i64,
         backend_port: i64,
         instance_ids: Vec<String>,
+        /// The role's servers that may not be bound: the engine leaves them
+        /// out and journals why, as apply's Bind does.
+        ineligible: Vec<String>,
     },
     /// Evaluate each instance's security groups for (VIP, TCP, port).
     CheckSecurityGroups {

@@ -578,9 +578,20 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             port,
             backend_port,
             instance_ids,
+            ineligible,
         } => {
+            // A CLB this run made stays `clb = "create"` (its step has the
+            // id); only one picked from the account is named in the plan.
+            let made_here = eng.recorded(|r| {
+                r.output(ph.key(), Step::LoadBalancer)
+                    .get("load_balancer_id")
+                    .and_then(|v| v.as_str())
+                    == Some(clb_id.as_str())
+            });
             let noted = note_plan(&eng, ph, |p| {
-                p.clb = Some(clb_id.clone());
+                if !made_here {
+                    p.clb = Some(clb_id.clone());
+                }
                 p.listener_protocol = Some(protocol.clone());
                 p.listener_port = Some(port);
                 p.backend_port = Some(backend_port);
@@ -594,7 +605,8 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             // The session phase journals the listener as its own step, as the
             // flow does; the business phase's listeners are part of its Bind.
             let session = ph == Phase::Session;
-            let (eng_ref, ids, clb) = (&eng, &instance_ids, &clb_id);
+            let asked: Vec<String> = instance_ids.iter().chain(&ineligible).cloned().collect();
+            let (eng_ref, ids, clb, asked) = (&eng, &instance_ids, &clb_id, &asked);
             let bind = move |listener: ListenerOutput| async move {
                 if listener.created {
                     let _ = tx.send(JobEvent::ListenerCreated {
@@ -608,7 +620,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         status: TargetStatus::Binding,
                     });
                 }
-                let list = describe_instances(eng_ref, ids).await?;
+                let list = describe_instances(eng_ref, asked).await?;
                 register_targets(
                     eng_ref,
                     &BindInput {
@@ -650,7 +662,12 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                         status: TargetStatus::Bound,
                     });
                 }
-                for (id, why) in &out.skipped {
+                // The ineligible rows keep their own reason on screen.
+                for (id, why) in out
+                    .skipped
+                    .iter()
+                    .filter(|(id, _)| instance_ids.contains(id))
+                {
                     let _ = tx.send(JobEvent::Target {
                         id: id.clone(),
                         status: TargetStatus::Failed(why.clone()),
