@@ -47,10 +47,38 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     assert!(d.app.confirm.is_none());
     assert_eq!(d.app.in_flight, 0);
 
-    d.confirm("CreateImage");
+    let image_dialog = d.confirm("CreateImage");
     d.until("image NORMAL", |a| a.image.progress.is_done())
         .await;
     let image_id = d.app.image.image_id.clone().expect("image id");
+    // The dialog showed the very request sent (the engine's own, with the
+    // tags a resume finds the image by): the image has what it said.
+    let shown: serde_json::Value = serde_json::from_str(&image_dialog.calls[0].detail).unwrap();
+    assert_eq!(shown["InstanceId"], session_server.as_str());
+    assert!(
+        shown["TagSpecification"]
+            .to_string()
+            .contains("tcscale-source"),
+        "{shown}"
+    );
+    let made = d
+        .session
+        .engine
+        .client
+        .call(&cvm::DescribeImagesRequest {
+            image_ids: Some(vec![image_id.clone()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .image_set
+        .unwrap_or_default();
+    let made = serde_json::to_value(&made[0]).unwrap();
+    assert_eq!(made["ImageName"], shown["ImageName"], "{shown}");
+    assert_eq!(
+        made["ImageDescription"], shown["ImageDescription"],
+        "{shown}"
+    );
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Launch);
     assert_eq!(d.app.launch.count.value, "2");

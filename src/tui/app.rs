@@ -364,6 +364,16 @@ impl App {
         }
     }
 
+    /// The image the Image form describes, as the engine will make it.
+    pub fn image_input(&self) -> crate::scaleout::runner::image::ImageInput {
+        crate::scaleout::runner::image::ImageInput {
+            instance_id: self.source.chosen.clone().unwrap_or_default(),
+            name: self.image.name.value.trim().to_string(),
+            description: Some(self.image.description.value.trim().to_string()),
+            reuse_image_id: None,
+        }
+    }
+
     /// The launch the Launch form describes, as the engine will send it:
     /// the source as the API described it, with the form's choices.
     pub fn launch_input(&self) -> Option<crate::scaleout::runner::launch::LaunchInput> {
@@ -1494,14 +1504,12 @@ impl App {
             // Accepted on the Auto Scaling screen, never through the app.
             ConfirmWhat::AutoScalingSetup | ConfirmWhat::ExecuteScalingPolicy => return vec![],
             ConfirmWhat::CreateImage => {
-                let Some(src) = self.source.chosen.clone() else {
+                if self.source.chosen.is_none() {
                     return vec![];
-                };
+                }
                 self.image.progress = running(String::new());
                 vec![Job::CreateImage {
-                    instance_id: src,
-                    name: self.image.name.value.trim().to_string(),
-                    description: self.image.description.value.trim().to_string(),
+                    input: self.image_input(),
                 }]
             }
             ConfirmWhat::RunInstances => {

@@ -24,10 +24,9 @@ pub enum Job {
         count: i64,
     },
     /// CreateImage, then poll DescribeImages until NORMAL.
+    /// CreateImage of exactly the request the confirm dialog showed.
     CreateImage {
-        instance_id: String,
-        name: String,
-        description: String,
+        input: crate::scaleout::runner::image::ImageInput,
     },
     /// RunInstances with DryRun, then for real, then poll until RUNNING.
     /// RunInstances of exactly the request the confirm dialog showed.

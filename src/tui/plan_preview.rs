@@ -14,19 +14,12 @@ fn call(service: &'static str, action: &'static str, detail: String) -> PlannedC
 }
 
 pub fn create_image(app: &App) -> Confirm {
-    let src = app.source.chosen.clone().unwrap_or_default();
+    use crate::scaleout::runner::image::create_image_request;
+    let req = create_image_request(&app.image_input(), JOURNAL_VALUE);
     Confirm {
         title: t(app.lang, "wizard.confirm.create_image"),
         calls: vec![
-            call(
-                "cvm",
-                "CreateImage",
-                format!(
-                    "InstanceId={src} ImageName={:?} ImageDescription={:?}",
-                    app.image.name.value.trim(),
-                    app.image.description.value.trim()
-                ),
-            ),
+            call("cvm", "CreateImage", request_json(&req)),
             call(
                 "cvm",
                 "DescribeImages",

@@ -16,7 +16,7 @@ use crate::scaleout::eligibility::eligibility;
 use crate::scaleout::plan;
 use crate::scaleout::remote_op::Runtime;
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
-use crate::scaleout::runner::image::{create_image, ImageInput, SOURCE_TAG};
+use crate::scaleout::runner::image::{create_image, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
 use crate::scaleout::runner::load_balancer::{
     describe_lb, ensure_listener, ensure_load_balancer, find_listener, listener_name, ClbChoice,
@@ -398,22 +398,12 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             let r = price(&eng, lang, zone, instance_type, image_id, count).await;
             let _ = tx.send(JobEvent::Price(r));
         }
-        Job::CreateImage {
-            instance_id,
-            name,
-            description,
-        } => {
+        Job::CreateImage { input } => {
             let noted = note_plan(&eng, ph, |p| {
-                p.source = instance_id.clone();
-                p.image_name = Some(name.clone());
-                p.image_description = Some(description.clone());
+                p.source = input.instance_id.clone();
+                p.image_name = Some(input.name.clone());
+                p.image_description = input.description.clone();
             });
-            let input = ImageInput {
-                instance_id,
-                name,
-                description: Some(description),
-                reuse_image_id: None,
-            };
             let work = async {
                 noted?;
                 perform(

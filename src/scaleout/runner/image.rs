@@ -40,6 +40,25 @@ pub struct ImageOutput {
     pub reused: bool,
 }
 
+/// The CreateImage request of `input` for run `run_id`, exactly as it is
+/// sent (the wizard's confirm shows it): tagged with its source and run, so
+/// a retry or a resume finds the image again.
+pub fn create_image_request(input: &ImageInput, run_id: &str) -> cvm::CreateImageRequest {
+    cvm::CreateImageRequest {
+        image_name: Some(input.name.clone()),
+        instance_id: Some(input.instance_id.clone()),
+        image_description: input.description.clone().filter(|d| !d.is_empty()),
+        tag_specification: Some(vec![cvm::TagSpecification {
+            resource_type: Some("image".into()),
+            tags: Some(vec![
+                tag(SOURCE_TAG, &input.instance_id),
+                tag(RUN_TAG, run_id),
+            ]),
+        }]),
+        ..Default::default()
+    }
+}
+
 /// `under_way` is called once the image exists (made, found, or reused),
 /// before the wait for NORMAL: what overlapped work waits for.
 pub async fn create_image(
@@ -82,19 +101,7 @@ pub async fn create_image(
                 reused: !ours,
             });
         }
-        let req = cvm::CreateImageRequest {
-            image_name: Some(input.name.clone()),
-            instance_id: Some(input.instance_id.clone()),
-            image_description: input.description.clone().filter(|d| !d.is_empty()),
-            tag_specification: Some(vec![cvm::TagSpecification {
-                resource_type: Some("image".into()),
-                tags: Some(vec![
-                    tag(SOURCE_TAG, &input.instance_id),
-                    tag(RUN_TAG, &run_id),
-                ]),
-            }]),
-            ..Default::default()
-        };
+        let req = create_image_request(input, &run_id);
         check_image_quota(eng).await?;
         eng.journal(|r| r.add_intent(ResourceKind::Image, None, &input.name))?;
         let sent = match eng.send(&req).await {
