@@ -151,6 +151,14 @@ async fn apply_without_yes_prints_every_changing_call_and_creates_nothing() {
         }
         assert!(stdout.contains("--yes"), "{stdout}");
         assert!(stdout.contains("dry run"), "{stdout}");
+        // What the wizard's Overview says about the account, from the same checks.
+        for line in [
+            "✓ custom image quota",
+            "! TAT agent online on 3/4 business servers",
+            "ins-tatoff01",
+        ] {
+            assert!(stdout.contains(line), "{plan}: {line}:\n{stdout}");
+        }
     }
     let after = sim_state(&h).await;
     assert_eq!(counts(&before), counts(&after), "nothing created");
@@ -247,8 +255,8 @@ async fn a_failed_step_offers_retry_skip_and_cleanup_and_skip_goes_on() {
     assert_eq!(j.status(), RunStatus::Failed);
     let err = String::from_utf8_lossy(&out.stderr);
     for cmd in [
-        format!("tcscale resume {}", j.run_id),
-        format!("tcscale resume {} --skip-failed", j.run_id),
+        format!("tcscale resume {} --yes", j.run_id),
+        format!("tcscale resume {} --skip-failed --yes", j.run_id),
         format!("tcscale cleanup {} --yes", j.run_id),
     ] {
         assert!(err.contains(&cmd), "{cmd} offered:\n{err}");

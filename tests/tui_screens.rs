@@ -523,10 +523,12 @@ fn with_long_checks(l: Lang) -> App {
     a.flow = None;
     a.back.clear();
     if let Load::Ready(arch) = &mut a.arch {
-        arch.checks.push(Check {
-            level: CheckLevel::Warn,
-            text: tcscale::i18n::tf(l, "wizard.check.tat", &[("n", &3), ("total", &4)]),
-        });
+        arch.checks.push(
+            tcscale::scaleout::overview_checks::AccountCheck::TatAgents {
+                online: 3,
+                total: 4,
+            },
+        );
     }
     a
 }
@@ -701,4 +703,23 @@ fn notice_continues_under_its_text() {
             assert!(r.starts_with(' ') && !r.starts_with("  "), "{r:?}\n{text}");
         }
     }
+}
+
+/// After L every line of the Overview is in the new language, the
+/// account checks (worded when drawn) included.
+#[test]
+fn after_l_the_overview_checks_are_in_the_new_language() {
+    let mut a = app(Lang::En, Screen::Overview);
+    let before = render(&a, 100, 30);
+    assert!(before.contains("custom image quota 1/10"), "{before}");
+    a.update(tcscale::tui::app::Msg::Key(
+        crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('L'),
+            crossterm::event::KeyModifiers::NONE,
+        ),
+    ));
+    assert_eq!(a.lang, Lang::Zh);
+    let after = render(&a, 100, 30);
+    assert!(after.contains("自定义镜像配额 1/10"), "{after}");
+    assert!(!after.contains("custom image quota"), "{after}");
 }

@@ -447,6 +447,40 @@ pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
     out
 }
 
+/// What the wizard's Overview says about the account (keys, image quota,
+/// TAT agents, servers that may not be bound), for the preview; nothing
+/// when the account cannot be read (the plan check says why).
+pub async fn account_lines(session: &Session, lang: Lang) -> Vec<String> {
+    use crate::scaleout::overview_checks::{account_checks, Severity};
+    let eng = reader(session);
+    let Ok(arch) = discover(&eng).await else {
+        return vec![];
+    };
+    let ids = |role| -> Vec<String> {
+        arch.with_role(role)
+            .iter()
+            .filter_map(|i| i.instance_id.clone())
+            .collect()
+    };
+    let now = chrono::Utc::now();
+    let ineligible = arch
+        .instances
+        .iter()
+        .filter(|i| !eligibility(i, now).is_empty())
+        .count();
+    let facts = account_checks(&eng, &ids(Role::Business), &ids(Role::Session), ineligible).await;
+    let mut out = vec![t(lang, "engine.preview.account")];
+    for c in &facts.checks {
+        let mark = match c.severity() {
+            Severity::Ok => "✓",
+            Severity::Warn => "!",
+            Severity::Fail => "✗",
+        };
+        out.push(format!("  {mark} {}", c.text(lang)));
+    }
+    out
+}
+
 /// The preview: every API call that changes something, from
 /// `scaleout::steps::planned_calls` (the same list the wizard's confirm
 /// screen shows), numbered and grouped by phase.
@@ -531,6 +565,9 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
                 }
                 return 0;
             };
+            for line in account_lines(s, lang).await {
+                println!("{line}");
+            }
             let snapshot = preview_snapshot(s, &plan).await.ok();
             for line in preview_lines(&plan, snapshot.as_ref(), lang) {
                 println!("{line}");
@@ -588,10 +625,13 @@ pub fn recovery_lines(id: &str, step: Option<Step>, lang: Lang) -> Vec<String> {
     let mut out = vec![t(lang, "engine.recovery.title")];
     for o in options {
         let (key, command) = match o {
-            Recovery::Retry => ("engine.recovery.retry", format!("tcscale resume {id}")),
+            Recovery::Retry => (
+                "engine.recovery.retry",
+                format!("tcscale resume {id} --yes"),
+            ),
             Recovery::Skip => (
                 "engine.recovery.skip",
-                format!("tcscale resume {id} --skip-failed"),
+                format!("tcscale resume {id} --skip-failed --yes"),
             ),
             Recovery::CleanUp => (
                 "engine.recovery.cleanup",

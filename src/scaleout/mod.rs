@@ -20,6 +20,7 @@ pub mod cron;
 pub mod discover;
 pub mod eligibility;
 pub mod journal;
+pub mod overview_checks;
 pub mod plan;
 pub mod preflight;
 pub mod remote_op;

@@ -205,7 +205,8 @@ pub struct Architecture {
     pub auth_urls: Load<Vec<(String, Option<String>)>>,
     /// Images of the account: (id, name, source instance, state).
     pub images: Vec<ImageView>,
-    pub checks: Vec<Check>,
+    /// What the Overview says about the account, worded when drawn.
+    pub checks: Vec<crate::scaleout::overview_checks::AccountCheck>,
     /// The instances as the API described them, by id: a launch copies its
     /// source's network, disks and login from these, and the confirm
     /// dialog shows the very request built from them.
@@ -245,6 +246,30 @@ pub enum CheckLevel {
     Ok,
     Warn,
     Fail,
+}
+
+impl From<crate::scaleout::overview_checks::Severity> for CheckLevel {
+    fn from(s: crate::scaleout::overview_checks::Severity) -> CheckLevel {
+        use crate::scaleout::overview_checks::Severity;
+        match s {
+            Severity::Ok => CheckLevel::Ok,
+            Severity::Warn => CheckLevel::Warn,
+            Severity::Fail => CheckLevel::Fail,
+        }
+    }
+}
+
+impl Check {
+    /// An account check of the engine, worded in `lang`.
+    pub fn of(
+        c: &crate::scaleout::overview_checks::AccountCheck,
+        lang: crate::i18n::Lang,
+    ) -> Check {
+        Check {
+            level: c.severity().into(),
+            text: c.text(lang),
+        }
+    }
 }
 
 /// A line of the confirm dialog: one API call that will be made.

@@ -13,6 +13,7 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::account;
 use crate::scaleout::discover::{self, Role as EngineRole};
 use crate::scaleout::eligibility::eligibility;
+use crate::scaleout::overview_checks::account_checks;
 use crate::scaleout::plan;
 use crate::scaleout::remote_op::Runtime;
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
@@ -23,7 +24,6 @@ use crate::scaleout::runner::load_balancer::{
     ListenerInput, ListenerOutput, DEFAULT_WEIGHT,
 };
 use crate::scaleout::runner::perform::perform;
-use crate::scaleout::runner::plan_check::tat_missing_warning;
 use crate::scaleout::runner::record::Phase;
 use crate::scaleout::runner::remote_edit::{read_all, Reads};
 use crate::scaleout::runner::sdk_config_step::{
@@ -146,7 +146,7 @@ fn clb_view(c: &discover::ClbView) -> ClbView {
 }
 
 /// Today's architecture, the images of the account and the overview's checks.
-async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepError> {
+async fn discover_all(eng: &Engine) -> Result<Architecture, StepError> {
     let found = discover::discover(eng).await?;
     let now = chrono::Utc::now();
     let mut arch = Architecture {
@@ -185,12 +185,14 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
     arch.internal_clb = of(&arch.session_ids, false).map(clb_view);
     health_into(eng, &mut arch).await;
 
-    let mut checks = vec![Check {
-        level: CheckLevel::Ok,
-        text: t(lang, "wizard.check.credentials"),
-    }];
+    let ineligible = arch
+        .instances
+        .iter()
+        .filter(|i| !i.ineligible.is_empty())
+        .count();
+    let facts = account_checks(eng, &arch.business_ids, &arch.session_ids, ineligible).await;
     // Images: the ones tcscale made (tagged with their source) can be reused.
-    if let Ok(private) = account::private_images(eng).await {
+    if let Some(private) = &facts.images {
         arch.images = private
             .images
             .iter()
@@ -207,73 +209,13 @@ async fn discover_all(eng: &Engine, lang: Lang) -> Result<Architecture, StepErro
                 state: img.image_state.clone().unwrap_or_default(),
             })
             .collect();
-        if let Ok(total) = account::image_quota(eng).await {
-            let used = private.total;
-            checks.push(Check {
-                level: if used < total {
-                    CheckLevel::Ok
-                } else {
-                    CheckLevel::Fail
-                },
-                text: tf(
-                    lang,
-                    "wizard.check.image_quota",
-                    &[("used", &used), ("total", &total)],
-                ),
-            });
+    }
+    if let Some(online) = &facts.agents_online {
+        for i in &mut arch.instances {
+            i.tat_online = online.contains(&i.id);
         }
     }
-    if !arch.business_ids.is_empty() {
-        if let Ok(online) = account::agents_online(eng, &arch.business_ids).await {
-            for i in &mut arch.instances {
-                i.tat_online = online.contains(&i.id);
-            }
-            let n = arch
-                .business_ids
-                .iter()
-                .filter(|b| online.contains(b))
-                .count();
-            checks.push(Check {
-                level: if n == arch.business_ids.len() {
-                    CheckLevel::Ok
-                } else {
-                    CheckLevel::Warn
-                },
-                text: tf(
-                    lang,
-                    "wizard.check.tat",
-                    &[("n", &n), ("total", &arch.business_ids.len())],
-                ),
-            });
-            if let Some(c) = tat_missing_check(lang, &arch.business_ids, &online) {
-                checks.push(c);
-            }
-        }
-    }
-    if arch.business_ids.is_empty() {
-        checks.push(Check {
-            level: CheckLevel::Warn,
-            text: t(lang, "wizard.check.no_business"),
-        });
-    }
-    if arch.session_ids.is_empty() {
-        checks.push(Check {
-            level: CheckLevel::Warn,
-            text: t(lang, "wizard.check.no_session"),
-        });
-    }
-    let ineligible = arch
-        .instances
-        .iter()
-        .filter(|i| !i.ineligible.is_empty())
-        .count();
-    if ineligible > 0 {
-        checks.push(Check {
-            level: CheckLevel::Warn,
-            text: tf(lang, "wizard.check.ineligible", &[("n", &ineligible)]),
-        });
-    }
-    arch.checks = checks;
+    arch.checks = facts.checks;
     Ok(arch)
 }
 
@@ -364,7 +306,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
     let ph = phase(role);
     match job {
         Job::Discover => {
-            let r = forward(prx, tx, &mut common, discover_all(&eng, lang)).await;
+            let r = forward(prx, tx, &mut common, discover_all(&eng)).await;
             let _ = tx.send(JobEvent::Discovered(r.map_err(|e| e.explain(lang))));
         }
         Job::ReadAuthUrls { instance_ids } => {
@@ -988,37 +930,4 @@ async fn sg_job(
             }
         })
         .collect())
-}
-
-/// Which business servers lack a running TAT agent, and what to do about it:
-/// the agent comes preinstalled only on newer public images, so older
-/// servers need it installed before tcscale can edit their sdk.config.
-fn tat_missing_check(lang: Lang, business: &[String], online: &[String]) -> Option<Check> {
-    tat_missing_warning(lang, business, online).map(|text| Check {
-        level: CheckLevel::Warn,
-        text,
-    })
-}
-
-#[cfg(test)]
-mod tat_check_tests {
-    use super::*;
-
-    #[test]
-    fn names_the_servers_without_an_agent_and_what_to_do() {
-        let business = vec!["ins-a".to_string(), "ins-b".into(), "ins-c".into()];
-        let online = vec!["ins-b".to_string()];
-        let c = tat_missing_check(Lang::En, &business, &online).unwrap();
-        assert_eq!(c.level, CheckLevel::Warn);
-        assert!(c.text.contains("ins-a, ins-c"), "{}", c.text);
-        assert!(!c.text.contains("ins-b"), "{}", c.text);
-        assert!(c.text.contains("Install it"), "{}", c.text);
-        let zh = tat_missing_check(Lang::Zh, &business, &online).unwrap();
-        assert!(
-            zh.text.contains("ins-a, ins-c") && zh.text.contains("安装"),
-            "{}",
-            zh.text
-        );
-        assert!(tat_missing_check(Lang::En, &business, &business).is_none());
-    }
 }

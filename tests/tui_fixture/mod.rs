@@ -9,6 +9,7 @@ mod screen_support;
 
 use tcscale::i18n::Lang;
 use tcscale::scaleout::eligibility::Ineligible;
+use tcscale::scaleout::overview_checks::AccountCheck;
 use tcscale::tui::app::{App, Context};
 use tcscale::tui::state::*;
 use tcscale::tui::widgets::input::TextInput;
@@ -88,18 +89,9 @@ pub fn architecture() -> Architecture {
             state: "NORMAL".into(),
         }],
         checks: vec![
-            Check {
-                level: CheckLevel::Ok,
-                text: "credentials valid".into(),
-            },
-            Check {
-                level: CheckLevel::Ok,
-                text: "custom image quota 1/10".into(),
-            },
-            Check {
-                level: CheckLevel::Warn,
-                text: "3 instance(s) cannot be bound to a CLB".into(),
-            },
+            AccountCheck::Credentials,
+            AccountCheck::ImageQuota { used: 1, total: 10 },
+            AccountCheck::Ineligible { n: 3 },
         ],
     }
 }

@@ -88,18 +88,11 @@ pub fn is_windows(os: &str) -> bool {
 /// cannot be edited, so they will keep the old authServerUrl unless the
 /// agent is installed first (the Overview says the same).
 pub fn tat_missing_warning(lang: Lang, business: &[String], online: &[String]) -> Option<String> {
-    let missing: Vec<&str> = business
-        .iter()
-        .filter(|b| !online.contains(b))
-        .map(String::as_str)
-        .collect();
-    (!missing.is_empty()).then(|| {
-        tf(
-            lang,
-            "wizard.check.tat_missing",
-            &[("ids", &missing.join(", "))],
-        )
-    })
+    use crate::scaleout::overview_checks::{agent_checks, AccountCheck};
+    agent_checks(business, online)
+        .into_iter()
+        .find(|c| matches!(c, AccountCheck::TatMissing { .. }))
+        .map(|c| c.text(lang))
 }
 
 /// The warning for launching `image_os` in place of a server running

@@ -34,7 +34,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .min(area.width * 3 / 5);
     // One free column before the border; long checks continue under their text.
     let checks_w = area.width.saturating_sub(menu_w + 3) as usize;
-    let check_lines = wrap::indented(checklist::lines(&arch.checks), checks_w);
+    let checks: Vec<crate::tui::state::Check> = arch
+        .checks
+        .iter()
+        .map(|c| crate::tui::state::Check::of(c, lang))
+        .collect();
+    let check_lines = wrap::indented(checklist::lines(&checks), checks_w);
     let bottom_h = (MENU.len().max(check_lines.len()) as u16 + 2).max(7);
     let [top, bottom, _] = Layout::vertical([
         Constraint::Length(diagram_h),
