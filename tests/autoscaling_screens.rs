@@ -395,6 +395,19 @@ fn max_size_is_checked_against_the_zone_quota_as_the_user_types() {
     assert_eq!(a.autoscaling.group_fields[6].error, None);
     key(&mut a, KeyCode::Enter);
     assert_eq!(a.autoscaling.page, Page::Schedule);
+
+    // A scheduled MaxSize is held to the same quota, as it is typed.
+    a.autoscaling.focus = 6; // the schedule's MaxSize
+    clear(&mut a);
+    type_into(&mut a, "9");
+    let err = a.autoscaling.schedule_fields[6].error.clone();
+    assert!(
+        err.as_deref().is_some_and(|e| e.contains("quota left (3")),
+        "{err:?}"
+    );
+    key(&mut a, KeyCode::Backspace);
+    type_into(&mut a, "2");
+    assert_eq!(a.autoscaling.schedule_fields[6].error, None);
 }
 
 #[test]

@@ -557,11 +557,11 @@ fn launch_80(l: Lang) -> App {
     a.image.image_id = Some("img-7qk2".into());
     a.launch.zone = tcscale::tui::widgets::input::TextInput::new("ap-guangzhou-4");
     a.launch.price = Load::Ready(tcscale::tui::screens::launch::price_value(l, 0.84, "HOUR"));
-    a.launch.quota = Load::Ready(tcscale::i18n::tf(
-        l,
-        "wizard.launch.quota_value",
-        &[("used", &3), ("total", &30), ("remaining", &27)],
-    ));
+    a.launch.quota = Load::Ready(ZoneQuota {
+        used: 3,
+        total: 30,
+        remaining: 27,
+    });
     a
 }
 
@@ -722,4 +722,61 @@ fn after_l_the_overview_checks_are_in_the_new_language() {
     let after = render(&a, 100, 30);
     assert!(after.contains("自定义镜像配额 1/10"), "{after}");
     assert!(!after.contains("custom image quota"), "{after}");
+}
+
+/// The launch count is checked against the zone's quota as it is typed:
+/// the error shows with the key that made it wrong and goes with the one
+/// that fixes it (no stale line), and Enter does not open the confirm.
+#[test]
+fn a_count_beyond_the_quota_shows_as_typed_and_goes_when_fixed() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |a: &mut App, c: KeyCode| {
+        a.update(tcscale::tui::app::Msg::Key(KeyEvent::new(
+            c,
+            KeyModifiers::NONE,
+        )))
+    };
+    let mut a = app(Lang::En, Screen::Launch);
+    a.launch.quota = Load::Ready(ZoneQuota {
+        used: 48,
+        total: 50,
+        remaining: 2,
+    });
+    a.launch.focus = 0;
+    a.launch.count = tcscale::tui::widgets::input::TextInput::new("2");
+    key(&mut a, KeyCode::Char('0'));
+    assert_eq!(a.launch.count.value, "20");
+    let e = a.launch.count.error.clone().expect("said at once");
+    assert!(e.contains("quota") && e.contains('2'), "{e}");
+    let shown = render(&a, 100, 30);
+    assert!(shown.contains("exceed"), "{shown}");
+    key(&mut a, KeyCode::Enter);
+    assert!(
+        a.confirm.is_none(),
+        "no confirm for a launch the API refuses"
+    );
+    key(&mut a, KeyCode::Backspace);
+    assert_eq!(a.launch.count.error, None, "gone once fixed");
+    assert!(!render(&a, 100, 30).contains("exceed"));
+}
+
+/// An image name the API refuses is said as it is typed, and the message
+/// goes with the key that fixes it.
+#[test]
+fn an_invalid_image_name_shows_as_typed_and_goes_when_fixed() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let key = |a: &mut App, c: KeyCode| {
+        a.update(tcscale::tui::app::Msg::Key(KeyEvent::new(
+            c,
+            KeyModifiers::NONE,
+        )))
+    };
+    let mut a = app(Lang::En, Screen::Image);
+    a.image.focus = 0;
+    a.image.name = tcscale::tui::widgets::input::TextInput::new("auth");
+    key(&mut a, KeyCode::Char('🙂'));
+    assert!(a.image.name.error.is_some(), "said at once");
+    assert!(a.confirm.is_none());
+    key(&mut a, KeyCode::Backspace);
+    assert_eq!(a.image.name.error, None, "gone once fixed");
 }

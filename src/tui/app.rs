@@ -1197,12 +1197,36 @@ impl App {
                     1 => &mut self.image.description,
                     _ => return vec![],
                 };
+                // Checked as typed: an error shows at once and goes once fixed.
                 if field.handle(key) {
-                    field.error = None;
+                    field.error = if self.image.focus == 0 {
+                        rules::image_name(lang, &field.value).err()
+                    } else {
+                        rules::image_description(lang, &field.value).err()
+                    };
                 }
             }
         }
         vec![]
+    }
+
+    /// The launch form's field `i` against its rule (the count against the
+    /// zone's quota as well, once known).
+    fn check_launch_field(&mut self, i: usize) {
+        let (lang, l) = (self.lang, &mut self.launch);
+        match i {
+            0 => {
+                l.count.error =
+                    rules::count_within(lang, &l.count.value, l.zone.value.trim(), l.quota.ready())
+                        .err()
+            }
+            1 => {
+                l.instance_type.error =
+                    rules::not_empty(lang, "wizard.launch.type", &l.instance_type.value).err()
+            }
+            2 => l.zone.error = rules::not_empty(lang, "wizard.launch.zone", &l.zone.value).err(),
+            _ => l.project.error = rules::project(lang, &l.project.value).err(),
+        }
     }
 
     fn launch_fields(&mut self) -> [&mut TextInput; 4] {
@@ -1244,13 +1268,9 @@ impl App {
             }
             KeyCode::Char('p') if self.launch.focus == 4 => return self.price_job(),
             KeyCode::Enter => {
-                self.launch.count.error = rules::count(lang, &self.launch.count.value).err();
-                self.launch.instance_type.error =
-                    rules::not_empty(lang, "wizard.launch.type", &self.launch.instance_type.value)
-                        .err();
-                self.launch.zone.error =
-                    rules::not_empty(lang, "wizard.launch.zone", &self.launch.zone.value).err();
-                self.launch.project.error = rules::project(lang, &self.launch.project.value).err();
+                for i in 0..4 {
+                    self.check_launch_field(i);
+                }
                 if let Some(i) = self.launch_fields().iter().position(|f| f.error.is_some()) {
                     self.launch.focus = i;
                     return vec![];
@@ -1267,11 +1287,9 @@ impl App {
             }
             _ => {
                 let i = self.launch.focus;
-                if i < 4 {
-                    let f = &mut self.launch_fields()[i];
-                    if f.handle(key) {
-                        f.error = None;
-                    }
+                // Checked as typed: an error shows at once and goes once fixed.
+                if i < 4 && self.launch_fields()[i].handle(key) {
+                    self.check_launch_field(i);
                 }
             }
         }
@@ -1657,6 +1675,10 @@ impl App {
                 self.launch.quota = match r {
                     Ok(p) => Load::Ready(p),
                     Err(e) => Load::Failed(e),
+                };
+                // A count typed before the quota was known is checked against it now.
+                if !self.launch.count.value.trim().is_empty() {
+                    self.check_launch_field(0);
                 }
             }
             JobEvent::ImageCreated { image_id } => {

@@ -127,7 +127,7 @@ pub enum JobEvent {
     },
     Discovered(Result<Architecture, String>),
     Price(Result<String, String>),
-    Quota(Result<String, String>),
+    Quota(Result<crate::tui::state::ZoneQuota, String>),
     ImageCreated {
         image_id: String,
     },

@@ -56,6 +56,26 @@ pub fn count(lang: Lang, v: &str) -> Result<(), String> {
     })
 }
 
+/// The count against the zone's quota too, once it is known: a launch
+/// beyond what is left fails at the API, so it is said as it is typed.
+pub fn count_within(
+    lang: Lang,
+    v: &str,
+    zone: &str,
+    quota: Option<&crate::tui::state::ZoneQuota>,
+) -> Result<(), String> {
+    count(lang, v)?;
+    let n: i64 = v.trim().parse().unwrap_or(0);
+    match quota {
+        Some(q) if n > q.remaining as i64 => Err(tf(
+            lang,
+            "check.quota",
+            &[("count", &n), ("zone", &zone), ("remaining", &q.remaining)],
+        )),
+        _ => Ok(()),
+    }
+}
+
 pub fn project(lang: Lang, v: &str) -> Result<(), String> {
     number(lang, "wizard.launch.project", v, |f, n| {
         validate::in_range(f, n, 0, i64::from(u32::MAX)).map(drop)
@@ -219,6 +239,24 @@ pub fn launch_checks(app: &App) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_count_beyond_the_zone_quota_is_refused_as_typed() {
+        let q = crate::tui::state::ZoneQuota {
+            used: 8,
+            total: 10,
+            remaining: 2,
+        };
+        assert!(count_within(Lang::En, "2", "ap-guangzhou-3", Some(&q)).is_ok());
+        let e = count_within(Lang::En, "3", "ap-guangzhou-3", Some(&q)).unwrap_err();
+        assert!(e.contains("ap-guangzhou-3") && e.contains('2'), "{e}");
+        assert!(count_within(Lang::Zh, "3", "gz-3", Some(&q))
+            .unwrap_err()
+            .contains("配额"));
+        // Unknown quota: only the count's own limits.
+        assert!(count_within(Lang::En, "300", "z", None).is_ok());
+        assert!(count_within(Lang::En, "0", "z", Some(&q)).is_err());
+    }
 
     #[test]
     fn fields_name_themselves_and_their_limits() {

@@ -129,6 +129,16 @@ impl<T> Load<T> {
             _ => None,
         }
     }
+
+    /// The same state with the ready value turned into another.
+    pub fn map_ref<U>(&self, f: impl FnOnce(&T) -> U) -> Load<U> {
+        match self {
+            Load::Idle => Load::Idle,
+            Load::Loading => Load::Loading,
+            Load::Ready(v) => Load::Ready(f(v)),
+            Load::Failed(e) => Load::Failed(e.clone()),
+        }
+    }
 }
 
 /// Why a row may not be chosen: the console's eligibility rule, or a
@@ -239,6 +249,44 @@ pub struct ImageView {
 pub struct Check {
     pub level: CheckLevel,
     pub text: String,
+}
+
+/// A zone's pay-as-you-go instance quota (DescribeAccountQuota): the Launch
+/// count and an Auto Scaling MaxSize may not exceed what is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ZoneQuota {
+    pub used: u64,
+    pub remaining: u64,
+    pub total: u64,
+}
+
+impl ZoneQuota {
+    pub fn of(q: &crate::cloud::models::cvm::PostPaidQuota) -> ZoneQuota {
+        ZoneQuota {
+            used: q.used_quota.unwrap_or(0),
+            remaining: q.remaining_quota.unwrap_or(0),
+            total: q.total_quota.unwrap_or(0),
+        }
+    }
+
+    /// The quota line for a launch of `count`: what is used and left, or
+    /// how short it falls.
+    pub fn text(&self, lang: crate::i18n::Lang, count: i64) -> String {
+        let key = if count <= self.remaining as i64 {
+            "wizard.launch.quota_value"
+        } else {
+            "wizard.launch.quota_short"
+        };
+        crate::i18n::tf(
+            lang,
+            key,
+            &[
+                ("used", &self.used),
+                ("total", &self.total),
+                ("remaining", &self.remaining),
+            ],
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -367,7 +415,9 @@ pub struct LaunchState {
     /// The user accepted the placement mismatches shown in the checklist.
     pub override_mismatch: bool,
     pub price: Load<String>,
-    pub quota: Load<String>,
+    /// The zone's instance quota, as the API said it (worded when drawn,
+    /// against the count being typed).
+    pub quota: Load<ZoneQuota>,
     /// (instance id, state) of the launched instances.
     pub instances: Vec<(String, String)>,
     pub dry_run_ok: bool,

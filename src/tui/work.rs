@@ -262,33 +262,14 @@ async fn price(
 }
 
 /// The pay-as-you-go instance quota of the zone, and whether `count` fits.
-async fn quota(eng: &Engine, lang: Lang, zone: &str, count: i64) -> Result<String, String> {
+async fn quota(eng: &Engine, lang: Lang, zone: &str) -> Result<ZoneQuota, String> {
     let q = zone_quota(eng, zone)
         .await
         .map_err(|e| e.explain(lang))?
         .ok_or_else(|| t(lang, "scaleout.unknown"))?;
-    let remaining = q.remaining_quota.unwrap_or(0) as i64;
-    let key = if count <= remaining {
-        "wizard.launch.quota_value"
-    } else {
-        "wizard.launch.quota_short"
-    };
-    Ok(tf(
-        lang,
-        key,
-        &[
-            ("used", &q.used_quota.unwrap_or(0)),
-            ("total", &q.total_quota.unwrap_or(0)),
-            ("remaining", &remaining),
-        ],
-    ))
+    Ok(ZoneQuota::of(&q))
 }
 
-/// The run journal, as the engine's flow keeps it: each wizard step is
-/// Running before its first call, Done with the engine's own output after,
-/// Failed with the reason; the plan the wizard is following is kept beside
-/// them, so `tcscale runs` lists an interrupted wizard run and `tcscale
-/// resume ID` continues it (choices not made yet take the plan defaults).
 /// The wizard's choices for `ph`, noted in the run's plan (what a resume
 /// continues with).
 fn note_plan(eng: &Engine, ph: Phase, f: impl FnOnce(&mut plan::Phase)) -> Result<(), StepError> {
@@ -335,7 +316,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             image_id,
             count,
         } => {
-            let q = quota(&eng, lang, &zone, count).await;
+            let q = quota(&eng, lang, &zone).await;
             let _ = tx.send(JobEvent::Quota(q));
             let r = price(&eng, lang, zone, instance_type, image_id, count).await;
             let _ = tx.send(JobEvent::Price(r));

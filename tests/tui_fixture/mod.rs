@@ -142,11 +142,11 @@ pub fn app(lang: Lang, screen: Screen) -> App {
     a.launch.price = Load::Ready(tcscale::tui::screens::launch::price_value(
         lang, 0.45, "HOUR",
     ));
-    a.launch.quota = Load::Ready(tcscale::i18n::tf(
-        lang,
-        "wizard.launch.quota_value",
-        &[("used", &2), ("total", &50), ("remaining", &48)],
-    ));
+    a.launch.quota = Load::Ready(ZoneQuota {
+        used: 2,
+        total: 50,
+        remaining: 48,
+    });
     a
 }
 

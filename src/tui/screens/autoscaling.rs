@@ -79,13 +79,8 @@ pub enum AsJob {
     Quota { zone: String },
 }
 
-/// The pay-as-you-go instance quota of the group's zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ZoneQuota {
-    pub used: u64,
-    pub remaining: u64,
-    pub total: u64,
-}
+/// The pay-as-you-go instance quota of the group's zone (the Launch form's too).
+pub use crate::tui::state::ZoneQuota;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetupRequest {
@@ -358,6 +353,31 @@ impl AsWizard {
             };
             self.group_fields[i].error = Some(e.message(lang));
         }
+        // The schedule's sizes, once any is typed, against the same quota.
+        let f = &self.schedule_fields;
+        if [sf::MIN, sf::DESIRED, sf::MAX]
+            .iter()
+            .all(|i| f[*i].value.trim().is_empty())
+        {
+            return;
+        }
+        let checked = rules::validate_sizes(
+            &f[sf::MIN].value,
+            &f[sf::DESIRED].value,
+            &f[sf::MAX].value,
+            self.remaining_quota(),
+        );
+        for i in [sf::MIN, sf::DESIRED, sf::MAX] {
+            self.schedule_fields[i].error = None;
+        }
+        if let Err(e) = checked {
+            let i = match e.field {
+                "MinSize" => sf::MIN,
+                "DesiredCapacity" => sf::DESIRED,
+                _ => sf::MAX,
+            };
+            self.schedule_fields[i].error = Some(e.message(lang));
+        }
     }
 
     /// Jobs asked for since the last call (the loop spawns them).
@@ -579,14 +599,8 @@ impl AsWizard {
             .prefill
             .now
             .unwrap_or_else(|| chrono::Utc::now().with_timezone(&beijing()));
-        let s = rules::validate_schedule(&self.schedule_form(), None, now)?;
-        // A scheduled size outside the group's range would be refused.
-        if let Ok(g) = self.sizes() {
-            if s.sizes.max > g.max.max(s.sizes.max) {
-                return Ok(Some(s));
-            }
-        }
-        Ok(Some(s))
+        // Its MaxSize against the zone's quota, as the group's.
+        rules::validate_schedule(&self.schedule_form(), self.remaining_quota(), now).map(Some)
     }
 
     pub fn policy(&self) -> Result<Option<CpuPolicy>, FieldError> {
@@ -795,8 +809,10 @@ impl AsWizard {
                 if key.modifiers.contains(KeyModifiers::CONTROL) {
                     return KeyOutcome::Stay;
                 }
-                let sizes = self.page == Page::Group
-                    && [gf::MIN, gf::DESIRED, gf::MAX].contains(&self.focus);
+                let sizes = (self.page == Page::Group
+                    && [gf::MIN, gf::DESIRED, gf::MAX].contains(&self.focus))
+                    || (self.page == Page::Schedule
+                        && [sf::MIN, sf::DESIRED, sf::MAX].contains(&self.focus));
                 let mut edited = false;
                 if let Some(f) = self.focused_input() {
                     if f.handle(key) {

@@ -60,13 +60,9 @@ pub async fn run_job(eng: Engine, job: AsJob, send: impl Fn(AsEvent) + Send + Sy
         }
         AsJob::Quota { zone } => {
             // The same read the engine's check_quota makes before creating the group.
-            let r = zone_quota(&eng, &zone).await.map(|q| {
-                q.map(|q| ZoneQuota {
-                    used: q.used_quota.unwrap_or(0),
-                    remaining: q.remaining_quota.unwrap_or(0),
-                    total: q.total_quota.unwrap_or(0),
-                })
-            });
+            let r = zone_quota(&eng, &zone)
+                .await
+                .map(|q| q.as_ref().map(ZoneQuota::of));
             send(AsEvent::Quota(r.map_err(|e| e.explain(eng.lang))));
         }
     }

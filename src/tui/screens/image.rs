@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::Progress;
-use crate::tui::widgets::{input, table, theme};
+use crate::tui::widgets::{input, table, theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.image.progress {
@@ -27,13 +27,6 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let src = app.source_instance();
-    let [intro, form, list, status] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(6),
-        Constraint::Min(3),
-        Constraint::Length(3),
-    ])
-    .areas(area);
     let intro_text = tf(
         lang,
         "wizard.image.intro",
@@ -42,7 +35,6 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             ("name", &src.map(|s| s.name.as_str()).unwrap_or("?")),
         ],
     );
-    f.render_widget(super::intro_line(&intro_text), intro);
     let creating = app.image.choice == 0;
     let labels = [
         t(lang, "wizard.image.name"),
@@ -58,6 +50,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         label_w,
         creating && app.image.focus == 1,
     ));
+    // A message under a field wraps inside the pane, never cut.
+    let lines = wrap::indented(lines, area.width.saturating_sub(2) as usize);
+    let [intro, form, list, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length((lines.len() as u16 + 2).max(6)),
+        Constraint::Min(3),
+        Constraint::Length(3),
+    ])
+    .areas(area);
+    f.render_widget(super::intro_line(&intro_text), intro);
     let form_style = if creating {
         Style::new()
     } else {

@@ -64,7 +64,9 @@ fn check_lines(app: &App, checks: &[Check], pane_w: u16) -> Vec<Line<'static>> {
     let l = &app.launch;
     let mut right = checklist::lines(checks);
     right.push(load_line(app, &t(lang, "wizard.launch.price"), &l.price));
-    right.push(load_line(app, &t(lang, "wizard.launch.quota"), &l.quota));
+    let count = l.count.value.trim().parse().unwrap_or(0);
+    let quota = l.quota.map_ref(|q| q.text(lang, count));
+    right.push(load_line(app, &t(lang, "wizard.launch.quota"), &quota));
     if l.override_mismatch {
         right.push(Line::styled(
             format!(" {}", t(lang, "wizard.launch.override_on")),
@@ -79,26 +81,6 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let l = &app.launch;
     let live = !matches!(l.progress, Progress::NotStarted);
     let checks_list = app.launch_checks();
-    let form_h = 10
-        + [&l.count, &l.instance_type, &l.zone, &l.project]
-            .iter()
-            .filter(|f| f.error.is_some())
-            .count() as u16;
-    let halves = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]);
-    let [_, checks_cols] = halves.areas(area);
-    let right = check_lines(app, &checks_list, checks_cols.width);
-    let top_h = form_h.max(right.len() as u16 + 2);
-    let [top, bottom, _] = Layout::vertical([
-        Constraint::Length(top_h),
-        Constraint::Length(if live {
-            (l.instances.len() as u16 + 4).min(area.height / 2)
-        } else {
-            0
-        }),
-        Constraint::Min(0),
-    ])
-    .areas(area);
-    let [form, checks] = halves.areas(top);
     let editing = matches!(l.progress, Progress::NotStarted | Progress::Failed { .. });
     let fields = [
         (&l.count, "wizard.launch.count"),
@@ -135,6 +117,23 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Span::raw(value),
         ]));
     }
+    let halves = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]);
+    let [form_cols, checks_cols] = halves.areas(area);
+    // A message under a field wraps inside the pane, never cut.
+    let lines = wrap::indented(lines, form_cols.width.saturating_sub(2) as usize);
+    let right = check_lines(app, &checks_list, checks_cols.width);
+    let top_h = (lines.len() as u16 + 2).max(right.len() as u16 + 2);
+    let [top, bottom, _] = Layout::vertical([
+        Constraint::Length(top_h),
+        Constraint::Length(if live {
+            (l.instances.len() as u16 + 4).min(area.height / 2)
+        } else {
+            0
+        }),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let [form, checks] = halves.areas(top);
     f.render_widget(
         Paragraph::new(lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.launch.title")))),
