@@ -393,11 +393,23 @@ fn partial_summary(l: Lang) -> App {
     a.screen = Screen::Summary;
     a.sdk.rows = Load::Ready(vec![
         sdk_row("ins-b1", TargetStatus::Bound),
-        sdk_row(
-            "ins-b2",
-            TargetStatus::Failed("ins-b2: the TAT agent is offline".into()),
-        ),
+        SdkRow {
+            before: None,
+            ..sdk_row("ins-b2", TargetStatus::NoAgent)
+        },
     ]);
+    // A long journal path and more resources than the list can show.
+    a.ctx.journal_path = Some(
+        "/home/developer-with-a-long-name/.local/share/tcscale/runs/20261206-101329-cbd04b06.json"
+            .into(),
+    );
+    a.created = (1..=9)
+        .map(|i| Created {
+            kind: "instance",
+            id: format!("ins-new0000{i}"),
+            detail: "ap-guangzhou-3".into(),
+        })
+        .collect();
     a
 }
 
@@ -449,6 +461,18 @@ fn summary() {
     // A business server without a TAT agent kept the old URL: said, not hidden.
     both("summary_partial", partial_summary);
     both_at("summary_partial_80x24", 80, 24, partial_summary);
+    // At 80x24 the journal path is whole (wrapped), and the resources that
+    // do not fit are counted, not dropped silently.
+    for l in [Lang::En, Lang::Zh] {
+        let text = render(&partial_summary(l), 80, 24);
+        let joined: String = text
+            .lines()
+            .map(|x| x.trim_matches(|c| c == '│' || c == ' '))
+            .collect();
+        assert!(joined.contains("20261206-101329-cbd04b06.json"), "{text}");
+        assert!(text.contains("ins-new00001"), "{text}");
+        assert!(text.contains("more") || text.contains("另有"), "{text}");
+    }
     both("summary_nothing", |l| {
         let mut a = bind_app(l);
         a.screen = Screen::Summary;

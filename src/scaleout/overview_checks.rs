@@ -57,6 +57,19 @@ impl AccountCheck {
         }
     }
 
+    /// The words for a narrow pane (the Overview): the same fact, with what
+    /// to do left to the step that needs it.
+    pub fn brief(&self, lang: Lang) -> String {
+        match self {
+            AccountCheck::TatMissing { ids } => tf(
+                lang,
+                "wizard.check.tat_missing_brief",
+                &[("ids", &ids.join(", "))],
+            ),
+            other => other.text(lang),
+        }
+    }
+
     pub fn text(&self, lang: Lang) -> String {
         match self {
             AccountCheck::Credentials => t(lang, "wizard.check.credentials"),
@@ -177,6 +190,11 @@ mod tests {
         );
         assert!(!en.contains("ins-b"));
         assert!(checks[1].text(Lang::Zh).contains("安装"));
+        let brief = checks[1].brief(Lang::En);
+        assert!(
+            brief.contains("ins-a, ins-c") && brief.len() < en.len(),
+            "{brief}"
+        );
         assert_eq!(agent_checks(&business, &business).len(), 1);
         assert_eq!(
             agent_checks(&business, &business)[0].severity(),

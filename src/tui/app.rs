@@ -644,14 +644,8 @@ impl App {
             return vec![];
         }
         if is_ctrl(&key, 'l') || (!self.typing() && key.code == KeyCode::Char('L')) {
+            // Everything on screen is worded when drawn: nothing to read again.
             self.lang = self.lang.toggle();
-            // The overview's checks were written by discovery in the old language.
-            if self.screen == Screen::Overview
-                && self.arch.ready().is_some()
-                && !self.work_in_flight()
-            {
-                return self.start_jobs(vec![Job::Discover]);
-            }
             return vec![];
         }
         if !self.typing() {
@@ -2010,12 +2004,7 @@ mod tests {
         let mut a = ready();
         let jobs = a.update(key(KeyCode::Char('L')));
         assert_eq!(a.lang, Lang::Zh);
-        assert_eq!(jobs, vec![Job::Discover], "the checks are read again in zh");
-        a.update(Msg::Job(JobEvent::Discovered(Ok(a
-            .arch
-            .ready()
-            .unwrap()
-            .clone()))));
+        assert_eq!(jobs, vec![], "the checks are worded when drawn: no call");
         a.update(key(KeyCode::Enter)); // session flow → source
         a.update(key(KeyCode::Enter)); // source → image, name field focused
         assert_eq!(a.screen, Screen::Image);

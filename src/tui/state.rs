@@ -308,14 +308,14 @@ impl From<crate::scaleout::overview_checks::Severity> for CheckLevel {
 }
 
 impl Check {
-    /// An account check of the engine, worded in `lang`.
+    /// An account check of the engine, worded briefly in `lang` (for a pane).
     pub fn of(
         c: &crate::scaleout::overview_checks::AccountCheck,
         lang: crate::i18n::Lang,
     ) -> Check {
         Check {
             level: c.severity().into(),
-            text: c.text(lang),
+            text: c.brief(lang),
         }
     }
 }
@@ -446,6 +446,9 @@ pub enum TargetStatus {
     Binding,
     Bound,
     Failed(String),
+    /// sdk.config only: no TAT agent runs there, so the file can only be
+    /// changed by hand (worded when drawn).
+    NoAgent,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

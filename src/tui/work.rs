@@ -822,7 +822,7 @@ fn sdk_row(lang: Lang, i: &cvm::Instance, vip: &str, reads: &Reads) -> SdkRow {
     row.path = runtime_or_default.default_config_path().to_string();
     match read {
         None => {
-            row.status = TargetStatus::Failed(tf(lang, "wizard.sdk.agent_offline", &[("id", &id)]));
+            row.status = TargetStatus::NoAgent;
         }
         Some((_, Ok(r))) => {
             row.before = Some(read_auth_server_url(&r.content).unwrap_or_default());

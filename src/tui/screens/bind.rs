@@ -38,7 +38,19 @@ fn status(app: &App, s: &TargetStatus, healthy: Option<bool>) -> Line<'static> {
         ),
         TargetStatus::Bound => ("●", t(lang, "wizard.bind.bound"), theme::good()),
         TargetStatus::Failed(e) => ("✗", e.clone(), theme::bad()),
+        // Not a bind state: an sdk.config row's.
+        TargetStatus::NoAgent => return Line::raw(""),
     };
+    // A health verdict says the target is bound: it alone fits 80 columns.
+    match (s, healthy) {
+        (TargetStatus::Bound, Some(true)) => {
+            return Line::styled(format!("● {}", t(lang, "wizard.bind.alive")), theme::good())
+        }
+        (TargetStatus::Bound, Some(false)) => {
+            return Line::styled(format!("● {}", t(lang, "wizard.bind.dead")), theme::bad())
+        }
+        _ => {}
+    }
     let mut spans = vec![Span::styled(format!("{mark} {text}"), style)];
     match healthy {
         Some(true) => spans.push(Span::styled(

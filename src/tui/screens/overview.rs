@@ -3,9 +3,9 @@
 use ratatui::prelude::*;
 use ratatui::widgets::{Block, Paragraph, Row};
 
-use crate::i18n::t;
+use crate::i18n::{t, tf};
 use crate::tui::app::{App, MENU};
-use crate::tui::widgets::{checklist, diagram, table, wrap};
+use crate::tui::widgets::{checklist, diagram, table, theme, wrap};
 
 pub fn keys(_app: &App) -> Vec<(&'static str, &'static str)> {
     vec![
@@ -39,7 +39,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .iter()
         .map(|c| crate::tui::state::Check::of(c, lang))
         .collect();
-    let check_lines = wrap::indented(checklist::lines(&checks), checks_w);
+    let mut check_lines = wrap::indented(checklist::lines(&checks), checks_w);
+    // Lines that do not fit are said to be there, not cut silently.
+    let room = area.height.saturating_sub(diagram_h + 2) as usize;
+    if check_lines.len() > room && room > 0 {
+        let hidden = check_lines.len() - (room - 1);
+        check_lines.truncate(room - 1);
+        check_lines.push(Line::styled(
+            format!(
+                " {}",
+                tf(lang, "wizard.overview.more_checks", &[("n", &hidden)])
+            ),
+            theme::warn(),
+        ));
+    }
     let bottom_h = (MENU.len().max(check_lines.len()) as u16 + 2).max(7);
     let [top, bottom, _] = Layout::vertical([
         Constraint::Length(diagram_h),

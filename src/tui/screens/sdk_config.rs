@@ -35,6 +35,13 @@ fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
             theme::good(),
         ),
         TargetStatus::Idle => Line::styled(t(lang, "wizard.sdk.to_change"), theme::warn()),
+        TargetStatus::NoAgent => Line::styled(
+            format!(
+                "! {}",
+                tf(lang, "wizard.sdk.agent_offline", &[("id", &r.instance_id)])
+            ),
+            theme::warn(),
+        ),
         TargetStatus::Failed(e) if r.before.is_none() => {
             Line::styled(format!("! {e}"), theme::warn())
         }

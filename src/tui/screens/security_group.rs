@@ -28,21 +28,25 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     // A blocked server gets the alternative explained under the hint, whole.
     let blocked = matches!(&app.sg.rows, Load::Ready(rows) if rows.iter().any(|r| r.allowed_by.is_none()))
         && matches!(app.sg.progress, Progress::NotStarted);
-    let alternative = if blocked {
-        wrap::indented(
-            vec![Line::raw(format!(
-                " {}",
-                t(lang, "wizard.sg.pass_to_target")
-            ))],
-            usize::from(area.width.saturating_sub(2)),
-        )
-    } else {
-        Vec::new()
-    };
+    let width = usize::from(area.width.saturating_sub(2));
+    // The hint and the alternative, wrapped whole under their text.
+    let mut notes = vec![match &app.sg.progress {
+        Progress::NotStarted => {
+            Line::styled(format!(" {}", t(lang, "wizard.sg.hint")), theme::label())
+        }
+        p => super::progress_line(app, p, "CreateSecurityGroupPolicies"),
+    }];
+    if blocked {
+        notes.push(Line::raw(format!(
+            " {}",
+            t(lang, "wizard.sg.pass_to_target")
+        )));
+    }
+    let notes = wrap::indented(notes, width);
     let [intro, list, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(4),
-        Constraint::Length(3 + alternative.len() as u16),
+        Constraint::Length(2 + notes.len() as u16),
     ])
     .areas(area);
     let intro_text = tf(
@@ -125,7 +129,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 body,
                 &[
                     Constraint::Fill(2),
-                    Constraint::Length(13),
+                    // A security group id (`sg-` and 8) and its header, whole.
+                    Constraint::Length(14),
                     Constraint::Fill(3),
                 ],
                 app.sg.cursor,
@@ -133,15 +138,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             );
         }
     }
-    let mut lines = vec![match &app.sg.progress {
-        Progress::NotStarted => {
-            Line::styled(format!(" {}", t(lang, "wizard.sg.hint")), theme::label())
-        }
-        p => super::progress_line(app, p, "CreateSecurityGroupPolicies"),
-    }];
-    lines.extend(alternative);
     f.render_widget(
-        Paragraph::new(lines)
+        Paragraph::new(notes)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.progress.title")))),
         status,
     );

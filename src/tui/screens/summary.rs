@@ -100,50 +100,6 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     // Wrapped under their text, so no reason or URL is cut at 80 columns.
     let lines = wrap::indented(lines, area.width.saturating_sub(2) as usize);
-    let [top, list, bottom] = Layout::vertical([
-        Constraint::Length(lines.len() as u16 + 2),
-        Constraint::Min(4),
-        Constraint::Length(5),
-    ])
-    .areas(area);
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.title")))),
-        top,
-    );
-    let rows: Vec<Row> = if app.created.is_empty() {
-        vec![Row::new(vec![
-            String::new(),
-            t(lang, "wizard.summary.nothing_created"),
-        ])
-        .style(theme::greyed())]
-    } else {
-        app.created
-            .iter()
-            .map(|c| {
-                Row::new(vec![
-                    t(lang, &format!("wizard.kind.{}", c.kind)),
-                    c.id.clone(),
-                    c.detail.clone(),
-                ])
-            })
-            .collect()
-    };
-    table::render(
-        app,
-        f,
-        list,
-        &t(lang, "wizard.summary.created"),
-        None,
-        rows,
-        &[
-            Constraint::Length(14),
-            Constraint::Length(14),
-            Constraint::Fill(1),
-        ],
-        0,
-        false,
-    );
     let mut next = vec![Line::raw(format!(
         " {}: {}",
         t(lang, "wizard.summary.audit_log"),
@@ -166,6 +122,67 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         )
     )));
     next.push(Line::raw(format!(" {}", t(lang, "wizard.summary.next_as"))));
+    // Paths are never cut: they wrap.
+    let next = wrap::indented(next, area.width.saturating_sub(2) as usize);
+    let [top, list, bottom] = Layout::vertical([
+        Constraint::Length(lines.len() as u16 + 2),
+        Constraint::Min(4),
+        Constraint::Length(next.len() as u16 + 2),
+    ])
+    .areas(area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.title")))),
+        top,
+    );
+    let mut rows: Vec<Row> = if app.created.is_empty() {
+        vec![Row::new(vec![
+            String::new(),
+            String::new(),
+            t(lang, "wizard.summary.nothing_created"),
+        ])
+        .style(theme::greyed())]
+    } else {
+        app.created
+            .iter()
+            .map(|c| {
+                Row::new(vec![
+                    t(lang, &format!("wizard.kind.{}", c.kind)),
+                    c.id.clone(),
+                    c.detail.clone(),
+                ])
+            })
+            .collect()
+    };
+    // More than fit: the last row says how many more, and where all are.
+    let room = list.height.saturating_sub(2) as usize;
+    if rows.len() > room && room > 0 {
+        let hidden = rows.len() - (room - 1);
+        rows.truncate(room - 1);
+        rows.push(
+            Row::new(vec![
+                "…".to_string(),
+                String::new(),
+                tf(lang, "wizard.summary.more_created", &[("n", &hidden)]),
+            ])
+            .style(theme::warn()),
+        );
+    }
+    table::render(
+        app,
+        f,
+        list,
+        &t(lang, "wizard.summary.created"),
+        None,
+        rows,
+        &[
+            Constraint::Length(14),
+            Constraint::Length(14),
+            Constraint::Fill(1),
+        ],
+        0,
+        false,
+    );
     f.render_widget(
         Paragraph::new(next)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.next")))),
@@ -212,6 +229,7 @@ fn auth_url_lines(app: &App, vip: &str) -> Vec<Line<'static>> {
     for r in left {
         let why = match &r.status {
             TargetStatus::Failed(e) => e.clone(),
+            TargetStatus::NoAgent => t(lang, "wizard.summary.no_agent"),
             _ => t(lang, "wizard.summary.auth_not_applied"),
         };
         out.push(Line::styled(

@@ -100,7 +100,9 @@ pub fn row(
                 &[("reason", &rules::reasons(lang, inst))]
             )
         );
-        Row::new(vec![Line::from(format!("{lead}{reason}"))]).style(theme::greyed())
+        // Cut with an ellipsis: the detail line under the table has it whole.
+        let room = usize::from(width).saturating_sub(Span::raw(lead.as_str()).width());
+        Row::new(vec![Line::from(format!("{lead}{}", fit(&reason, room)))]).style(theme::greyed())
     }
 }
 
