@@ -32,6 +32,11 @@ pub fn preview(journal: &Journal, lang: Lang) -> Vec<String> {
         }
     }
     for phase in phases {
+        let label = match phase {
+            "session" => t(lang, "runs.flow.session"),
+            "business" => t(lang, "runs.flow.business"),
+            other => other.to_string(),
+        };
         let steps = journal.steps.iter().filter(|s| s.phase == phase);
         // The done steps of a phase on one line: a Both run fits a screen.
         let done: Vec<String> = steps
@@ -44,7 +49,7 @@ pub fn preview(journal: &Journal, lang: Lang) -> Vec<String> {
             .collect();
         if !done.is_empty() {
             out.push(format!(
-                "[{phase}] {}",
+                "[{label}] {}",
                 tf(
                     lang,
                     "engine.resume.will_check",
@@ -72,14 +77,20 @@ pub fn preview(journal: &Journal, lang: Lang) -> Vec<String> {
                     "engine.resume.will_retry",
                     &[("step", &title), ("reason", reason), ("calls", &calls)],
                 ),
-                _ => tf(
+                // Stopped while it ran: what it started is found before anything is sent.
+                StepState::Running => tf(
+                    lang,
+                    "engine.resume.will_reattach",
+                    &[("step", &title), ("calls", &calls)],
+                ),
+                StepState::Pending | StepState::Done => tf(
                     lang,
                     "engine.resume.will_do",
                     &[("step", &title), ("calls", &calls)],
                 ),
             };
             out.push(format!(
-                "[{phase}] {}",
+                "[{label}] {}",
                 line.trim_end_matches([':', '：', ' '])
             ));
         }
@@ -131,8 +142,17 @@ mod tests {
         j.mark_running("session", Step::Launch, now).unwrap();
         j.mark_failed("session", Step::Launch, "quota", now)
             .unwrap();
+        j.mark_running("session", Step::LoadBalancer, now).unwrap();
         let lines = preview(&j, Lang::En);
         let text = lines.join("\n");
+        let lb = lines
+            .iter()
+            .find(|l| l.contains("Load balancer"))
+            .expect(&text);
+        assert!(
+            lb.contains("interrupted") && lb.contains("clb.CreateLoadBalancer"),
+            "{text}"
+        );
         assert!(lines[0].contains("r-1"), "{text}");
         let image = lines
             .iter()

@@ -120,9 +120,12 @@ pub(super) fn columns(s: &RunsState, lang: Lang, width: u16) -> Vec<(Col, u16)> 
     cols
 }
 
+/// One run's row; the "stopped at" text is cut to `stopped_w` columns with
+/// an ellipsis (the steps pane below has it whole).
 pub(super) fn table_row(
     e: &RunEntry,
     cols: &[Col],
+    stopped_w: usize,
     lang: Lang,
     clock: u64,
     live: Option<&Live>,
@@ -157,12 +160,13 @@ pub(super) fn table_row(
                     }
                 }
                 Col::Flow => Line::raw(flow_text(r.flow, lang)),
-                Col::Stopped => Line::raw(
-                    r.stopped
+                Col::Stopped => Line::raw(fit(
+                    &r.stopped
                         .as_ref()
                         .map(|s| stopped_text(s, lang))
                         .unwrap_or_default(),
-                ),
+                    stopped_w,
+                )),
                 Col::Created => Line::raw(r.created.len().to_string()),
             },
         }
@@ -411,11 +415,18 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 _ => Constraint::Length(*w),
             })
             .collect();
+        // What the Min column gets: the inner width less the others and the gaps.
+        let fixed: u16 = cols
+            .iter()
+            .filter(|(c, _)| *c != Col::Stopped)
+            .map(|(_, w)| *w + 1)
+            .sum();
+        let stopped_w = usize::from(top.width.saturating_sub(2).saturating_sub(fixed));
         let head = crate::tui::widgets::table::header(lang, "runs.col", &names);
         let w = crate::tui::widgets::table::window(top, true, s.cursor, s.entries.len());
         let rows: Vec<Row> = s.entries[w.clone()]
             .iter()
-            .map(|e| table_row(e, &kinds, lang, s.clock, s.live.as_ref()))
+            .map(|e| table_row(e, &kinds, stopped_w, lang, s.clock, s.live.as_ref()))
             .collect();
         crate::tui::widgets::table::render_window(
             app,
