@@ -87,3 +87,50 @@ async fn both_stopped_in_its_session_half_resumes_through_the_business_half() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A launch confirmed while the image is still being made is in the
+/// journal's plan at once (count and all), before it is sent: a run killed
+/// while it waits resumes with the launch the user confirmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_launch_confirmed_while_the_image_builds_is_journaled_at_once() {
+    let dir = std::env::temp_dir().join(format!("tcscale-note-{}", uuid::Uuid::new_v4()));
+    let mut d = Driver::journaled(&dir).await;
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    d.key(KeyCode::Enter); // session servers
+    d.key(KeyCode::Enter); // the source
+    d.confirm("CreateImage");
+    d.until("the image id", |a| a.image.image_id.is_some())
+        .await;
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Launch);
+    d.until("the quota", |a| a.launch.quota.ready().is_some())
+        .await;
+    d.confirm("RunInstances");
+    assert!(
+        d.app.launch.waits_for_image,
+        "confirmed before the image is ready"
+    );
+    let run_id = d.session.engine.recorded(|r| r.id().to_string());
+    let store = JournalStore::new(&dir);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let session = loop {
+        let j = store.load(&run_id).unwrap();
+        let p = j.plan.and_then(|p| p.session).expect("the session plan");
+        if p.instance_type.is_some() || std::time::Instant::now() > deadline {
+            break p;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        d.app.launch.waits_for_image,
+        "still waiting: {:?}",
+        d.app.launch.progress
+    );
+    assert_eq!(session.count, 2);
+    assert_eq!(
+        session.reuse_image, None,
+        "the image is the run's own step's"
+    );
+    assert!(session.instance_type.is_some());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -342,6 +342,11 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
                     assert!(!text.contains(&url), "{} untouched ({why})", r.instance_id);
                     assert!(!inst.tat_agent_online, "{}: {why}", r.instance_id);
                 }
+                // No TAT agent: left as it is, said so.
+                TargetStatus::NoAgent => {
+                    assert!(!text.contains(&url), "{} untouched", r.instance_id);
+                    assert!(!inst.tat_agent_online, "{}", r.instance_id);
+                }
                 other => panic!("{}: {other:?}", r.instance_id),
             }
         }

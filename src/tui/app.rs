@@ -1085,15 +1085,17 @@ impl App {
                     self.reset_steps();
                     self.flow = Some(flow);
                     self.role_index = 0;
-                    // One run for the whole guide: the business half is in
-                    // the plan from the start, with what the wizard would
-                    // propose, so a run stopped in the first half resumes to the end.
-                    if flow == Flow::Both {
-                        jobs.extend(self.role_defaults(Role::Business).map(|plan| {
-                            Job::PlanPhase {
-                                phase: crate::scaleout::runner::record::Phase::Business,
-                                plan: Box::new(plan),
-                            }
+                    // Every half of the flow is in the plan from the start,
+                    // with what the wizard proposes (refined as the user
+                    // chooses), so a run stopped at any point resumes to the
+                    // end of the guide ("both": one run for both halves).
+                    for role in flow.roles() {
+                        jobs.extend(self.role_defaults(*role).map(|plan| Job::PlanPhase {
+                            phase: match role {
+                                Role::Session => crate::scaleout::runner::record::Phase::Session,
+                                Role::Business => crate::scaleout::runner::record::Phase::Business,
+                            },
+                            plan: Box::new(plan),
                         }));
                     }
                 }
@@ -1532,7 +1534,10 @@ impl App {
                 if self.image.progress.is_running() {
                     self.launch.progress = running(t(self.lang, "wizard.launch.waiting_image"));
                     self.launch.waits_for_image = true;
-                    return vec![];
+                    return vec![Job::NoteLaunch {
+                        input: Box::new(input),
+                        override_consistency: self.launch.override_mismatch,
+                    }];
                 }
                 self.launch.progress = running(String::new());
                 vec![Job::Launch {

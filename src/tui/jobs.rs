@@ -45,6 +45,12 @@ pub enum Job {
     /// The user picked an existing CLB: no call, but the run's plan must
     /// say so, or a resume would follow the plan default (create one).
     ChooseClb { clb_id: String },
+    /// A launch confirmed while the image is still being made: its choices
+    /// are noted now (no call), the launch itself is sent once the image is ready.
+    NoteLaunch {
+        input: Box<crate::scaleout::runner::launch::LaunchInput>,
+        override_consistency: bool,
+    },
     /// A phase's plan noted before its steps (the business half of
     /// "both", with the wizard's defaults): no call.
     PlanPhase {
@@ -107,6 +113,7 @@ impl Job {
             Job::Price { .. }
                 | Job::ChooseClb { .. }
                 | Job::PlanPhase { .. }
+                | Job::NoteLaunch { .. }
                 | Job::NewRun
                 | Job::ReadAuthUrls { .. }
         )

@@ -276,6 +276,35 @@ fn note_plan(eng: &Engine, ph: Phase, f: impl FnOnce(&mut plan::Phase)) -> Resul
     eng.journal(|r| r.note_plan(ph, f))
 }
 
+/// The launch the user confirmed, noted in the run's plan (at the confirm,
+/// even while it waits for the image: a resume launches what was confirmed).
+fn note_launch(
+    eng: &Engine,
+    ph: Phase,
+    input: &crate::scaleout::runner::launch::LaunchInput,
+    override_consistency: bool,
+) -> Result<(), StepError> {
+    // An image this run made is the Image step's; only one the user picked
+    // from the account is the plan's `reuse_image`.
+    let made_here = eng.recorded(|r| {
+        r.output(ph.key(), Step::Image)
+            .get("image_id")
+            .and_then(|v| v.as_str())
+            == Some(input.image_id.as_str())
+    });
+    note_plan(eng, ph, |p| {
+        p.source = input.source.instance_id.clone().unwrap_or_default();
+        p.count = i64::from(input.count);
+        p.reuse_image = (!made_here).then(|| input.image_id.clone());
+        p.instance_name = Some(input.instance_name.clone());
+        p.instance_type = input.instance_type.clone();
+    })?;
+    if override_consistency {
+        eng.journal(|r| r.note_override())?;
+    }
+    Ok(())
+}
+
 /// Runs one job to its end, reporting through `tx`.
 pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
     let lang = base.lang;
@@ -367,24 +396,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             override_consistency,
         } => {
             let work = async {
-                // An image this run made is the Image step's; only one the
-                // user picked from the account is the plan's `reuse_image`.
-                let made_here = eng.recorded(|r| {
-                    r.output(ph.key(), Step::Image)
-                        .get("image_id")
-                        .and_then(|v| v.as_str())
-                        == Some(input.image_id.as_str())
-                });
-                note_plan(&eng, ph, |p| {
-                    p.source = input.source.instance_id.clone().unwrap_or_default();
-                    p.count = i64::from(input.count);
-                    p.reuse_image = (!made_here).then(|| input.image_id.clone());
-                    p.instance_name = Some(input.instance_name.clone());
-                    p.instance_type = input.instance_type.clone();
-                })?;
-                if override_consistency {
-                    eng.journal(|r| r.note_override())?;
-                }
+                note_launch(&eng, ph, &input, override_consistency)?;
                 let out = perform(&eng, ph, Step::Launch, run_instances(&eng, ph, &input)).await?;
                 describe_instances(&eng, &out.instance_ids).await
             };
@@ -469,10 +481,22 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 }
             }
         }
+        Job::NoteLaunch {
+            input,
+            override_consistency,
+        } => {
+            // Failing here, the launch job notes it again when it starts.
+            let _ = note_launch(&eng, ph, &input, override_consistency);
+        }
         Job::PlanPhase { phase, plan } => {
             // The wizard goes on regardless; a journal that cannot be written
             // fails the first step, which writes it again.
-            let _ = note_plan(&eng, phase, |p| *p = *plan);
+            // Only a half with no plan yet: the user's choices stand.
+            let _ = note_plan(&eng, phase, |p| {
+                if p.source.is_empty() {
+                    *p = *plan
+                }
+            });
         }
         Job::ChooseClb { clb_id } => {
             let noted = note_plan(&eng, ph, |p| {

@@ -107,6 +107,18 @@ pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
         .recorded(|r| r.journal.plan.clone())
         .ok_or_else(|| StepError::Blocked(eng.text("engine.runs.wizard_run")))?;
     eng.check_world()?;
+    // A plan a plan file could not hold (a wizard run stopped before a choice
+    // was noted) is not run: it would do something nobody chose.
+    let problems = crate::scaleout::plan::validate_plan(&plan);
+    if !problems.is_empty() {
+        let id = eng.recorded(|r| r.id().to_string());
+        let why: Vec<String> = problems.iter().map(|p| p.message(eng.lang)).collect();
+        return Err(StepError::Blocked(tf(
+            eng.lang,
+            "engine.runs.plan_invalid",
+            &[("id", &id), ("why", &why.join("; "))],
+        )));
+    }
     // Its resources are deleted: continuing would build half a run anew.
     if let Some(when) = eng.recorded(|r| {
         (r.status() == super::record::RunStatus::CleanedUp).then_some(r.journal.updated)
@@ -174,6 +186,37 @@ mod tests {
     use crate::i18n::Lang;
     use crate::scaleout::runner::record::RunRecord;
     use crate::scaleout::runner::PollPolicy;
+
+    #[tokio::test]
+    async fn a_plan_with_a_choice_never_made_is_refused_before_any_call() {
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        // Nothing listens there: a call would fail with a network error, not Blocked.
+        let cfg = crate::cloud::ClientConfig::new(
+            crate::cloud::Credential::new("id", "key", None),
+            "ap-guangzhou",
+        )
+        .with_endpoint(Some("http://127.0.0.1:9".into()))
+        .with_audit_path(None);
+        let mut plan = crate::scaleout::plan::parse(include_str!(
+            "../../../assets/plans/session-servers.toml"
+        ))
+        .unwrap();
+        // A wizard run stopped before its launch was noted.
+        plan.session.as_mut().unwrap().count = 0;
+        let eng = Engine::new(
+            crate::cloud::Client::new(cfg).unwrap(),
+            tx,
+            PollPolicy::with_speed(100.0),
+            Lang::En,
+            RunRecord::for_plan("ap-guangzhou", plan, None),
+        );
+        match resume(&eng).await {
+            Err(StepError::Blocked(why)) => {
+                assert!(why.contains("incomplete") && why.contains("count"), "{why}")
+            }
+            other => panic!("refused: {other:?}"),
+        }
+    }
 
     #[tokio::test]
     async fn a_run_without_a_plan_is_refused_before_any_call() {
