@@ -499,3 +499,23 @@ fn long_paragraphs_keep_their_indent_at_80_and_120_columns() {
         }
     }
 }
+
+/// Opened from the overview in the sandbox, the account in use is named
+/// in the language on screen, before and after L.
+#[test]
+fn the_account_in_use_follows_the_language() {
+    use tcscale::tui::screens::onboarding::CurrentAccount;
+    let now = CurrentAccount {
+        sandbox: true,
+        source: "沙盒".into(),
+        region: "ap-guangzhou".into(),
+    };
+    assert_eq!(now.text(Lang::En), "sandbox · ap-guangzhou");
+    assert_eq!(now.text(Lang::Zh), "沙盒 · ap-guangzhou");
+    let real = CurrentAccount {
+        sandbox: false,
+        source: "profile default".into(),
+        region: "ap-shanghai".into(),
+    };
+    assert_eq!(real.text(Lang::Zh), "profile default · ap-shanghai");
+}

@@ -219,8 +219,12 @@ impl App {
             self.notice = Some((CheckLevel::Warn, t(self.lang, "wizard.account.busy")));
             return;
         }
-        let now = format!("{} · {}", self.ctx.credential_source, self.ctx.region);
-        self.onboarding.reopen(now);
+        self.onboarding
+            .reopen(crate::tui::screens::onboarding::CurrentAccount {
+                sandbox: self.ctx.sandbox,
+                source: self.ctx.credential_source.clone(),
+                region: self.ctx.region.clone(),
+            });
         self.go(Screen::Onboarding);
     }
 

@@ -189,6 +189,27 @@ pub enum Page {
     Preflight,
 }
 
+/// The account in use, said in the language on screen: the sandbox by its
+/// name in that language, a real account by where its keys came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CurrentAccount {
+    pub sandbox: bool,
+    /// Where the keys came from (a real account), as described at sign-in.
+    pub source: String,
+    pub region: String,
+}
+
+impl CurrentAccount {
+    pub fn text(&self, lang: Lang) -> String {
+        let source = if self.sandbox {
+            t(lang, "common.sandbox")
+        } else {
+            self.source.clone()
+        };
+        format!("{source} · {}", self.region)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct OnboardingState {
     pub page: Page,
@@ -216,8 +237,8 @@ pub struct OnboardingState {
     pub reason: Option<String>,
     pub clock: u64,
     pub outcome: Option<Outcome>,
-    /// The account in use (source · region) when opened from the overview.
-    pub current: Option<String>,
+    /// The account in use when opened from the overview.
+    pub current: Option<CurrentAccount>,
     outbox: Vec<OnboardingJob>,
 }
 
@@ -250,7 +271,7 @@ impl OnboardingState {
 
     /// Opens again from the overview, on the sources page, with `current`
     /// (the account in use) said at the top. Typed keys are kept.
-    pub fn reopen(&mut self, current: String) {
+    pub fn reopen(&mut self, current: CurrentAccount) {
         self.page = Page::Sources;
         self.error = None;
         self.validating = false;
@@ -623,7 +644,11 @@ fn error_lines(e: &Failure, lang: Lang) -> Vec<Line<'static>> {
 
 fn sources_page(s: &OnboardingState, lang: Lang, width: usize) -> Vec<Line<'static>> {
     let intro = match &s.current {
-        Some(now) => tf(lang, "onboarding.sources.current", &[("now", now)]),
+        Some(now) => tf(
+            lang,
+            "onboarding.sources.current",
+            &[("now", &now.text(lang))],
+        ),
         None => t(lang, "onboarding.welcome"),
     };
     let mut lines = vec![Line::styled(format!(" {intro}"), theme::title())];
