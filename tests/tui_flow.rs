@@ -146,7 +146,7 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
             );
         }
     }
-    d.confirm("RegisterTargets");
+    let bind_dialog = d.confirm("RegisterTargets");
     d.until("binding and health", |a| a.bind.progress.is_done())
         .await;
     assert!(d
@@ -293,6 +293,32 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     let mut want = d.app.bound_ids();
     want.sort();
     assert_eq!(bound, want);
+    // The dialog showed the engine's own requests: the listener it made,
+    // and exactly the targets registered, on the backend port and weight.
+    let mut shown_targets: Vec<String> = Vec::new();
+    for c in bind_dialog
+        .calls
+        .iter()
+        .filter(|c| c.action == "RegisterTargets")
+    {
+        let req: serde_json::Value = serde_json::from_str(&c.detail).expect("the request");
+        assert_eq!(req["LoadBalancerId"], clb.id.as_str());
+        for t in req["Targets"].as_array().unwrap() {
+            assert_eq!(t["Port"], 80);
+            assert_eq!(t["Weight"], 10);
+            shown_targets.push(t["InstanceId"].as_str().unwrap().to_string());
+        }
+    }
+    shown_targets.sort();
+    assert_eq!(shown_targets, bound);
+    let listener_req = bind_dialog
+        .calls
+        .iter()
+        .find(|c| c.action == "CreateListener")
+        .expect("the listener is created");
+    let req: serde_json::Value = serde_json::from_str(&listener_req.detail).unwrap();
+    assert_eq!(req["Ports"], serde_json::json!([80]));
+    assert_eq!(req["Protocol"], "TCP");
 
     // Back to the overview: the new architecture is discovered again.
     d.key(KeyCode::Enter);

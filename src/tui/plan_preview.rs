@@ -113,48 +113,53 @@ pub fn create_clb(app: &App) -> Confirm {
 }
 
 pub fn bind(app: &App) -> Confirm {
+    use crate::scaleout::runner::bind::{register_targets_request, BATCH};
+    use crate::scaleout::runner::load_balancer::{
+        create_listener_request, listener_name, ListenerInput, DEFAULT_WEIGHT,
+    };
     let clb = app.chosen_clb();
     let clb_id = clb.map(|c| c.id.clone()).unwrap_or_default();
     let port: i64 = app.bind.port.value.trim().parse().unwrap_or(80);
     let backend = app.backend_port();
     let mut calls = Vec::new();
-    let has_listener = clb.is_some_and(|c| {
+    let listener = clb.and_then(|c| {
         c.listeners
             .iter()
-            .any(|l| l.port == port && l.protocol == "TCP")
+            .find(|l| l.port == port && l.protocol == "TCP")
+            .map(|l| l.id.clone())
     });
-    if !has_listener {
+    if listener.is_none() {
         // Named after the run, as the engine names it (when journaled).
-        let name = crate::tui::recovery::run_id(app.ctx.journal_path.as_deref())
-            .map(|run| {
-                format!(
-                    " ListenerNames=[{}]",
-                    crate::scaleout::runner::load_balancer::listener_name(&run)
-                )
-            })
-            .unwrap_or_default();
-        calls.push(call(
-            "clb",
-            "CreateListener",
-            format!("LoadBalancerId={clb_id} Protocol=TCP Ports=[{port}]{name}"),
-        ));
+        let run = crate::tui::recovery::run_id(app.ctx.journal_path.as_deref());
+        let req = create_listener_request(&ListenerInput {
+            load_balancer_id: clb_id.clone(),
+            protocol: "TCP".into(),
+            port,
+            name: run
+                .map(|r| listener_name(&r))
+                .unwrap_or_else(|| JOURNAL_VALUE.into()),
+        });
+        calls.push(call("clb", "CreateListener", request_json(&req)));
     }
     let targets: Vec<String> = app
         .bind
         .rows
         .iter()
         .filter(|r| r.checked && r.status != TargetStatus::Bound)
-        .map(|r| format!("{}:{backend}", r.instance.id))
+        .map(|r| r.instance.id.clone())
         .collect();
-    calls.push(call(
-        "clb",
-        "RegisterTargets",
-        format!(
-            "LoadBalancerId={clb_id} Targets=[{}] Weight={}",
-            targets.join(", "),
-            crate::scaleout::runner::load_balancer::DEFAULT_WEIGHT
-        ),
-    ));
+    // The listener made by the call above has no id yet: shown as `…`.
+    let listener_id = listener.unwrap_or_else(|| JOURNAL_VALUE.into());
+    for batch in targets.chunks(BATCH) {
+        let req = register_targets_request(
+            &clb_id,
+            &listener_id,
+            batch.iter().cloned(),
+            backend,
+            DEFAULT_WEIGHT,
+        );
+        calls.push(call("clb", "RegisterTargets", request_json(&req)));
+    }
     calls.push(call(
         "clb",
         "DescribeTaskStatus",
@@ -169,8 +174,9 @@ pub fn bind(app: &App) -> Confirm {
 }
 
 pub fn fix_security_groups(app: &App) -> Confirm {
+    use crate::scaleout::runner::security_group_step::add_rule_request;
     let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
-    let port = app.backend_port();
+    let port = u16::try_from(app.backend_port()).unwrap_or(0);
     let mut groups: Vec<String> = app
         .sg
         .rows
@@ -191,7 +197,7 @@ pub fn fix_security_groups(app: &App) -> Confirm {
                 call(
                     "vpc",
                     "CreateSecurityGroupPolicies",
-                    format!("SecurityGroupId={g} Ingress: Protocol=TCP Port={port} CidrBlock={vip} Action=ACCEPT PolicyIndex=0"),
+                    request_json(&add_rule_request(g, &vip, port)),
                 )
             })
             .collect(),

@@ -86,6 +86,32 @@ pub async fn bound_targets(
     Ok(out)
 }
 
+/// One RegisterTargets call as the engine sends it (at most [`BATCH`]
+/// instances; the wizard's confirm shows the same requests).
+pub fn register_targets_request(
+    lb: &str,
+    listener_id: &str,
+    ids: impl IntoIterator<Item = String>,
+    port: i64,
+    weight: i64,
+) -> clb::RegisterTargetsRequest {
+    clb::RegisterTargetsRequest {
+        load_balancer_id: Some(lb.to_string()),
+        listener_id: Some(listener_id.to_string()),
+        targets: Some(
+            ids.into_iter()
+                .map(|id| clb::Target {
+                    instance_id: Some(id),
+                    port: Some(port),
+                    weight: Some(weight),
+                    ..Default::default()
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
 pub async fn register_targets(eng: &Engine, input: &BindInput) -> Result<BindOutput, StepError> {
     let lb = &input.load_balancer_id;
     for (run, holder) in eng.recorded(|r| r.active_elsewhere(lb)) {
@@ -136,22 +162,13 @@ pub async fn register_targets(eng: &Engine, input: &BindInput) -> Result<BindOut
             if missing.is_empty() {
                 break;
             }
-            let req = clb::RegisterTargetsRequest {
-                load_balancer_id: Some(lb.clone()),
-                listener_id: Some(input.listener_id.clone()),
-                targets: Some(
-                    missing
-                        .iter()
-                        .map(|id| clb::Target {
-                            instance_id: Some((*id).clone()),
-                            port: Some(input.backend_port),
-                            weight: Some(input.weight),
-                            ..Default::default()
-                        })
-                        .collect(),
-                ),
-                ..Default::default()
-            };
+            let req = register_targets_request(
+                lb,
+                &input.listener_id,
+                missing.into_iter().cloned(),
+                input.backend_port,
+                input.weight,
+            );
             // ResourceInOperating (another change still running) is retried by `send`.
             match eng.send(&req).await? {
                 Sent::Done(resp) => {

@@ -69,6 +69,15 @@ async fn instance_ingress(
     Ok(all)
 }
 
+/// The rule that lets the CLB's VIP in on `port`, as the engine adds it
+/// (the wizard's confirm shows the same request).
+pub fn add_rule_request(sg: &str, vip: &str, port: u16) -> vpc::CreateSecurityGroupPoliciesRequest {
+    vpc::CreateSecurityGroupPoliciesRequest {
+        security_group_id: Some(sg.to_string()),
+        security_group_policy_set: Some(sg_rules::policy_set_to_add(vip, port)),
+    }
+}
+
 pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutput, StepError> {
     let mut out = SgOutput::default();
     let vip: Ipv4Addr = input.vip.parse().map_err(|_| {
@@ -129,10 +138,7 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
                 );
                 break SgVerdict::Missing;
             }
-            let req = vpc::CreateSecurityGroupPoliciesRequest {
-                security_group_id: Some(sg.clone()),
-                security_group_policy_set: Some(sg_rules::policy_set_to_add(&input.vip, port)),
-            };
+            let req = add_rule_request(&sg, &input.vip, port);
             eng.journal(|r| r.add_intent(ResourceKind::SecurityGroupRule, Some(&sg), &rule))?;
             match eng.send(&req).await? {
                 Sent::Done(_) => {
