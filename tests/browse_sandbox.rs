@@ -68,11 +68,21 @@ fn tree_bindings(tree: &BrowseTree) -> BTreeSet<(String, String, String, i64, i6
 
 #[test]
 fn browse_json_matches_the_seeded_sandbox() {
+    // A data dir of its own: the sandbox keeps its world there, and this
+    // test is about the seeded one.
+    let data = std::env::temp_dir().join(format!("tcscale-browse-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tcscale"))
         .args(["browse", "--json", "--sandbox"])
-        .env("HOME", std::env::temp_dir())
+        .env("HOME", &data)
+        .env("TCSCALE_DATA_DIR", &data)
         .output()
         .unwrap();
+    assert!(
+        data.join("sandbox/world.json").exists(),
+        "the sandbox world is kept in the data dir"
+    );
+    let _ = std::fs::remove_dir_all(&data);
     assert!(
         out.status.success(),
         "{}",
