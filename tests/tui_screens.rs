@@ -332,6 +332,24 @@ fn sdk_rows() -> Vec<SdkRow> {
 
 #[test]
 fn sdk_config() {
+    // At 80x24 with a server without a TAT agent on the cursor: the row
+    // says it short, the pane below whole; long cells end in an ellipsis.
+    let no_agent = |l| {
+        let mut a = bind_app(l);
+        a.screen = Screen::SdkConfig;
+        let mut rows = sdk_rows();
+        rows[0].instance_name = "a-business-server-with-a-long-name".into();
+        rows[0].status = TargetStatus::NoAgent;
+        rows[0].before = None;
+        a.sdk.rows = Load::Ready(rows);
+        a
+    };
+    both_at("sdk_no_agent_80x24", 80, 24, no_agent);
+    for l in [Lang::En, Lang::Zh] {
+        let text = render(&no_agent(l), 80, 24);
+        assert!(text.contains('…'), "{text}");
+        assert!(text.contains("ins-b1"), "{text}");
+    }
     both("sdk_rows", |l| {
         let mut a = bind_app(l);
         a.screen = Screen::SdkConfig;

@@ -9,7 +9,7 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::sdk_config::{node_json_problem, Stage};
 use crate::tui::app::App;
 use crate::tui::state::{Load, Progress, SdkRow, TargetStatus};
-use crate::tui::widgets::{spinner, table, theme};
+use crate::tui::widgets::{fit, spinner, table, theme};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.sdk.progress {
@@ -35,11 +35,9 @@ fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
             theme::good(),
         ),
         TargetStatus::Idle => Line::styled(t(lang, "wizard.sdk.to_change"), theme::warn()),
+        // The row names the server; the pane below says what to do.
         TargetStatus::NoAgent => Line::styled(
-            format!(
-                "! {}",
-                tf(lang, "wizard.sdk.agent_offline", &[("id", &r.instance_id)])
-            ),
+            format!("! {}", t(lang, "wizard.sdk.no_agent_short")),
             theme::warn(),
         ),
         TargetStatus::Failed(e) if r.before.is_none() => {
@@ -127,14 +125,28 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         "wizard.sdk.col",
         &["instance", "runtime", "path", "status"],
     );
+    let widths = [
+        Constraint::Fill(2),
+        Constraint::Length(8),
+        Constraint::Length(23),
+        Constraint::Fill(3),
+    ];
+    // Cells longer than their column end in an ellipsis (the pane below
+    // has the cursor row whole).
+    let cols = table::column_widths(list, &widths);
     let body = rows
         .iter()
         .map(|r| {
+            let status = status_text(app, r);
+            let style = status.spans.first().map(|s| s.style).unwrap_or_default();
             Row::new(vec![
-                table::instance_cell(&r.instance_id, &r.instance_name),
+                Line::from(fit(
+                    &format!("{} {}", r.instance_id, r.instance_name),
+                    cols[0],
+                )),
                 Line::from(r.runtime.clone()),
-                Line::from(r.path.clone()),
-                status_text(app, r),
+                Line::from(fit(&r.path, cols[2])),
+                Line::styled(fit(&status.to_string(), cols[3]), style),
             ])
         })
         .collect();
@@ -145,12 +157,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         &title,
         Some(header),
         body,
-        &[
-            Constraint::Fill(2),
-            Constraint::Length(8),
-            Constraint::Length(23),
-            Constraint::Fill(3),
-        ],
+        &widths,
         app.sdk.cursor,
         true,
     );
@@ -160,6 +167,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let mut lines = Vec::new();
     if let Some(w) = &r.warning {
         lines.push(Line::styled(format!("! {w}"), theme::warn()));
+    }
+    if r.status == TargetStatus::NoAgent {
+        lines.push(Line::styled(
+            format!(
+                "! {}",
+                tf(lang, "wizard.sdk.agent_offline", &[("id", &r.instance_id)])
+            ),
+            theme::warn(),
+        ));
     }
     if app.sdk.manual {
         lines.push(Line::styled(

@@ -22,6 +22,18 @@ pub fn instance_cell(id: &str, name: &str) -> Line<'static> {
     Line::from(format!("{id} {name}"))
 }
 
+/// The widths a bordered table in `area` gives its columns (one column of
+/// spacing, as [`render`] draws them), for cells to be fitted to.
+pub fn column_widths(area: Rect, widths: &[Constraint]) -> Vec<usize> {
+    let inner = Block::bordered().inner(area);
+    Layout::horizontal(widths.to_vec())
+        .spacing(1)
+        .split(inner)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
 /// The first row to draw so that `cursor` stays visible in `visible` rows.
 pub fn offset(cursor: usize, visible: usize) -> usize {
     if visible == 0 {
