@@ -152,6 +152,55 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> Str
     s
 }
 
+/// A message worded only when shown, in the language on screen then: the
+/// engine reports these, so a line already on screen follows `L`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Text {
+    /// The strings-table key; empty for words already final (`raw`).
+    key: String,
+    args: Vec<(String, String)>,
+}
+
+impl Text {
+    pub fn new(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> Text {
+        Text {
+            key: key.to_string(),
+            args: args
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Words that have no key (API output, ids, text worded elsewhere).
+    pub fn raw(words: impl Into<String>) -> Text {
+        Text {
+            key: String::new(),
+            args: vec![(String::new(), words.into())],
+        }
+    }
+
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    pub fn in_lang(&self, lang: Lang) -> String {
+        if self.key.is_empty() {
+            return self
+                .args
+                .first()
+                .map(|(_, w)| w.clone())
+                .unwrap_or_default();
+        }
+        let args: Vec<(&str, &dyn std::fmt::Display)> = self
+            .args
+            .iter()
+            .map(|(n, v)| (n.as_str(), v as &dyn std::fmt::Display))
+            .collect();
+        tf(lang, &self.key, &args)
+    }
+}
+
 /// Whether a key exists (for tests of code that builds keys from data).
 pub fn has(key: &str) -> bool {
     table().contains_key(key)

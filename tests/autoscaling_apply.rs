@@ -168,7 +168,7 @@ async fn a_plan_with_autoscaling_sets_up_a_group_on_the_public_listener() {
     let mut lines = Vec::new();
     while let Ok(p) = rx.try_recv() {
         if let Progress::Log(l) = p {
-            lines.push(l);
+            lines.push(l.in_lang(Lang::En));
         }
     }
     assert!(lines.iter().any(|l| l.contains("deleted")), "{lines:?}");

@@ -299,7 +299,7 @@ async fn a_transient_tat_failure_is_retried_before_cleanup_holds_anything_back()
     let mut retried = false;
     while let Some(p) = rx.recv().await {
         if let Progress::Log(line) = &p {
-            if line.contains("trying again") && !retried {
+            if line.in_lang(Lang::En).contains("trying again") && !retried {
                 retried = true;
                 h.with_world(|w| w.faults.tat_fail = 0.0);
             }

@@ -47,7 +47,7 @@ async fn apply_session_plan(world: World) -> Applied {
     let mut logs = Vec::new();
     while let Ok(p) = rx.try_recv() {
         if let Progress::Log(l) = p {
-            logs.push(l);
+            logs.push(l.in_lang(tcscale::i18n::Lang::En));
         }
     }
     Applied {

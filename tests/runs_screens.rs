@@ -276,11 +276,11 @@ fn resume_in_progress_and_failed_again() {
         for p in [
             Progress::StepDone {
                 step: Step::Image,
-                summary: tcscale::i18n::t(l, "engine.step.already_done"),
+                summary: tcscale::i18n::Text::new("engine.step.already_done", &[]),
             },
             Progress::StepDone {
                 step: Step::Launch,
-                summary: tcscale::i18n::t(l, "engine.step.already_done"),
+                summary: tcscale::i18n::Text::new("engine.step.already_done", &[]),
             },
             Progress::StepStarted { step: Step::Bind },
             Progress::Task {

@@ -146,10 +146,10 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
         matches!(&live.result, Some(Ok(_))),
         "{:?}\n{}",
         live.result,
-        live.log.join("\n")
+        live.log_lines(Lang::En).join("\n")
     );
     assert!(
-        live.log.iter().any(|l| l.starts_with("▶ ")),
+        live.log_lines(Lang::En).iter().any(|l| l.starts_with("▶ ")),
         "progress lines shown: {:?}",
         live.log
     );
@@ -229,7 +229,7 @@ async fn a_failed_wizard_step_offers_c_which_cleans_the_run_up_after_a_confirm()
         matches!(&live.result, Some(Ok(_))),
         "{:?}\n{}",
         live.result,
-        live.log.join("\n")
+        live.log_lines(Lang::En).join("\n")
     );
     assert!(
         live.items
@@ -469,7 +469,7 @@ async fn a_held_back_cleanup_deletes_nothing_until_f_deletes_anyway() {
         live.force && live.held_back.is_none() && matches!(&live.result, Some(Ok(_))),
         "{:?}\n{}",
         live.result,
-        live.log.join("\n")
+        live.log_lines(Lang::En).join("\n")
     );
     assert!(live.items.iter().any(|(_, s)| *s == ItemState::Deleted));
     let after = delta(&before, &h.with_world(|w| inventory(w)));

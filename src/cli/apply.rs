@@ -298,7 +298,9 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
     }
     Some(match p {
         Progress::StepStarted { step } => format!("▶ {}", step_title(*step, lang)),
-        Progress::StepDone { step, summary } => format!("✓ {} {summary}", step_title(*step, lang)),
+        Progress::StepDone { step, summary } => {
+            format!("✓ {} {}", step_title(*step, lang), summary.in_lang(lang))
+        }
         Progress::StepFailed { step, error } => format!("✗ {}: {error}", step_title(*step, lang)),
         Progress::ImageState { id, state, elapsed } => format!(
             "  {}",
@@ -389,7 +391,7 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
                 CleanupStage::Done(a) => format!("  {what}: {}", action_text(a, lang)),
             }
         }
-        Progress::Log(m) => format!("  {m}"),
+        Progress::Log(m) => format!("  {}", m.in_lang(lang)),
         // The launch line that follows says it all.
         Progress::DryRunPassed => return None,
     })

@@ -592,7 +592,7 @@ pub async fn wait_in_service(
             let snap = snapshot(eng, group_id, target).await?;
             let mut prev = last.lock().unwrap_or_else(|p| p.into_inner());
             for line in changes(eng.lang, prev.as_ref(), &snap) {
-                eng.report(Progress::Log(line));
+                eng.report(Progress::Log(crate::i18n::Text::raw(line)));
             }
             let known: BTreeSet<String> = prev
                 .as_ref()
@@ -726,7 +726,9 @@ pub async fn cleanup_recorded(eng: &Engine) -> Result<Vec<AsCleanup>, StepError>
         match d {
             AsCleanup::Deleted(id) => eng.log("autoscaling.engine.cleanup_deleted", &[("id", id)]),
             AsCleanup::AlreadyGone(id) => eng.log("autoscaling.engine.cleanup_gone", &[("id", id)]),
-            AsCleanup::Manual(_, what) => eng.report(Progress::Log(what.clone())),
+            AsCleanup::Manual(_, what) => {
+                eng.report(Progress::Log(crate::i18n::Text::raw(what.clone())))
+            }
         }
     }
     Ok(done)

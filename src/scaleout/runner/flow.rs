@@ -172,7 +172,7 @@ where
     if let Some(out) = journaled {
         eng.report(Progress::StepDone {
             step: name,
-            summary: eng.text("engine.step.already_done"),
+            summary: crate::i18n::Text::new("engine.step.already_done", &[]),
         });
         b.passed();
         return Ok(out);
@@ -199,7 +199,7 @@ where
     if skipped {
         eng.report(Progress::StepDone {
             step: name,
-            summary: eng.text("engine.step.skipped"),
+            summary: crate::i18n::Text::new("engine.step.skipped", &[]),
         });
         b.passed();
         return Ok(None);

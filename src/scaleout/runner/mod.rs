@@ -95,7 +95,7 @@ pub enum Progress {
     },
     StepDone {
         step: Step,
-        summary: String,
+        summary: crate::i18n::Text,
     },
     StepFailed {
         step: Step,
@@ -112,8 +112,9 @@ pub enum Progress {
         of: usize,
         ids: Vec<String>,
     },
-    /// Anything else worth a line (skipped targets, reused resources…).
-    Log(String),
+    /// Anything else worth a line (skipped targets, reused resources…),
+    /// worded when shown.
+    Log(crate::i18n::Text),
 }
 
 /// Why a step stopped.
@@ -276,7 +277,7 @@ impl Engine {
     }
 
     pub fn log(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) {
-        self.report(Progress::Log(tf(self.lang, key, args)));
+        self.report(Progress::Log(crate::i18n::Text::new(key, args)));
     }
 
     /// Changes the record and writes the journal file at once (atomically).

@@ -40,7 +40,7 @@ where
             .map_err(StepError::Journal)?;
             eng.report(Progress::StepDone {
                 step: name,
-                summary: summarize(&value),
+                summary: crate::i18n::Text::raw(summarize(&value)),
             });
             Ok(out)
         }

@@ -176,19 +176,35 @@ impl RunRecord {
     /// (pending), so a run stopped between two steps, or between the two
     /// halves of "both", is still unfinished.
     pub fn begin(&mut self, phase: &str, step: Step) -> Result<(), String> {
-        if let Some(p) = self.journal.plan.clone() {
-            for (key, present) in [
-                ("session", p.role.has_session() && p.session.is_some()),
-                ("business", p.role.has_business() && p.business.is_some()),
-            ] {
-                if present {
-                    for s in crate::scaleout::steps::steps_of(key == "session", &p) {
-                        self.journal.ensure_step(key, s);
-                    }
-                }
-            }
-        }
+        self.list_planned_steps();
         self.start(phase, step)
+    }
+
+    /// The journal's steps follow its plan: every planned step listed (pending
+    /// until done), and a Summary listed while the plan had one half only
+    /// moved to the end of the last half once it has both.
+    pub fn list_planned_steps(&mut self) {
+        let Some(p) = self.journal.plan.clone() else {
+            return;
+        };
+        for (key, present) in [
+            ("session", p.role.has_session() && p.session.is_some()),
+            ("business", p.role.has_business() && p.business.is_some()),
+        ] {
+            if !present {
+                continue;
+            }
+            let planned = crate::scaleout::steps::steps_of(key == "session", &p);
+            for s in &planned {
+                self.journal.ensure_step(key, *s);
+            }
+            self.journal.steps.retain(|s| {
+                !(s.phase == key
+                    && s.step == Step::Summary
+                    && s.state == StepState::Pending
+                    && !planned.contains(&Step::Summary))
+            });
+        }
     }
 
     /// The wizard's plan for `phase`, filled in as the user goes (created
@@ -494,6 +510,21 @@ pub fn runs_dir() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_half_noted_later_moves_the_summary_to_the_end() {
+        let mut r = RunRecord::interactive("ap-guangzhou", None);
+        r.note_plan(Phase::Session, |p| p.source = "ins-a".into());
+        r.begin("session", Step::Image).unwrap();
+        assert!(r.journal.step("session", Step::Summary).is_some());
+        r.note_plan(Phase::Business, |p| p.source = "ins-b".into());
+        r.begin("session", Step::Launch).unwrap();
+        assert!(
+            r.journal.step("session", Step::Summary).is_none(),
+            "once, at the end"
+        );
+        assert!(r.journal.step("business", Step::Summary).is_some());
+    }
 
     #[test]
     fn a_run_is_worked_on_only_in_the_world_it_was_made_in() {

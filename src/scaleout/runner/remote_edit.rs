@@ -196,7 +196,7 @@ pub async fn look_all(
         let id = server.instance_id.clone().unwrap_or_default();
         let Some((runtime, current)) = reads.files.remove(&id) else {
             let reason = tf(eng.lang, "engine.sdk.agent_offline", &[("id", &id)]);
-            eng.report(Progress::Log(reason.clone()));
+            eng.report(Progress::Log(crate::i18n::Text::raw(reason.clone())));
             out.push((id, Look::Skip(reason)));
             continue;
         };

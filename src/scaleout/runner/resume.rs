@@ -131,6 +131,8 @@ pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
         )));
     }
     prepare_retry(eng)?;
+    // A wizard run's plan may have grown after its steps were listed.
+    eng.journal(|r| r.list_planned_steps())?;
     run_plan(eng, &plan).await
 }
 

@@ -131,7 +131,9 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
                 break SgVerdict::Allowed;
             }
             if !input.fix {
-                eng.report(super::Progress::Log(evaluation.describe(eng.lang)));
+                eng.report(super::Progress::Log(crate::i18n::Text::raw(
+                    evaluation.describe(eng.lang),
+                )));
                 eng.log(
                     "engine.sg.missing",
                     &[("id", &id), ("vip", &input.vip), ("port", &input.port)],

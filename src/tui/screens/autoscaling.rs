@@ -96,7 +96,7 @@ pub struct SetupRequest {
 /// What the work reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AsEvent {
-    Log(String),
+    Log(crate::i18n::Text),
     Created(AsOutput),
     Failed(String),
     Snapshot(Result<GroupSnapshot, String>),
@@ -921,7 +921,7 @@ impl AsWizard {
     pub fn on_event(&mut self, ev: AsEvent, lang: Lang, clock: u64) {
         match ev {
             AsEvent::Log(l) => {
-                self.log.push(l);
+                self.log.push(l.in_lang(lang));
                 let keep = self.log.len().saturating_sub(50);
                 self.log.drain(..keep);
             }

@@ -277,9 +277,30 @@ pub enum StepLive {
     Running,
     /// Journaled as running by a process that is gone (no one holds the run).
     Interrupted,
-    Done(String),
+    /// With what it produced (ids), worded when shown.
+    Done(crate::i18n::Text),
     Skipped,
     Failed(String),
+}
+
+/// A line of a live run's log, worded when drawn (so it follows `L`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LogLine {
+    /// What the engine reported.
+    Progress(Progress),
+    /// What the screen said itself (the run started, how it ended).
+    Text(crate::i18n::Text),
+}
+
+impl LogLine {
+    pub fn in_lang(&self, lang: Lang) -> String {
+        match self {
+            LogLine::Progress(p) => {
+                crate::cli::apply::progress_line(p, lang, &mut None).unwrap_or_default()
+            }
+            LogLine::Text(t) => t.in_lang(lang),
+        }
+    }
 }
 
 /// A resource's state during cleanup.
@@ -341,7 +362,7 @@ pub struct Live {
     pub steps: Vec<(String, Step, StepLive)>,
     /// Cleanup: each resource and what became of it.
     pub items: Vec<(Resource, ItemState)>,
-    pub log: Vec<String>,
+    pub log: Vec<LogLine>,
     /// Seconds until the engine reconnects (the network is down).
     pub reconnecting: Option<u64>,
     countdown: Option<u64>,
@@ -367,7 +388,7 @@ impl Live {
                 .iter()
                 .map(|(p, s, st)| {
                     let l = match st {
-                        StepState::Done => StepLive::Done(String::new()),
+                        StepState::Done => StepLive::Done(Default::default()),
                         StepState::Skipped => StepLive::Skipped,
                         StepState::Failed { .. } if skip => StepLive::Skipped,
                         // A resume reopens failed and interrupted steps.
@@ -414,6 +435,11 @@ impl Live {
             journal: std::sync::Arc::new(Journal::open(id, "", DateTime::<Utc>::default())),
         };
         Live::new(kind, &row, 0, false)
+    }
+
+    /// The log as it reads in `lang`.
+    pub fn log_lines(&self, lang: Lang) -> Vec<String> {
+        self.log.iter().map(|l| l.in_lang(lang)).collect()
     }
 
     pub fn running(&self) -> bool {
@@ -501,11 +527,8 @@ impl Live {
             Progress::StepDone { step, summary } => {
                 // Read back from the journal (done, or skipped earlier): the
                 // list shows it so already; another phase's step must not move.
-                let read_back = [
-                    t(lang, "engine.step.already_done"),
-                    t(lang, "engine.step.skipped"),
-                ]
-                .contains(summary)
+                let read_back = ["engine.step.already_done", "engine.step.skipped"]
+                    .contains(&summary.key())
                     && !self
                         .steps
                         .iter()
@@ -534,9 +557,11 @@ impl Live {
                 ..
             }
         );
+        // Whether it makes a line is decided now (a countdown is one line);
+        // the words, when drawn.
         let line = crate::cli::apply::progress_line(p, lang, &mut self.countdown);
-        if let Some(line) = line.filter(|_| !started) {
-            self.log.push(line);
+        if line.is_some() && !started {
+            self.log.push(LogLine::Progress(p.clone()));
             // Enough to scroll back a screenful; a long run does not grow without bound.
             if self.log.len() > 500 {
                 self.log.drain(..100);
@@ -797,7 +822,10 @@ impl RunsState {
             LiveKind::Cleanup if force => "runs.cleaning_forced",
             LiveKind::Cleanup => "runs.cleaning",
         };
-        live.log.push(tf(lang, what, &[("id", &row.id)]));
+        live.log.push(LogLine::Text(crate::i18n::Text::new(
+            what,
+            &[("id", &row.id)],
+        )));
         self.live = Some(live);
         let (id, dir) = (row.id.clone(), self.dir.clone());
         self.outbox.push(match kind {
@@ -1436,7 +1464,11 @@ mod tests {
         assert_eq!(at(&l, "img-2"), Some(ItemState::Waiting));
         l.progress(&ev(&lb, CleanupStage::Done(CleanupAction::Deleted)), lang);
         assert_eq!(at(&l, "lb-1"), Some(ItemState::Deleted));
-        assert_eq!(l.log, ["  clb lb-1: deleted"], "verdicts only");
+        assert_eq!(
+            l.log_lines(Lang::En),
+            ["  clb lb-1: deleted"],
+            "verdicts only"
+        );
         // A short pane scrolls to the resource being worked on.
         assert_eq!(focus_skip(&l, lang, 200, 10), 0);
         let focus = l.items.iter().position(|(_, s)| s.open()).unwrap();
@@ -1651,7 +1683,7 @@ mod tests {
         l.progress(
             &Progress::StepDone {
                 step: Step::Image,
-                summary: t(lang, "engine.step.already_done"),
+                summary: crate::i18n::Text::new("engine.step.already_done", &[]),
             },
             lang,
         );
@@ -1669,17 +1701,21 @@ mod tests {
         l.progress(
             &Progress::StepDone {
                 step: Step::LoadBalancer,
-                summary: "lb-9".into(),
+                summary: crate::i18n::Text::raw("lb-9"),
             },
             lang,
         );
         assert_eq!(l.reconnecting, None);
-        assert_eq!(l.steps[2].2, StepLive::Done("lb-9".into()));
+        assert_eq!(l.steps[2].2, StepLive::Done(crate::i18n::Text::raw("lb-9")));
         assert_eq!(l.log.len(), lines + 1);
+        let en = l.log_lines(Lang::En);
         assert!(
-            l.log.iter().filter(|x| x.contains("reconnect")).count() == 1,
-            "{:?}",
-            l.log
+            en.iter().filter(|x| x.contains("reconnect")).count() == 1,
+            "{en:?}"
         );
+        // The lines already on screen follow the language.
+        let zh = l.log_lines(Lang::Zh);
+        assert_eq!(zh.len(), en.len());
+        assert_ne!(zh, en, "worded again in Chinese");
     }
 }

@@ -197,7 +197,9 @@ pub(super) fn step_line(
             theme::warn(),
             t(lang, "runs.step.interrupted"),
         ),
-        StepLive::Done(s) if !s.is_empty() => ("✓".to_string(), theme::good(), s.clone()),
+        StepLive::Done(s) if !s.in_lang(lang).is_empty() => {
+            ("✓".to_string(), theme::good(), s.in_lang(lang))
+        }
         StepLive::Done(_) => ("✓".to_string(), theme::good(), t(lang, "runs.step.done")),
         StepLive::Skipped => (
             "–".to_string(),
@@ -283,7 +285,7 @@ pub(super) fn state_of(s: &StepState) -> StepLive {
     match s {
         StepState::Pending => StepLive::Pending,
         StepState::Running => StepLive::Running,
-        StepState::Done => StepLive::Done(String::new()),
+        StepState::Done => StepLive::Done(Default::default()),
         StepState::Skipped => StepLive::Skipped,
         StepState::Failed { reason } => StepLive::Failed(reason.clone()),
     }
@@ -486,7 +488,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             );
             f.render_widget(
                 Paragraph::new(tail(
-                    &l.log,
+                    &l.log_lines(lang),
                     inner_h,
                     right.width.saturating_sub(2) as usize,
                 ))
