@@ -189,29 +189,34 @@ mod tests {
     use crate::scaleout::runner::record::RunRecord;
     use crate::scaleout::runner::PollPolicy;
 
-    #[tokio::test]
-    async fn a_plan_with_a_choice_never_made_is_refused_before_any_call() {
+    /// An engine for `record` whose every call would fail with a network
+    /// error (nothing listens there): a refusal is Blocked, not Cloud.
+    fn offline(record: RunRecord) -> Engine {
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        // Nothing listens there: a call would fail with a network error, not Blocked.
         let cfg = crate::cloud::ClientConfig::new(
             crate::cloud::Credential::new("id", "key", None),
             "ap-guangzhou",
         )
         .with_endpoint(Some("http://127.0.0.1:9".into()))
         .with_audit_path(None);
+        Engine::new(
+            crate::cloud::Client::new(cfg).unwrap(),
+            tx,
+            PollPolicy::with_speed(100.0),
+            Lang::En,
+            record,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_plan_with_a_choice_never_made_is_refused_before_any_call() {
         let mut plan = crate::scaleout::plan::parse(include_str!(
             "../../../assets/plans/session-servers.toml"
         ))
         .unwrap();
         // A wizard run stopped before its launch was noted.
         plan.session.as_mut().unwrap().count = 0;
-        let eng = Engine::new(
-            crate::cloud::Client::new(cfg).unwrap(),
-            tx,
-            PollPolicy::with_speed(100.0),
-            Lang::En,
-            RunRecord::for_plan("ap-guangzhou", plan, None),
-        );
+        let eng = offline(RunRecord::for_plan("ap-guangzhou", plan, None));
         match resume(&eng).await {
             Err(StepError::Blocked(why)) => {
                 assert!(why.contains("incomplete") && why.contains("count"), "{why}")
@@ -222,22 +227,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_run_without_a_plan_is_refused_before_any_call() {
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        // Nothing listens there: a call would fail with a network error, not Blocked.
-        let cfg = crate::cloud::ClientConfig::new(
-            crate::cloud::Credential::new("id", "key", None),
-            "ap-guangzhou",
-        )
-        .with_endpoint(Some("http://127.0.0.1:9".into()))
-        .with_audit_path(None);
-        let client = crate::cloud::Client::new(cfg).unwrap();
-        let eng = Engine::new(
-            client,
-            tx,
-            PollPolicy::with_speed(100.0),
-            Lang::En,
-            RunRecord::interactive("ap-guangzhou", None),
-        );
+        let eng = offline(RunRecord::interactive("ap-guangzhou", None));
         match resume(&eng).await {
             Err(StepError::Blocked(why)) => assert!(why.contains("wizard"), "{why}"),
             other => panic!("refused: {other:?}"),
