@@ -22,12 +22,11 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" y/⏎ ", theme::key()),
-        Span::raw(t(lang, "wizard.confirm.accept")),
-        Span::styled("   n/esc ", theme::key()),
-        Span::raw(t(lang, "wizard.confirm.cancel")),
-    ]));
+    lines.push(answer_keys(
+        lang,
+        "wizard.confirm.accept",
+        "wizard.confirm.cancel",
+    ));
     let width = area.width.saturating_sub(4).min(96);
     // A call's parameters wrap under the call, not at the dialog's edge.
     let lines = wrap::indented(lines, width.saturating_sub(3).max(1) as usize);
@@ -42,6 +41,16 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
         ),
         rect,
     );
+}
+
+/// The last line of a yes/no dialog: `y/⏎` does `yes_key`, `n/esc` `no_key`.
+pub fn answer_keys(lang: Lang, yes_key: &str, no_key: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(" y/⏎ ", theme::key()),
+        Span::raw(t(lang, yes_key)),
+        Span::styled("   n/esc ", theme::key()),
+        Span::raw(t(lang, no_key)),
+    ])
 }
 
 #[cfg(test)]

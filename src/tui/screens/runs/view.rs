@@ -600,12 +600,11 @@ pub fn confirm_lines(c: &RunConfirm, lang: Lang) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" y/⏎ ", theme::key()),
-        Span::raw(t(lang, "runs.key.confirm")),
-        Span::styled("   n/esc ", theme::key()),
-        Span::raw(t(lang, "runs.key.cancel")),
-    ]));
+    lines.push(crate::tui::widgets::confirm::answer_keys(
+        lang,
+        "runs.key.confirm",
+        "runs.key.cancel",
+    ));
     lines
 }
 
@@ -634,12 +633,11 @@ fn resume_lines(
         }
     }
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" y/⏎ ", theme::key()),
-        Span::raw(t(lang, "runs.key.resume_confirm")),
-        Span::styled("   n/esc ", theme::key()),
-        Span::raw(t(lang, "runs.key.cancel")),
-    ]));
+    lines.push(crate::tui::widgets::confirm::answer_keys(
+        lang,
+        "runs.key.resume_confirm",
+        "runs.key.cancel",
+    ));
     lines
 }
 
@@ -669,12 +667,11 @@ pub(super) fn force_lines(c: &RunConfirm, held: &HeldBack, lang: Lang) -> Vec<Li
     let n = c.row.deleted().len() + usize::from(c.row.autoscaling);
     lines.push(Line::raw(tf(lang, "runs.force.then", &[("n", &n)])));
     lines.push(Line::raw(""));
-    lines.push(Line::from(vec![
-        Span::styled(" y/⏎ ", theme::key()),
-        Span::raw(t(lang, "runs.key.force_confirm")),
-        Span::styled("   n/esc ", theme::key()),
-        Span::raw(t(lang, "runs.key.cancel")),
-    ]));
+    lines.push(crate::tui::widgets::confirm::answer_keys(
+        lang,
+        "runs.key.force_confirm",
+        "runs.key.cancel",
+    ));
     lines
 }
 
