@@ -22,7 +22,7 @@ fn every_benchmark_runs_once_on_a_small_size() {
     // Every figure prints a line; these must have been measured (the
     // start-up one needs a pty and the sandbox, the tccli one Python).
     for n in [
-        "1.", "2.", "3.", "4.", "5a.", "5b.", "6.", "7.", "8.", "9.", "10.",
+        "1.", "2.", "3.", "4.", "5a.", "5b.", "6.", "7.", "8.", "9.", "10.", "11.", "12.",
     ] {
         let line = stdout
             .lines()

@@ -18,6 +18,7 @@ mod memory;
 mod random_kill;
 mod render;
 mod report;
+mod sandbox_keep;
 mod sdk_waves;
 mod simhost;
 mod startup;
@@ -26,7 +27,7 @@ mod throughput;
 
 use report::Figure;
 
-const USAGE: &str = "usage: tcscale-bench <all|apply|apply-jitter|listing|bind|render|startup|memory|throughput|tccli|random-kill|sdk-waves> [--quick] [--strict]";
+const USAGE: &str = "usage: tcscale-bench <all|apply|apply-jitter|listing|bind|render|startup|memory|throughput|tccli|random-kill|sdk-waves|sandbox-keep> [--quick] [--strict]";
 
 fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
     Some(match which {
@@ -41,6 +42,7 @@ fn figures(which: &str, quick: bool) -> Option<Vec<Figure>> {
         "tccli" => vec![tccli::run(quick)],
         "random-kill" => vec![random_kill::run(quick)],
         "sdk-waves" => vec![sdk_waves::run(quick)],
+        "sandbox-keep" => vec![sandbox_keep::run(quick)],
         _ => return None,
     })
 }
@@ -56,6 +58,7 @@ const ALL: &[&str] = &[
     "tccli",
     "random-kill",
     "sdk-waves",
+    "sandbox-keep",
 ];
 
 fn main() {
