@@ -138,3 +138,59 @@ fn sigkill_is_the_control_it_cannot_restore() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The terminal goes away under the wizard (its `script` SIGKILLed, as when
+/// a window is closed): the wizard ends within seconds instead of running
+/// on without a terminal (a crossterm stream on a dead pty could spin a
+/// whole core and never take the SIGHUP; the terminal is read on a thread).
+#[test]
+fn the_wizard_ends_when_its_terminal_goes_away() {
+    if !have_script() {
+        return;
+    }
+    let dir = tempdir("gone");
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let bin = env!("CARGO_BIN_EXE_tcscale");
+    let inner = format!(
+        "stty rows 30 cols 100; echo $$ > '{d}/shell'; HOME='{h}' XDG_DATA_HOME='{h}/data' XDG_CONFIG_HOME='{h}/config' exec '{bin}' --sandbox --lang en",
+        d = dir.display(),
+        h = home.display(),
+    );
+    let mut script = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script runs");
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    // `exec`: the shell's pid is the wizard's.
+    let pid: i32 = std::fs::read_to_string(dir.join("shell"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = |pid: i32| {
+        Path::new(&format!("/proc/{pid}")).exists()
+            && !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .unwrap_or_default()
+                .contains(") Z ")
+    };
+    assert!(alive(pid), "the wizard runs");
+    script.kill().unwrap();
+    let _ = script.wait();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive(pid) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let still = alive(pid);
+    if still {
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    }
+    assert!(
+        !still,
+        "the wizard still ran 10 s after its terminal went away"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

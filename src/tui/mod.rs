@@ -204,7 +204,7 @@ async fn adopt(
     events: &mut event::Events,
 ) {
     if let Some(old) = session.take() {
-        *events = event::Events::new(TICK);
+        events.fresh_jobs();
         if let Some(sb) = old.sandbox {
             sb.shutdown().await;
         }
