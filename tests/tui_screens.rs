@@ -7,7 +7,7 @@ mod tui_fixture;
 use tcscale::i18n::Lang;
 use tcscale::tui::app::App;
 use tcscale::tui::state::*;
-use tui_fixture::{app, bind_app, render};
+use tui_fixture::{app, bind_app, press, render};
 
 fn lang_name(l: Lang) -> &'static str {
     match l {
@@ -754,12 +754,7 @@ fn after_l_the_overview_checks_are_in_the_new_language() {
     let mut a = app(Lang::En, Screen::Overview);
     let before = render(&a, 100, 30);
     assert!(before.contains("custom image quota 1/10"), "{before}");
-    a.update(tcscale::tui::app::Msg::Key(
-        crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('L'),
-            crossterm::event::KeyModifiers::NONE,
-        ),
-    ));
+    press(&mut a, crossterm::event::KeyCode::Char('L'));
     assert_eq!(a.lang, Lang::Zh);
     let after = render(&a, 100, 30);
     assert!(after.contains("自定义镜像配额 1/10"), "{after}");
@@ -771,13 +766,7 @@ fn after_l_the_overview_checks_are_in_the_new_language() {
 /// that fixes it (no stale line), and Enter does not open the confirm.
 #[test]
 fn a_count_beyond_the_quota_shows_as_typed_and_goes_when_fixed() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let key = |a: &mut App, c: KeyCode| {
-        a.update(tcscale::tui::app::Msg::Key(KeyEvent::new(
-            c,
-            KeyModifiers::NONE,
-        )))
-    };
+    use crossterm::event::KeyCode;
     let mut a = app(Lang::En, Screen::Launch);
     a.launch.quota = Load::Ready(ZoneQuota {
         used: 48,
@@ -786,18 +775,18 @@ fn a_count_beyond_the_quota_shows_as_typed_and_goes_when_fixed() {
     });
     a.launch.focus = 0;
     a.launch.count = tcscale::tui::widgets::input::TextInput::new("2");
-    key(&mut a, KeyCode::Char('0'));
+    press(&mut a, KeyCode::Char('0'));
     assert_eq!(a.launch.count.value, "20");
     let e = a.launch.count.error.clone().expect("said at once");
     assert!(e.contains("quota") && e.contains('2'), "{e}");
     let shown = render(&a, 100, 30);
     assert!(shown.contains("exceed"), "{shown}");
-    key(&mut a, KeyCode::Enter);
+    press(&mut a, KeyCode::Enter);
     assert!(
         a.confirm.is_none(),
         "no confirm for a launch the API refuses"
     );
-    key(&mut a, KeyCode::Backspace);
+    press(&mut a, KeyCode::Backspace);
     assert_eq!(a.launch.count.error, None, "gone once fixed");
     assert!(!render(&a, 100, 30).contains("exceed"));
 }
@@ -806,19 +795,13 @@ fn a_count_beyond_the_quota_shows_as_typed_and_goes_when_fixed() {
 /// goes with the key that fixes it.
 #[test]
 fn an_invalid_image_name_shows_as_typed_and_goes_when_fixed() {
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    let key = |a: &mut App, c: KeyCode| {
-        a.update(tcscale::tui::app::Msg::Key(KeyEvent::new(
-            c,
-            KeyModifiers::NONE,
-        )))
-    };
+    use crossterm::event::KeyCode;
     let mut a = app(Lang::En, Screen::Image);
     a.image.focus = 0;
     a.image.name = tcscale::tui::widgets::input::TextInput::new("auth");
-    key(&mut a, KeyCode::Char('🙂'));
+    press(&mut a, KeyCode::Char('🙂'));
     assert!(a.image.name.error.is_some(), "said at once");
     assert!(a.confirm.is_none());
-    key(&mut a, KeyCode::Backspace);
+    press(&mut a, KeyCode::Backspace);
     assert_eq!(a.image.name.error, None, "gone once fixed");
 }

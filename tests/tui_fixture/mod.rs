@@ -197,6 +197,13 @@ pub fn bind_app(lang: Lang) -> App {
 /// The frame as text, one line per row, trailing spaces trimmed.
 pub use screen_support::render;
 
+/// A key pressed on `a`, as the loop hands it over (the jobs it starts are not run).
+pub fn press(a: &mut App, code: crossterm::event::KeyCode) {
+    a.update(tcscale::tui::app::Msg::Key(
+        crossterm::event::KeyEvent::new(code, crossterm::event::KeyModifiers::NONE),
+    ));
+}
+
 /// The instance as the API would describe it (what a launch copies).
 fn model(i: &InstanceView) -> tcscale::cloud::models::cvm::Instance {
     use tcscale::cloud::models::cvm;
