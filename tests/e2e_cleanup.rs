@@ -346,3 +346,56 @@ async fn failing_tat_runs_hold_the_deletions_back_until_a_second_cleanup_restore
     assert_eq!(home.journal().status(), RunStatus::CleanedUp);
     h.shutdown().await;
 }
+
+/// A resource two runs both record (the second found the first's image by
+/// its name, before starts were serialized): cleaning up the second keeps
+/// it, in the preview and in the result, saying which run uses it and how
+/// it goes; the first run's cleanup then deletes it.
+#[tokio::test]
+async fn cleanup_keeps_what_another_run_records_too_and_says_why() {
+    let (h, home, before) = applied("shared-image", "session-servers.toml").await;
+    let first = home.journal();
+    let image = first
+        .created_of(ResourceKind::Image)
+        .next()
+        .expect("the run made an image")
+        .clone();
+    // The second run: done, and all it records is the first run's image.
+    let mut second = first.clone();
+    second.run_id = format!("{}-2", first.run_id);
+    second.created_resources = vec![image.clone()];
+    home.store().save(&second).unwrap();
+
+    let preview = tcscale(&h, &home, &["cleanup", &second.run_id, "--lang", "en"], &[]).await;
+    let said = String::from_utf8_lossy(&preview.stdout);
+    let kept_at = said
+        .find("kept, because another run uses them too:")
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        said[kept_at..].contains(&image.id) && said[kept_at..].contains(&first.run_id),
+        "{said}"
+    );
+    assert!(
+        !said.contains("then deleted:"),
+        "nothing of it is deleted: {said}"
+    );
+
+    let out = cleanup(&h, &home, &second.run_id).await;
+    let line = line_of(&out, "image", &image.id);
+    assert!(
+        line.contains("kept") && line.contains(&first.run_id),
+        "{line}"
+    );
+    assert!(
+        h.with_world(|w| inventory(w)).images.contains(&image.id),
+        "the first run's image is still there"
+    );
+    let out = cleanup(&h, &home, &first.run_id).await;
+    assert!(
+        line_of(&out, "image", &image.id).contains("deleted"),
+        "{out}"
+    );
+    let d = delta(&before, &h.with_world(|w| inventory(w)));
+    assert!(d.images.is_empty() && d.instances.is_empty(), "{d:?}");
+    h.shutdown().await;
+}

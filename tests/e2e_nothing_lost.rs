@@ -323,12 +323,13 @@ async fn a_transient_tat_failure_is_retried_before_cleanup_holds_anything_back()
     h.shutdown().await;
 }
 
-/// Two different runs working on one CLB at once: the second one warns,
-/// naming the first run and its process (whose lock it sees), while the
-/// first is still alive (stopped with SIGSTOP after it chose the public
-/// CLB); both then end with exactly what they planned.
+/// A run on a source server or CLB another live run works on (stopped with
+/// SIGSTOP after it chose the public CLB) is refused before it sends
+/// anything, naming that run's process and the shared resource (issue 26);
+/// once the first has ended, the second goes ahead, and both end with
+/// exactly what they planned.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_binding_to_a_clb_another_live_run_works_on_warns() {
+async fn a_run_on_a_server_or_clb_another_live_run_works_on_is_refused() {
     let h = sim("").await;
     let home = Home::new("two-runs-one-clb");
     let plan = plan_path("business-servers.toml");
@@ -370,22 +371,49 @@ async fn a_run_binding_to_a_clb_another_live_run_works_on_warns() {
     }
     assert!(stopped(), "the first run stops after choosing the CLB");
 
-    let second = tcscale(
+    // A plan on the same source server is not started beside it (issue 26).
+    let from = h.requests().len();
+    let same_source = tcscale(
         &h,
         &home,
         &["apply", other.to_str().unwrap(), "--yes", "--lang", "en"],
         &[],
     )
     .await;
-    assert_applied(&second, "the second run");
-    let said = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(same_source.status.code(), Some(2), "{}", text(&same_source));
+    let err = String::from_utf8_lossy(&same_source.stderr);
     assert!(
-        said.contains("another tcscale run")
-            && said.contains(&format!("pid {pid}"))
-            && said.contains("lb-8xk2pub1"),
-        "{}",
-        text(&second)
+        err.contains("ins-bizn0de1") && err.contains(&format!("pid {pid}")),
+        "{err}"
     );
+    assert_eq!(h.requests().len(), from, "the refused run sent nothing");
+
+    // Another business server's plan on the same public CLB: refused too,
+    // naming the CLB.
+    let renamed = std::fs::read_to_string(&other).unwrap().replacen(
+        "source = \"ins-bizn0de1\"",
+        "source = \"ins-bizdnet1\"\nclb = \"lb-8xk2pub1\"",
+        1,
+    );
+    assert!(renamed.contains("ins-bizdnet1"));
+    std::fs::write(&other, renamed).unwrap();
+    let from = h.requests().len();
+    let same_clb = tcscale(
+        &h,
+        &home,
+        &["apply", other.to_str().unwrap(), "--yes", "--lang", "zh"],
+        &[],
+    )
+    .await;
+    assert_eq!(same_clb.status.code(), Some(2), "{}", text(&same_clb));
+    let err = String::from_utf8_lossy(&same_clb.stderr);
+    assert!(
+        err.contains("lb-8xk2pub1")
+            && err.contains(&format!("pid {pid}"))
+            && err.contains("没有发出任何请求"),
+        "{err}"
+    );
+    assert_eq!(h.requests().len(), from, "the refused run sent nothing");
 
     let _ = std::process::Command::new("kill")
         .args(["-CONT", &pid.to_string()])
@@ -395,6 +423,20 @@ async fn a_run_binding_to_a_clb_another_live_run_works_on_warns() {
         .expect("the first run ends")
         .unwrap();
     assert_applied(&out, "the first run");
+    // Once the first has ended, the second plan (same source) goes ahead.
+    std::fs::write(
+        &other,
+        original.replacen("image_name = \"", "image_name = \"second-", 1),
+    )
+    .unwrap();
+    let second = tcscale(
+        &h,
+        &home,
+        &["apply", other.to_str().unwrap(), "--yes", "--lang", "en"],
+        &[],
+    )
+    .await;
+    assert_applied(&second, "the second run, after the first");
     // Each run launched its own two copies, nothing more.
     let runs = home.store().list_runs().0;
     assert_eq!(runs.len(), 2);
@@ -407,4 +449,70 @@ async fn a_run_binding_to_a_clb_another_live_run_works_on_warns() {
         );
     }
     h.shutdown().await;
+}
+
+/// Two applies of one plan started at the same instant (issue 26): the
+/// start of a run is one atomic step under the data dir's start lock, so
+/// every time exactly one goes ahead and the other exits 2 naming it,
+/// having sent nothing. Half the rounds use a byte-identical copy of the
+/// plan at another path (a plan is the same by content). The one that goes
+/// ahead is killed right after its CreateImage, which is all a round needs
+/// to show that nothing was made twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_applies_started_together_never_both_go_ahead() {
+    const ROUNDS: usize = 20;
+    let plan = plan_path("session-servers.toml");
+    for round in 0..ROUNDS {
+        let h = sim("").await;
+        let home = Home::new("race");
+        let copy = home.dir.join("copy-of-session-servers.toml");
+        std::fs::copy(&plan, &copy).unwrap();
+        let second_plan = if round % 2 == 0 { &plan } else { &copy };
+        let before = h.with_world(|w| inventory(w));
+        let spawn = |p: &std::path::Path| {
+            command(
+                &h,
+                &home,
+                &["apply", p.to_str().unwrap(), "--yes", "--lang", "en"],
+                &[("TCSCALE_TEST_KILL_AFTER_CALL", "CreateImage")],
+            )
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+        };
+        let (a, b) = (spawn(&plan), spawn(second_plan));
+        let pids = [a.id().unwrap(), b.id().unwrap()];
+        let (a, b) = tokio::join!(a.wait_with_output(), b.wait_with_output());
+        let outs = [a.unwrap(), b.unwrap()];
+        let refused: Vec<usize> = (0..2)
+            .filter(|&i| outs[i].status.code() == Some(2))
+            .collect();
+        let ctx = format!("round {round}:\n{}\n{}", text(&outs[0]), text(&outs[1]));
+        assert_eq!(refused.len(), 1, "exactly one is refused; {ctx}");
+        let (loser, winner) = (refused[0], 1 - refused[0]);
+        assert_eq!(
+            outs[winner].status.signal(),
+            Some(9),
+            "the other went ahead to its CreateImage; {ctx}"
+        );
+        let runs = home.store().list_runs().0;
+        assert_eq!(runs.len(), 1, "one run journaled; {ctx}");
+        let err = String::from_utf8_lossy(&outs[loser].stderr);
+        assert!(
+            err.contains(&runs[0].run_id)
+                && err.contains(&format!("pid {}", pids[winner]))
+                && err.contains("nothing was sent"),
+            "the refusal names the run going ahead and its pid; {ctx}"
+        );
+        let images = h
+            .requests()
+            .iter()
+            .filter(|e| e.action == "CreateImage")
+            .count();
+        assert_eq!(images, 1, "one CreateImage in the simulator's log; {ctx}");
+        let d = delta(&before, &h.with_world(|w| inventory(w)));
+        assert_eq!(d.images.len(), 1, "one run's image in the world; {ctx}");
+        h.shutdown().await;
+    }
 }

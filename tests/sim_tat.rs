@@ -412,3 +412,31 @@ async fn an_agent_gone_offline_before_delivery_ends_the_task_deliver_failed() {
         Some("PARTIAL_FAILED")
     );
 }
+
+/// `GET /_sim/state` shows the world as of now: a task that ended during a
+/// quiet spell (no signed call since) reads as ended, not as still PENDING.
+#[tokio::test]
+async fn the_state_dump_shows_tasks_that_ended_while_nothing_was_called() {
+    let (sim, client) = sandbox().await;
+    let r = run(&client, &[NODE_SERVER], "echo hi").await.unwrap();
+    let inv = r.invocation_id.unwrap();
+    let status_in_dump = || async {
+        let world: serde_json::Value = reqwest::get(format!("{}/_sim/state", sim.endpoint()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let invocations = world["tat"]["invocations"].as_array().unwrap().clone();
+        let i = invocations
+            .iter()
+            .find(|i| i["invocation_id"] == inv.as_str())
+            .expect("the invocation is in the dump")
+            .clone();
+        i["tasks"][0]["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status_in_dump().await, "PENDING");
+    // A quiet hour: the clock moves, no signed call arrives.
+    sim.advance(3600.0);
+    assert_eq!(status_in_dump().await, "SUCCESS");
+}

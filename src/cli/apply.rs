@@ -139,31 +139,31 @@ pub fn load_plan(path: &Path, lang: Lang) -> Result<Plan, Vec<String>> {
     })
 }
 
-/// Starts a new run of `plan`, journaled in `journal_dir`; returns its id
-/// once the journal is written (before any call), then runs it to the end.
-/// The library entry point of `apply` (tests call it directly).
-pub async fn apply_plan(
+/// Starts a new run of `plan`, journaled in `journal_dir`: refused (the
+/// other run named, in the user's language) while another process works on
+/// the same plan, source server or CLB. Sends nothing; `apply` calls it
+/// before the plan check, so a refused apply sends nothing at all.
+pub fn start_run(
     session: &Session,
     plan: &Plan,
     journal_dir: Option<&Path>,
+) -> Result<RunRecord, String> {
+    let mut record = RunRecord::for_plan(&session.region, plan.clone(), journal_dir)
+        .in_world(session.world().as_deref());
+    record.claim().map_err(|e| e.explain(session.lang))?;
+    Ok(record)
+}
+
+/// Runs a started run to the end; returns its id and the outcome.
+pub async fn run_started(
+    session: &Session,
+    record: RunRecord,
     progress: mpsc::UnboundedSender<Progress>,
 ) -> (String, Result<RunOutcome, StepError>) {
-    let record = RunRecord::for_plan(&session.region, plan.clone(), journal_dir)
-        .in_world(session.world().as_deref());
     let id = record.id().to_string();
-    if let Some((run, holder)) = record.same_plan_elsewhere().into_iter().next() {
-        let why = tf(
-            session.lang,
-            "engine.apply.same_plan_running",
-            &[
-                ("run", &run),
-                ("pid", &holder.pid),
-                ("command", &holder.command),
-                ("since", &holder.since),
-            ],
-        );
-        return (id, Err(StepError::Blocked(why)));
-    }
+    let Some(plan) = record.journal.plan.clone() else {
+        return (id, Err(StepError::Blocked("the run has no plan".into())));
+    };
     let eng = session.engine(record, progress);
     if let Err(e) = eng.journal(|_| ()) {
         return (id, Err(e));
@@ -180,8 +180,22 @@ pub async fn apply_plan(
             ),
         ],
     );
-    let result = run_plan(&eng, plan).await;
+    let result = run_plan(&eng, &plan).await;
     (id, result)
+}
+
+/// [`start_run`] then [`run_started`]: the library entry point of `apply`
+/// (tests call it directly). A refused start returns an empty id.
+pub async fn apply_plan(
+    session: &Session,
+    plan: &Plan,
+    journal_dir: Option<&Path>,
+    progress: mpsc::UnboundedSender<Progress>,
+) -> (String, Result<RunOutcome, StepError>) {
+    match start_run(session, plan, journal_dir) {
+        Ok(record) => run_started(session, record, progress).await,
+        Err(why) => (String::new(), Err(StepError::Blocked(why))),
+    }
 }
 
 /// The plan's source server in the discovered world, by id or by name.
@@ -587,25 +601,26 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
                 return 2;
             }
         };
+        // The run is started (journal written, lock taken) before anything
+        // is sent, under the data dir's start lock: of two applies started
+        // at the same instant, the second is refused here, having sent nothing.
+        let dir = runs_dir();
+        let record = match start_run(&session, &plan, Some(&dir)) {
+            Ok(r) => r,
+            Err(why) => {
+                eprintln!("{why}");
+                return 2;
+            }
+        };
         // Every check before the first creating call: a refused plan leaves no run behind.
         if !report(&check_plan(&session, &plan).await) {
+            record.discard();
             return 2;
         }
         let (tx, rx) = mpsc::unbounded_channel();
         let printer = tokio::spawn(print_progress(rx, lang));
-        let dir = runs_dir();
-        let (id, result) = apply_plan(&session, &plan, Some(&dir), tx).await;
+        let (id, result) = run_started(&session, record, tx).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-        // Refused before its journal was written: nothing to resume or clean up.
-        if let Err(e) = &result {
-            if !crate::scaleout::journal::JournalStore::new(&dir)
-                .path_of(&id)
-                .exists()
-            {
-                eprintln!("{}", e.explain(lang));
-                return 2;
-            }
-        }
         finish(&id, result, failed_at(&dir, &id), lang)
     })
 }

@@ -15,7 +15,7 @@ use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::JournalStore;
 use crate::scaleout::journal::Resource;
 use crate::scaleout::runner::cleanup::{
-    cleanup, cleanup_plan, group_of, preview_text, CleanupAction, CleanupGroup,
+    action_text, cleanup, cleanup_plan, group_of, preview_text, CleanupAction, CleanupGroup,
 };
 use crate::scaleout::runner::record::{runs_dir, RunRecord, RunStatus};
 use crate::scaleout::runner::{resume, skip_failed, StepError};
@@ -184,7 +184,8 @@ pub fn run_cleanup(global: &GlobalOpts, args: CleanupArgs) -> i32 {
         println!("{}", t(lang, "engine.cleanup.nothing"));
         return 0;
     }
-    for line in preview_lines(&order, record.id(), lang) {
+    let shared = record.shared_with_other_runs();
+    for line in preview_lines(&order, &shared, record.id(), lang) {
         println!("{line}");
     }
     if !args.yes {
@@ -238,22 +239,51 @@ pub fn cleanup_exit_code(items: &[(Resource, CleanupAction)]) -> i32 {
     }
 }
 
-/// What `tcscale cleanup ID` will do, before `--yes`: the three groups in
-/// cleanup's order (restored, deleted, left to the user).
-pub fn preview_lines(order: &[Resource], id: &str, lang: Lang) -> Vec<String> {
+/// What `tcscale cleanup ID` will do, before `--yes`: the groups in
+/// cleanup's order (restored, deleted, left to the user), and what it keeps
+/// because another run (`shared`: id → run) uses it too.
+pub fn preview_lines(
+    order: &[Resource],
+    shared: &std::collections::BTreeMap<String, String>,
+    id: &str,
+    lang: Lang,
+) -> Vec<String> {
     let mut out = vec![tf(lang, "engine.cleanup.list", &[("id", &id)])];
     for (group, head) in [
         (CleanupGroup::Restored, "engine.cleanup.group.restore"),
         (CleanupGroup::Deleted, "engine.cleanup.group.delete"),
         (CleanupGroup::LeftToUser, "engine.cleanup.group.manual"),
     ] {
-        let items: Vec<&Resource> = order.iter().filter(|c| group_of(c.kind) == group).collect();
+        let items: Vec<&Resource> = order
+            .iter()
+            .filter(|c| group_of(c.kind) == group && !shared.contains_key(&c.id))
+            .collect();
         if items.is_empty() {
             continue;
         }
         out.push(t(lang, head));
         for c in items {
             out.push(format!("  {} {}", c.kind.name(), preview_text(c, lang)));
+        }
+    }
+    let kept: Vec<&Resource> = order
+        .iter()
+        .filter(|c| shared.contains_key(&c.id))
+        .collect();
+    if !kept.is_empty() {
+        out.push(t(lang, "engine.cleanup.group.shared"));
+        for c in kept {
+            let why = action_text(
+                &CleanupAction::Shared {
+                    run: shared[&c.id].clone(),
+                },
+                lang,
+            );
+            out.push(format!(
+                "  {} {}: {why}",
+                c.kind.name(),
+                preview_text(c, lang)
+            ));
         }
     }
     out

@@ -221,6 +221,61 @@ impl JournalError {
     }
 }
 
+/// What a new run shares with an active one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlap {
+    /// The same plan, by content (the path it was read from does not count).
+    SamePlan,
+    /// A server or CLB both runs create or change resources on.
+    Resource(String),
+}
+
+/// An active run (its lock held by another process) that a new run would collide with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub run_id: String,
+    pub holder: LockHolder,
+    pub overlap: Overlap,
+}
+
+/// Why a new run could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimError {
+    #[error("run {} (pid {}) is active and overlaps this one", .0.run_id, .0.holder.pid)]
+    Conflict(Conflict),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+}
+
+impl ClaimError {
+    /// The refusal as the user reads it: the other run, its pid and
+    /// command, and what to do.
+    pub fn explain(&self, lang: crate::i18n::Lang) -> String {
+        match self {
+            ClaimError::Conflict(c) => {
+                let h = &c.holder;
+                let args: [(&str, &dyn std::fmt::Display); 4] = [
+                    ("run", &c.run_id),
+                    ("pid", &h.pid),
+                    ("command", &h.command),
+                    ("since", &h.since),
+                ];
+                match &c.overlap {
+                    Overlap::SamePlan => {
+                        crate::i18n::tf(lang, "engine.apply.same_plan_running", &args)
+                    }
+                    Overlap::Resource(r) => {
+                        let mut all = args.to_vec();
+                        all.push(("resource", r));
+                        crate::i18n::tf(lang, "engine.apply.same_resource_running", &all)
+                    }
+                }
+            }
+            ClaimError::Journal(e) => e.explain(lang),
+        }
+    }
+}
+
 /// Who holds a run's lock, as its lock file says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LockHolder {
@@ -351,6 +406,45 @@ impl Journal {
         self.step_mut(phase, step)?.output = output;
         self.updated = now;
         Ok(())
+    }
+
+    /// The servers and CLBs this run creates or changes resources on, as
+    /// its plan names them (the source servers, an existing CLB) and as it
+    /// made them (the CLBs it created).
+    pub fn footprint(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(plan) = &self.plan {
+            for p in [&plan.session, &plan.business].into_iter().flatten() {
+                out.push(p.source.clone());
+                if let Some(lb) = p.clb.as_deref().filter(|c| *c != "create") {
+                    out.push(lb.to_string());
+                }
+            }
+        }
+        out.extend(
+            self.created_of(ResourceKind::LoadBalancer)
+                .map(|r| r.id.clone()),
+        );
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// What this run shares with `other`: the same plan, or a server or CLB
+    /// that one run's footprint names and the other's journal mentions (a
+    /// wizard run has no plan, but its steps record the source and the CLB).
+    pub fn overlap_with(&self, other: &Journal) -> Option<Overlap> {
+        if self.plan.is_some() && self.plan == other.plan {
+            return Some(Overlap::SamePlan);
+        }
+        let mentions = |j: &Journal, key: &str| {
+            serde_json::to_string(j).is_ok_and(|text| text.contains(&format!("\"{key}\"")))
+        };
+        self.footprint()
+            .into_iter()
+            .find(|k| mentions(other, k))
+            .or_else(|| other.footprint().into_iter().find(|k| mentions(self, k)))
+            .map(Overlap::Resource)
     }
 
     /// Where the run stands.
@@ -671,6 +765,91 @@ impl JournalStore {
         Ok(lock)
     }
 
+    /// Starts a new run: under one data-dir lock (`runs/.start.lock`, held
+    /// only for this moment), looks for an active run it would collide with,
+    /// then writes the journal and takes the run's lock. Without that one
+    /// lock two processes started at the same instant both see "no other
+    /// run" and both go ahead (issue 26); with it, the second one sees the
+    /// first's journal, held by a live process, and is refused.
+    pub fn claim(&self, journal: &Journal) -> Result<std::sync::Arc<RunLock>, ClaimError> {
+        let _gate = self.start_gate()?;
+        for other in self.list_runs().0 {
+            if other.run_id == journal.run_id || other.cleaned_up {
+                continue;
+            }
+            let Some(overlap) = journal.overlap_with(&other) else {
+                continue;
+            };
+            if let Some(holder) = self.holder(&other.run_id) {
+                return Err(ClaimError::Conflict(Conflict {
+                    run_id: other.run_id,
+                    holder,
+                    overlap,
+                }));
+            }
+        }
+        let lock = self.lock(&journal.run_id)?;
+        self.save(journal)?;
+        Ok(lock)
+    }
+
+    /// The data dir's start lock, waited for (another start holds it for
+    /// milliseconds) and released when the value is dropped.
+    fn start_gate(&self) -> Result<std::fs::File, JournalError> {
+        let path = self.dir.join(".start.lock");
+        let io = |source| JournalError::Io {
+            path: path.clone(),
+            source,
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let mut opts = std::fs::OpenOptions::new();
+        opts.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let file = opts.open(&path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
+    /// What `journal` created that another run of this data dir, not
+    /// cleaned up, records too (two runs that found one image by its name
+    /// before starts were serialized, or runs made on two machines with one
+    /// data dir copied): id → that run. Cleanup keeps these, saying why.
+    pub fn shared_with_other_runs(
+        &self,
+        journal: &Journal,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mine: std::collections::BTreeSet<&str> = journal
+            .created_resources
+            .iter()
+            .filter(|r| !r.is_intent() && r.kind != ResourceKind::SdkConfigChange)
+            .map(|r| r.id.as_str())
+            .collect();
+        let mut out = std::collections::BTreeMap::new();
+        for other in self.list_runs().0 {
+            if other.run_id == journal.run_id || other.cleaned_up {
+                continue;
+            }
+            for r in &other.created_resources {
+                if mine.contains(r.id.as_str()) {
+                    out.entry(r.id.clone())
+                        .or_insert_with(|| other.run_id.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Removes a run that never sent a call (its plan was refused by the
+    /// check after it was claimed): nothing to resume or clean up.
+    pub fn discard(&self, run_id: &str) {
+        let _ = std::fs::remove_file(self.path_of(run_id));
+        let _ = std::fs::remove_file(self.lock_path(run_id));
+    }
+
     /// The other process working on `run_id` now, if any (this process's
     /// own lock does not count).
     pub fn holder(&self, run_id: &str) -> Option<LockHolder> {
@@ -848,6 +1027,127 @@ mod tests {
             }
         };
         assert!(taken.is_ok(), "{taken:?}");
+        let _ = std::fs::remove_dir_all(&store.dir);
+    }
+
+    /// Holds `run_id`'s lock from another process (flock(1) standing in
+    /// for tcscale) until the returned child is killed.
+    fn held_elsewhere(store: &JournalStore, run_id: &str) -> std::process::Child {
+        std::fs::write(
+            store.lock_path(run_id),
+            "pid=4242\ncommand=tcscale apply plan.toml\nsince=2026-06-01 12:00:00 UTC\n",
+        )
+        .unwrap();
+        let other = std::process::Command::new("flock")
+            .args(["-x", "-o"])
+            .arg(store.lock_path(run_id))
+            .args(["sleep", "30"])
+            .spawn()
+            .expect("flock(1) runs");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while store.holder(run_id).is_none() {
+            assert!(std::time::Instant::now() < deadline, "flock never took it");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        other
+    }
+
+    #[test]
+    fn overlap_is_the_same_plan_or_a_shared_source_server_or_clb() {
+        let a = Journal::new("r1", session_plan(), now());
+        // The same plan, by content.
+        let b = Journal::new("r2", session_plan(), now());
+        assert_eq!(a.overlap_with(&b), Some(Overlap::SamePlan));
+        // Another plan on the same source server.
+        let mut p = session_plan();
+        p.session.as_mut().unwrap().count = 5;
+        let c = Journal::new("r3", p, now());
+        assert_eq!(
+            a.overlap_with(&c),
+            Some(Overlap::Resource("ins-auth0001".into()))
+        );
+        // Another source, but an existing CLB the other run created.
+        let mut p = session_plan();
+        p.session.as_mut().unwrap().source = "ins-auth0002".into();
+        p.session.as_mut().unwrap().clb = Some("lb-made0001".into());
+        let d = Journal::new("r4", p, now());
+        assert_eq!(a.overlap_with(&d), None);
+        let mut a2 = a.clone();
+        a2.record_resource(
+            Resource {
+                kind: ResourceKind::LoadBalancer,
+                id: "lb-made0001".into(),
+                region: "ap-guangzhou".into(),
+                parent: None,
+                detail: String::new(),
+                sha256: None,
+            },
+            now(),
+        );
+        assert_eq!(
+            a2.overlap_with(&d),
+            Some(Overlap::Resource("lb-made0001".into()))
+        );
+        // A wizard run (no plan) that recorded the source server.
+        let mut w = Journal::open("r5", "ap-guangzhou", now());
+        w.ensure_step("session", Step::Image);
+        w.set_output(
+            "session",
+            Step::Image,
+            serde_json::json!({"source": "ins-auth0001"}),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            a.overlap_with(&w),
+            Some(Overlap::Resource("ins-auth0001".into()))
+        );
+        assert_eq!(w.overlap_with(&d), None);
+    }
+
+    #[test]
+    fn a_new_run_is_refused_while_an_overlapping_run_is_held_elsewhere() {
+        let store = temp_store();
+        let first = Journal::new("r1", session_plan(), now());
+        store.save(&first).unwrap();
+        let mut other = held_elsewhere(&store, "r1");
+        let second = Journal::new("r2", session_plan(), now());
+        let err = store.claim(&second).unwrap_err();
+        match &err {
+            ClaimError::Conflict(c) => {
+                assert_eq!(c.run_id, "r1");
+                assert_eq!(c.holder.pid, 4242);
+                assert_eq!(c.overlap, Overlap::SamePlan);
+            }
+            other => panic!("{other:?}"),
+        }
+        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Zh] {
+            let text = err.explain(lang);
+            assert!(
+                text.contains("r1") && text.contains("4242") && text.contains("kill 4242"),
+                "{text}"
+            );
+        }
+        assert!(
+            !store.path_of("r2").exists(),
+            "a refused run writes no journal"
+        );
+        // A plan on other servers and another CLB goes ahead beside it.
+        let mut p = session_plan();
+        p.session.as_mut().unwrap().source = "ins-auth0002".into();
+        let third = Journal::new("r3", p, now());
+        let lock = store.claim(&third).unwrap();
+        assert!(store.path_of("r3").exists() && lock.path() == store.lock_path("r3"));
+        // Once the first holder is gone, the same plan may start again.
+        other.kill().unwrap();
+        other.wait().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while store.claim(&second).is_err() {
+            assert!(std::time::Instant::now() < deadline, "never released");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        store.discard("r2");
+        assert!(!store.path_of("r2").exists() && !store.lock_path("r2").exists());
         let _ = std::fs::remove_dir_all(&store.dir);
     }
 

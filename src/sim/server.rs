@@ -955,7 +955,11 @@ fn issue_answer(shared: &Shared, params: &Value) -> AnswerResult {
 
 async fn state(State(shared): State<Arc<Shared>>) -> Response {
     let body = {
-        let world = lock(&shared.world);
+        let now = shared.now();
+        let mut world = lock(&shared.world);
+        // The world as of now, not as of the last signed call: a TAT task
+        // that ended during a quiet spell reads as ended.
+        world.tick(now);
         serde_json::to_vec(&*world).unwrap_or_default()
     };
     json_response(body)

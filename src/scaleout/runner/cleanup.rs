@@ -37,6 +37,11 @@ pub enum CleanupAction {
     AlreadyRestored {
         backup: String,
     },
+    /// Kept: another run (not cleaned up) records it too and uses it; it
+    /// goes when that run is cleaned up.
+    Shared {
+        run: String,
+    },
     /// An sdk.config that could not be restored: why and what to do
     /// (translated), and whether it may still point at the run's VIP (then
     /// its server's login breaks once the CLB goes, and cleanup holds back).
@@ -94,6 +99,7 @@ pub fn action_text(a: &CleanupAction, lang: crate::i18n::Lang) -> String {
             "engine.cleanup.already_restored",
             &[("backup", backup)],
         ),
+        CleanupAction::Shared { run } => tf(lang, "engine.cleanup.shared", &[("run", run)]),
     }
 }
 
@@ -217,9 +223,10 @@ pub async fn cleanup(
     }
     // Auto Scaling first: its group would launch instances again, and it keeps the listener and image in use.
     super::autoscaling_step::cleanup_recorded(eng).await?;
+    let shared = eng.recorded(|r| r.shared_with_other_runs());
     let instances: Vec<String> = order
         .iter()
-        .filter(|c| c.kind == ResourceKind::Instance)
+        .filter(|c| c.kind == ResourceKind::Instance && !shared.contains_key(&c.id))
         .map(|c| c.id.clone())
         .collect();
     let mut instances_done = false;
@@ -239,7 +246,9 @@ pub async fn cleanup(
                 }
                 let gone = terminate(eng, &instances).await?;
                 for x in all {
-                    let a = if gone.contains(&x.id) {
+                    let a = if let Some(run) = shared.get(&x.id) {
+                        CleanupAction::Shared { run: run.clone() }
+                    } else if gone.contains(&x.id) {
                         CleanupAction::AlreadyGone
                     } else {
                         CleanupAction::Deleted
@@ -248,6 +257,12 @@ pub async fn cleanup(
                     results.push((x, a));
                 }
             }
+            continue;
+        }
+        if let Some(run) = shared.get(&c.id) {
+            let action = CleanupAction::Shared { run: run.clone() };
+            report(eng, &c, CleanupStage::Done(action.clone()));
+            results.push((c, action));
             continue;
         }
         report(eng, &c, CleanupStage::Started);

@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::i18n::Lang;
 use crate::scaleout::journal::{
-    Journal, JournalError, JournalStore, LockHolder, Resource, RunLock, StepState,
+    ClaimError, Journal, JournalError, JournalStore, LockHolder, Resource, RunLock, StepState,
 };
 pub use crate::scaleout::journal::{ResourceKind, RunStatus};
 use crate::scaleout::plan::Plan;
@@ -98,21 +98,36 @@ impl RunRecord {
         &self.journal.run_id
     }
 
-    /// Unfinished runs of the same plan that another tcscale process works
-    /// on now: a second apply of one plan would image, launch and edit the
-    /// same servers beside the first, so it is refused.
-    pub fn same_plan_elsewhere(&self) -> Vec<(String, LockHolder)> {
-        let (Some(store), Some(plan)) = (&self.store, &self.journal.plan) else {
-            return Vec::new();
+    /// Starts this new run: checks for an active run it would collide
+    /// with (the same plan, the same source server or CLB) and writes the
+    /// journal and takes its lock, atomically across processes
+    /// ([`JournalStore::claim`]). Before any call is sent, so a refused run
+    /// sends nothing. A no-op in memory or once claimed.
+    pub fn claim(&mut self) -> Result<(), ClaimError> {
+        let Some(store) = &self.store else {
+            return Ok(());
         };
-        store
-            .list_runs()
-            .0
-            .into_iter()
-            .filter(|j| j.run_id != self.journal.run_id && j.is_unfinished())
-            .filter(|j| j.plan.as_ref() == Some(plan))
-            .filter_map(|j| store.holder(&j.run_id).map(|h| (j.run_id, h)))
-            .collect()
+        if self.lock.is_none() {
+            self.lock = Some(store.claim(&self.journal)?);
+        }
+        Ok(())
+    }
+
+    /// What this run created that another run of the data dir records too:
+    /// id → that run (see [`JournalStore::shared_with_other_runs`]).
+    pub fn shared_with_other_runs(&self) -> std::collections::BTreeMap<String, String> {
+        self.store
+            .as_ref()
+            .map(|s| s.shared_with_other_runs(&self.journal))
+            .unwrap_or_default()
+    }
+
+    /// Forgets a claimed run that never sent a call (its plan was refused).
+    pub fn discard(mut self) {
+        if let Some(store) = &self.store {
+            store.discard(&self.journal.run_id);
+        }
+        self.lock = None;
     }
 
     /// Other runs that another tcscale process works on now and that name
@@ -457,11 +472,9 @@ impl RunRecord {
         match &self.store {
             Some(store) => {
                 if self.lock.is_none() {
-                    self.lock = Some(
-                        store
-                            .lock(&self.journal.run_id)
-                            .map_err(|e| e.to_string())?,
-                    );
+                    // The first save of a new run starts it (a wizard run).
+                    self.lock = Some(store.claim(&self.journal).map_err(|e| e.to_string())?);
+                    return Ok(());
                 }
                 store
                     .save(&self.journal)

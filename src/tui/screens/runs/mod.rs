@@ -337,6 +337,7 @@ impl ItemState {
             }
             CleanupAction::Restored { .. } => ItemState::Restored,
             CleanupAction::AlreadyRestored { .. } => ItemState::AlreadyRestored,
+            CleanupAction::Shared { .. } => ItemState::Kept,
         }
     }
 
