@@ -2,7 +2,7 @@
 //! CPU policy + live progress) rendered from constructed state at 100×30 in
 //! both languages, and the keys that walk through them to the confirm.
 
-mod tui_fixture;
+use crate::tui_fixture;
 
 use chrono::DateTime;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -1,7 +1,7 @@
 //! Every state of the CLB browser, rendered from constructed state into a
 //! TestBackend at 100×30 in English and Chinese (insta snapshots).
 
-mod screen_support;
+use crate::screen_support;
 
 use std::collections::BTreeMap;
 

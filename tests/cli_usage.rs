@@ -3,7 +3,7 @@
 //! the SecretKey can come from stdin instead of the command line; `tcscale
 //! runs` lists a journal it cannot read with the reason.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

@@ -2,8 +2,7 @@
 //! credentials from the environment / flags / a tccli profile, against a
 //! loopback server that checks every signature.
 
-#[path = "client_support/loopback.rs"]
-mod loopback;
+use crate::loopback;
 
 use std::path::Path;
 use std::process::Output;

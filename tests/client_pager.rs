@@ -2,8 +2,7 @@
 //! (Offset/Limit, TotalCount): every item exactly once and in order, one
 //! request per page, bounded concurrency, for several list actions.
 
-#[path = "client_support/loopback.rs"]
-mod loopback;
+use crate::loopback;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -4,8 +4,7 @@
 //! Rust signer must produce the identical Authorization header for each, and
 //! the same common headers.
 
-#[path = "support/python.rs"]
-mod python;
+use crate::python;
 
 use serde_json::Value;
 use tcscale::cloud::sign::{self, RequestToSign, SignInput};

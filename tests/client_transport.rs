@@ -2,8 +2,7 @@
 //! repeated and what is not), backoff bounds, the rate limiter, the audit
 //! log. Every request is signed for real and checked by the server.
 
-#[path = "client_support/loopback.rs"]
-mod loopback;
+use crate::loopback;
 
 use std::time::{Duration, Instant};
 

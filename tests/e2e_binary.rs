@@ -3,7 +3,7 @@
 //! files in both languages, and what every file tcscale writes (and its
 //! output) may not contain: the secret key and the session token.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::*;
 use tcscale::scaleout::journal::RunStatus;

@@ -7,7 +7,7 @@
 //! not be restored and still points at the VIP, nothing is deleted (its
 //! server's login would break) unless `--force`.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::collections::BTreeMap;
 use std::os::unix::process::ExitStatusExt;

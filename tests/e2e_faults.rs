@@ -6,7 +6,7 @@
 //! and leaves nothing the journal does not explain. Each outcome is printed
 //! (`--nocapture`) as one row of the matrix.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::collections::BTreeMap;
 

@@ -7,7 +7,7 @@
 //! instances it terminates from every CLB first, and retries a transient
 //! TAT failure before holding deletions back.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 //! more), nothing in the world the journal does not explain, every
 //! sdk.config either fully changed with a backup or untouched.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::os::unix::process::ExitStatusExt;
 

@@ -6,7 +6,7 @@
 //! instances) is replaced, not counted twice, and nothing stays that the
 //! journal does not explain. Each outcome is printed as a matrix row.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::*;
 use tcscale::scaleout::journal::{ResourceKind, RunStatus};

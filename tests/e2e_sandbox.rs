@@ -5,7 +5,7 @@
 //! (its file gone), the resume is refused before any call and says why.
 //! The world is read from the file the sandbox keeps.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;

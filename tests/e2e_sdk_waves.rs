@@ -5,7 +5,7 @@
 //! world (when each service restarted, what each file holds), not from
 //! what tcscale says it did.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::collections::BTreeMap;
 

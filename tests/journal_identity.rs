@@ -4,8 +4,8 @@
 //! of the same shape, the same resources created. Ids, tokens, VIPs and
 //! times differ between runs and are compared by kind only.
 
-mod e2e_support;
-mod tui_support;
+use crate::e2e_support;
+use crate::tui_support;
 
 use crossterm::event::KeyCode;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! TestBackend at 100×30 in English and Chinese (insta snapshots), and the
 //! keys that move between pages.
 
-mod screen_support;
+use crate::screen_support;
 
 use std::path::PathBuf;
 

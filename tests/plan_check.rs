@@ -6,7 +6,7 @@
 //! image of another OS than the role's, and a business server without a TAT
 //! agent, are warned about, not refused.
 
-mod e2e_support;
+use crate::e2e_support;
 
 use e2e_support::*;
 

@@ -3,7 +3,7 @@
 //! dialog, a resume in progress and a cleanup's result. Snapshots in
 //! tests/snapshots/.
 
-mod screen_support;
+use crate::screen_support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use screen_support::{lang_name, render};

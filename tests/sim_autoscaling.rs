@@ -10,7 +10,7 @@ use tcscale::cloud::models::{autoscaling as asm, clb, cvm};
 use tcscale::cloud::{sign, Client};
 use tcscale::sim::server::SimHandle;
 
-mod sim_support;
+use crate::sim_support;
 use sim_support::{error_code as code, sandbox};
 
 const REGION: &str = "ap-guangzhou";

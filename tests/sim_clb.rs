@@ -7,7 +7,7 @@ use tcscale::cloud::models::{clb, vpc};
 use tcscale::cloud::Client;
 use tcscale::sim::server::SimHandle;
 
-mod sim_support;
+use crate::sim_support;
 use sim_support::{error_code as code, sandbox};
 
 const VPC: &str = "vpc-gz8k2m9a";

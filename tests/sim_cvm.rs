@@ -2,7 +2,7 @@
 //! every action's happy path, async states, idempotency, dry runs, quotas,
 //! pagination edges.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

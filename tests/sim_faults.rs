@@ -1,6 +1,6 @@
 //! Fault injection and rate limiting, over real HTTP.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 //! (half-open, or a request never finished) is closed, while a request held
 //! longer than that by a `timeout` fault is still answered.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! the client honours them: per-action request rates (`--rate-limit real`),
 //! batch sizes, the region's custom-image quota.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Instant;
 

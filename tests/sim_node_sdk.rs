@@ -2,21 +2,17 @@
 //! endpoint `<service>.localhost:PORT` over http (the SDK takes the service
 //! from the endpoint's first label and signs the host without its port),
 //! the guide walked through CVM, VPC, Tag, CLB, TAT and AS, temporary
-//! credentials and a refused token (tests/node/sim_walk.js). Skipped, and
-//! saying so, when `node`/`npm` are not installed.
+//! credentials and a refused token (tests/node/sim_walk.js). Without
+//! `node`/`npm` it fails under CI and says SKIPPED elsewhere.
 
-#[path = "support/node.rs"]
-mod node;
+use crate::node;
 
 use tcscale::sim::server::{start, SimConfig};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn official_node_sdk_walks_the_guide() {
     let Some(dir) = tokio::task::spawn_blocking(node::node_dir).await.unwrap() else {
-        eprintln!(
-            "SKIPPED official_node_sdk_walks_the_guide: `node` and `npm` are not both on PATH"
-        );
-        return;
+        return crate::missing_tool("official_node_sdk_walks_the_guide", "node and npm");
     };
     let h = start(SimConfig {
         speed: 300.0,

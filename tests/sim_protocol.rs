@@ -2,7 +2,7 @@
 //! signature checks with the real error codes, action/version/region
 //! checks, parameter validation, and the read-only observability endpoints.
 
-mod sim_support;
+use crate::sim_support;
 
 use serde_json::{json, Value};
 use sim_support::*;

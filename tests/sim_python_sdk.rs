@@ -4,8 +4,7 @@
 //! definitions' output-required list (`sim::conformance`): the walk calls every
 //! action tcscale uses.
 
-#[path = "support/python.rs"]
-mod python;
+use crate::python;
 
 use tcscale::cloud::action::{spec, Service};
 use tcscale::sim::conformance::output_gaps;

@@ -9,7 +9,7 @@ use tcscale::cloud::{Client, CloudError};
 use tcscale::scaleout::remote_op::{self, RemoteOp, Restart, Runtime};
 use tcscale::sim::server::SimHandle;
 
-mod sim_support;
+use crate::sim_support;
 use sim_support::{error_code as code, sandbox};
 
 const NODE_SERVER: &str = "ins-bizn0de1";

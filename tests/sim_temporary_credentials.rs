@@ -4,7 +4,7 @@
 //! and an unknown, foreign, missing or expired token is refused with
 //! `AuthFailure.TokenFailure`, explained in both languages.
 
-mod sim_support;
+use crate::sim_support;
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! The simulated VPC and Tag services over real HTTP.
 
-mod sim_support;
+use crate::sim_support;
 
 use serde_json::json;
 use sim_support::*;

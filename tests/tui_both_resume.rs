@@ -4,7 +4,7 @@
 //! engine `tcscale resume` and the Runs screen use) through the business
 //! half to the end, with one journal and exactly the planned resources.
 
-mod tui_support;
+use crate::tui_support;
 
 use crossterm::event::KeyCode;
 

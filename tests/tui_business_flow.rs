@@ -3,7 +3,7 @@
 //! Source → Image → Launch → the existing public CLB → Bind → Security group
 //! → Summary; then the world is checked through the API.
 
-mod tui_support;
+use crate::tui_support;
 
 use crossterm::event::KeyCode;
 

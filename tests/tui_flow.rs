@@ -3,7 +3,7 @@
 //! function gets keys, the jobs it returns run on the engine, their events
 //! go back into the update function; then the world is checked through the API.
 
-mod tui_support;
+use crate::tui_support;
 
 use crossterm::event::KeyCode;
 

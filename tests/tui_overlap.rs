@@ -6,7 +6,7 @@
 //! with keys against the sandbox; the order of the calls is read from the
 //! simulator's request log.
 
-mod tui_support;
+use crate::tui_support;
 
 use crossterm::event::KeyCode;
 

@@ -105,8 +105,7 @@ fn tempdir(name: &str) -> std::path::PathBuf {
 #[test]
 fn terminal_modes_are_restored_after_signals_and_quit() {
     if !have_script() {
-        eprintln!("util-linux `script` not found: skipped");
-        return;
+        return crate::missing_tool("terminal_modes_are_restored", "script (util-linux)");
     }
     for sig in ["TERM", "INT", "HUP"] {
         let dir = tempdir(sig);
@@ -128,7 +127,7 @@ fn terminal_modes_are_restored_after_signals_and_quit() {
 #[test]
 fn sigkill_is_the_control_it_cannot_restore() {
     if !have_script() {
-        return;
+        return crate::missing_tool("sigkill_is_the_control", "script (util-linux)");
     }
     let dir = tempdir("kill");
     let o = run(&dir, "kill -KILL $pid", None);
@@ -146,7 +145,10 @@ fn sigkill_is_the_control_it_cannot_restore() {
 #[test]
 fn the_wizard_ends_when_its_terminal_goes_away() {
     if !have_script() {
-        return;
+        return crate::missing_tool(
+            "the_wizard_ends_when_its_terminal_goes_away",
+            "script (util-linux)",
+        );
     }
     let dir = tempdir("gone");
     let home = dir.join("home");

@@ -3,7 +3,7 @@
 //! its journal binds to that CLB and creates none (the plan default for
 //! session servers would have been a new CLB).
 
-mod tui_support;
+use crate::tui_support;
 
 use std::time::Duration;
 

@@ -5,7 +5,7 @@
 //! says whether exactly the planned resources exist (resume) or none of
 //! the run's are left (cleanup).
 
-mod e2e_support;
+use crate::e2e_support;
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! network) into ratatui's TestBackend, in English and Chinese, including
 //! loading, empty, error and live states; snapshots in tests/snapshots/.
 
-mod tui_fixture;
+use crate::tui_fixture;
 
 use tcscale::i18n::Lang;
 use tcscale::tui::app::App;

@@ -4,8 +4,7 @@
 
 #![allow(dead_code)]
 
-#[path = "../screen_support/mod.rs"]
-mod screen_support;
+use crate::screen_support;
 
 use tcscale::i18n::Lang;
 use tcscale::scaleout::eligibility::Ineligible;
