@@ -74,6 +74,18 @@ async fn both_stopped_in_its_session_half_resumes_through_the_business_half() {
 
     let j = store.load(&run_id).unwrap();
     assert_eq!(j.status(), RunStatus::Done, "{:?}", j.steps);
+    // What the Summary, the Runs screen and `tcscale resume` all say: the
+    // session half left ins-tatoff01 (no TAT agent) on the old authServerUrl.
+    let verdict = tcscale::scaleout::run::verdict(&j);
+    assert_eq!(verdict.exit_code(), 4, "{verdict:?}");
+    assert!(
+        verdict
+            .left()
+            .iter()
+            .any(|l| l.phase() == "session"
+                && l.text(tcscale::i18n::Lang::En).contains("ins-tatoff01")),
+        "{verdict:?}"
+    );
     assert!(j
         .steps
         .iter()

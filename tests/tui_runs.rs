@@ -176,6 +176,40 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
         RunEntry::Run(r) => assert_eq!(r.status, RunStatus::Done),
         e => panic!("{e:?}"),
     }
+    // One truth (issue 21): ins-tatoff01 has no TAT agent, so its sdk.config
+    // keeps the old authServerUrl. The screen says "partly done" and names
+    // it, with the very lines `tcscale resume` ends with (exit code 4).
+    let verdict = tcscale::scaleout::run::verdict(&j);
+    assert_eq!(verdict.exit_code(), 4, "{verdict:?}");
+    assert!(live.partly, "{:?}", live.result);
+    let status = tcscale::tui::screens::runs::view::status_line_text(&tui.app.runs, Lang::En);
+    assert!(status.contains("partly done"), "{status}");
+    let shown = live.log_lines(Lang::En);
+    for line in verdict.left_lines(Lang::En).iter().skip(1) {
+        assert!(
+            shown.contains(line),
+            "{line} is not on the Runs screen: {shown:?}"
+        );
+    }
+    assert!(
+        shown.iter().any(|l| l.contains("ins-tatoff01")),
+        "{shown:?}"
+    );
+    let home2 = Home::new("cli-resume");
+    let id2 = interrupted(&h, &home2, "session-servers.toml", 2).await;
+    let out = tcscale(&h, &home2, &["resume", &id2, "--yes", "--lang", "en"], &[]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    let verdict2 = tcscale::scaleout::run::verdict(&home2.journal());
+    assert_eq!(
+        verdict2.left().len(),
+        verdict.left().len(),
+        "the same things left: {verdict2:?} / {verdict:?}"
+    );
+    assert!(said.contains("ins-tatoff01"), "{said}");
+    for line in verdict2.left_lines(Lang::En) {
+        assert!(said.contains(&line), "{line} not in: {said}");
+    }
     // Nothing in flight: q quits at once.
     tui.key(KeyCode::Char('q'));
     assert!(tui.app.quit);

@@ -499,6 +499,49 @@ fn summary() {
     });
 }
 
+/// The business half's Summary of "Both" still says what the session half
+/// left (issue 21): ins-tatoff01, without a TAT agent, keeps the old
+/// authServerUrl. The list comes from the run's journal, as `apply`'s last
+/// lines and the Runs screen give it, so it does not go with the screen's
+/// session-half state.
+#[test]
+fn the_business_summary_of_both_keeps_the_session_halfs_warning() {
+    use tcscale::scaleout::run::Left;
+    for (l, heading) in [
+        (Lang::En, "Left for you in this run"),
+        (Lang::Zh, "本次运行中需要你处理的事项"),
+    ] {
+        let mut a = bind_app(l);
+        a.screen = Screen::Summary;
+        a.flow = Some(Flow::Both);
+        a.role_index = 1;
+        a.sdk.rows = Load::Ready(Vec::new());
+        let left = Left::OldAuthUrl {
+            phase: "session".into(),
+            instance: "ins-tatoff01".into(),
+            why: "the TAT agent is offline".into(),
+            vip: "10.0.1.20".into(),
+        };
+        a.left = vec![left.clone()];
+        let text = render(&a, 120, 40);
+        let joined: String = text
+            .lines()
+            .map(|x| x.trim_matches(|c| c == '│' || c == ' '))
+            .collect();
+        assert!(joined.contains(heading), "{text}");
+        // (Compared without spaces: the line wraps at the screen's edge.)
+        assert!(
+            joined
+                .replace(' ', "")
+                .contains(&left.text(l).replace(' ', "")),
+            "{text}"
+        );
+        // Without it, nothing of the kind is claimed.
+        a.left.clear();
+        assert!(!render(&a, 120, 40).contains("ins-tatoff01"));
+    }
+}
+
 #[test]
 fn overlays() {
     both("confirm_run_instances", |l| {

@@ -411,14 +411,13 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
     })
 }
 
-/// `apply` and `resume` ended with something left undone (a business
-/// server still on the old authServerUrl, a step skipped): named on the
-/// last lines.
-pub const EXIT_PARTIAL: i32 = 4;
+use crate::scaleout::run::Verdict;
+pub use crate::scaleout::run::EXIT_PARTIAL;
 
-/// The closing lines: every id created, then (the last lines) whatever was
-/// left undone.
-pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
+/// The closing lines: every id created, then (the last lines) whatever the
+/// journal's verdict leaves to the user — the same list the wizard's
+/// Summary and its Runs screen show for this run.
+pub fn outcome_lines(outcome: &RunOutcome, verdict: &Verdict, lang: Lang) -> Vec<String> {
     let mut out = vec![tf(lang, "engine.apply.done", &[("id", &outcome.run_id)])];
     for (name, phase) in [
         ("session", &outcome.session),
@@ -435,31 +434,7 @@ pub fn outcome_lines(outcome: &RunOutcome, lang: Lang) -> Vec<String> {
             p.bound.join(" ")
         ));
     }
-    if outcome.is_partial() {
-        out.push(t(lang, "engine.apply.partly_done"));
-        for p in [&outcome.session, &outcome.business].into_iter().flatten() {
-            for step in &p.skipped_steps {
-                out.push(format!(
-                    "  ! {}",
-                    tf(
-                        lang,
-                        "engine.apply.step_skipped",
-                        &[("step", &step.title(lang))]
-                    )
-                ));
-            }
-            for (id, why) in &p.left_as_is {
-                out.push(format!(
-                    "  ! {}",
-                    tf(
-                        lang,
-                        "engine.apply.left_as_is",
-                        &[("id", id), ("why", why), ("vip", &p.vip)]
-                    )
-                ));
-            }
-        }
-    }
+    out.extend(verdict.left_lines(lang));
     out
 }
 
@@ -621,16 +596,11 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
         let printer = tokio::spawn(print_progress(rx, lang));
         let (id, result) = run_started(&session, record, tx).await;
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-        finish(&id, result, failed_at(&dir, &id), lang)
+        let journal = crate::scaleout::journal::JournalStore::new(&dir)
+            .load(&id)
+            .ok();
+        finish(&id, result, journal.as_ref(), lang)
     })
-}
-
-/// The step a journaled run failed at, if any.
-pub fn failed_at(dir: &Path, id: &str) -> Option<Step> {
-    let journal = crate::scaleout::journal::JournalStore::new(dir)
-        .load(id)
-        .ok()?;
-    failed_step(&journal).map(|(_, step, _)| step)
 }
 
 /// The commands that continue after a failed step: retry, skip (where safe), clean up.
@@ -660,23 +630,22 @@ pub fn recovery_lines(id: &str, step: Option<Step>, lang: Lang) -> Vec<String> {
     out
 }
 
-/// Prints the outcome or the failure with what to do next; the exit code.
+/// Prints the outcome or the failure with what to do next; the exit code,
+/// which the run's journal decides (`scaleout::run::verdict`) when there is one.
 pub fn finish(
     id: &str,
     result: Result<RunOutcome, StepError>,
-    failed: Option<Step>,
+    journal: Option<&crate::scaleout::journal::Journal>,
     lang: Lang,
 ) -> i32 {
+    let failed = journal.and_then(failed_step).map(|(_, step, _)| step);
     match result {
         Ok(outcome) => {
-            for line in outcome_lines(&outcome, lang) {
+            let verdict = journal.map_or(Verdict::Done, crate::scaleout::run::verdict);
+            for line in outcome_lines(&outcome, &verdict, lang) {
                 println!("{line}");
             }
-            if outcome.is_partial() {
-                EXIT_PARTIAL
-            } else {
-                0
-            }
+            verdict.exit_code()
         }
         Err(e) => {
             eprintln!("{}", e.explain(lang));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::Args;
 use tokio::sync::mpsc;
 
-use super::apply::{failed_at, finish, open_session, print_progress, ui_lang};
+use super::apply::{finish, open_session, print_progress, ui_lang};
 use super::session::block_on_logged;
 use super::GlobalOpts;
 use crate::i18n::{t, tf, Lang};
@@ -165,7 +165,8 @@ pub fn run_resume(global: &GlobalOpts, args: ResumeArgs) -> i32 {
         let result = resume(&eng).await;
         drop(eng);
         let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
-        finish(&id, result, failed_at(&runs_dir(), &id), lang)
+        let journal = JournalStore::new(runs_dir()).load(&id).ok();
+        finish(&id, result, journal.as_ref(), lang)
     })
 }
 

@@ -11,6 +11,7 @@
 //! - [`plan`]: the non-interactive plan file of `tcscale apply`
 //! - [`steps`]: the guide's steps per role and the API calls each makes
 //! - [`journal`]: the run journal (resume / cleanup)
+//! - [`run`]: how a run ended, from its journal alone (one verdict for every front end)
 
 pub mod account;
 pub mod autoscaling;
@@ -24,6 +25,7 @@ pub mod overview_checks;
 pub mod plan;
 pub mod preflight;
 pub mod remote_op;
+pub mod run;
 pub mod runner;
 pub mod scripts;
 pub mod sdk_config;

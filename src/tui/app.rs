@@ -83,6 +83,9 @@ pub struct App {
     /// The last notice (errors, retries) shown above the footer.
     pub notice: Option<(CheckLevel, String)>,
     pub created: Vec<Created>,
+    /// What the run's journal leaves for the user so far (every half of
+    /// "Both"), as `apply`'s last lines and the Runs screen say it.
+    pub left: Vec<crate::scaleout::run::Left>,
     /// Jobs started and not yet finished.
     pub in_flight: usize,
     pub quit: bool,
@@ -1813,7 +1816,10 @@ impl App {
                     r.healthy = Some(healthy);
                 }
             }
-            JobEvent::HealthChecked => self.job_finished(),
+            JobEvent::HealthChecked { left } => {
+                self.left = left;
+                self.job_finished();
+            }
             JobEvent::RunStarted { journal_path } => {
                 // A panic from now on names the new run's journal.
                 crate::tui::terminal::set_journal(journal_path.clone());

@@ -188,8 +188,11 @@ pub enum JobEvent {
     RunStarted {
         journal_path: Option<String>,
     },
-    /// The Summary's health re-check ended (its verdicts came as `TargetHealth`).
-    HealthChecked,
+    /// The Summary's health re-check ended (its verdicts came as
+    /// `TargetHealth`), with what the journal leaves for the user so far.
+    HealthChecked {
+        left: Vec<crate::scaleout::run::Left>,
+    },
     Retrying {
         what: String,
         attempt: u32,

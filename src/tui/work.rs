@@ -808,7 +808,8 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     attempt: 1,
                 });
             }
-            let _ = tx.send(JobEvent::HealthChecked);
+            let left = eng.recorded(|r| crate::scaleout::run::left_so_far(&r.journal));
+            let _ = tx.send(JobEvent::HealthChecked { left });
         }
     }
 }

@@ -59,16 +59,6 @@ pub struct PhaseOutcome {
     pub skipped_steps: Vec<Step>,
 }
 
-impl RunOutcome {
-    /// Whether anything was left undone: a server not switched, a step skipped.
-    pub fn is_partial(&self) -> bool {
-        [&self.session, &self.business]
-            .into_iter()
-            .flatten()
-            .any(|p| !p.left_as_is.is_empty() || !p.skipped_steps.is_empty())
-    }
-}
-
 /// What the user may do after a step failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Recovery {

@@ -98,6 +98,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             lines.extend(auth_url_lines(app, &c.vip));
         }
     }
+    lines.extend(left_lines(app, role));
     // Wrapped under their text, so no reason or URL is cut at 80 columns.
     let lines = wrap::indented(lines, area.width.saturating_sub(2) as usize);
     let mut next = vec![Line::raw(format!(
@@ -188,6 +189,35 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.next")))),
         bottom,
     );
+}
+
+/// What the run's journal leaves for the user beyond this half's own
+/// sdk.config lines above: an earlier half's servers (the session half of
+/// "Both" while its business half ends) and skipped steps — the list
+/// `apply`'s last lines and the Runs screen give for the same run.
+fn left_lines(app: &App, role: Role) -> Vec<Line<'static>> {
+    use crate::scaleout::run::Left;
+    let current = match role {
+        Role::Session => "session",
+        Role::Business => "business",
+    };
+    let left: Vec<&Left> = app
+        .left
+        .iter()
+        .filter(|l| l.phase() != current || matches!(l, Left::StepSkipped { .. }))
+        .collect();
+    if left.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![Line::styled(
+        format!(" ! {}", t(app.lang, "wizard.summary.left_for_you")),
+        theme::warn(),
+    )];
+    out.extend(
+        left.into_iter()
+            .map(|l| Line::styled(format!("   ! {}", l.text(app.lang)), theme::warn())),
+    );
+    out
 }
 
 /// Which business servers now use the VIP, and every one that does not,

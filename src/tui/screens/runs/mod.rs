@@ -32,7 +32,7 @@ use crate::tui::app::App;
 use crate::tui::state::CheckLevel;
 use crate::tui::widgets::{centered, fit, mmss, spinner, theme, wrap};
 
-mod view;
+pub mod view;
 pub mod work;
 
 pub use view::{confirm_lines, render};
@@ -63,9 +63,10 @@ pub enum RunsEvent {
     /// The engine's live progress.
     Progress(Progress),
     /// The resume ended: Ok, or the error as the user reads it.
+    /// The resume ended: the run's verdict from its journal, or why it stopped.
     Resumed {
         id: String,
-        result: Result<(), String>,
+        result: Result<crate::scaleout::run::Verdict, String>,
     },
     /// The cleanup ended: what happened to each resource, or why it stopped.
     CleanedUp {
@@ -290,6 +291,8 @@ pub enum LogLine {
     Progress(Progress),
     /// What the screen said itself (the run started, how it ended).
     Text(crate::i18n::Text),
+    /// Something the finished run left for the user (its verdict's list).
+    Left(crate::scaleout::run::Left),
 }
 
 impl LogLine {
@@ -299,6 +302,7 @@ impl LogLine {
                 crate::cli::apply::progress_line(p, lang, &mut None).unwrap_or_default()
             }
             LogLine::Text(t) => t.in_lang(lang),
+            LogLine::Left(l) => format!("  ! {}", l.text(lang)),
         }
     }
 }
@@ -369,6 +373,8 @@ pub struct Live {
     countdown: Option<u64>,
     /// None while running; the outcome as the user reads it.
     pub result: Option<Result<String, String>>,
+    /// The resume ended with something left for the user (listed in `log`).
+    pub partly: bool,
     /// After a failed resume: the step and what may be done now.
     pub failed: Option<Step>,
     /// A cleanup that deletes even while an sdk.config points at the VIP.
@@ -413,6 +419,7 @@ impl Live {
             failed: None,
             force: false,
             held_back: None,
+            partly: false,
         }
     }
 
@@ -999,7 +1006,16 @@ impl RunsState {
                     l.reconnecting = None;
                     l.failed = result.as_ref().err().and(failed);
                     l.result = Some(match result {
-                        Ok(()) => Ok(tf(lang, "runs.resumed", &[("id", &id)])),
+                        Ok(v) if !v.left().is_empty() => {
+                            l.partly = true;
+                            l.log.extend(v.left().iter().cloned().map(LogLine::Left));
+                            Ok(tf(
+                                lang,
+                                "runs.resumed_partly",
+                                &[("id", &id), ("n", &v.left().len())],
+                            ))
+                        }
+                        Ok(_) => Ok(tf(lang, "runs.resumed", &[("id", &id)])),
                         Err(e) => Err(tf(
                             lang,
                             "runs.resume_failed",

@@ -303,6 +303,15 @@ pub(super) fn tail(log: &[String], n: usize, width: usize) -> Vec<Line<'static>>
     rows.into_iter().skip(skip).collect()
 }
 
+/// The status line's words (what tests and screen readers compare).
+pub fn status_line_text(s: &RunsState, lang: Lang) -> String {
+    status_line(s, lang)
+        .spans
+        .iter()
+        .map(|span| span.content.as_ref())
+        .collect()
+}
+
 /// The status line: a refusal, the live run's state, or its result.
 pub(super) fn status_line(s: &RunsState, lang: Lang) -> Line<'static> {
     if let Some((level, text)) = &s.message {
@@ -337,6 +346,7 @@ pub(super) fn status_line(s: &RunsState, lang: Lang) -> Line<'static> {
             Line::styled(format!(" {} {text}", spinner(s.clock)), theme::warn())
         }
         Some(Err(m)) if l.held_back.is_some() => Line::styled(format!(" ! {m}"), theme::warn()),
+        Some(Ok(m)) if l.partly => Line::styled(format!(" ! {m}"), theme::warn()),
         Some(Ok(m)) => Line::styled(format!(" ✓ {m}"), theme::good()),
         Some(Err(m)) => {
             let mut text = format!(" ✗ {m}");

@@ -76,7 +76,9 @@ pub async fn run_job(
                     let step = skip_failed(&eng).map_err(|e| e.explain(lang))?;
                     eng.log("engine.recovery.skipped", &[("step", &step.title(lang))]);
                 }
-                resume(&eng).await.map(drop).map_err(|e| e.explain(lang))
+                resume(&eng).await.map_err(|e| e.explain(lang))?;
+                // The run's verdict, as `tcscale resume` decides its exit code.
+                Ok(eng.recorded(|r| crate::scaleout::run::verdict(&r.journal)))
             }
             .await;
             RunsEvent::Resumed { id, result }
