@@ -13,8 +13,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use e2e_support::*;
+use tcscale::audit::configs;
 use tcscale::scaleout::journal::{ResourceKind, RunStatus};
-use tcscale::sim::audit::configs;
 use tcscale::sim::server::{start, SimConfig, SimHandle};
 
 /// A simulator slow enough (relative to the binary's polling) that a run

@@ -11,8 +11,8 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 
 use e2e_support::*;
+use tcscale::audit::{delta, inventory, Inventory};
 use tcscale::scaleout::journal::RunStatus;
-use tcscale::sim::audit::{delta, inventory, Inventory};
 use tcscale::sim::persist::Saved;
 
 fn world_file(home: &Home) -> PathBuf {

@@ -702,3 +702,80 @@ async fn execute_scaling_policy_scales_now_and_scale_in_cleans_up() {
         "policies go with their group"
     );
 }
+
+/// tcscale's cron (`scaleout::cron::Cron`, behind the plan and the wizard)
+/// and the simulator's own (`sim::as_schedule::SimCron`) are written apart;
+/// they must agree on which recurrences are valid and on when each fires.
+#[test]
+fn the_simulator_cron_and_tcscale_cron_agree() {
+    use tcscale::scaleout::cron::Cron;
+    use tcscale::sim::as_schedule::{parse_beijing_time, SimCron};
+
+    let expressions = [
+        // Valid.
+        "0 9 * * 1-5",
+        "*/15 * * * *",
+        "30 8 1 * *",
+        "0 0 29 2 *",
+        "0 0 31 2 *",
+        "0 14 */1 * *",
+        "5/20 8-20 * * *",
+        "0-30/10 0,12 1,15 * *",
+        "0 0 10 * 1",
+        "0 0 */2 * 1",
+        "0 12 * * 0",
+        "0 12 * * 7",
+        "15 10 ? * 5-7",
+        "59 23 31 12 *",
+        "0 6 1-7 1-6/2 1",
+        " 45  3  *  *  * ",
+        // Invalid.
+        "0 9 * *",
+        "0 9 * * * *",
+        "60 9 * * *",
+        "0 24 * * *",
+        "0 0 0 * *",
+        "0 0 * 13 *",
+        "0 0 * * 8",
+        "*/0 * * * *",
+        "0 9 5-1 * *",
+        "0 x * * *",
+        "1,,2 * * * *",
+        "",
+    ];
+    let starts = [
+        "2024-01-01T00:00:00+08:00",
+        "2024-01-05T09:00:00+08:00",
+        "2024-02-28T23:59:30+08:00",
+        "2024-03-31T12:34:56+08:00",
+        "2025-06-15T07:59:59+08:00",
+        "2025-12-31T23:59:00+08:00",
+        "2097-01-01T00:00:00+08:00",
+    ];
+    let mut valid = 0;
+    for expr in expressions {
+        let theirs = Cron::parse(expr);
+        let ours = SimCron::parse(expr);
+        assert_eq!(
+            theirs.is_ok(),
+            ours.is_ok(),
+            "{expr:?}: tcscale {theirs:?}, simulator {ours:?}"
+        );
+        let (Ok(theirs), Ok(ours)) = (theirs, ours) else {
+            continue;
+        };
+        valid += 1;
+        for start in starts {
+            let mut t = parse_beijing_time(start).unwrap();
+            // Follow a few firings, each from the one before.
+            for _ in 0..5 {
+                let (a, b) = (theirs.next_after(t), ours.next_after(t));
+                assert_eq!(a, b, "{expr:?} after {t} (from {start})");
+                let Some(next) = b else { break };
+                assert!(next > t && next % 60 == 0, "{expr:?}: {next} after {t}");
+                t = next;
+            }
+        }
+    }
+    assert_eq!(valid, 16);
+}

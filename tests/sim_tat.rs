@@ -2,11 +2,19 @@
 //! hidden/visible output, the declared compare-and-swap write changing the
 //! virtual `sdk.config`, plain scripts reported as not executed, offline
 //! agents and the `tat-fail` fault. The clock moves with `SimHandle::advance`.
+//!
+//! The simulator interprets declared operations with its own code
+//! (`tcscale::sim::tat_ops`); the cross-check at the end runs tcscale's own
+//! scripts through it and compares every outcome with tcscale's reference
+//! model (`remote_op::apply`).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine;
 use tcscale::cloud::models::tat;
 use tcscale::cloud::{Client, CloudError};
-use tcscale::scaleout::remote_op::{self, RemoteOp, Restart, Runtime};
+use tcscale::scaleout::remote_op::{self, RemoteError, RemoteOp, Restart, Runtime, VirtualFs};
+use tcscale::scaleout::scripts::{self, Script};
 use tcscale::sim::server::SimHandle;
 
 use crate::sim_support;
@@ -439,4 +447,429 @@ async fn the_state_dump_shows_tasks_that_ended_while_nothing_was_called() {
     // A quiet hour: the clock moves, no signed call arrives.
     sim.advance(3600.0);
     assert_eq!(status_in_dump().await, "SUCCESS");
+}
+
+const DOTNET_SERVER: &str = "ins-bizdnet1";
+const WIN_SDK_CONFIG: &str = r"C:\qcloud\sdk.config";
+
+/// One operation and outcome for the cross-check: the files (and knobs) the
+/// server starts with, the script tcscale builds, the exit code it must end with.
+struct Case {
+    name: &'static str,
+    instance: &'static str,
+    files: BTreeMap<String, String>,
+    read_only: BTreeSet<String>,
+    restart_fails: bool,
+    script: Script,
+    exit_code: i64,
+}
+
+fn case(name: &'static str, instance: &'static str, script: Script, exit_code: i64) -> Case {
+    Case {
+        name,
+        instance,
+        files: BTreeMap::new(),
+        read_only: BTreeSet::new(),
+        restart_fails: false,
+        script,
+        exit_code,
+    }
+}
+
+impl Case {
+    fn with_file(mut self, path: &str, content: &str) -> Case {
+        self.files.insert(path.into(), content.into());
+        self
+    }
+    fn read_only(mut self, path: &str) -> Case {
+        self.read_only.insert(path.into());
+        self
+    }
+    fn restart_fails(mut self) -> Case {
+        self.restart_fails = true;
+        self
+    }
+}
+
+fn sha(s: &str) -> String {
+    remote_op::sha256_hex(s.as_bytes())
+}
+
+fn node() -> Option<Restart> {
+    Some(Restart {
+        runtime: Runtime::NodeJs,
+        name: None,
+    })
+}
+
+fn cross_check_cases() -> Vec<Case> {
+    use remote_op::exit;
+    let old = "{\"authServerUrl\": \"http://10.0.1.9/mina_auth/\"}\n";
+    let new = "{\"authServerUrl\": \"http://10.0.1.20/mina_auth/\"}\n";
+    let bak = format!("{SDK_CONFIG}.bak.20260601120000.000001.run-1");
+    let win_bak = format!("{WIN_SDK_CONFIG}.bak.20260601120000.000001.run-1");
+    let java = |name: Option<&str>| {
+        Some(Restart {
+            runtime: Runtime::Java,
+            name: name.map(str::to_string),
+        })
+    };
+    let iis = |site: Option<&str>| {
+        Some(Restart {
+            runtime: Runtime::DotNet,
+            name: site.map(str::to_string),
+        })
+    };
+    let write = |restart| scripts::cas_write(SDK_CONFIG, &sha(old), new, &bak, restart);
+    let win_write = |restart| scripts::cas_write(WIN_SDK_CONFIG, &sha(old), new, &win_bak, restart);
+    vec![
+        case(
+            "read",
+            NODE_SERVER,
+            scripts::read_file(SDK_CONFIG),
+            exit::OK,
+        )
+        .with_file(SDK_CONFIG, old),
+        case(
+            "read a UTF-8 file",
+            NODE_SERVER,
+            scripts::read_file("/data/release/node-weapp-demo/名字.json"),
+            exit::OK,
+        )
+        .with_file(
+            "/data/release/node-weapp-demo/名字.json",
+            "{\"名\": \"微信\"}",
+        ),
+        case(
+            "read missing",
+            NODE_SERVER,
+            scripts::read_file(SDK_CONFIG),
+            exit::MISSING,
+        )
+        .with_file("/etc/qcloud/other.config", old),
+        case("write", NODE_SERVER, write(None), exit::OK).with_file(SDK_CONFIG, old),
+        case("write + pm2", NODE_SERVER, write(node()), exit::OK).with_file(SDK_CONFIG, old),
+        case(
+            "write + systemd unit",
+            NODE_SERVER,
+            write(java(Some("tomcat9"))),
+            exit::OK,
+        )
+        .with_file(SDK_CONFIG, old),
+        case(
+            "write, default backup name",
+            NODE_SERVER,
+            scripts::script_for(&RemoteOp::CasWrite {
+                path: SDK_CONFIG.into(),
+                expected_sha256: sha(old),
+                content_b64: remote_op::b64(new.as_bytes()),
+                backup_path: None,
+                restart: None,
+            }),
+            exit::OK,
+        )
+        .with_file(SDK_CONFIG, old),
+        case(
+            "write, expected sha in capitals",
+            NODE_SERVER,
+            scripts::cas_write(SDK_CONFIG, &sha(old).to_uppercase(), new, &bak, None),
+            exit::OK,
+        )
+        .with_file(SDK_CONFIG, old),
+        case("write missing", NODE_SERVER, write(node()), exit::MISSING),
+        case("write conflict", NODE_SERVER, write(node()), exit::CONFLICT)
+            .with_file(SDK_CONFIG, "{\"edited\": \"by hand\"}\n"),
+        case(
+            "write read-only",
+            NODE_SERVER,
+            write(node()),
+            exit::READ_ONLY,
+        )
+        .with_file(SDK_CONFIG, old)
+        .read_only(SDK_CONFIG),
+        case(
+            "write backup exists",
+            NODE_SERVER,
+            write(node()),
+            exit::BACKUP_EXISTS,
+        )
+        .with_file(SDK_CONFIG, old)
+        .with_file(&bak, "the only original"),
+        case(
+            "write, restart fails",
+            NODE_SERVER,
+            write(java(None)),
+            exit::RESTART_FAILED,
+        )
+        .with_file(SDK_CONFIG, old)
+        .restart_fails(),
+        case(
+            "write, IIS restart from bash",
+            NODE_SERVER,
+            write(iis(None)),
+            exit::USAGE,
+        )
+        .with_file(SDK_CONFIG, old),
+        case(
+            "restart pm2 app",
+            NODE_SERVER,
+            scripts::restart(Restart {
+                runtime: Runtime::NodeJs,
+                name: Some("weapp".into()),
+            }),
+            exit::OK,
+        ),
+        case(
+            "restart fails",
+            NODE_SERVER,
+            scripts::restart(Restart {
+                runtime: Runtime::Java,
+                name: None,
+            }),
+            exit::RESTART_FAILED,
+        )
+        .restart_fails(),
+        case(
+            "windows read",
+            DOTNET_SERVER,
+            scripts::read_file(WIN_SDK_CONFIG),
+            exit::OK,
+        )
+        .with_file(WIN_SDK_CONFIG, old),
+        case(
+            "windows read missing",
+            DOTNET_SERVER,
+            scripts::read_file(WIN_SDK_CONFIG),
+            exit::MISSING,
+        ),
+        case(
+            "windows write + IIS site",
+            DOTNET_SERVER,
+            win_write(iis(Some("Default Web Site"))),
+            exit::OK,
+        )
+        .with_file(WIN_SDK_CONFIG, old),
+        case(
+            "windows write conflict",
+            DOTNET_SERVER,
+            win_write(iis(None)),
+            exit::CONFLICT,
+        )
+        .with_file(WIN_SDK_CONFIG, new),
+        case(
+            "windows write read-only",
+            DOTNET_SERVER,
+            win_write(None),
+            exit::READ_ONLY,
+        )
+        .with_file(WIN_SDK_CONFIG, old)
+        .read_only(WIN_SDK_CONFIG),
+        case(
+            "windows write backup exists",
+            DOTNET_SERVER,
+            win_write(None),
+            exit::BACKUP_EXISTS,
+        )
+        .with_file(WIN_SDK_CONFIG, old)
+        .with_file(&win_bak, "the only original"),
+        case(
+            "windows write, pm2 restart from PowerShell",
+            DOTNET_SERVER,
+            win_write(node()),
+            exit::USAGE,
+        )
+        .with_file(WIN_SDK_CONFIG, old),
+        case(
+            "windows restart iisreset fails",
+            DOTNET_SERVER,
+            scripts::restart(Restart {
+                runtime: Runtime::DotNet,
+                name: None,
+            }),
+            exit::RESTART_FAILED,
+        )
+        .restart_fails(),
+    ]
+}
+
+/// A parsed result without the free-text detail of an unexplained failure
+/// (the last prose line, which the two implementations may word apart; the
+/// key lines and exit code they must agree on are compared too).
+fn without_prose<T>(r: Result<T, RemoteError>) -> Result<T, RemoteError> {
+    r.map_err(|e| match e {
+        RemoteError::Failed { exit_code, .. } => RemoteError::Failed {
+            exit_code,
+            detail: String::new(),
+        },
+        e => e,
+    })
+}
+
+/// `<path>.bak.YYYYmmddHHMMSS.ffffff`: the label of a default backup name.
+fn is_backup_label(label: &str) -> bool {
+    let b = label.as_bytes();
+    b.len() == 21
+        && b[14] == b'.'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 14 || c.is_ascii_digit())
+}
+
+/// Two independent implementations of "what the server does with this
+/// script": the simulator's (over HTTP, through TAT) and tcscale's own
+/// reference model (`remote_op::apply`). For every operation and outcome
+/// they must agree on the exit code, the key lines, the parsed result, the
+/// files afterwards and the restarts run.
+#[tokio::test]
+async fn the_simulator_and_tcscales_model_agree_on_every_operation() {
+    let (sim, client) = sandbox().await;
+    let cases = cross_check_cases();
+    for c in &cases {
+        sim.with_world(|w| {
+            w.cvm.instance_mut(c.instance).unwrap().files = c.files.clone();
+            w.tat.read_only_files.clear();
+            w.tat
+                .read_only_files
+                .insert(c.instance.into(), c.read_only.clone());
+            w.tat.failing_restarts.clear();
+            if c.restart_fails {
+                w.tat.failing_restarts.insert(c.instance.into());
+            }
+        });
+        let r = client
+            .call(&tat::RunCommandRequest {
+                content: Some(c.script.content_b64()),
+                instance_ids: Some(vec![c.instance.into()]),
+                command_type: Some(c.script.command_type().into()),
+                command_name: Some("tcscale-cross-check".into()),
+                timeout: Some(60),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{}: RunCommand: {e}", c.name));
+        let inv = r.invocation_id.unwrap();
+        sim.advance(6.0);
+        let t = &tasks(&client, &inv, Some(false)).await[0];
+        let result = t.task_result.clone().unwrap();
+        let got_exit = result
+            .exit_code
+            .unwrap_or_else(|| panic!("{}: no exit code", c.name));
+        let got_output = unb64(result.output.as_deref().unwrap());
+        let (got_files, got_restarts) = sim.with_world(|w| {
+            let task = w
+                .tat
+                .invocations
+                .iter()
+                .find(|i| i.invocation_id == inv)
+                .unwrap()
+                .tasks[0]
+                .clone();
+            (
+                w.cvm.instance(c.instance).unwrap().files.clone(),
+                task.restarts,
+            )
+        });
+
+        // The reference model; a default backup name is the simulator's
+        // clock, so it is read back from the simulator (and checked).
+        let label = match &c.script.op {
+            RemoteOp::CasWrite {
+                path,
+                backup_path: None,
+                ..
+            } => {
+                let prefix = format!("{path}.bak.");
+                let made: Vec<&String> = got_files
+                    .keys()
+                    .filter(|k| k.starts_with(&prefix) && !c.files.contains_key(*k))
+                    .collect();
+                assert_eq!(made.len(), 1, "{}: one backup made: {made:?}", c.name);
+                let label = made[0][prefix.len()..].to_string();
+                assert!(is_backup_label(&label), "{}: backup label {label}", c.name);
+                let end = result.exec_end_time.clone().unwrap();
+                let end = chrono::DateTime::parse_from_rfc3339(&end).unwrap();
+                assert_eq!(
+                    label[..14],
+                    end.with_timezone(&chrono::Utc)
+                        .format("%Y%m%d%H%M%S")
+                        .to_string(),
+                    "{}: the label is the task's end time",
+                    c.name
+                );
+                label
+            }
+            _ => "unused".to_string(),
+        };
+        let mut fs = VirtualFs {
+            files: c.files.clone(),
+            readonly: c.read_only.clone(),
+            restarts: Vec::new(),
+            fail_restart: c.restart_fails,
+        };
+        let want = remote_op::apply(&c.script.op, &mut fs, &label);
+
+        let name = c.name;
+        assert_eq!(want.exit_code, c.exit_code, "{name}: the model's exit code");
+        assert_eq!(got_exit, want.exit_code, "{name}: exit code\n{got_output}");
+        assert_eq!(
+            t.task_status.as_deref(),
+            Some(if want.exit_code == 0 {
+                "SUCCESS"
+            } else {
+                "FAILED"
+            }),
+            "{name}: task status"
+        );
+        assert_eq!(
+            remote_op::key_lines(&got_output),
+            remote_op::key_lines(&want.output),
+            "{name}: key lines\nsimulator:\n{got_output}\nmodel:\n{}",
+            want.output
+        );
+        match &c.script.op {
+            RemoteOp::ReadFile { .. } => assert_eq!(
+                without_prose(remote_op::parse_read_output(got_exit, &got_output)),
+                without_prose(remote_op::parse_read_output(want.exit_code, &want.output)),
+                "{name}: parsed read"
+            ),
+            _ => assert_eq!(
+                without_prose(remote_op::parse_write_output(got_exit, &got_output)),
+                without_prose(remote_op::parse_write_output(want.exit_code, &want.output)),
+                "{name}: parsed write"
+            ),
+        }
+        if want.exit_code == remote_op::exit::USAGE {
+            // The prose is the real script's, which names its shell (the
+            // model says "this shell").
+            let shell = match c.script.shell {
+                remote_op::Shell::Bash => "bash",
+                remote_op::Shell::PowerShell => "PowerShell",
+            };
+            assert!(
+                got_output.contains(&format!("service cannot be restarted from {shell}\n")),
+                "{name}: {got_output}"
+            );
+        }
+        assert_eq!(got_files, fs.files, "{name}: files afterwards");
+        assert_eq!(got_restarts, fs.restarts, "{name}: restarts");
+    }
+    // Every exit code the model knows is reached by some case, except
+    // those a simulated server cannot reach (verify/write failures need a
+    // disk that misbehaves).
+    let reached: BTreeSet<i64> = cases.iter().map(|c| c.exit_code).collect();
+    use remote_op::exit;
+    for code in [
+        exit::OK,
+        exit::USAGE,
+        exit::MISSING,
+        exit::CONFLICT,
+        exit::READ_ONLY,
+        exit::RESTART_FAILED,
+        exit::BACKUP_EXISTS,
+    ] {
+        assert!(
+            reached.contains(&code),
+            "no case ends with exit code {code}"
+        );
+    }
 }

@@ -8,11 +8,11 @@ use crate::tui_support;
 
 use crossterm::event::KeyCode;
 
+use tcscale::audit::{delta, inventory};
 use tcscale::scaleout::journal::{JournalStore, RunStatus, StepState};
 use tcscale::scaleout::plan::Role;
 use tcscale::scaleout::runner::record::RunRecord;
 use tcscale::scaleout::runner::{resume, Engine};
-use tcscale::sim::audit::{delta, inventory};
 use tcscale::tui::state::Screen;
 use tui_support::Driver;
 

@@ -1,15 +1,13 @@
-//! `tcscale browse`: the CLB browser. `--json` prints the tree (CLBs →
-//! listeners → targets with health, and the bound instances) for scripts;
-//! without it, the interactive browser.
+//! `tcscale browse --json`: the CLB tree (CLBs → listeners → targets with
+//! health, and the bound instances) for scripts. Without `--json`, `main`
+//! starts the interactive browser ([`crate::tui::browse`]).
 
 use clap::Args;
 
-use super::session::{self, chain_client};
+use super::session::client_for;
 use super::GlobalOpts;
-use crate::cloud::Client;
-use crate::i18n::{tf, Lang};
+use crate::i18n::Lang;
 use crate::scaleout::browse_tree;
-use crate::sim::sandbox::Sandbox;
 
 #[derive(Debug, Args)]
 pub struct BrowseArgs {
@@ -18,30 +16,7 @@ pub struct BrowseArgs {
     pub json: bool,
 }
 
-/// A client for the global options: the sandbox (started in-process, kept
-/// alive by the returned handle) or the credential chain.
-pub async fn client_for(
-    global: &GlobalOpts,
-    lang: Lang,
-) -> Result<(Client, Option<Sandbox>), String> {
-    if global.sandbox {
-        // The user's own sandbox world, as the wizard and apply left it.
-        let sim = Sandbox::start(1.0, true).await?;
-        if let Some(line) = sim.notice(lang) {
-            eprintln!("{line}");
-        }
-        let region = global
-            .region
-            .clone()
-            .unwrap_or_else(|| crate::cloud::credentials::DEFAULT_REGION.to_string());
-        let client = session::client(sim.credential(), &region, Some(sim.endpoint()), lang)?;
-        return Ok((client, Some(sim)));
-    }
-    let (client, _region) = chain_client(global, lang)?;
-    Ok((client, None))
-}
-
-pub fn run(global: &GlobalOpts, args: BrowseArgs) -> i32 {
+pub fn run(global: &GlobalOpts, _args: BrowseArgs) -> i32 {
     let lang = global
         .lang
         .as_deref()
@@ -65,27 +40,17 @@ pub fn run(global: &GlobalOpts, args: BrowseArgs) -> i32 {
                 return 2;
             }
         };
-        let code = if args.json {
-            match browse_tree::load_tree(&client).await {
-                Ok(tree) => {
-                    println!(
-                        "{}",
-                        serde_json::to_string_pretty(&tree).unwrap_or_default()
-                    );
-                    0
-                }
-                Err(e) => {
-                    eprint!("{}", super::api::error_report(&e, lang));
-                    1
-                }
+        let code = match browse_tree::load_tree(&client).await {
+            Ok(tree) => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&tree).unwrap_or_default()
+                );
+                0
             }
-        } else {
-            match crate::tui::screens::browse::run_standalone(client, lang).await {
-                Ok(()) => 0,
-                Err(e) => {
-                    eprintln!("{}", tf(lang, "browse.failed", &[("error", &e)]));
-                    1
-                }
+            Err(e) => {
+                eprint!("{}", super::api::error_report(&e, lang));
+                1
             }
         };
         if let Some(sim) = sim {

@@ -1,4 +1,5 @@
-//! The guide as data and pure rules: no UI, no network.
+//! The guide as data and pure rules (no UI; the rules call nothing), and
+//! the engine that performs it through the cloud client ([`runner`]).
 //!
 //! - [`eligibility`]: may an instance be bound to a CLB (the console's rule)
 //! - [`consistency`]: do new instances, image, CLB and existing servers share placement

@@ -29,7 +29,7 @@
 use serde_json::{json, Value};
 
 use crate::cloud::models::autoscaling as asm;
-use crate::scaleout::cron::Cron;
+use crate::sim::as_schedule::SimCron;
 use crate::sim::autoscaling::{GroupInstance, SimActivity, SimScalingGroup};
 use crate::sim::clb_targets::{self, Binding};
 use crate::sim::svc_util::{iso_utc, parse, reply};
@@ -573,7 +573,7 @@ fn fire_scheduled_actions(world: &mut World, now: f64) {
         let next = a
             .recurrence
             .as_deref()
-            .and_then(|r| Cron::parse(r).ok())
+            .and_then(|r| SimCron::parse(r).ok())
             .and_then(|c| c.next_after(wall.max(at) as i64))
             .map(|t| t as f64)
             .filter(|t| end.is_none_or(|e| *t <= e));

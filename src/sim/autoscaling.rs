@@ -17,9 +17,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cloud::models::autoscaling as asm;
-use crate::scaleout::cron::Cron;
 use crate::sim::as_engine;
-use crate::sim::as_schedule::parse_beijing_time;
+use crate::sim::as_schedule::{parse_beijing_time, SimCron};
 use crate::sim::svc_util::{iso_beijing, iso_utc, page, parse, reply, window};
 use crate::sim::world::{Ctx, SimError, SimResult, World};
 
@@ -1316,13 +1315,8 @@ fn create_scheduled_action(world: &mut World, ctx: &Ctx, params: &Value) -> SimR
     let next_fire = match &recurrence {
         None => Some(start),
         Some(r) => {
-            let cron = Cron::parse(r).map_err(|e| {
-                let why = crate::scaleout::autoscaling::FieldError::from(e);
-                err(
-                    "InvalidParameterValue.CronExpressionIllegal",
-                    why.message(crate::i18n::Lang::En),
-                )
-            })?;
+            let cron = SimCron::parse(r)
+                .map_err(|m| err("InvalidParameterValue.CronExpressionIllegal", m))?;
             cron.next_after(start as i64 - 1)
                 .map(|t| t as f64)
                 .filter(|t| end.is_none_or(|e| *t <= e))

@@ -72,7 +72,6 @@ pub mod world;
 pub mod world_check;
 
 pub mod answer;
-pub mod audit;
 pub mod auth;
 pub mod conformance;
 pub mod conn;
@@ -95,3 +94,4 @@ pub mod clb;
 pub mod clb_targets;
 pub mod svc_util;
 pub mod tat;
+pub mod tat_ops;

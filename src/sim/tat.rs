@@ -9,9 +9,12 @@
 //! when the instance's agent went offline before the task started. What a
 //! task reports when it ends:
 //! - a script starting with tcscale's declared-operation header
-//!   (`# tcscale-op: {json}`, see [`crate::scaleout::remote_op`]) has that
-//!   declared effect applied to the instance's virtual files, and reports
-//!   the operation's exit code and output (exit code ≠ 0 → FAILED);
+//!   (`# tcscale-op: {json}`) has that declared effect applied to the
+//!   instance's virtual files by the simulator's own interpreter
+//!   ([`crate::sim::tat_ops`]), and reports the exit code and output the
+//!   real script would (exit code ≠ 0 → FAILED); the files named in
+//!   [`TatState::read_only_files`] refuse writes and the restarts of the
+//!   instances in [`TatState::failing_restarts`] fail;
 //! - any other script reports SUCCESS with output saying it was not
 //!   executed in the sandbox;
 //! - the `tat-fail` fault (rolled at RunCommand) ends the task FAILED
@@ -24,12 +27,14 @@
 //! (`InvalidParameterValue.AgentUnsupportedCommandType`).
 
 use base64::Engine;
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cloud::models::tat;
-use crate::scaleout::remote_op;
 use crate::sim::svc_util::{iso_utc_offset, page, parse, reply};
+use crate::sim::tat_ops;
 use crate::sim::world::{Ctx, SimError, SimResult, World};
 
 /// Largest output a task reports (the API's 24 KB); the rest is `Dropped`.
@@ -46,6 +51,13 @@ pub struct TatState {
     pub invocations: Vec<SimInvocation>,
     /// Agent version reported by DescribeAutomationAgentStatus.
     pub agent_version: String,
+    /// Instance id → paths without write permission: a declared write to
+    /// one ends `read-only` (exit 12). A world-file and test knob.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub read_only_files: BTreeMap<String, BTreeSet<String>>,
+    /// Instances whose service restart commands fail (exit 14).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub failing_restarts: BTreeSet<String>,
 }
 
 /// One RunCommand: the command as sent and its per-instance tasks.
@@ -168,9 +180,10 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
     let inv = &world.tat.invocations[inv_i];
     let task = &inv.tasks[task_i];
     let finished_unix = inv.created_unix + (task.ends_at - inv.created_at);
-    let label = chrono::DateTime::from_timestamp(finished_unix as i64, 0)
-        .map(remote_op::backup_label)
-        .unwrap_or_default();
+    // The server's clock when the script ends (it names a default backup).
+    let finished_wall =
+        chrono::DateTime::from_timestamp_micros((finished_unix * 1e6).floor() as i64)
+            .unwrap_or_default();
     let mut restarts = Vec::new();
     let finished_at = task.ends_at;
     let (status, exit_code, output, error_info) = if task.fails {
@@ -194,6 +207,13 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
     } else {
         let script = inv.decoded_content.clone();
         let instance_id = task.instance_id.clone();
+        let read_only = world
+            .tat
+            .read_only_files
+            .get(&instance_id)
+            .cloned()
+            .unwrap_or_default();
+        let restart_fails = world.tat.failing_restarts.contains(&instance_id);
         match world.cvm.instance_mut(&instance_id) {
             None => (
                 "FAILED",
@@ -201,24 +221,34 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
                 String::new(),
                 format!("the instance {instance_id} no longer exists"),
             ),
-            Some(inst) => match declared_effect(&script, &mut inst.files, &mut restarts, &label) {
-                Some(o) => (
-                    if o.exit_code == 0 {
-                        "SUCCESS"
-                    } else {
-                        "FAILED"
-                    },
-                    Some(o.exit_code),
-                    o.output,
-                    String::new(),
-                ),
-                None => (
-                    "SUCCESS",
-                    Some(0),
-                    NOT_EXECUTED_OUTPUT.to_string(),
-                    String::new(),
-                ),
-            },
+            Some(inst) => {
+                let mut server = tat_ops::Server {
+                    files: &mut inst.files,
+                    read_only: &read_only,
+                    restart_fails,
+                };
+                match tat_ops::run_script(&script, &mut server, finished_wall) {
+                    Some(o) => {
+                        restarts = o.restarts;
+                        (
+                            if o.exit_code == 0 {
+                                "SUCCESS"
+                            } else {
+                                "FAILED"
+                            },
+                            Some(o.exit_code),
+                            o.output,
+                            String::new(),
+                        )
+                    }
+                    None => (
+                        "SUCCESS",
+                        Some(0),
+                        NOT_EXECUTED_OUTPUT.to_string(),
+                        String::new(),
+                    ),
+                }
+            }
         }
     };
     if !restarts.is_empty() {
@@ -239,26 +269,6 @@ fn finish_task(world: &mut World, inv_i: usize, task_i: usize) {
     t.dropped = dropped;
     t.error_info = error_info;
     t.restarts = restarts;
-}
-
-/// The effect of a script that declares its operation: `Some(outcome)`
-/// after applying it to `files` (restarts performed are appended to
-/// `restarts`), `None` for a plain script. `now_label` names a default backup.
-fn declared_effect(
-    script: &str,
-    files: &mut std::collections::BTreeMap<String, String>,
-    restarts: &mut Vec<String>,
-    now_label: &str,
-) -> Option<remote_op::OpOutcome> {
-    let op = remote_op::parse_header(script)?;
-    let mut fs = remote_op::VirtualFs {
-        files: std::mem::take(files),
-        ..Default::default()
-    };
-    let outcome = remote_op::apply(&op, &mut fs, now_label);
-    *files = fs.files;
-    restarts.extend(fs.restarts);
-    Some(outcome)
 }
 
 fn truncate_output(output: String) -> (String, u64) {

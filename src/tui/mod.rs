@@ -23,10 +23,10 @@ pub mod work;
 
 use std::time::Duration;
 
-use crate::cli::session::explicit_credentials;
-use crate::cli::GlobalOpts;
 use crate::cloud::credentials::{resolve, CredentialEnv, Resolved};
 use crate::cloud::{Client, ClientConfig};
+use crate::front::session::explicit_credentials;
+use crate::front::GlobalOpts;
 use crate::i18n::{t, Lang};
 use crate::scaleout::runner::record::{runs_dir, RunRecord};
 use crate::scaleout::runner::{Engine, PollPolicy};
@@ -386,4 +386,46 @@ async fn run_loop(
         }
     }
     Ok(())
+}
+
+/// `tcscale browse` (without `--json`): the interactive CLB browser alone.
+pub fn browse(g: &GlobalOpts) -> i32 {
+    let lang = g
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .unwrap_or_else(Lang::from_env);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tcscale: {e}");
+            return 1;
+        }
+    };
+    rt.block_on(async {
+        let (client, sim) = match crate::front::session::client_for(g, lang).await {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("tcscale: {e}");
+                return 2;
+            }
+        };
+        let code = match screens::browse::run_standalone(client, lang).await {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    crate::i18n::tf(lang, "browse.failed", &[("error", &e)])
+                );
+                1
+            }
+        };
+        if let Some(sim) = sim {
+            sim.shutdown().await;
+        }
+        code
+    })
 }

@@ -203,14 +203,14 @@ pub fn assert_cleanup_finished(o: &Output, ctx: &str) {
 }
 
 #[allow(unused_imports)] // each test binary uses its own part
-pub use tcscale::sim::audit::{delta, inventory, Delta, Inventory};
+pub use tcscale::audit::{delta, inventory, Delta, Inventory};
 
 /// Every resource that appeared is in the journal: nothing the user would
 /// pay for without tcscale knowing it. A creation sent but not yet answered
 /// when the process died is journaled as an intent (no id yet, found again
 /// by its key): each such intent explains one resource of its kind.
 pub fn assert_explained(d: &Delta, j: &Journal, ctx: &str) {
-    let orphans = tcscale::sim::audit::orphans(d, j);
+    let orphans = tcscale::audit::orphans(d, j);
     assert!(
         orphans.is_empty(),
         "{ctx}: in the world but not in the journal: {orphans:?}"

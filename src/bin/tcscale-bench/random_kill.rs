@@ -2,7 +2,7 @@
 //! business, seeded choice) against a simulator with mild faults, SIGKILLed
 //! at a random moment; then `tcscale resume` or `tcscale cleanup --yes`
 //! (seeded choice) until it ends; then the world is judged against the
-//! journal (`tcscale::sim::audit`): duplicates, orphans, lost or
+//! journal (`tcscale::audit`): duplicates, orphans, lost or
 //! half-written sdk.config files must all be zero. A resumed run is then
 //! cleaned up and judged again, so every round checks both ways out.
 
@@ -11,8 +11,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
+use tcscale::audit::{self, Expected, Finding, Inventory};
 use tcscale::scaleout::journal::JournalStore;
-use tcscale::sim::audit::{self, Expected, Finding, Inventory};
 use tcscale::sim::faults::FaultSpec;
 use tcscale::sim::server::SimConfig;
 

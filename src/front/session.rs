@@ -84,3 +84,26 @@ pub fn block_on_logged(work: impl Future<Output = i32>) -> i32 {
     init_log();
     rt.block_on(work)
 }
+
+/// A client for the global options: the sandbox (started in-process, kept
+/// alive by the returned handle) or the credential chain.
+pub async fn client_for(
+    global: &GlobalOpts,
+    lang: Lang,
+) -> Result<(Client, Option<crate::sim::sandbox::Sandbox>), String> {
+    if global.sandbox {
+        // The user's own sandbox world, as the wizard and apply left it.
+        let sim = crate::sim::sandbox::Sandbox::start(1.0, true).await?;
+        if let Some(line) = sim.notice(lang) {
+            eprintln!("{line}");
+        }
+        let region = global
+            .region
+            .clone()
+            .unwrap_or_else(|| crate::cloud::credentials::DEFAULT_REGION.to_string());
+        let client = client(sim.credential(), &region, Some(sim.endpoint()), lang)?;
+        return Ok((client, Some(sim)));
+    }
+    let (client, _region) = chain_client(global, lang)?;
+    Ok((client, None))
+}
