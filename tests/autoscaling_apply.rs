@@ -234,3 +234,47 @@ async fn a_group_larger_than_the_zone_quota_is_refused_before_any_as_call() {
     let _ = std::fs::remove_dir_all(&dir);
     h.shutdown().await;
 }
+
+/// A run killed in its Auto Scaling step, after the group (issue 21): the
+/// Runs screen says the Auto Scaling step was interrupted *during* the step,
+/// and lists the launch configuration and the group among what the run
+/// created, as its journal records them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_in_its_auto_scaling_step_lists_the_group_on_the_runs_screen() {
+    use crate::e2e_support::{command, sim, Home};
+    use std::os::unix::process::ExitStatusExt;
+    use tcscale::tui::screens::runs::{auto_scaling_texts, RunRow, Stop};
+    let h = sim("").await;
+    let home = Home::new("as-killed");
+    let plan = home.dir.join("autoscaling.toml");
+    std::fs::write(&plan, PLAN).unwrap();
+    let out = command(
+        &h,
+        &home,
+        &["apply", plan.to_str().unwrap(), "--yes", "--lang", "en"],
+        &[("TCSCALE_TEST_KILL_AFTER_CALL", "CreateScheduledAction")],
+    )
+    .output()
+    .await
+    .unwrap();
+    assert_eq!(
+        out.status.signal(),
+        Some(9),
+        "{}",
+        crate::e2e_support::text(&out)
+    );
+    let j = home.journal();
+    let row = RunRow::from_journal(&j, None);
+    let stopped = row.stopped.clone().expect("the run stopped somewhere");
+    assert_eq!(stopped.step, tcscale::scaleout::steps::Step::AutoScaling);
+    assert_eq!(stopped.why, Stop::During, "{stopped:?}");
+    let created = auto_scaling_texts(&row.created_as, Lang::En);
+    assert!(
+        created
+            .iter()
+            .any(|l| l.starts_with("launch configuration asc-"))
+            && created.iter().any(|l| l.starts_with("scaling group asg-")),
+        "{created:?}"
+    );
+    h.shutdown().await;
+}

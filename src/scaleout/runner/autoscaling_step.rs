@@ -59,18 +59,45 @@ pub struct AsOutput {
     pub policy_ids: Vec<String>,
 }
 
+/// The phase the journal keeps the Auto Scaling step under: the plan's
+/// (`apply` lists it in the half the group serves), else
+/// [`JOURNAL_PHASE`] (a wizard run adds it when the user gets there). One
+/// step record, wherever it was listed, so the Runs screen and resume read
+/// the step that was performed.
+/// A journal written before this rule may hold the step twice (listed in
+/// the plan's phase, performed under [`JOURNAL_PHASE`]): the one with a
+/// record wins, so its resources are still found and cleaned up.
+pub fn phase_in(j: &crate::scaleout::journal::Journal) -> String {
+    let mut steps = j.steps.iter().filter(|s| s.step == Step::AutoScaling);
+    let first = steps.clone().next();
+    steps
+        .find(|s| !s.output.is_null())
+        .or(first)
+        .map_or_else(|| JOURNAL_PHASE.to_string(), |s| s.phase.clone())
+}
+
+/// The Auto Scaling resources a journal records (what the Runs screen lists
+/// as created, and what `cleanup` deletes).
+pub fn recorded_in(j: &crate::scaleout::journal::Journal) -> Option<AsOutput> {
+    j.step(&phase_in(j), Step::AutoScaling)
+        .and_then(|s| serde_json::from_value(s.output.clone()).ok())
+}
+
 /// The ids recorded by a run (also what `cleanup` deletes).
 pub fn recorded(eng: &Engine) -> Option<AsOutput> {
-    eng.recorded(|r| serde_json::from_value(r.output(JOURNAL_PHASE, Step::AutoScaling)).ok())
+    eng.recorded(|r| recorded_in(&r.journal))
 }
 
 fn remember(eng: &Engine, out: &AsOutput, status: StepStatus) -> Result<(), StepError> {
     let value = serde_json::to_value(out).unwrap_or_default();
     eng.journal(|r| {
-        r.set_output(JOURNAL_PHASE, Step::AutoScaling, value)?;
+        let phase = phase_in(&r.journal);
+        r.set_output(&phase, Step::AutoScaling, value)?;
         match status {
-            StepStatus::Started => Ok(()),
-            StepStatus::Done => r.done(JOURNAL_PHASE, Step::AutoScaling),
+            // Under way from its first resource on: a run killed now was
+            // interrupted during the step, not before it.
+            StepStatus::Started => r.start(&phase, Step::AutoScaling),
+            StepStatus::Done => r.done(&phase, Step::AutoScaling),
         }
     })?
     .map_err(StepError::Journal)
@@ -833,4 +860,38 @@ async fn wait_empty(eng: &Engine, id: &str) -> Result<(), StepError> {
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scaleout::journal::Journal;
+
+    fn output() -> serde_json::Value {
+        serde_json::to_value(AsOutput {
+            launch_configuration_id: "asc-1".into(),
+            group_id: "asg-1".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_step_is_kept_where_it_was_listed_and_an_old_record_is_still_found() {
+        let now = chrono::Utc::now();
+        // A wizard run: no step listed yet, so the step's own phase.
+        let mut j = Journal::open("r1", "ap-guangzhou", now);
+        assert_eq!(phase_in(&j), JOURNAL_PHASE);
+        // apply: listed in the plan's phase, performed there.
+        j.ensure_step("business", Step::AutoScaling);
+        assert_eq!(phase_in(&j), "business");
+        assert_eq!(recorded_in(&j), None);
+        // A journal from before: listed under business, recorded under
+        // "autoscaling": the record is what counts.
+        j.ensure_step(JOURNAL_PHASE, Step::AutoScaling);
+        j.set_output(JOURNAL_PHASE, Step::AutoScaling, output(), now)
+            .unwrap();
+        assert_eq!(phase_in(&j), JOURNAL_PHASE);
+        assert_eq!(recorded_in(&j).unwrap().group_id, "asg-1");
+    }
 }

@@ -117,6 +117,8 @@ pub struct RunRow {
     pub current: bool,
     pub steps: Vec<(String, Step, StepState)>,
     pub created: Vec<Resource>,
+    /// The Auto Scaling resources it made (its step's record).
+    pub created_as: crate::scaleout::runner::autoscaling_step::AsOutput,
     /// What cleanup deletes, in its order ([`Journal::cleanup_order`]).
     pub cleanup: Vec<Resource>,
     /// The journal has an Auto Scaling output (cleanup removes that first).
@@ -211,6 +213,8 @@ impl RunRow {
                 .map(|s| (s.phase.clone(), s.step, s.state.clone()))
                 .collect(),
             created: j.created_resources.clone(),
+            created_as: crate::scaleout::runner::autoscaling_step::recorded_in(j)
+                .unwrap_or_default(),
             cleanup: j.cleanup_order().into_iter().cloned().collect(),
             autoscaling: j
                 .steps
@@ -299,7 +303,7 @@ impl LogLine {
     pub fn in_lang(&self, lang: Lang) -> String {
         match self {
             LogLine::Progress(p) => {
-                crate::cli::apply::progress_line(p, lang, &mut None).unwrap_or_default()
+                crate::front::progress::progress_line(p, lang, &mut None).unwrap_or_default()
             }
             LogLine::Text(t) => t.in_lang(lang),
             LogLine::Left(l) => format!("  ! {}", l.text(lang)),
@@ -437,6 +441,7 @@ impl Live {
             current: false,
             steps: vec![],
             created: vec![],
+            created_as: Default::default(),
             cleanup: vec![],
             autoscaling: false,
             in_use: None,
@@ -567,7 +572,7 @@ impl Live {
         );
         // Whether it makes a line is decided now (a countdown is one line);
         // the words, when drawn.
-        let line = crate::cli::apply::progress_line(p, lang, &mut self.countdown);
+        let line = crate::front::progress::progress_line(p, lang, &mut self.countdown);
         if line.is_some() && !started {
             self.log.push(LogLine::Progress(p.clone()));
             // Enough to scroll back a screenful; a long run does not grow without bound.
@@ -670,6 +675,31 @@ fn stopped_text(s: &StoppedAt, lang: Lang) -> String {
 
 fn kind_text(k: ResourceKind, lang: Lang) -> String {
     t(lang, &format!("runs.kind.{}", k.name()))
+}
+
+/// The Auto Scaling resources a run made, a line each (`kind id`).
+pub fn auto_scaling_texts(
+    out: &crate::scaleout::runner::autoscaling_step::AsOutput,
+    lang: Lang,
+) -> Vec<String> {
+    let mut out_lines = Vec::new();
+    let mut add = |key: &str, id: &str| {
+        if !id.is_empty() {
+            out_lines.push(format!("{} {id}", t(lang, key)));
+        }
+    };
+    add(
+        "runs.kind.launch-configuration",
+        &out.launch_configuration_id,
+    );
+    add("runs.kind.scaling-group", &out.group_id);
+    for id in &out.scheduled_action_ids {
+        add("runs.kind.scheduled-action", id);
+    }
+    for id in &out.policy_ids {
+        add("runs.kind.scaling-policy", id);
+    }
+    out_lines
 }
 
 /// `kind id (on parent) detail` for the dialog and the cleanup list.

@@ -522,7 +522,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     .block(Block::bordered().title(titled(&title, left))),
                 left,
             );
-            let created: Vec<Line> = if r.created.is_empty() {
+            let auto_scaling = super::auto_scaling_texts(&r.created_as, lang);
+            let created: Vec<Line> = if r.created.is_empty() && auto_scaling.is_empty() {
                 vec![Line::styled(
                     format!(" {}", t(lang, "runs.nothing_created")),
                     theme::label(),
@@ -530,7 +531,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             } else {
                 r.created
                     .iter()
-                    .map(|c| Line::raw(format!(" {}", resource_text(c, lang))))
+                    .map(|c| resource_text(c, lang))
+                    .chain(auto_scaling)
+                    .map(|text| Line::raw(format!(" {text}")))
                     .collect()
             };
             f.render_widget(
