@@ -91,6 +91,17 @@ def gen(path):
         w(f"    const SERVICE: Service = SERVICE;")
         w(f'    const NAME: &\'static str = "{an}";')
         w(f"    type Response = {a['output']};")
+        members = {m["name"] for m in objects[a["input"]]["members"] if not m.get("disabled")}
+        # Whether a repeat is harmless is known from the request's type: a
+        # ClientToken makes the server recognise it, a DryRun only checks.
+        if "ClientToken" in members:
+            w("    fn client_token(&self) -> Option<&str> {")
+            w("        self.client_token.as_deref()")
+            w("    }")
+        if "DryRun" in members:
+            w("    fn dry_run(&self) -> bool {")
+            w("        self.dry_run == Some(true)")
+            w("    }")
         w("}")
         w("")
     w("/// Action name -> (request object, response object).")

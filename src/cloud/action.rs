@@ -86,6 +86,18 @@ pub trait Action: Serialize {
     const SERVICE: Service;
     const NAME: &'static str;
     type Response: DeserializeOwned;
+
+    /// The request's idempotency key, for the actions whose definition has
+    /// a `ClientToken` (the generated models say which).
+    fn client_token(&self) -> Option<&str> {
+        None
+    }
+
+    /// The request only asks whether it would pass (`DryRun: true`), for
+    /// the actions whose definition has a `DryRun`.
+    fn dry_run(&self) -> bool {
+        false
+    }
 }
 
 /// The type of one member in the official definitions; used by the simulator

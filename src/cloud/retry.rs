@@ -103,17 +103,43 @@ pub fn is_read_only(action: &str) -> bool {
     READ_PREFIXES.iter().any(|p| action.starts_with(p))
 }
 
-/// Whether a request body carries a non-empty `ClientToken` (idempotency key).
-pub fn has_client_token(body: &Value) -> bool {
-    body.get("ClientToken")
-        .and_then(Value::as_str)
-        .is_some_and(|t| !t.trim().is_empty())
+/// Whether repeating a request is harmless, whatever happened to the first
+/// attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// A read, a DryRun, or a creation whose ClientToken lets the server
+    /// recognise the repeat.
+    Harmless,
+    /// A change without an idempotency key: repeated only when the server
+    /// certainly did not act on it.
+    Unsafe,
 }
 
-/// Whether a request only asks whether it would pass (`"DryRun": true`):
-/// checked, never executed, so as safe to repeat as a read.
-pub fn is_dry_run(body: &Value) -> bool {
-    body.get("DryRun").and_then(Value::as_bool) == Some(true)
+impl Repeat {
+    /// From the request's type: the generated models know which actions
+    /// take a `ClientToken` or a `DryRun`.
+    pub fn of<A: crate::cloud::Action>(req: &A) -> Repeat {
+        let token = req.client_token().is_some_and(|t| !t.trim().is_empty());
+        Repeat::from_facts(is_read_only(A::NAME), token, req.dry_run())
+    }
+
+    /// For an untyped call (`tcscale api`), where the body is all there is.
+    pub fn of_json(action: &str, body: &Value) -> Repeat {
+        let token = body
+            .get("ClientToken")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.trim().is_empty());
+        let dry_run = body.get("DryRun").and_then(Value::as_bool) == Some(true);
+        Repeat::from_facts(is_read_only(action), token, dry_run)
+    }
+
+    fn from_facts(read_only: bool, token: bool, dry_run: bool) -> Repeat {
+        if read_only || token || dry_run {
+            Repeat::Harmless
+        } else {
+            Repeat::Unsafe
+        }
+    }
 }
 
 /// What a failure says about whether the server acted on the request.
@@ -141,14 +167,71 @@ pub fn classify(err: &CloudError) -> FailureKind {
     }
 }
 
-/// Whether `err`, from calling `action` with `body`, may be retried (see the module doc).
-pub fn should_retry(err: &CloudError, action: &str, body: &Value) -> bool {
+/// Whether `err` may be retried, for a request whose repeat is `repeat`
+/// (see the module doc).
+pub fn should_retry(err: &CloudError, repeat: Repeat) -> bool {
     match classify(err) {
         FailureKind::NotExecuted => true,
-        FailureKind::Ambiguous => {
-            is_read_only(action) || has_client_token(body) || is_dry_run(body)
-        }
+        FailureKind::Ambiguous => repeat == Repeat::Harmless,
         FailureKind::Final => false,
+    }
+}
+
+/// The client's retry quota, a token bucket (as aws-sdk-rust's standard
+/// retry strategy): every retry spends tokens (more after an ambiguous
+/// failure, which may have loaded the server), a success gives one back.
+/// When a whole region is failing, the bucket runs dry and calls fail at
+/// once instead of every caller retrying into the outage.
+#[derive(Debug)]
+pub struct RetryQuota {
+    tokens: std::sync::Mutex<u32>,
+    capacity: u32,
+}
+
+/// Tokens a retry after a throttle or refused connection costs.
+pub const RETRY_COST: u32 = 5;
+/// Tokens a retry after an ambiguous failure (timeout, 5xx, InternalError) costs.
+pub const AMBIGUOUS_RETRY_COST: u32 = 10;
+/// The bucket's size (aws-sdk-rust's default).
+pub const QUOTA_CAPACITY: u32 = 500;
+
+impl Default for RetryQuota {
+    fn default() -> Self {
+        RetryQuota::new(QUOTA_CAPACITY)
+    }
+}
+
+impl RetryQuota {
+    pub fn new(capacity: u32) -> RetryQuota {
+        RetryQuota {
+            tokens: std::sync::Mutex::new(capacity),
+            capacity,
+        }
+    }
+
+    /// Takes the cost of retrying after `err`; false (and nothing taken)
+    /// when the bucket cannot pay it.
+    pub fn try_spend(&self, err: &CloudError) -> bool {
+        let cost = match classify(err) {
+            FailureKind::Ambiguous => AMBIGUOUS_RETRY_COST,
+            _ => RETRY_COST,
+        };
+        let mut t = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if *t < cost {
+            return false;
+        }
+        *t -= cost;
+        true
+    }
+
+    /// A call succeeded: one token back, up to the capacity.
+    pub fn refund(&self) {
+        let mut t = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        *t = (*t + 1).min(self.capacity);
+    }
+
+    pub fn available(&self) -> u32 {
+        *self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -190,9 +273,18 @@ mod tests {
     #[test]
     fn throttling_is_retried_for_every_action() {
         let e = api("RequestLimitExceeded.UinLimitExceeded");
-        assert!(should_retry(&e, "RunInstances", &json!({})));
-        assert!(should_retry(&e, "DescribeInstances", &json!({})));
-        assert!(should_retry(&net(true), "CreateLoadBalancer", &json!({})));
+        assert!(should_retry(
+            &e,
+            Repeat::of_json("RunInstances", &json!({}))
+        ));
+        assert!(should_retry(
+            &e,
+            Repeat::of_json("DescribeInstances", &json!({}))
+        ));
+        assert!(should_retry(
+            &net(true),
+            Repeat::of_json("CreateLoadBalancer", &json!({}))
+        ));
     }
 
     #[test]
@@ -203,23 +295,39 @@ mod tests {
             net(false),
             http(502),
         ] {
-            assert!(should_retry(&e, "DescribeInstances", &json!({})), "{e}");
-            assert!(!should_retry(&e, "RunInstances", &json!({})), "{e}");
+            assert!(
+                should_retry(&e, Repeat::of_json("DescribeInstances", &json!({}))),
+                "{e}"
+            );
+            assert!(
+                !should_retry(&e, Repeat::of_json("RunInstances", &json!({}))),
+                "{e}"
+            );
             assert!(!should_retry(
                 &e,
-                "RunInstances",
-                &json!({"ClientToken": " "})
+                Repeat::of_json("RunInstances", &json!({"ClientToken": " "}))
             ));
             assert!(should_retry(
                 &e,
-                "RunInstances",
-                &json!({"ClientToken": "t-1"})
+                Repeat::of_json("RunInstances", &json!({"ClientToken": "t-1"}))
             ));
-            assert!(!should_retry(&e, "RegisterTargets", &json!({})));
-            assert!(!should_retry(&e, "ModifyTargetWeight", &json!({})));
+            assert!(!should_retry(
+                &e,
+                Repeat::of_json("RegisterTargets", &json!({}))
+            ));
+            assert!(!should_retry(
+                &e,
+                Repeat::of_json("ModifyTargetWeight", &json!({}))
+            ));
             // A DryRun is only checked, never executed.
-            assert!(should_retry(&e, "RunInstances", &json!({"DryRun": true})));
-            assert!(!should_retry(&e, "RunInstances", &json!({"DryRun": false})));
+            assert!(should_retry(
+                &e,
+                Repeat::of_json("RunInstances", &json!({"DryRun": true}))
+            ));
+            assert!(!should_retry(
+                &e,
+                Repeat::of_json("RunInstances", &json!({"DryRun": false}))
+            ));
         }
     }
 
@@ -231,9 +339,78 @@ mod tests {
             "LimitExceeded",
             "FailedOperation.ResourceInOperating",
         ] {
-            assert!(!should_retry(&api(code), "DescribeInstances", &json!({})));
+            assert!(!should_retry(
+                &api(code),
+                Repeat::of_json("DescribeInstances", &json!({}))
+            ));
         }
-        assert!(!should_retry(&http(404), "DescribeInstances", &json!({})));
+        assert!(!should_retry(
+            &http(404),
+            Repeat::of_json("DescribeInstances", &json!({}))
+        ));
+    }
+
+    #[test]
+    fn a_repeat_is_harmless_as_the_request_type_says() {
+        use crate::cloud::models::{clb, cvm};
+        assert_eq!(
+            Repeat::of(&cvm::DescribeInstancesRequest::default()),
+            Repeat::Harmless
+        );
+        assert_eq!(
+            Repeat::of(&cvm::RunInstancesRequest::default()),
+            Repeat::Unsafe
+        );
+        let with_token = cvm::RunInstancesRequest {
+            client_token: Some("t-1".into()),
+            ..Default::default()
+        };
+        assert_eq!(Repeat::of(&with_token), Repeat::Harmless);
+        let blank = cvm::RunInstancesRequest {
+            client_token: Some(" ".into()),
+            ..Default::default()
+        };
+        assert_eq!(Repeat::of(&blank), Repeat::Unsafe);
+        let dry = cvm::RunInstancesRequest {
+            dry_run: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(Repeat::of(&dry), Repeat::Harmless);
+        let lb = clb::CreateLoadBalancerRequest {
+            client_token: Some("t-2".into()),
+            ..Default::default()
+        };
+        assert_eq!(Repeat::of(&lb), Repeat::Harmless);
+        // No ClientToken in its definition: never repeated after an ambiguous failure.
+        assert_eq!(
+            Repeat::of(&clb::RegisterTargetsRequest::default()),
+            Repeat::Unsafe
+        );
+        // The typed rule and the JSON rule (for `tcscale api`) agree.
+        assert_eq!(
+            Repeat::of_json("RunInstances", &json!({"ClientToken": "t-1"})),
+            Repeat::of(&with_token)
+        );
+    }
+
+    #[test]
+    fn the_quota_pays_for_retries_and_runs_dry_in_an_outage() {
+        let q = RetryQuota::new(30);
+        assert!(q.try_spend(&api("RequestLimitExceeded")));
+        assert_eq!(q.available(), 30 - RETRY_COST);
+        assert!(q.try_spend(&api("InternalError")));
+        assert_eq!(q.available(), 30 - RETRY_COST - AMBIGUOUS_RETRY_COST);
+        assert!(q.try_spend(&api("InternalError")));
+        // 5 left: not enough for an ambiguous retry, enough for a throttle.
+        assert!(!q.try_spend(&api("InternalError")));
+        assert_eq!(q.available(), 5);
+        assert!(q.try_spend(&api("RequestLimitExceeded")));
+        assert!(!q.try_spend(&api("RequestLimitExceeded")));
+        // Successes fill it again, never above its size.
+        for _ in 0..100 {
+            q.refund();
+        }
+        assert_eq!(q.available(), 30);
     }
 
     #[test]

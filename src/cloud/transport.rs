@@ -90,6 +90,8 @@ pub struct Client {
     http: reqwest::Client,
     config: Arc<ClientConfig>,
     limiter: Arc<RateLimiter>,
+    /// Shared by every clone: one budget of retries per account session.
+    quota: Arc<retry::RetryQuota>,
     audit: Arc<AuditLog>,
 }
 
@@ -105,6 +107,7 @@ impl Client {
         Ok(Client {
             http,
             limiter: Arc::new(RateLimiter::new(config.rate_limit.clone())),
+            quota: Arc::new(retry::RetryQuota::default()),
             audit: Arc::new(AuditLog::new(config.audit_path.clone())),
             config: Arc::new(config),
         })
@@ -136,7 +139,9 @@ impl Client {
     ) -> Result<A::Response, CloudError> {
         let body = serde_json::to_value(req)
             .map_err(|e| CloudError::Local(format!("cannot encode {}: {e}", A::NAME)))?;
-        let response = self.call_raw(A::SERVICE, A::NAME, region, &body).await?;
+        let repeat = retry::Repeat::of(req);
+        let response =
+            Box::pin(self.call_raw_unboxed(A::SERVICE, A::NAME, region, &body, repeat)).await?;
         serde_json::from_value(response).map_err(|e| CloudError::Decode {
             service: A::SERVICE,
             action: A::NAME.to_string(),
@@ -159,15 +164,20 @@ impl Client {
         region: &'a str,
         body: &'a Value,
     ) -> Pin<Box<dyn Future<Output = Result<Value, CloudError>> + Send + 'a>> {
-        Box::pin(self.call_raw_unboxed(service, action, region, body))
+        // Untyped: whether a repeat is harmless can only be read off the body.
+        let repeat = retry::Repeat::of_json(action, body);
+        Box::pin(self.call_raw_unboxed(service, action, region, body, repeat))
     }
 
+    /// The one retry layer: the classifier says what may be repeated
+    /// (`repeat`: from the request's type), the quota how much.
     async fn call_raw_unboxed(
         &self,
         service: Service,
         action: &str,
         region: &str,
         body: &Value,
+        repeat: retry::Repeat,
     ) -> Result<Value, CloudError> {
         if !body.is_object() {
             return Err(CloudError::Local(format!(
@@ -183,14 +193,18 @@ impl Client {
             self.send_audited(service, action, region, &payload, n)
                 .await
         };
-        attempt
+        let result = attempt
             .retry(self.config.retry.backoff())
             .sleep(tokio::time::sleep)
-            .when(|e| retry::should_retry(e, action, body))
+            .when(|e| retry::should_retry(e, repeat) && self.quota.try_spend(e))
             .notify(|e, wait| {
                 tracing::info!("{service}.{action}: {e}; retrying in {wait:?}");
             })
-            .await
+            .await;
+        if result.is_ok() {
+            self.quota.refund();
+        }
+        result
     }
 
     async fn send_audited(

@@ -1553,6 +1553,9 @@ impl Action for CreateLoadBalancerRequest {
     const SERVICE: Service = SERVICE;
     const NAME: &'static str = "CreateLoadBalancer";
     type Response = CreateLoadBalancerResponse;
+    fn client_token(&self) -> Option<&str> {
+        self.client_token.as_deref()
+    }
 }
 
 impl Action for DescribeLoadBalancersRequest {

@@ -1406,6 +1406,9 @@ impl Action for CreateImageRequest {
     const SERVICE: Service = SERVICE;
     const NAME: &'static str = "CreateImage";
     type Response = CreateImageResponse;
+    fn dry_run(&self) -> bool {
+        self.dry_run == Some(true)
+    }
 }
 
 impl Action for DescribeImagesRequest {
@@ -1424,18 +1427,30 @@ impl Action for DeleteImagesRequest {
     const SERVICE: Service = SERVICE;
     const NAME: &'static str = "DeleteImages";
     type Response = DeleteImagesResponse;
+    fn dry_run(&self) -> bool {
+        self.dry_run == Some(true)
+    }
 }
 
 impl Action for RunInstancesRequest {
     const SERVICE: Service = SERVICE;
     const NAME: &'static str = "RunInstances";
     type Response = RunInstancesResponse;
+    fn client_token(&self) -> Option<&str> {
+        self.client_token.as_deref()
+    }
+    fn dry_run(&self) -> bool {
+        self.dry_run == Some(true)
+    }
 }
 
 impl Action for InquiryPriceRunInstancesRequest {
     const SERVICE: Service = SERVICE;
     const NAME: &'static str = "InquiryPriceRunInstances";
     type Response = InquiryPriceRunInstancesResponse;
+    fn client_token(&self) -> Option<&str> {
+        self.client_token.as_deref()
+    }
 }
 
 impl Action for TerminateInstancesRequest {

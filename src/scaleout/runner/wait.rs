@@ -95,12 +95,6 @@ fn is_busy(e: &CloudError) -> bool {
     e.is("FailedOperation.ResourceInOperating") || e.is("ResourceInUse")
 }
 
-/// The client's rule ([`retry::should_retry`]) for this request.
-fn safe_to_repeat<A: Action>(e: &CloudError, req: &A) -> bool {
-    let body = serde_json::to_value(req).unwrap_or_default();
-    retry::should_retry(e, A::NAME, &body)
-}
-
 fn is_outage(e: &CloudError) -> bool {
     matches!(e, CloudError::Network { .. })
 }
@@ -172,10 +166,10 @@ impl Engine {
                 Err(e) if is_outage(&e) => {
                     outage += self.reconnect_wait(outage).await?;
                 }
-                // Still failing after the client's own retries: a call the
-                // classifier deems safe to repeat (a read, a DryRun, a
-                // creation with a ClientToken) is given more time.
-                Err(e) if (is_busy(&e) || safe_to_repeat(&e, req)) && attempt < 8 => {
+                // The client is the one retry layer for transient failures;
+                // the engine only waits out a busy resource (one change at
+                // a time on a CLB) and network outages.
+                Err(e) if is_busy(&e) && attempt < 8 => {
                     attempt += 1;
                     self.retry_wait(&e, attempt).await;
                 }
