@@ -6,11 +6,15 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use tcscale::cloud::status::ClbTask;
 use tcscale::cloud::{Client, ClientConfig, RetryPolicy};
 use tcscale::scaleout::browse_tree::{self, BrowseTree, TargetChange, TargetRef};
 use tcscale::sim::clb::{SimListener, SimLoadBalancer, SimTarget};
 use tcscale::sim::seed::sandbox_world;
 use tcscale::sim::server::{start, SimConfig, SimHandle};
+
+const MS_20: std::time::Duration = std::time::Duration::from_millis(20);
+const MINUTE: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn client(sim: &SimHandle) -> Client {
     Client::new(
@@ -111,17 +115,42 @@ fn browse_json_matches_the_seeded_sandbox() {
     }
 }
 
-#[tokio::test]
-async fn the_loader_matches_the_state_and_changes_are_real_tasks() {
+/// The sandbox with every CLB task taking `task_seconds`, at `speed`.
+async fn sim_with_tasks(task_seconds: f64, speed: f64) -> SimHandle {
     let mut world = sandbox_world();
-    world.durations.clb_task = 1.0;
-    let sim = start(SimConfig {
+    world.durations.clb_task = task_seconds;
+    start(SimConfig {
         world,
-        speed: 20.0,
+        speed,
         ..Default::default()
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+/// The first bound target of the tree, addressed for a change; with its
+/// instance's name.
+fn first_target(tree: &browse_tree::BrowseTree) -> (TargetRef, String) {
+    let (clb, lis, tg) = tree
+        .clbs
+        .iter()
+        .flat_map(|c| c.listeners.iter().map(move |l| (c, l)))
+        .flat_map(|(c, l)| l.targets.iter().map(move |t| (c, l, t)))
+        .next()
+        .expect("a bound target");
+    let target = TargetRef {
+        lb_id: clb.id.clone(),
+        listener_id: lis.id.clone(),
+        location_id: tg.location_id.clone(),
+        instance_id: tg.instance_id.clone(),
+        port: tg.port,
+    };
+    (target, tg.instance_name.clone())
+}
+
+#[tokio::test]
+async fn the_loader_matches_the_state_and_changes_are_real_tasks() {
+    let sim = sim_with_tasks(1.0, 20.0).await;
     let c = client(&sim);
     let tree = browse_tree::load_tree(&c).await.unwrap();
     let state: Value = reqwest::get(format!("{}/_sim/state", sim.endpoint()))
@@ -132,45 +161,30 @@ async fn the_loader_matches_the_state_and_changes_are_real_tasks() {
         .unwrap();
     assert_eq!(tree_bindings(&tree), world_bindings(&state, "ap-guangzhou"));
     // names and health came from the other calls
-    let (clb, lis, tg) = tree
-        .clbs
-        .iter()
-        .flat_map(|c| c.listeners.iter().map(move |l| (c, l)))
-        .flat_map(|(c, l)| l.targets.iter().map(move |t| (c, l, t)))
-        .next()
-        .expect("a bound target");
-    assert!(!tg.instance_name.is_empty());
-    let target = TargetRef {
-        lb_id: clb.id.clone(),
-        listener_id: lis.id.clone(),
-        location_id: tg.location_id.clone(),
-        instance_id: tg.instance_id.clone(),
-        port: tg.port,
-    };
+    let (target, name) = first_target(&tree);
+    assert!(!name.is_empty());
     // weight
     let task = browse_tree::start_change(&c, &target, &TargetChange::Weight(42))
         .await
         .unwrap();
     let mut seen = vec![];
-    browse_tree::wait_task(&c, &task, std::time::Duration::from_millis(20), |s| {
-        seen.push(s)
-    })
-    .await
-    .unwrap();
-    assert_eq!(seen.last(), Some(&0));
+    browse_tree::wait_task(&c, &task, MS_20, MINUTE, |s| seen.push(s))
+        .await
+        .unwrap();
+    assert_eq!(seen.last(), Some(&ClbTask::Succeeded));
     let after = browse_tree::load_tree(&c).await.unwrap();
     let w = after
         .clbs
         .iter()
-        .find(|x| x.id == clb.id)
+        .find(|x| x.id == target.lb_id)
         .unwrap()
         .listeners
         .iter()
-        .find(|l| l.id == lis.id)
+        .find(|l| l.id == target.listener_id)
         .unwrap()
         .targets
         .iter()
-        .find(|t| t.instance_id == tg.instance_id)
+        .find(|t| t.instance_id == target.instance_id)
         .unwrap()
         .weight;
     assert_eq!(w, 42);
@@ -178,13 +192,13 @@ async fn the_loader_matches_the_state_and_changes_are_real_tasks() {
     let task = browse_tree::start_change(&c, &target, &TargetChange::Unbind)
         .await
         .unwrap();
-    browse_tree::wait_task(&c, &task, std::time::Duration::from_millis(20), |_| {})
+    browse_tree::wait_task(&c, &task, MS_20, MINUTE, |_| {})
         .await
         .unwrap();
     let after = browse_tree::load_tree(&c).await.unwrap();
     assert!(!tree_bindings(&after)
         .iter()
-        .any(|b| b.0 == clb.id && b.1 == lis.id && b.2 == tg.instance_id));
+        .any(|b| b.0 == target.lb_id && b.1 == target.listener_id && b.2 == target.instance_id));
     // unbinding again is refused by the API, and the error says so
     let e = browse_tree::start_change(&c, &target, &TargetChange::Unbind)
         .await
@@ -251,4 +265,30 @@ async fn hundreds_of_clbs_and_thousands_of_targets_page_through() {
         .count();
     assert_eq!(health_calls, 250usize.div_ceil(browse_tree::HEALTH_BATCH));
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
+
+/// A CLB task that does not end before the waiter's deadline (here a
+/// slow world: a task takes a simulated minute) stops the waiter with an
+/// error saying so, instead of holding the browser for ever.
+#[tokio::test]
+async fn a_task_that_does_not_end_stops_at_the_deadline() {
+    let sim = sim_with_tasks(60.0, 1.0).await;
+    let c = client(&sim);
+    let (target, _) = first_target(&browse_tree::load_tree(&c).await.unwrap());
+    let task = browse_tree::start_change(&c, &target, &TargetChange::Weight(7))
+        .await
+        .unwrap();
+    let mut seen = vec![];
+    let err = browse_tree::wait_task(
+        &c,
+        &task,
+        std::time::Duration::from_millis(50),
+        std::time::Duration::from_millis(300),
+        |s| seen.push(s),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("still running"), "{err}");
+    assert!(seen.iter().all(|s| *s == ClbTask::Running), "{seen:?}");
+    sim.shutdown().await;
 }

@@ -286,7 +286,7 @@ fn resume_in_progress_and_failed_again() {
             Progress::Task {
                 clb: "lb-int4c".into(),
                 task_id: "task-1".into(),
-                status: 2,
+                status: tcscale::cloud::status::ClbTask::Running,
             },
             Progress::InstanceState {
                 id: "ins-n9".into(),

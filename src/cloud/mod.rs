@@ -14,6 +14,7 @@ pub mod pager;
 pub mod rate_limit;
 pub mod retry;
 pub mod sign;
+pub mod status;
 pub mod transport;
 
 pub use action::{Action, Service};

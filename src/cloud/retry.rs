@@ -30,9 +30,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        // The one retry layer (the engine above does not repeat what this
+        // gave up on), so it carries a call through a bad minute.
         RetryPolicy {
-            max_attempts: 5,
-            max_total: Duration::from_secs(60),
+            max_attempts: 10,
+            max_total: Duration::from_secs(120),
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(10),
         }
@@ -212,10 +214,7 @@ impl RetryQuota {
     /// Takes the cost of retrying after `err`; false (and nothing taken)
     /// when the bucket cannot pay it.
     pub fn try_spend(&self, err: &CloudError) -> bool {
-        let cost = match classify(err) {
-            FailureKind::Ambiguous => AMBIGUOUS_RETRY_COST,
-            _ => RETRY_COST,
-        };
+        let cost = RetryQuota::cost(err);
         let mut t = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
         if *t < cost {
             return false;
@@ -224,10 +223,21 @@ impl RetryQuota {
         true
     }
 
-    /// A call succeeded: one token back, up to the capacity.
-    pub fn refund(&self) {
+    /// What retrying after `err` costs.
+    pub fn cost(err: &CloudError) -> u32 {
+        match classify(err) {
+            FailureKind::Ambiguous => AMBIGUOUS_RETRY_COST,
+            _ => RETRY_COST,
+        }
+    }
+
+    /// A call succeeded after retries that cost `spent`: those tokens come
+    /// back, and one more, up to the capacity. Only retries that end in a
+    /// failure drain the bucket, so a flaky but working region keeps its
+    /// retries and a dead one runs out of them.
+    pub fn refund(&self, spent: u32) {
         let mut t = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        *t = (*t + 1).min(self.capacity);
+        *t = (*t + spent + 1).min(self.capacity);
     }
 
     pub fn available(&self) -> u32 {
@@ -406,9 +416,12 @@ mod tests {
         assert_eq!(q.available(), 5);
         assert!(q.try_spend(&api("RequestLimitExceeded")));
         assert!(!q.try_spend(&api("RequestLimitExceeded")));
+        // A call that got through after its retries gets their cost back.
+        q.refund(RETRY_COST);
+        assert_eq!(q.available(), RETRY_COST + 1);
         // Successes fill it again, never above its size.
         for _ in 0..100 {
-            q.refund();
+            q.refund(0);
         }
         assert_eq!(q.available(), 30);
     }

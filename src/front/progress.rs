@@ -3,6 +3,7 @@
 
 use tokio::sync::mpsc;
 
+use crate::cloud::status::ClbTask;
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::runner::{Progress, Step};
 
@@ -46,9 +47,9 @@ pub fn progress_line(p: &Progress, lang: Lang, countdown: &mut Option<u64>) -> O
             status,
         } => {
             let s = match status {
-                0 => t(lang, "engine.line.task_done"),
-                1 => t(lang, "engine.line.task_failed"),
-                _ => t(lang, "engine.line.task_running"),
+                ClbTask::Succeeded => t(lang, "engine.line.task_done"),
+                ClbTask::Failed => t(lang, "engine.line.task_failed"),
+                ClbTask::Running => t(lang, "engine.line.task_running"),
             };
             format!(
                 "  {}",

@@ -48,11 +48,11 @@ pub async fn image_quota(eng: &Engine) -> Result<i64, StepError> {
 /// API's page).
 pub async fn agents_online(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
     let mut online = Vec::new();
-    for chunk in ids.chunks(100) {
+    for chunk in ids.chunks(crate::cloud::limits::DESCRIBE_IDS_PER_CALL) {
         let resp = eng
             .check_call(&tat::DescribeAutomationAgentStatusRequest {
                 instance_ids: Some(chunk.to_vec()),
-                limit: Some(100),
+                limit: Some(chunk.len() as u64),
                 ..Default::default()
             })
             .await?;

@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{clb, cvm};
+use crate::cloud::status::ClbTask;
 use crate::cloud::{Client, CloudError};
 use crate::scaleout::eligibility::{eligibility, Ineligible};
 
@@ -475,13 +476,17 @@ pub async fn load_tree(client: &Client) -> Result<BrowseTree, CloudError> {
     Ok(tree)
 }
 
-/// The result of a CLB task, polled until it ends.
+/// The result of a CLB task, polled every `poll` until it ends, or until
+/// `deadline` (then an error saying so: a task that never reports must not
+/// leave the browser waiting for ever).
 pub async fn wait_task(
     client: &Client,
     task_id: &str,
     poll: std::time::Duration,
-    mut on_status: impl FnMut(i64),
+    deadline: std::time::Duration,
+    mut on_status: impl FnMut(ClbTask),
 ) -> Result<(), CloudError> {
+    let started = tokio::time::Instant::now();
     loop {
         let r = client
             .call(&clb::DescribeTaskStatusRequest {
@@ -489,17 +494,23 @@ pub async fn wait_task(
                 ..Default::default()
             })
             .await?;
-        let status = r.status.unwrap_or(2);
+        let status = ClbTask::from_api(r.status);
         on_status(status);
         match status {
-            0 => return Ok(()),
-            1 => {
+            ClbTask::Succeeded => return Ok(()),
+            ClbTask::Failed => {
                 return Err(CloudError::Local(
                     r.message
                         .unwrap_or_else(|| format!("task {task_id} failed")),
                 ))
             }
-            _ => tokio::time::sleep(poll).await,
+            ClbTask::Running if started.elapsed() + poll > deadline => {
+                return Err(CloudError::Local(format!(
+                    "CLB task {task_id} still running after {} s; check it in `tcscale browse` later",
+                    deadline.as_secs()
+                )))
+            }
+            ClbTask::Running => tokio::time::sleep(poll).await,
         }
     }
 }

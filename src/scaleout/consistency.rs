@@ -51,6 +51,29 @@ impl Placement {
     }
 
     /// Where an image lives: images are regional, nothing more.
+    /// The project, the default one (0) when none is set: an instance the
+    /// API lists without a project is in the default project.
+    pub fn project(&self) -> i64 {
+        self.project_id.unwrap_or(0)
+    }
+
+    /// The first of zone, project and VPC in which `other` is not placed
+    /// like `self`; `None` when it is placed alike. The one rule for
+    /// "placed like the source" (servers one internal CLB can serve, and
+    /// what the guide asks of new servers): `apply`'s preview and its run
+    /// both use it, so they cannot disagree.
+    pub fn differs_from(&self, other: &Placement) -> Option<Attribute> {
+        if self.zone != other.zone {
+            Some(Attribute::Zone)
+        } else if self.project() != other.project() {
+            Some(Attribute::Project)
+        } else if self.vpc_id != other.vpc_id {
+            Some(Attribute::Vpc)
+        } else {
+            None
+        }
+    }
+
     pub fn of_image(_image: &cvm::Image, region: &str) -> Placement {
         Placement {
             region: Some(region.to_string()),
@@ -421,5 +444,32 @@ mod tests {
                 assert!(!c.item(lang).contains('['));
             }
         }
+    }
+
+    #[test]
+    fn placed_alike_is_zone_then_project_then_vpc_with_the_default_project_as_0() {
+        let at = |zone: &str, project: Option<i64>, vpc: &str| Placement {
+            region: Some("ap-guangzhou".into()),
+            zone: Some(zone.into()),
+            project_id: project,
+            vpc_id: Some(vpc.into()),
+        };
+        let source = at("ap-guangzhou-3", None, "vpc-1");
+        assert_eq!(
+            source.differs_from(&at("ap-guangzhou-3", Some(0), "vpc-1")),
+            None
+        );
+        assert_eq!(
+            source.differs_from(&at("ap-guangzhou-4", Some(0), "vpc-1")),
+            Some(Attribute::Zone)
+        );
+        assert_eq!(
+            source.differs_from(&at("ap-guangzhou-3", Some(7), "vpc-1")),
+            Some(Attribute::Project)
+        );
+        assert_eq!(
+            source.differs_from(&at("ap-guangzhou-3", None, "vpc-2")),
+            Some(Attribute::Vpc)
+        );
     }
 }

@@ -442,36 +442,18 @@ async fn delete_lb(eng: &Engine, id: &str) -> Result<CleanupAction, StepError> {
 
 /// The instances of `ids` that still exist (not terminating).
 async fn alive_instances(eng: &Engine, ids: &[String]) -> Result<Vec<cvm::Instance>, StepError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut alive = Vec::new();
-    for chunk in ids.chunks(100) {
-        let resp = eng
-            .call(&cvm::DescribeInstancesRequest {
-                instance_ids: Some(chunk.to_vec()),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .await;
-        match resp {
-            Ok(r) => alive.extend(r.instance_set.unwrap_or_default().into_iter().filter(|i| {
-                !matches!(
-                    i.instance_state.as_deref(),
-                    Some("TERMINATING" | "SHUTTING_DOWN")
-                )
-            })),
-            Err(e) if not_found(&e) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(alive)
+    Ok(super::launch::describe_instances(eng, ids)
+        .await?
+        .into_iter()
+        .filter(|i| {
+            !matches!(
+                i.instance_state.as_deref(),
+                Some("TERMINATING" | "SHUTTING_DOWN")
+            )
+        })
+        .collect())
 }
 
-/// Terminates the instances still there, each first deregistered from
-/// every CLB listener it is bound to (a CLB the run did not create, such
-/// as the business flow's public one, would otherwise send users to a
-/// server going away); returns the ones already gone.
 async fn terminate(eng: &Engine, ids: &[String]) -> Result<Vec<String>, StepError> {
     let alive = alive_instances(eng, ids).await?;
     if !alive.is_empty() {

@@ -215,21 +215,41 @@ pub async fn run_instances(
     Ok(LaunchOutput { instance_ids: ids })
 }
 
-/// The instances of `ids` the API lists (at most 100 ids per call, as it allows).
+/// The instances of `ids` the API lists, asked in batches of the API's
+/// limit (100 ids per call). The one chunked DescribeInstances of the
+/// engine: apply's steps, the wizard's jobs and cleanup all ask through it.
+/// An id the API calls unknown (`InvalidInstanceId.NotFound`, as the real
+/// API may answer for an id terminated long ago) is simply not listed: its
+/// batch is asked again id by id, so the others are still found.
 pub async fn describe_instances(
     eng: &Engine,
     ids: &[String],
 ) -> Result<Vec<cvm::Instance>, StepError> {
+    let ask = |chunk: Vec<String>| async move {
+        eng.call(&cvm::DescribeInstancesRequest {
+            limit: Some(chunk.len() as i64),
+            instance_ids: Some(chunk),
+            ..Default::default()
+        })
+        .await
+        .map(|r| r.instance_set.unwrap_or_default())
+    };
+    let unknown = |e: &StepError| matches!(e, StepError::Cloud(c) if c.code() == Some("InvalidInstanceId.NotFound"));
     let mut all = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(100) {
-        let resp = eng
-            .call(&cvm::DescribeInstancesRequest {
-                instance_ids: Some(chunk.to_vec()),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .await?;
-        all.extend(resp.instance_set.unwrap_or_default());
+    for chunk in ids.chunks(crate::cloud::limits::DESCRIBE_IDS_PER_CALL) {
+        match ask(chunk.to_vec()).await {
+            Ok(found) => all.extend(found),
+            Err(e) if unknown(&e) => {
+                for id in chunk {
+                    match ask(vec![id.clone()]).await {
+                        Ok(found) => all.extend(found),
+                        Err(e) if unknown(&e) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
     }
     Ok(all)
 }

@@ -11,6 +11,7 @@ use crate::i18n::tf;
 use super::record::{Phase, ResourceKind, Step};
 use super::wait::{deadline, Polled, Sent};
 use super::{Engine, Progress, StepError};
+use crate::cloud::status::ClbTask;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ClbChoice {
@@ -209,7 +210,7 @@ pub async fn wait_task(
                     ..Default::default()
                 })
                 .await?;
-            let status = resp.status.unwrap_or(2);
+            let status = ClbTask::from_api(resp.status);
             if last
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -223,15 +224,15 @@ pub async fn wait_task(
                 });
             }
             match status {
-                0 => Ok(Polled::Ready(())),
-                1 => Err(StepError::Failed {
+                ClbTask::Succeeded => Ok(Polled::Ready(())),
+                ClbTask::Failed => Err(StepError::Failed {
                     what: format!("CLB {clb_id} task {task_id}"),
                     reason: resp
                         .message
                         .filter(|m| !m.is_empty())
                         .unwrap_or_else(|| "status 1".into()),
                 }),
-                s => Ok(Polled::Pending(format!("status {s}"))),
+                ClbTask::Running => Ok(Polled::Pending("running".into())),
             }
         }
     })

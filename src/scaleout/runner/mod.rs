@@ -66,11 +66,11 @@ pub enum Progress {
     },
     /// `RunInstances` with `DryRun` passed: the real launch would be accepted.
     DryRunPassed,
-    /// A CLB asynchronous task (`DescribeTaskStatus`: 0 done, 1 failed, 2 running).
+    /// A CLB asynchronous task (`DescribeTaskStatus`).
     Task {
         clb: String,
         task_id: String,
-        status: i64,
+        status: crate::cloud::status::ClbTask,
     },
     TargetBound {
         instance: String,

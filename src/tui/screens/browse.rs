@@ -749,6 +749,7 @@ pub async fn run_job(client: Client, job: BrowseJob, send: impl Fn(BrowseEvent) 
                 &client,
                 &task_id,
                 std::time::Duration::from_millis(500),
+                crate::scaleout::runner::wait::deadline::CLB_TASK,
                 |_| {},
             )
             .await;
