@@ -303,3 +303,69 @@ async fn flags_and_tccli_profiles_supply_credentials() {
     );
     assert!(!err.contains("wrong-key-000000000000"), "{err}");
 }
+
+/// `--sandbox` (a global option `tcscale api --help` lists): the call goes
+/// to the built-in simulated cloud, with no credentials anywhere, and is
+/// audited in the process's file (`api` works on no run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_answers_without_any_credentials() {
+    use crate::e2e_support::{bare_command, Home};
+    let home = Home::new("api-sandbox");
+    let run = |args: &'static [&'static str]| {
+        let mut cmd = bare_command(&home, args, &[]);
+        async move {
+            tokio::time::timeout(std::time::Duration::from_secs(60), cmd.output())
+                .await
+                .expect("tcscale api --sandbox finishes (the sandbox is shut down)")
+                .unwrap()
+        }
+    };
+
+    let out = run(&["--sandbox", "api", "cvm", "DescribeRegions", "--lang", "en"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let regions: Vec<&str> = v["RegionSet"]
+        .as_array()
+        .expect("a RegionSet")
+        .iter()
+        .filter_map(|r| r["Region"].as_str())
+        .collect();
+    assert!(regions.contains(&"ap-guangzhou"), "{v}");
+    assert!(v["RequestId"].is_string(), "{v}");
+
+    let out = run(&["--sandbox", "api", "cvm", "DescribeInstances"]).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let ids: Vec<&str> = v["InstanceSet"]
+        .as_array()
+        .expect("an InstanceSet")
+        .iter()
+        .filter_map(|i| i["InstanceId"].as_str())
+        .collect();
+    assert!(ids.contains(&"ins-auth0001"), "{v}");
+
+    // An API error from the sandbox is reported like the cloud's: exit 1.
+    let out = run(&["--sandbox", "api", "cvm", "NoSuchAction", "--lang", "en"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+
+    // Audited under the process's name (no run): time, then a random suffix.
+    let audit = home.dir.join("data/tcscale/audit");
+    let files: Vec<_> = std::fs::read_dir(&audit)
+        .unwrap_or_else(|e| panic!("{}: {e}", audit.display()))
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(files.len(), 3, "one file per process: {files:?}");
+    let all: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap())
+        .collect();
+    assert!(all.contains("\"DescribeRegions\"") && all.contains("\"DescribeInstances\""));
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy();
+        assert!(
+            name.len() == "20260101T000000Z-0123abcd.jsonl".len() && name.as_bytes()[15] == b'Z',
+            "{name}"
+        );
+    }
+}

@@ -95,6 +95,40 @@ async fn apply_yes_scales_out_and_no_secret_reaches_any_file_or_output() {
     h.shutdown().await;
 }
 
+/// The calls of a run are audited in `<audit dir>/<run id>.jsonl`, named
+/// like its journal, so a user finds them from the id `tcscale runs` lists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn apply_audits_the_runs_calls_in_a_file_named_by_its_run_id() {
+    let (h, home, _before) = applied("audit-name", "session-servers.toml").await;
+    let run_id = home.journal().run_id;
+    let audit = home.dir.join("data/tcscale/audit");
+    let file = audit.join(format!("{run_id}.jsonl"));
+    let text = std::fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("{}: {e}; audit dir: {:?}", file.display(), home.files()));
+    let actions: Vec<String> = text
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one JSON record a line");
+            v["action"].as_str().unwrap_or_default().to_string()
+        })
+        .collect();
+    for action in ["CreateImage", "RunInstances", "CreateLoadBalancer"] {
+        assert!(actions.iter().any(|a| a == action), "{action}: {actions:?}");
+    }
+    // Every call of the apply, the plan check's included, is the run's.
+    let others: Vec<_> = std::fs::read_dir(&audit)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != &file)
+        .collect();
+    assert!(others.is_empty(), "{others:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", file.display());
+    h.shutdown().await;
+}
+
 async fn sim_state(h: &tcscale::sim::server::SimHandle) -> serde_json::Value {
     reqwest::get(format!("{}/_sim/state", h.endpoint()))
         .await

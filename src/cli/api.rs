@@ -1,9 +1,13 @@
 //! `tcscale api SERVICE ACTION [JSON]`: one raw call, like tccli. Prints the
 //! `Response` object (RequestId included) as pretty JSON on stdout.
 //!
+//! With `--sandbox` the call goes to the built-in simulated cloud (started
+//! in this process, no credentials needed), as `apply --sandbox` does.
+//!
 //! Exit codes: 0 success; 1 the call failed (API error: Code, Message,
 //! RequestId and an explanation on stderr; or network); 2 nothing was sent
-//! (unknown service, invalid JSON, no credentials, bad option).
+//! (unknown service, invalid JSON, no credentials, bad option, the sandbox
+//! could not start).
 
 use clap::Args;
 use serde_json::Value;
@@ -99,6 +103,9 @@ pub fn run(global: &GlobalOpts, args: ApiArgs) -> i32 {
             return 2;
         }
     };
+    if global.sandbox {
+        return run_in_sandbox(global, lang, service, &args.action, &params);
+    }
     let resolved = match resolve_chain(global, lang) {
         Ok(r) => r,
         Err(message) => {
@@ -138,7 +145,51 @@ pub fn run(global: &GlobalOpts, args: ApiArgs) -> i32 {
         }
     };
     let region = resolved.region.clone();
-    match runtime.block_on(client.call_raw(service, &args.action, &region, &params)) {
+    report(
+        runtime.block_on(client.call_raw(service, &args.action, &region, &params)),
+        lang,
+    )
+}
+
+/// `--sandbox`: the call goes to the built-in simulated cloud (the user's
+/// sandbox world, as the wizard and `apply --sandbox` left it), started in
+/// this process for the one call and shut down after it.
+fn run_in_sandbox(
+    global: &GlobalOpts,
+    lang: Lang,
+    service: Service,
+    action: &str,
+    params: &Value,
+) -> i32 {
+    let runtime = match session::runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    session::init_log();
+    runtime.block_on(async {
+        let (client, sim) = match session::client_for(global, lang).await {
+            Ok(x) => x,
+            Err(message) => {
+                eprintln!("{message}");
+                return 2;
+            }
+        };
+        let region = client.region().to_string();
+        tracing::info!("tcscale api {service} {action}: the sandbox, region {region}");
+        let result = client.call_raw(service, action, &region, params).await;
+        if let Some(sim) = sim {
+            sim.shutdown().await;
+        }
+        report(result, lang)
+    })
+}
+
+/// Prints the `Response` (stdout) or what went wrong (stderr); the exit code.
+fn report(result: Result<Value, CloudError>, lang: Lang) -> i32 {
+    match result {
         Ok(response) => {
             println!(
                 "{}",

@@ -22,6 +22,7 @@ use super::GlobalOpts;
 use crate::cloud::models::cvm;
 use crate::cloud::Client;
 use crate::i18n::{t, tf, Lang};
+use crate::scaleout::consistency::Placement;
 use crate::scaleout::discover::{discover, Architecture, Role};
 use crate::scaleout::eligibility::eligibility;
 use crate::scaleout::plan::{self, Plan};
@@ -64,10 +65,15 @@ impl Session {
         self.sandbox.as_ref().map(|s| s.world_id().to_string())
     }
 
-    /// An engine of this session for `record`.
+    /// An engine of this session for `record`. A journaled run's calls are
+    /// audited in its own file (`<audit dir>/<run id>.jsonl`).
     pub fn engine(&self, record: RunRecord, progress: mpsc::UnboundedSender<Progress>) -> Engine {
-        Engine::new(self.client.clone(), progress, self.poll, self.lang, record)
-            .in_world(self.world())
+        let client = if record.path.is_some() {
+            self.client.for_run(record.id())
+        } else {
+            self.client.clone()
+        };
+        Engine::new(client, progress, self.poll, self.lang, record).in_world(self.world())
     }
 }
 
@@ -267,15 +273,16 @@ pub async fn preview_snapshot(session: &Session, plan: &Plan) -> Result<Snapshot
     // like the source (zone, project, VPC), the source included.
     let now = chrono::Utc::now();
     let source = plan.session.as_ref().and_then(|p| find_source(&arch, p));
-    let key = |i: &cvm::Instance| {
-        let p = i.placement.clone().unwrap_or_default();
-        let v = i.virtual_private_cloud.clone().unwrap_or_default();
-        (p.zone, p.project_id, v.vpc_id)
-    };
+    // The run's own rule (`Placement::differs_from`), so the preview's
+    // count is the number the bind step registers.
+    let at = |i: &cvm::Instance| Placement::of_instance(i, &session.region);
     let session_servers: Vec<&cvm::Instance> = arch
         .with_role(Role::Session)
         .into_iter()
-        .filter(|i| source.is_some_and(|s| key(s) == key(i)) && eligibility(i, now).is_empty())
+        .filter(|i| {
+            source.is_some_and(|s| at(s).differs_from(&at(i)).is_none())
+                && eligibility(i, now).is_empty()
+        })
         .collect();
     let mut groups: Vec<String> = session_servers
         .iter()
@@ -467,6 +474,11 @@ pub fn run(global: &GlobalOpts, args: ApplyArgs) -> i32 {
                 eprintln!("{why}");
                 return 2;
             }
+        };
+        // From here on every call, the plan check's included, is the run's.
+        let session = Session {
+            client: session.client.for_run(record.id()),
+            ..session
         };
         // Every check before the first creating call: a refused plan leaves no run behind.
         if !report(&check_plan(&session, &plan).await) {

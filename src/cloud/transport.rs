@@ -121,9 +121,29 @@ impl Client {
         &self.config.region
     }
 
-    /// The audit log file of this client, if it keeps one.
-    pub fn audit_path(&self) -> Option<&std::path::Path> {
+    /// The audit log file this client's next call goes to, if it keeps one.
+    pub fn audit_path(&self) -> Option<PathBuf> {
         self.audit.path()
+    }
+
+    /// This client (sharing its connections, rate limiter and retry
+    /// budget) auditing into the file of the run `run` names at each call
+    /// (`<audit dir>/<run id>.jsonl`), or into its own file while `run`
+    /// names none. A client that audits nothing still audits nothing.
+    pub fn auditing_run(&self, run: crate::cloud::audit::RunOf) -> Client {
+        Client {
+            audit: Arc::new(AuditLog::following(
+                self.audit.base_path().map(PathBuf::from),
+                run,
+            )),
+            ..self.clone()
+        }
+    }
+
+    /// This client auditing into the file of run `run_id` (see [`Client::auditing_run`]).
+    pub fn for_run(&self, run_id: &str) -> Client {
+        let id = run_id.to_string();
+        self.auditing_run(Arc::new(move || Some(id.clone())))
     }
 
     /// A typed call in the configured region.
@@ -187,6 +207,7 @@ impl Client {
         let payload = serde_json::to_vec(body)
             .map_err(|e| CloudError::Local(format!("cannot encode {action}: {e}")))?;
         let attempts = AtomicU32::new(0);
+        let spent = AtomicU32::new(0);
         let attempt = || async {
             let n = attempts.fetch_add(1, Ordering::Relaxed) + 1;
             self.limiter.acquire(service, action).await;
@@ -196,13 +217,19 @@ impl Client {
         let result = attempt
             .retry(self.config.retry.backoff())
             .sleep(tokio::time::sleep)
-            .when(|e| retry::should_retry(e, repeat) && self.quota.try_spend(e))
+            .when(|e| {
+                let go = retry::should_retry(e, repeat) && self.quota.try_spend(e);
+                if go {
+                    spent.fetch_add(retry::RetryQuota::cost(e), Ordering::Relaxed);
+                }
+                go
+            })
             .notify(|e, wait| {
                 tracing::info!("{service}.{action}: {e}; retrying in {wait:?}");
             })
             .await;
         if result.is_ok() {
-            self.quota.refund();
+            self.quota.refund(spent.load(Ordering::Relaxed));
         }
         result
     }

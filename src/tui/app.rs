@@ -1035,7 +1035,15 @@ impl App {
             if let Some(c) = &clb {
                 inst.ineligible.extend(rules::placement_reasons(&inst, c));
             }
-            let checked = inst.ineligible.is_empty() && mine(&inst.id);
+            // Session servers go behind the internal CLB old and new; business
+            // servers join the public CLB their source is already behind, and
+            // only its copies are added (the role's others may run another
+            // app), as `apply` binds them.
+            let proposed = match role {
+                Role::Session => mine(&inst.id),
+                Role::Business => new_ids.contains(&inst.id),
+            };
+            let checked = inst.ineligible.is_empty() && proposed;
             rows.push(BindRow {
                 instance: inst,
                 checked,
@@ -1823,6 +1831,17 @@ impl App {
             JobEvent::RunStarted { journal_path } => {
                 // A panic from now on names the new run's journal.
                 crate::tui::terminal::set_journal(journal_path.clone());
+                // The new run's calls go to its own audit file, named like its journal.
+                let run_id = journal_path.as_deref().and_then(|j| {
+                    std::path::Path::new(j)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                });
+                if let (Some(audit), Some(id)) = (&self.ctx.audit_log, run_id) {
+                    let path =
+                        crate::cloud::audit::run_audit_path(std::path::Path::new(audit), &id);
+                    self.ctx.audit_log = Some(path.display().to_string());
+                }
                 self.ctx.journal_path = journal_path;
             }
             JobEvent::BindDone => {
@@ -2102,10 +2121,16 @@ mod tests {
             matches!(jobs.as_slice(), [Job::Discover, Job::NewRun]),
             "the architecture again, and a new run journal: {jobs:?}"
         );
+        a.ctx.audit_log = Some("/tmp/audit/run-42.jsonl".into());
         a.update(Msg::Job(JobEvent::RunStarted {
             journal_path: Some("/tmp/runs/run-43.json".into()),
         }));
         assert_eq!(a.ctx.journal_path.as_deref(), Some("/tmp/runs/run-43.json"));
+        assert_eq!(
+            a.ctx.audit_log.as_deref(),
+            Some("/tmp/audit/run-43.jsonl"),
+            "the new run's calls are audited in its own file"
+        );
         let (level, text) = a.notice.clone().expect("a notice");
         assert_eq!(level, CheckLevel::Ok);
         assert!(

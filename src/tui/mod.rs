@@ -83,11 +83,16 @@ fn engine_for(
     let dir = journal.then(runs_dir);
     let record = RunRecord::interactive(client.region(), dir.as_deref()).in_world(world);
     let path = record.path.as_ref().map(|p| p.display().to_string());
-    (
-        Engine::new(client, tx, PollPolicy::with_speed(speed), lang, record)
-            .in_world(world.map(str::to_string)),
-        path,
-    )
+    let mut engine = Engine::new(client, tx, PollPolicy::with_speed(speed), lang, record)
+        .in_world(world.map(str::to_string));
+    // The calls go to the audit file of the wizard's current run, which
+    // changes when the user starts another one.
+    let record = engine.record.clone();
+    engine.client = engine.client.auditing_run(std::sync::Arc::new(move || {
+        let r = record.lock().unwrap_or_else(|p| p.into_inner());
+        r.path.is_some().then(|| r.id().to_string())
+    }));
+    (engine, path)
 }
 
 /// Connects to a real account.
@@ -96,8 +101,8 @@ pub fn real_session(g: &GlobalOpts, r: &Resolved, lang: Lang) -> Result<Session,
         ClientConfig::new(r.credential.clone(), &r.region).with_endpoint(g.endpoint.clone());
     cfg.language = Some(lang.code().to_string());
     let client = Client::new(cfg).map_err(|e| e.to_string())?;
-    let audit = client.audit_path().map(|p| p.display().to_string());
     let (engine, journal) = engine_for(client, lang, 1.0, true, None);
+    let audit = engine.client.audit_path().map(|p| p.display().to_string());
     Ok(Session {
         engine,
         ctx: Context {
@@ -121,7 +126,6 @@ pub async fn sandbox_session(lang: Lang, journal: bool) -> Result<Session, Strin
         ClientConfig::new(sb.credential(), sandbox::REGION).with_endpoint(Some(sb.endpoint()));
     cfg.language = Some(lang.code().to_string());
     let client = Client::new(cfg).map_err(|e| e.to_string())?;
-    let audit = client.audit_path().map(|p| p.display().to_string());
     let (engine, journal) = engine_for(
         client,
         lang,
@@ -129,6 +133,7 @@ pub async fn sandbox_session(lang: Lang, journal: bool) -> Result<Session, Strin
         journal,
         Some(sb.world_id()),
     );
+    let audit = engine.client.audit_path().map(|p| p.display().to_string());
     Ok(Session {
         engine,
         ctx: Context {

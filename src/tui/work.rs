@@ -17,6 +17,7 @@ use crate::scaleout::overview_checks::account_checks;
 use crate::scaleout::plan;
 use crate::scaleout::remote_op::Runtime;
 use crate::scaleout::runner::bind::{recheck_health, register_targets, target_health, BindInput};
+use crate::scaleout::runner::flow;
 use crate::scaleout::runner::image::{create_image, SOURCE_TAG};
 use crate::scaleout::runner::launch::{describe_instances, run_instances, zone_quota};
 use crate::scaleout::runner::load_balancer::{
@@ -29,7 +30,9 @@ use crate::scaleout::runner::remote_edit::{read_all, Reads};
 use crate::scaleout::runner::sdk_config_step::{
     auth_server_url, update_sdk_configs, SdkInput, SdkVerdict,
 };
-use crate::scaleout::runner::security_group_step::{ensure_vip_allowed, SgInput, SgVerdict};
+use crate::scaleout::runner::security_group_step::{
+    ensure_vip_allowed, SgInput, SgOutput, SgVerdict,
+};
 use crate::scaleout::runner::{Engine, Progress, Step, StepError};
 use crate::scaleout::sdk_config::read_auth_server_url;
 use crate::tui::jobs::{Events, Job, JobEvent};
@@ -305,6 +308,61 @@ fn note_launch(
     Ok(())
 }
 
+/// Step "Load balancer" for a CLB picked from the account, journaled as
+/// `apply`'s flow journals it (nothing is created, the pick is checked and
+/// recorded): a session phase's existing internal CLB through
+/// `ensure_load_balancer`, a business phase's public CLB with the listeners
+/// its source serves. Nothing to do when the step has this CLB already
+/// (made by this run, or picked before).
+async fn existing_clb_step(eng: &Engine, ph: Phase, clb_id: &str) -> Result<(), StepError> {
+    let done = eng.recorded(|r| {
+        r.is_done(ph.key(), Step::LoadBalancer)
+            && r.output(ph.key(), Step::LoadBalancer)
+                .get("load_balancer_id")
+                .and_then(|v| v.as_str())
+                == Some(clb_id)
+    });
+    if done {
+        return Ok(());
+    }
+    let p = eng
+        .recorded(|r| {
+            let plan = r.journal.plan.as_ref()?;
+            match ph {
+                Phase::Session => plan.session.clone(),
+                Phase::Business => plan.business.clone(),
+            }
+        })
+        .ok_or_else(|| {
+            StepError::Blocked(tf(
+                eng.lang,
+                "engine.plan.missing_phase",
+                &[("phase", &ph.key())],
+            ))
+        })?;
+    let arch = discover::discover(eng).await?;
+    let source = flow::source_of(eng, &arch, &p)?;
+    match ph {
+        Phase::Session => {
+            let input = flow::session_clb_input(&p, &source);
+            perform(
+                eng,
+                ph,
+                Step::LoadBalancer,
+                ensure_load_balancer(eng, ph, &input),
+            )
+            .await?;
+        }
+        Phase::Business => {
+            // Checked before the step, as the flow checks it before anything is made.
+            let source_id = source.instance_id.clone().unwrap_or_default();
+            let found = flow::public_clb(eng, &arch, &p, &source_id)?;
+            perform(eng, ph, Step::LoadBalancer, async { Ok(found) }).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs one job to its end, reporting through `tx`.
 pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
     let lang = base.lang;
@@ -520,10 +578,9 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             // A CLB this run made stays `clb = "create"` (its step has the
             // id); only one picked from the account is named in the plan.
             let made_here = eng.recorded(|r| {
-                r.output(ph.key(), Step::LoadBalancer)
-                    .get("load_balancer_id")
-                    .and_then(|v| v.as_str())
-                    == Some(clb_id.as_str())
+                let out = r.output(ph.key(), Step::LoadBalancer);
+                out.get("load_balancer_id").and_then(|v| v.as_str()) == Some(clb_id.as_str())
+                    && out.get("created").and_then(|v| v.as_bool()) == Some(true)
             });
             let noted = note_plan(&eng, ph, |p| {
                 if !made_here {
@@ -572,6 +629,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             };
             let work = async {
                 noted?;
+                existing_clb_step(&eng, ph, &clb_id).await?;
                 let (listener_id, out) = if session {
                     let listener = perform(
                         &eng,
@@ -650,7 +708,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             port,
             instance_ids,
         } => {
-            let r = sg_job(&eng, prx, tx, vip, port, instance_ids, None).await;
+            let r = sg_job(&eng, prx, tx, vip, port, instance_ids, ph, false).await;
             match r {
                 Ok(rows) => {
                     let _ = tx.send(JobEvent::SecurityGroups(Ok(rows)));
@@ -664,7 +722,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
             vip,
             port,
             instance_ids,
-        } => match sg_job(&eng, prx, tx, vip.clone(), port, instance_ids, Some(ph)).await {
+        } => match sg_job(&eng, prx, tx, vip.clone(), port, instance_ids, ph, true).await {
             Ok(rows) => {
                 let mut done: Vec<String> = vec![];
                 for r in rows.iter().filter(|r| r.fixed) {
@@ -814,11 +872,12 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
     }
 }
 
-fn task_note(lang: Lang, task_id: &str, status: i64) -> String {
+fn task_note(lang: Lang, task_id: &str, status: crate::cloud::status::ClbTask) -> String {
+    use crate::cloud::status::ClbTask;
     let key = match status {
-        0 => "wizard.task.done",
-        1 => "wizard.task.failed",
-        _ => "wizard.task.running",
+        ClbTask::Succeeded => "wizard.task.done",
+        ClbTask::Failed => "wizard.task.failed",
+        ClbTask::Running => "wizard.task.running",
     };
     let short: String = task_id.chars().take(8).collect();
     tf(lang, key, &[("task", &short)])
@@ -861,6 +920,23 @@ fn sdk_row(lang: Lang, i: &cvm::Instance, vip: &str, reads: &Reads) -> SdkRow {
     row
 }
 
+/// Step "Security group", journaled as the flow does: one output for
+/// session servers, a list (one per backend port) for business.
+async fn sg_step(
+    eng: &Engine,
+    ph: Phase,
+    work: impl Future<Output = Result<SgOutput, StepError>>,
+) -> Result<SgOutput, StepError> {
+    if ph == Phase::Session {
+        perform(eng, ph, Step::SecurityGroup, work).await
+    } else {
+        let step = async { Ok(vec![work.await?]) };
+        let mut all = perform(eng, ph, Step::SecurityGroup, step).await?;
+        Ok(all.remove(0))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn sg_job(
     eng: &Engine,
     prx: tokio::sync::mpsc::UnboundedReceiver<Progress>,
@@ -868,7 +944,8 @@ async fn sg_job(
     vip: String,
     port: i64,
     instance_ids: Vec<String>,
-    fix: Option<Phase>,
+    ph: Phase,
+    fix: bool,
 ) -> Result<Vec<SgRow>, StepError> {
     let work = async {
         let list = describe_instances(eng, &instance_ids).await?;
@@ -876,27 +953,21 @@ async fn sg_job(
             instances: list.clone(),
             vip: vip.clone(),
             port,
-            fix: fix.is_some(),
+            fix,
         };
-        // Only the fix is a step of the run (journaled as the flow does:
-        // one output for session servers, a list for business); the check reads.
-        let out = match fix {
-            None => ensure_vip_allowed(eng, &input).await?,
-            Some(ph) => {
-                note_plan(eng, ph, |p| p.fix_security_groups = Some(true))?;
-                if ph == Phase::Session {
-                    perform(
-                        eng,
-                        ph,
-                        Step::SecurityGroup,
-                        ensure_vip_allowed(eng, &input),
-                    )
-                    .await?
-                } else {
-                    let step = async { Ok(vec![ensure_vip_allowed(eng, &input).await?]) };
-                    perform(eng, ph, Step::SecurityGroup, step).await?.remove(0)
-                }
+        // The fix is a step of the run; so is a check that finds nothing
+        // to fix (the flow's step then adds nothing, and is done). A check
+        // that finds rules missing only reads: the fix, or a skip, follows.
+        let out = if fix {
+            note_plan(eng, ph, |p| p.fix_security_groups = Some(true))?;
+            sg_step(eng, ph, ensure_vip_allowed(eng, &input)).await?
+        } else {
+            let out = ensure_vip_allowed(eng, &input).await?;
+            let nothing_missing = !out.per_instance.values().any(|v| *v == SgVerdict::Missing);
+            if nothing_missing && !eng.recorded(|r| r.is_done(ph.key(), Step::SecurityGroup)) {
+                sg_step(eng, ph, async { Ok(out.clone()) }).await?;
             }
+            out
         };
         Ok::<_, StepError>((list, out))
     };

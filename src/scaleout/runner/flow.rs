@@ -12,6 +12,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::cloud::models::cvm;
 use crate::i18n::tf;
+use crate::scaleout::consistency::{Attribute, Placement};
 use crate::scaleout::discover::{discover, Architecture, Role};
 use crate::scaleout::journal::{Journal, Resource, StepState};
 use crate::scaleout::plan::{self, Plan, SourceRef};
@@ -208,67 +209,46 @@ fn blocked(eng: &Engine, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> 
 
 /// Fresh descriptions of `ids` (state, bandwidth, expiry: what eligibility reads).
 async fn describe(eng: &Engine, ids: &[String]) -> Result<Vec<cvm::Instance>, StepError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for chunk in ids.chunks(100) {
-        let resp = eng
-            .call(&cvm::DescribeInstancesRequest {
-                instance_ids: Some(chunk.to_vec()),
-                limit: Some(100),
-                ..Default::default()
-            })
-            .await?;
-        out.extend(resp.instance_set.unwrap_or_default());
-    }
-    Ok(out)
+    super::launch::describe_instances(eng, ids).await
 }
 
 /// Splits candidates into those placed like the source (zone, project, VPC:
-/// what the internal CLB can serve, and what the guide asks) and the others, with why.
+/// what the internal CLB can serve, and what the guide asks) and the
+/// others, with why ([`Placement::differs_from`], the one rule).
 fn same_placement(
     eng: &Engine,
     source: &cvm::Instance,
     candidates: Vec<cvm::Instance>,
 ) -> (Vec<cvm::Instance>, Vec<(String, String)>) {
-    let key = |i: &cvm::Instance| {
-        let p = i.placement.clone().unwrap_or_default();
-        let v = i.virtual_private_cloud.clone().unwrap_or_default();
-        (p.zone, p.project_id.unwrap_or(0), v.vpc_id)
-    };
-    let (zone, project, vpc) = key(source);
+    let region = eng.client.region().to_string();
+    let here = Placement::of_instance(source, &region);
     let mut same = Vec::new();
     let mut other = Vec::new();
     for c in candidates {
-        let (z, p, v) = key(&c);
+        let there = Placement::of_instance(&c, &region);
         let id = c.instance_id.clone().unwrap_or_default();
-        if z != zone {
-            other.push((
-                id,
-                tf(
-                    eng.lang,
-                    "engine.bind.other_zone",
-                    &[("zone", &z.unwrap_or_default())],
-                ),
-            ));
-        } else if p != project {
-            other.push((
-                id,
-                tf(eng.lang, "engine.bind.other_project", &[("project", &p)]),
-            ));
-        } else if v != vpc {
-            other.push((
-                id,
-                tf(
-                    eng.lang,
-                    "engine.bind.other_vpc",
-                    &[("vpc", &v.unwrap_or_default())],
-                ),
-            ));
-        } else {
-            same.push(c);
-        }
+        let why = match here.differs_from(&there) {
+            None => {
+                same.push(c);
+                continue;
+            }
+            Some(Attribute::Zone) => tf(
+                eng.lang,
+                "engine.bind.other_zone",
+                &[("zone", &there.zone.unwrap_or_default())],
+            ),
+            Some(Attribute::Project) => tf(
+                eng.lang,
+                "engine.bind.other_project",
+                &[("project", &there.project())],
+            ),
+            Some(Attribute::Vpc | Attribute::Region) => tf(
+                eng.lang,
+                "engine.bind.other_vpc",
+                &[("vpc", &there.vpc_id.unwrap_or_default())],
+            ),
+        };
+        other.push((id, why));
     }
     (same, other)
 }
@@ -405,6 +385,26 @@ async fn summary(
     Ok(())
 }
 
+/// The session phase's step "Load balancer": the plan's CLB (or a new
+/// one) in the source's VPC, subnet and project unless the plan names them
+/// (the wizard's pick of an existing CLB is journaled through it too).
+pub(crate) fn session_clb_input(p: &plan::Phase, source: &cvm::Instance) -> ClbInput {
+    let placement = source.placement.clone().unwrap_or_default();
+    let vpc = source.virtual_private_cloud.clone().unwrap_or_default();
+    let choice = match p.clb_choice(true) {
+        plan::ClbChoice::Existing(id) => ClbChoice::Existing(id),
+        plan::ClbChoice::Create | plan::ClbChoice::Discover => {
+            ClbChoice::Create { name: p.clb_name() }
+        }
+    };
+    ClbInput {
+        choice,
+        vpc_id: p.clb_vpc.clone().or(vpc.vpc_id).unwrap_or_default(),
+        subnet_id: p.clb_subnet.clone().or(vpc.subnet_id).unwrap_or_default(),
+        project_id: placement.project_id.unwrap_or(0),
+    }
+}
+
 async fn session_phase(
     eng: &Engine,
     b: &Boundary,
@@ -416,21 +416,8 @@ async fn session_phase(
     let arch = discover(eng).await?;
     let source = source_of(eng, &arch, p)?;
     let source_id = id_of(&source);
-    let placement = source.placement.clone().unwrap_or_default();
-    let vpc = source.virtual_private_cloud.clone().unwrap_or_default();
     let run_id = eng.recorded(|r| r.id().to_string());
-    let choice = match p.clb_choice(true) {
-        plan::ClbChoice::Existing(id) => ClbChoice::Existing(id),
-        plan::ClbChoice::Create | plan::ClbChoice::Discover => {
-            ClbChoice::Create { name: p.clb_name() }
-        }
-    };
-    let clb_input = ClbInput {
-        choice,
-        vpc_id: p.clb_vpc.clone().or(vpc.vpc_id).unwrap_or_default(),
-        subnet_id: p.clb_subnet.clone().or(vpc.subnet_id).unwrap_or_default(),
-        project_id: placement.project_id.unwrap_or(0),
-    };
+    let clb_input = session_clb_input(p, &source);
     // The session servers running today (fresh descriptions: eligibility reads live state).
     let mut ids: Vec<String> = arch
         .with_role(Role::Session)

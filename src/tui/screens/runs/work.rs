@@ -41,9 +41,12 @@ fn engine_for(
             &[("id", &id), ("run_region", &run), ("session_region", &here)],
         ));
     }
+    // Its calls are audited in its own file, not the wizard's current run's.
+    let eng = session.for_record(record, progress);
     Ok(Engine {
         lang,
-        ..session.for_record(record, progress)
+        client: eng.client.for_run(id),
+        ..eng
     })
 }
 
