@@ -173,7 +173,10 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
     assert_eq!(j.status(), RunStatus::Done);
     assert_explained(&d, &j, "tui resume");
     match &tui.app.runs.entries[0] {
-        RunEntry::Run(r) => assert_eq!(r.status, RunStatus::Done),
+        RunEntry::Run(r) => {
+            assert_eq!(r.status, RunStatus::Done);
+            assert_eq!(r.verdict.status_text(Lang::En), "partly done");
+        }
         e => panic!("{e:?}"),
     }
     // One truth (issue 21): ins-tatoff01 has no TAT agent, so its sdk.config
@@ -207,6 +210,12 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
         "the same things left: {verdict2:?} / {verdict:?}"
     );
     assert!(said.contains("ins-tatoff01"), "{said}");
+    let listed = tcscale(&h, &home2, &["runs", "--lang", "en"], &[]).await;
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.lines().any(|l| l.starts_with(&id2) && l.contains("partly done")),
+        "{listed}"
+    );
     for line in verdict2.left_lines(Lang::En) {
         assert!(said.contains(&line), "{line} not in: {said}");
     }

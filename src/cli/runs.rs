@@ -17,7 +17,7 @@ use crate::scaleout::journal::Resource;
 use crate::scaleout::runner::cleanup::{
     action_text, cleanup, cleanup_plan, group_of, preview_text, CleanupAction, CleanupGroup,
 };
-use crate::scaleout::runner::record::{runs_dir, RunRecord, RunStatus};
+use crate::scaleout::runner::record::{runs_dir, RunRecord};
 use crate::scaleout::runner::{resume, skip_failed, StepError};
 
 #[derive(Debug, Args)]
@@ -52,16 +52,6 @@ pub struct CleanupArgs {
     pub poll_speed: f64,
 }
 
-fn status_text(s: RunStatus, lang: Lang) -> String {
-    let key = match s {
-        RunStatus::Running => "engine.runs.running",
-        RunStatus::Done => "engine.runs.done",
-        RunStatus::Failed => "engine.runs.failed",
-        RunStatus::CleanedUp => "engine.runs.cleaned_up",
-    };
-    t(lang, key)
-}
-
 fn store() -> JournalStore {
     JournalStore::new(runs_dir())
 }
@@ -82,7 +72,7 @@ pub fn run_list(global: &GlobalOpts, _args: RunsArgs) -> i32 {
         println!(
             "{}  {}  {}  {}",
             r.run_id,
-            status_text(r.status(), lang),
+            crate::scaleout::run::verdict(&r).status_text(lang),
             r.region,
             tf(
                 lang,

@@ -83,6 +83,43 @@ impl Verdict {
         }
     }
 
+    /// The run's status in a word or two: the Runs screen's and `tcscale
+    /// runs`' status column.
+    pub fn status_text(&self, lang: Lang) -> String {
+        t(
+            lang,
+            match self {
+                Verdict::Done => "engine.runs.done",
+                Verdict::PartlyDone(_) => "engine.runs.partly_done",
+                Verdict::Failed { .. } => "engine.runs.failed",
+                Verdict::Unfinished { .. } => "engine.runs.running",
+                Verdict::CleanedUp => "engine.runs.cleaned_up",
+            },
+        )
+    }
+
+    /// Every status text, for sizing a column.
+    pub fn all_status_texts(lang: Lang) -> Vec<String> {
+        let step = Step::Image;
+        [
+            Verdict::Done,
+            Verdict::PartlyDone(Vec::new()),
+            Verdict::Failed {
+                phase: String::new(),
+                step,
+                reason: String::new(),
+            },
+            Verdict::Unfinished {
+                phase: String::new(),
+                step,
+            },
+            Verdict::CleanedUp,
+        ]
+        .iter()
+        .map(|v| v.status_text(lang))
+        .collect()
+    }
+
     /// What is left for the user (empty unless partly done).
     pub fn left(&self) -> &[Left] {
         match self {

@@ -117,6 +117,8 @@ pub struct RunRow {
     pub current: bool,
     pub steps: Vec<(String, Step, StepState)>,
     pub created: Vec<Resource>,
+    /// How it ended, as `apply` and `resume` decide their exit code.
+    pub verdict: crate::scaleout::run::Verdict,
     /// The Auto Scaling resources it made (its step's record).
     pub created_as: crate::scaleout::runner::autoscaling_step::AsOutput,
     /// What cleanup deletes, in its order ([`Journal::cleanup_order`]).
@@ -213,6 +215,7 @@ impl RunRow {
                 .map(|s| (s.phase.clone(), s.step, s.state.clone()))
                 .collect(),
             created: j.created_resources.clone(),
+            verdict: crate::scaleout::run::verdict(j),
             created_as: crate::scaleout::runner::autoscaling_step::recorded_in(j)
                 .unwrap_or_default(),
             cleanup: j.cleanup_order().into_iter().cloned().collect(),
@@ -441,6 +444,7 @@ impl Live {
             current: false,
             steps: vec![],
             created: vec![],
+            verdict: crate::scaleout::run::Verdict::CleanedUp,
             created_as: Default::default(),
             cleanup: vec![],
             autoscaling: false,
@@ -631,20 +635,8 @@ pub enum KeyOutcome {
 fn row_status_text(r: &RunRow, lang: Lang) -> String {
     match &r.in_use {
         Some(h) => tf(lang, "runs.in_use", &[("pid", &h.pid)]),
-        None => status_text(r.status, lang),
+        None => r.verdict.status_text(lang),
     }
-}
-
-fn status_text(s: RunStatus, lang: Lang) -> String {
-    t(
-        lang,
-        match s {
-            RunStatus::Running => "engine.runs.running",
-            RunStatus::Done => "engine.runs.done",
-            RunStatus::Failed => "engine.runs.failed",
-            RunStatus::CleanedUp => "engine.runs.cleaned_up",
-        },
-    )
 }
 
 fn flow_text(f: Option<plan::Role>, lang: Lang) -> String {
@@ -897,7 +889,7 @@ impl RunsState {
             return self.refuse(tf(
                 lang,
                 "runs.not_unfinished",
-                &[("id", &row.id), ("status", &status_text(row.status, lang))],
+                &[("id", &row.id), ("status", &row.verdict.status_text(lang))],
             ));
         }
         if row.flow.is_none() {

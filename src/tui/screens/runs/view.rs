@@ -68,15 +68,10 @@ pub(super) fn columns(s: &RunsState, lang: Lang, width: u16) -> Vec<(Col, u16)> 
         .max()
         .unwrap_or(0)
         .max(head(Col::Id));
-    let status_w = [
-        RunStatus::Running,
-        RunStatus::Done,
-        RunStatus::Failed,
-        RunStatus::CleanedUp,
-    ]
-    .iter()
-    .map(|st| text_w(&status_text(*st, lang)))
-    .chain([
+    let status_w = crate::scaleout::run::Verdict::all_status_texts(lang)
+        .iter()
+        .map(|st| text_w(st))
+        .chain([
         text_w(&t(lang, "runs.step.running")) + 2,
         text_w(&t(lang, "runs.unreadable")),
     ])
