@@ -153,51 +153,136 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> Str
 }
 
 /// A message worded only when shown, in the language on screen then: the
-/// engine reports these, so a line already on screen follows `L`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Text {
-    /// The strings-table key; empty for words already final (`raw`).
-    key: String,
-    args: Vec<(String, String)>,
+/// engine reports these (and its errors carry them), so a line already on
+/// screen follows `L`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text(Repr);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Repr {
+    /// A strings-table key and its arguments.
+    Key {
+        key: String,
+        args: Vec<(String, Arg)>,
+    },
+    /// Pieces shown one after the other (`raw` is one plain piece).
+    Words(Vec<Arg>),
+    /// Worded in both languages when made, by code that words its own
+    /// messages (`message(lang)` of a domain error).
+    PerLang { en: String, zh: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Arg {
+    Plain(String),
+    Text(Text),
+}
+
+impl Arg {
+    fn in_lang(&self, lang: Lang) -> String {
+        match self {
+            Arg::Plain(s) => s.clone(),
+            Arg::Text(t) => t.in_lang(lang),
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text(Repr::Words(Vec::new()))
+    }
 }
 
 impl Text {
     pub fn new(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> Text {
-        Text {
+        Text(Repr::Key {
             key: key.to_string(),
             args: args
                 .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .map(|(n, v)| (n.to_string(), Arg::Plain(v.to_string())))
                 .collect(),
-        }
+        })
     }
 
     /// Words that have no key (API output, ids, text worded elsewhere).
     pub fn raw(words: impl Into<String>) -> Text {
-        Text {
-            key: String::new(),
-            args: vec![(String::new(), words.into())],
-        }
+        Text(Repr::Words(vec![Arg::Plain(words.into())]))
     }
 
+    /// A message from code that words its own text for a language: worded
+    /// now in both, shown later in either.
+    pub fn per_lang(word: impl Fn(Lang) -> String) -> Text {
+        Text(Repr::PerLang {
+            en: word(Lang::En),
+            zh: word(Lang::Zh),
+        })
+    }
+
+    /// `parts` one after the other, `sep` between them.
+    pub fn join(parts: impl IntoIterator<Item = Text>, sep: &str) -> Text {
+        let mut words = Vec::new();
+        for (i, p) in parts.into_iter().enumerate() {
+            if i > 0 {
+                words.push(Arg::Plain(sep.to_string()));
+            }
+            words.push(Arg::Text(p));
+        }
+        Text(Repr::Words(words))
+    }
+
+    /// This text followed by `more`.
+    pub fn then(self, more: Text) -> Text {
+        Text(Repr::Words(vec![Arg::Text(self), Arg::Text(more)]))
+    }
+
+    /// Adds placeholder `name`, itself a text worded in the same language
+    /// (a step's title, a reason). No effect on a text without a key.
+    pub fn with(mut self, name: &str, value: Text) -> Text {
+        if let Repr::Key { args, .. } = &mut self.0 {
+            args.push((name.to_string(), Arg::Text(value)));
+        }
+        self
+    }
+
+    /// The strings-table key; empty for words without one.
     pub fn key(&self) -> &str {
-        &self.key
+        match &self.0 {
+            Repr::Key { key, .. } => key,
+            _ => "",
+        }
     }
 
     pub fn in_lang(&self, lang: Lang) -> String {
-        if self.key.is_empty() {
-            return self
-                .args
-                .first()
-                .map(|(_, w)| w.clone())
-                .unwrap_or_default();
+        match &self.0 {
+            Repr::Key { key, args } => {
+                let shown: Vec<(&str, String)> = args
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.in_lang(lang)))
+                    .collect();
+                let args: Vec<(&str, &dyn std::fmt::Display)> = shown
+                    .iter()
+                    .map(|(n, v)| (*n, v as &dyn std::fmt::Display))
+                    .collect();
+                tf(lang, key, &args)
+            }
+            Repr::Words(words) => words.iter().map(|w| w.in_lang(lang)).collect(),
+            Repr::PerLang { en, zh } => match lang {
+                Lang::En => en.clone(),
+                Lang::Zh => zh.clone(),
+            },
         }
-        let args: Vec<(&str, &dyn std::fmt::Display)> = self
-            .args
-            .iter()
-            .map(|(n, v)| (n.as_str(), v as &dyn std::fmt::Display))
-            .collect();
-        tf(lang, &self.key, &args)
+    }
+}
+
+impl From<&str> for Text {
+    fn from(words: &str) -> Text {
+        Text::raw(words)
+    }
+}
+
+impl From<String> for Text {
+    fn from(words: String) -> Text {
+        Text::raw(words)
     }
 }
 
@@ -232,6 +317,21 @@ mod tests {
         for (k, (en, zh)) in table() {
             assert_eq!(re(en), re(zh), "{k}: placeholders differ");
         }
+    }
+
+    #[test]
+    fn a_text_is_worded_in_the_language_asked_for() {
+        let step = Text::new("scaleout.step.bind", &[]);
+        let m = Text::new("engine.recovery.cannot_skip", &[]).with("step", step);
+        assert!(m.in_lang(Lang::En).contains("step Bind cannot"));
+        assert!(m.in_lang(Lang::Zh).contains("绑定后端服务"));
+        assert_eq!(Text::raw("lb-1").in_lang(Lang::Zh), "lb-1");
+        assert_eq!(Text::raw("lb-1").key(), "");
+        let both = Text::per_lang(|l| format!("{l:?}"));
+        assert_eq!(both.in_lang(Lang::Zh), "Zh");
+        let joined = Text::join([Text::raw("a"), both], "; ");
+        assert_eq!(joined.in_lang(Lang::En), "a; En");
+        assert_eq!(Text::default().in_lang(Lang::En), "");
     }
 
     #[test]

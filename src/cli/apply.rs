@@ -200,7 +200,7 @@ pub async fn apply_plan(
 ) -> (String, Result<RunOutcome, StepError>) {
     match start_run(session, plan, journal_dir) {
         Ok(record) => run_started(session, record, progress).await,
-        Err(why) => (String::new(), Err(StepError::Blocked(why))),
+        Err(why) => (String::new(), Err(StepError::Blocked(why.into()))),
     }
 }
 

@@ -40,6 +40,11 @@ impl Step {
         t(lang, &format!("scaleout.step.{}", self.key()))
     }
 
+    /// The step's title, worded when shown.
+    pub fn title_text(self) -> crate::i18n::Text {
+        crate::i18n::Text::new(&format!("scaleout.step.{}", self.key()), &[])
+    }
+
     fn key(self) -> &'static str {
         match self {
             Step::Image => "image",

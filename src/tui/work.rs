@@ -334,14 +334,13 @@ async fn existing_clb_step(eng: &Engine, ph: Phase, clb_id: &str) -> Result<(), 
             }
         })
         .ok_or_else(|| {
-            StepError::Blocked(tf(
-                eng.lang,
+            StepError::Blocked(crate::i18n::Text::new(
                 "engine.plan.missing_phase",
                 &[("phase", &ph.key())],
             ))
         })?;
     let arch = discover::discover(eng).await?;
-    let source = flow::source_of(eng, &arch, &p)?;
+    let source = flow::source_of(&arch, &p)?;
     match ph {
         Phase::Session => {
             let input = flow::session_clb_input(&p, &source);
@@ -356,7 +355,7 @@ async fn existing_clb_step(eng: &Engine, ph: Phase, clb_id: &str) -> Result<(), 
         Phase::Business => {
             // Checked before the step, as the flow checks it before anything is made.
             let source_id = source.instance_id.clone().unwrap_or_default();
-            let found = flow::public_clb(eng, &arch, &p, &source_id)?;
+            let found = flow::public_clb(&arch, &p, &source_id)?;
             perform(eng, ph, Step::LoadBalancer, async { Ok(found) }).await?;
         }
     }

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{autoscaling as asm, cvm};
-use crate::i18n::{tf, Lang};
+use crate::i18n::{tf, Lang, Text};
 use crate::scaleout::autoscaling::{
     explain_activity_status, explain_group_status, explain_life_cycle,
     launch_configuration_request, CpuPolicy, GroupSpec, ListenerTarget, Schedule,
@@ -223,15 +223,17 @@ async fn check_quota(eng: &Engine, input: &AsInput) -> Result<(), StepError> {
     };
     let remaining = q.remaining_quota.unwrap_or(0);
     for sizes in std::iter::once(input.group.sizes).chain(input.schedules.iter().map(|s| s.sizes)) {
-        crate::scaleout::autoscaling::check_sizes(sizes, Some(remaining))
-            .map_err(|e| StepError::Blocked(format!("{} ({zone})", e.message(eng.lang))))?;
+        crate::scaleout::autoscaling::check_sizes(sizes, Some(remaining)).map_err(|e| {
+            StepError::Blocked(Text::per_lang(|lang| {
+                format!("{} ({zone})", e.message(lang))
+            }))
+        })?;
     }
     Ok(())
 }
 
 pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutput, StepError> {
     let mut out = recorded(eng).unwrap_or_default();
-    let lang = eng.lang;
     if out.group_id.is_empty() {
         check_quota(eng, input).await?;
     }
@@ -294,9 +296,9 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
             out.scheduled_action_ids.push(id.clone());
         }
         remember(eng, &out, StepStatus::Started)?;
-        eng.log(
-            "autoscaling.engine.schedule_ready",
-            &[("id", &id), ("what", &s.describe(lang))],
+        eng.say(
+            Text::new("autoscaling.engine.schedule_ready", &[("id", &id)])
+                .with("what", Text::per_lang(|lang| s.describe(lang))),
         );
     }
 
@@ -316,9 +318,9 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
             out.policy_ids.push(id.clone());
         }
         remember(eng, &out, StepStatus::Started)?;
-        eng.log(
-            "autoscaling.engine.policy_ready",
-            &[("id", &id), ("what", &p.describe(lang))],
+        eng.say(
+            Text::new("autoscaling.engine.policy_ready", &[("id", &id)])
+                .with("what", Text::per_lang(|lang| p.describe(lang))),
         );
     }
     remember(eng, &out, StepStatus::Done)?;
@@ -337,7 +339,7 @@ pub async fn apply_plan_section(
 ) -> Result<AsOutput, StepError> {
     let now = chrono::Utc::now().with_timezone(&crate::scaleout::autoscaling::beijing());
     let parts = crate::scaleout::autoscaling::from_plan(section, now)
-        .map_err(|e| StepError::Blocked(e.message(eng.lang)))?;
+        .map_err(|e| StepError::Blocked(Text::per_lang(|lang| e.message(lang))))?;
     let base = source
         .instance_name
         .clone()
@@ -477,8 +479,7 @@ pub async fn snapshot(
         .into_iter()
         .next()
         .ok_or_else(|| {
-            StepError::Blocked(tf(
-                eng.lang,
+            StepError::Blocked(Text::new(
                 "autoscaling.engine.group_gone",
                 &[("id", &group_id)],
             ))
@@ -618,8 +619,13 @@ pub async fn wait_in_service(
         async move {
             let snap = snapshot(eng, group_id, target).await?;
             let mut prev = last.lock().unwrap_or_else(|p| p.into_inner());
-            for line in changes(eng.lang, prev.as_ref(), &snap) {
-                eng.report(Progress::Log(crate::i18n::Text::raw(line)));
+            let en = changes(Lang::En, prev.as_ref(), &snap);
+            let zh = changes(Lang::Zh, prev.as_ref(), &snap);
+            for (en, zh) in en.into_iter().zip(zh) {
+                eng.say(Text::per_lang(|lang| match lang {
+                    Lang::En => en.clone(),
+                    Lang::Zh => zh.clone(),
+                }));
             }
             let known: BTreeSet<String> = prev
                 .as_ref()
@@ -635,9 +641,9 @@ pub async fn wait_in_service(
                 return Err(StepError::Failed {
                     what: format!("{} {}", a.kind, a.id),
                     reason: if a.message.is_empty() {
-                        a.cause.clone()
+                        a.cause.clone().into()
                     } else {
-                        a.message.clone()
+                        a.message.clone().into()
                     },
                 });
             }

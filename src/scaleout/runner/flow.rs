@@ -11,7 +11,7 @@ use std::future::Future;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::cloud::models::cvm;
-use crate::i18n::tf;
+use crate::i18n::{tf, Text};
 use crate::scaleout::consistency::{Attribute, Placement};
 use crate::scaleout::discover::{discover, Architecture, Role};
 use crate::scaleout::journal::{Journal, Resource, StepState};
@@ -102,16 +102,15 @@ pub fn failed_step(journal: &Journal) -> Option<(String, Step, String)> {
 /// Refused (with the reason) for a step later steps depend on.
 pub fn skip_failed(eng: &Engine) -> Result<Step, StepError> {
     let Some((phase, step, _)) = eng.recorded(|r| failed_step(&r.journal)) else {
-        return Err(StepError::Blocked(
-            eng.text("engine.recovery.nothing_failed"),
-        ));
+        return Err(StepError::Blocked(Text::new(
+            "engine.recovery.nothing_failed",
+            &[],
+        )));
     };
     if !can_skip(step) {
-        return Err(StepError::Blocked(tf(
-            eng.lang,
-            "engine.recovery.cannot_skip",
-            &[("step", &step.title(eng.lang))],
-        )));
+        return Err(StepError::Blocked(
+            Text::new("engine.recovery.cannot_skip", &[]).with("step", step.title_text()),
+        ));
     }
     eng.journal(|r| r.skipped(&phase, step))?
         .map_err(StepError::Journal)?;
@@ -150,9 +149,10 @@ where
             {
                 None => Some(out),
                 Some(why) => {
-                    eng.log(
-                        "engine.resume.redo",
-                        &[("step", &name.title(eng.lang)), ("why", &why)],
+                    eng.say(
+                        Text::new("engine.resume.redo", &[])
+                            .with("step", name.title_text())
+                            .with("why", why),
                     );
                     None
                 }
@@ -199,12 +199,12 @@ where
 }
 
 /// A branch stopped because the other one failed (whose error is reported).
-fn halted(eng: &Engine) -> StepError {
-    StepError::Blocked(eng.text("engine.overlap.halted"))
+fn halted() -> StepError {
+    StepError::Blocked(Text::new("engine.overlap.halted", &[]))
 }
 
-fn blocked(eng: &Engine, key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> StepError {
-    StepError::Blocked(tf(eng.lang, key, args))
+fn blocked(key: &str, args: &[(&str, &dyn std::fmt::Display)]) -> StepError {
+    StepError::Blocked(Text::new(key, args))
 }
 
 /// Fresh descriptions of `ids` (state, bandwidth, expiry: what eligibility reads).
@@ -254,11 +254,7 @@ fn same_placement(
 }
 
 /// The plan's source server, by id or by name (a name must be unique).
-pub(crate) fn source_of(
-    eng: &Engine,
-    arch: &Architecture,
-    p: &plan::Phase,
-) -> Result<cvm::Instance, StepError> {
+pub(crate) fn source_of(arch: &Architecture, p: &plan::Phase) -> Result<cvm::Instance, StepError> {
     let found: Vec<&cvm::Instance> = match p.source_ref() {
         SourceRef::Id(id) => arch.instance(&id).into_iter().collect(),
         SourceRef::Name(name) => arch
@@ -269,13 +265,8 @@ pub(crate) fn source_of(
     };
     match found.as_slice() {
         [one] => Ok((*one).clone()),
-        [] => Err(blocked(
-            eng,
-            "engine.source.not_found",
-            &[("id", &p.source)],
-        )),
+        [] => Err(blocked("engine.source.not_found", &[("id", &p.source)])),
         many => Err(blocked(
-            eng,
             "engine.source.ambiguous",
             &[
                 ("name", &p.source),
@@ -336,7 +327,7 @@ async fn image_then_launch(
     // Also when the journal had it done already.
     overlap.image_under_way();
     if overlap.halted() {
-        return Err(halted(eng));
+        return Err(halted());
     }
     let launch_input = LaunchInput {
         source: source.clone(),
@@ -414,7 +405,7 @@ async fn session_phase(
     let phase = Phase::Session;
     let steps = steps_of(true, plan);
     let arch = discover(eng).await?;
-    let source = source_of(eng, &arch, p)?;
+    let source = source_of(&arch, p)?;
     let source_id = id_of(&source);
     let run_id = eng.recorded(|r| r.id().to_string());
     let clb_input = session_clb_input(p, &source);
@@ -523,7 +514,7 @@ async fn session_phase(
     // A branch that stopped for the other's failure reports that failure.
     let clb = clb?;
     let (image, launch) = copies?;
-    let (lb, listener) = clb.ok_or_else(|| halted(eng))?;
+    let (lb, listener) = clb.ok_or_else(halted)?;
 
     // The session servers, old and new.
     for id in &launch.instance_ids {
@@ -581,7 +572,8 @@ async fn session_phase(
             Some(out) => left_as_is.extend(out.skipped),
             None => {
                 skipped_steps.push(Step::SdkConfig);
-                let why = eng.text("engine.partial.sdk_skipped");
+                // Listed with the journaled `SdkOutput.skipped` reasons: worded now.
+                let why = crate::i18n::t(eng.lang, "engine.partial.sdk_skipped");
                 left_as_is.extend(sdk_input.servers.iter().map(|s| (id_of(s), why.clone())));
             }
         }
@@ -621,7 +613,6 @@ pub(crate) struct PublicClb {
 }
 
 pub(crate) fn public_clb(
-    eng: &Engine,
     arch: &Architecture,
     p: &plan::Phase,
     source_id: &str,
@@ -631,10 +622,10 @@ pub(crate) fn public_clb(
             .load_balancers
             .iter()
             .find(|c| c.id() == id)
-            .ok_or_else(|| blocked(eng, "engine.clb.not_found", &[("id", &id)]))?,
+            .ok_or_else(|| blocked("engine.clb.not_found", &[("id", &id)]))?,
         _ => arch
             .public_clb_of(source_id)
-            .ok_or_else(|| blocked(eng, "engine.clb.no_public", &[("id", &source_id)]))?,
+            .ok_or_else(|| blocked("engine.clb.no_public", &[("id", &source_id)]))?,
     };
     let listeners: Vec<(String, i64)> = public
         .listeners
@@ -648,7 +639,6 @@ pub(crate) fn public_clb(
         .collect();
     if listeners.is_empty() {
         return Err(blocked(
-            eng,
             "engine.clb.source_not_bound",
             &[("id", &source_id), ("clb", &public.id())],
         ));
@@ -670,10 +660,10 @@ async fn business_phase(
     let phase = Phase::Business;
     let steps = steps_of(false, plan);
     let arch = discover(eng).await?;
-    let source = source_of(eng, &arch, p)?;
+    let source = source_of(&arch, p)?;
     let source_id = id_of(&source);
     // Checked before anything is created: the source must be behind a public CLB.
-    let found = public_clb(eng, &arch, p, &source_id)?;
+    let found = public_clb(&arch, p, &source_id)?;
     let (image, launch) = image_and_launch(eng, b, phase, p, &source, &Overlap::default()).await?;
     let public: PublicClb = step(eng, b, phase, Step::LoadBalancer, || async {
         Ok(found.clone())
@@ -765,7 +755,7 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
     if let Some(a) = &plan.autoscaling {
         let now = chrono::Utc::now().with_timezone(&crate::scaleout::autoscaling::beijing());
         crate::scaleout::autoscaling::from_plan(a, now)
-            .map_err(|e| StepError::Blocked(e.message(eng.lang)))?;
+            .map_err(|e| StepError::Blocked(Text::per_lang(|lang| e.message(lang))))?;
     }
     let mut outcome = RunOutcome::default();
     let mut earlier = Vec::new();
@@ -773,7 +763,7 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
         let p = plan
             .session
             .as_ref()
-            .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"session")]))?;
+            .ok_or_else(|| blocked("engine.plan.missing_phase", &[("phase", &"session")]))?;
         let (o, bound) = session_phase(eng, &b, plan, p).await?;
         outcome.session = Some(o);
         earlier.push(bound);
@@ -782,7 +772,7 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
         let p = plan
             .business
             .as_ref()
-            .ok_or_else(|| blocked(eng, "engine.plan.missing_phase", &[("phase", &"business")]))?;
+            .ok_or_else(|| blocked("engine.plan.missing_phase", &[("phase", &"business")]))?;
         outcome.business = Some(business_phase(eng, &b, plan, p, &earlier).await?);
     }
     if let Some(a) = &plan.autoscaling {
@@ -793,7 +783,7 @@ pub async fn run_plan(eng: &Engine, plan: &Plan) -> Result<RunOutcome, StepError
             (plan.business.as_ref(), outcome.business.as_ref(), None)
         };
         if let (Some(p), Some(done)) = (p, done) {
-            let source = source_of(eng, &discover(eng).await?, p)?;
+            let source = source_of(&discover(eng).await?, p)?;
             super::autoscaling_step::after_phase(eng, a, source, done, port).await?;
         }
     }

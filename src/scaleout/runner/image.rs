@@ -71,8 +71,7 @@ pub async fn create_image(
         // A reused image that is not listed never appears: waiting on it
         // as if it were still CREATING would only time out.
         if image_state(eng, id).await?.is_none() {
-            return Err(StepError::Blocked(crate::i18n::tf(
-                eng.lang,
+            return Err(StepError::Blocked(crate::i18n::Text::new(
                 "check.image_missing",
                 &[("id", id), ("region", &eng.client.region())],
             )));
@@ -159,12 +158,9 @@ async fn check_image_quota(eng: &Engine) -> Result<(), StepError> {
     if private.total < quota {
         return Ok(());
     }
-    Err(StepError::Blocked(quota_full_message(
-        eng.lang,
-        private.total,
-        quota,
-        &private.images,
-    )))
+    Err(StepError::Blocked(crate::i18n::Text::per_lang(|lang| {
+        quota_full_message(lang, private.total, quota, &private.images)
+    })))
 }
 
 /// What to tell the user when the region's image quota is used up: the
@@ -308,8 +304,7 @@ async fn find_own_image(
         foreign = img.image_id.clone();
     }
     match foreign {
-        Some(id) => Err(StepError::Blocked(crate::i18n::tf(
-            eng.lang,
+        Some(id) => Err(StepError::Blocked(crate::i18n::Text::new(
             "engine.image.name_taken",
             &[("name", &input.name), ("id", &id)],
         ))),
@@ -351,7 +346,7 @@ pub async fn wait_normal(eng: &Engine, id: &str) -> Result<(), StepError> {
                 "NORMAL" => Ok(Polled::Ready(())),
                 "CREATEFAILED" | "IMPORTFAILED" => Err(StepError::Failed {
                     what: format!("CreateImage {id}"),
-                    reason: crate::i18n::tf(eng.lang, "engine.image.failed", &[("state", &state)]),
+                    reason: crate::i18n::Text::new("engine.image.failed", &[("state", &state)]),
                 }),
                 _ => Ok(Polled::Pending(state)),
             }

@@ -199,7 +199,7 @@ pub async fn run_instances(
         if ids.is_empty() {
             return Err(StepError::Failed {
                 what: "RunInstances".into(),
-                reason: eng.text("engine.launch.no_ids"),
+                reason: crate::i18n::Text::new("engine.launch.no_ids", &[]),
             });
         }
         eng.journal(|r| {
@@ -329,7 +329,7 @@ pub async fn wait_running(eng: &Engine, ids: &[String]) -> Result<(), StepError>
                             .unwrap_or_else(|| "LAUNCH_FAILED".into());
                         return Err(StepError::Failed {
                             what: format!("RunInstances {id}"),
-                            reason,
+                            reason: reason.into(),
                         });
                     }
                     other => pending = Some(other.to_string()),

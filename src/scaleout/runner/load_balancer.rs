@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::clb;
-use crate::i18n::tf;
+use crate::i18n::Text;
 
 use super::record::{Phase, ResourceKind, Step};
 use super::wait::{deadline, Polled, Sent};
@@ -92,18 +92,16 @@ pub async fn ensure_load_balancer(
     match &input.choice {
         ClbChoice::Existing(id) => {
             let lb = describe_lb(eng, id).await?.ok_or_else(|| {
-                StepError::Blocked(tf(eng.lang, "engine.clb.not_found", &[("id", id)]))
+                StepError::Blocked(Text::new("engine.clb.not_found", &[("id", id)]))
             })?;
             if lb.load_balancer_type.as_deref() != Some("INTERNAL") {
-                return Err(StepError::Blocked(tf(
-                    eng.lang,
+                return Err(StepError::Blocked(Text::new(
                     "engine.clb.not_internal",
                     &[("id", id)],
                 )));
             }
             if lb.vpc_id.as_deref() != Some(input.vpc_id.as_str()) {
-                return Err(StepError::Blocked(tf(
-                    eng.lang,
+                return Err(StepError::Blocked(Text::new(
                     "engine.clb.other_vpc",
                     &[("id", id), ("vpc", &input.vpc_id)],
                 )));
@@ -130,7 +128,7 @@ pub async fn ensure_load_balancer(
                 .next()
                 .ok_or_else(|| StepError::Failed {
                     what: "CreateLoadBalancer".into(),
-                    reason: eng.text("engine.clb.no_id"),
+                    reason: Text::new("engine.clb.no_id", &[]),
                 })?;
             eng.journal(|r| r.add_created(ResourceKind::LoadBalancer, &id, None, &token))?;
             if let Some(task) = resp.request_id.as_deref() {
@@ -230,7 +228,8 @@ pub async fn wait_task(
                     reason: resp
                         .message
                         .filter(|m| !m.is_empty())
-                        .unwrap_or_else(|| "status 1".into()),
+                        .unwrap_or_else(|| "status 1".into())
+                        .into(),
                 }),
                 ClbTask::Running => Ok(Polled::Pending("running".into())),
             }
@@ -281,8 +280,7 @@ pub async fn ensure_listener(
                 .as_deref()
                 .is_some_and(|p| p.eq_ignore_ascii_case(&input.protocol))
             {
-                return Err(StepError::Blocked(tf(
-                    eng.lang,
+                return Err(StepError::Blocked(Text::new(
                     "engine.listener.port_taken",
                     &[
                         ("port", &input.port),

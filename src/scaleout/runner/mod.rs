@@ -38,7 +38,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::cloud::{Client, CloudError};
-use crate::i18n::{t, tf, Lang};
+use crate::i18n::{tf, Lang, Text};
 
 pub use crate::scaleout::steps::Step;
 pub use flow::{
@@ -124,11 +124,16 @@ pub enum StepError {
     #[error("{0}")]
     Cloud(#[from] CloudError),
     /// Asynchronous work ended badly: CREATEFAILED, LAUNCH_FAILED, task status 1, TAT FAILED.
-    #[error("{what}: {reason}")]
-    Failed { what: String, reason: String },
+    /// `reason` is worded when explained (API messages are `Text::raw`).
+    #[error("{what}: {}", .reason.in_lang(Lang::En))]
+    Failed {
+        what: String,
+        reason: crate::i18n::Text,
+    },
     /// Something the step needs is missing or inconsistent (no business server, port in use…).
-    #[error("{0}")]
-    Blocked(String),
+    /// Worded when explained, in the language on screen then.
+    #[error("{}", .0.in_lang(Lang::En))]
+    Blocked(crate::i18n::Text),
     /// Waited longer than the operation can take.
     #[error("{what}: still {state} after {waited:?}")]
     TimedOut {
@@ -149,9 +154,13 @@ impl StepError {
             StepError::Failed { what, reason } => tf(
                 lang,
                 "engine.error.failed",
-                &[("what", what), ("reason", reason)],
+                &[("what", what), ("reason", &reason.in_lang(lang))],
             ),
-            StepError::Blocked(m) => tf(lang, "engine.error.blocked", &[("reason", m)]),
+            StepError::Blocked(m) => tf(
+                lang,
+                "engine.error.blocked",
+                &[("reason", &m.in_lang(lang))],
+            ),
             StepError::TimedOut {
                 what,
                 state,
@@ -266,7 +275,7 @@ impl Engine {
         });
         match record::world_mismatch(made_in.as_deref(), made_anything, self.world.as_deref()) {
             None => Ok(()),
-            Some(key) => Err(StepError::Blocked(tf(self.lang, key, &[("id", &id)]))),
+            Some(key) => Err(StepError::Blocked(Text::new(key, &[("id", &id)]))),
         }
     }
 
@@ -277,7 +286,12 @@ impl Engine {
     }
 
     pub fn log(&self, key: &str, args: &[(&str, &dyn std::fmt::Display)]) {
-        self.report(Progress::Log(crate::i18n::Text::new(key, args)));
+        self.say(Text::new(key, args));
+    }
+
+    /// A log line already made into a [`Text`] (nested or per-language words).
+    pub fn say(&self, text: Text) {
+        self.report(Progress::Log(text));
     }
 
     /// Changes the record and writes the journal file at once (atomically).
@@ -292,9 +306,5 @@ impl Engine {
     pub fn recorded<R>(&self, f: impl FnOnce(&RunRecord) -> R) -> R {
         let rec = self.record.lock().unwrap_or_else(|p| p.into_inner());
         f(&rec)
-    }
-
-    pub fn text(&self, key: &str) -> String {
-        t(self.lang, key)
     }
 }

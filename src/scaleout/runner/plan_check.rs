@@ -522,11 +522,11 @@ pub async fn check_plan(eng: &Engine, plan: &Plan) -> Result<PlanCheck, StepErro
         if (session && !plan.role.has_session()) || (!session && !plan.role.has_business()) {
             continue;
         }
-        let source = match source_of(eng, &arch, p) {
+        let source = match source_of(&arch, p) {
             Ok(s) => s,
             Err(e) => {
                 let reason = match e {
-                    StepError::Blocked(m) => m,
+                    StepError::Blocked(m) => m.in_lang(lang),
                     other => other.explain(lang),
                 };
                 out.refuse(&format!("{name}.source"), reason);
@@ -624,10 +624,10 @@ pub async fn check_plan(eng: &Engine, plan: &Plan) -> Result<PlanCheck, StepErro
                     );
                 }
             }
-        } else if let Err(e) = public_clb(eng, &arch, p, &source_id) {
+        } else if let Err(e) = public_clb(&arch, p, &source_id) {
             let field = if p.clb.is_some() { "clb" } else { "source" };
             let reason = match e {
-                StepError::Blocked(m) => m,
+                StepError::Blocked(m) => m.in_lang(lang),
                 other => other.explain(lang),
             };
             out.refuse(&format!("{name}.{field}"), reason);

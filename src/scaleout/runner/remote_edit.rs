@@ -6,7 +6,7 @@
 //! content, and only while the file is still exactly tcscale's edit.
 
 use crate::cloud::models::cvm;
-use crate::i18n::tf;
+use crate::i18n::{t, tf, Text};
 use crate::scaleout::remote_op::{
     self, parse_read_output, parse_write_output, RemoteError, RemoteOp, Restart, Runtime,
     NODE_APP_DIR,
@@ -16,12 +16,17 @@ use crate::scaleout::{scripts, sdk_config};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::sdk_config_step::{run_command, run_command_on, SdkVerdict};
-use super::{Engine, Progress, StepError};
+use super::{Engine, StepError};
 
 fn failed(id: &str, what: &str, e: impl std::fmt::Display) -> StepError {
+    failed_because(id, what, Text::raw(e.to_string()))
+}
+
+/// [`failed`] with a reason worded when shown.
+fn failed_because(id: &str, what: &str, reason: Text) -> StepError {
     StepError::Failed {
         what: format!("{what} {id}"),
-        reason: e.to_string(),
+        reason,
     }
 }
 
@@ -195,8 +200,9 @@ pub async fn look_all(
     for server in servers {
         let id = server.instance_id.clone().unwrap_or_default();
         let Some((runtime, current)) = reads.files.remove(&id) else {
+            eng.log("engine.sdk.agent_offline", &[("id", &id)]);
+            // Journaled with the step's output (`SdkOutput.skipped`): worded now.
             let reason = tf(eng.lang, "engine.sdk.agent_offline", &[("id", &id)]);
-            eng.report(Progress::Log(crate::i18n::Text::raw(reason.clone())));
             out.push((id, Look::Skip(reason)));
             continue;
         };
@@ -289,11 +295,11 @@ async fn judge(
         return Ok(Look::Done(SdkVerdict::AlreadySet));
     }
     let new = sdk_config::set_auth_server_url(&current.content, vip)
-        .map_err(|e| failed(id, "sdk.config", e.message(eng.lang)))?;
+        .map_err(|e| failed_because(id, "sdk.config", Text::per_lang(|l| e.message(l))))?;
     // The Node.js demo exits when JSON.parse fails: never write such a file.
     if runtime == Runtime::NodeJs {
         sdk_config::node_readable(&new)
-            .map_err(|e| failed(id, "sdk.config", e.message(eng.lang)))?;
+            .map_err(|e| failed_because(id, "sdk.config", Text::per_lang(|l| e.message(l))))?;
     }
     Ok(Look::Write(Prepared {
         id: id.to_string(),
@@ -366,10 +372,10 @@ pub async fn write(eng: &Engine, prepared: Prepared, vip: &str) -> Result<SdkVer
             }
         }
     }
-    Err(failed(
+    Err(failed_because(
         &p.id,
         "sdk.config",
-        eng.text("engine.sdk.keeps_changing"),
+        Text::new("engine.sdk.keeps_changing", &[]),
     ))
 }
 
@@ -605,9 +611,11 @@ pub async fn restore_one(
             }
         }
         // A TAT task that did not finish (timeout, delivery failure): left, not fatal.
-        Err(StepError::Failed { reason, .. }) => {
-            left("engine.cleanup.sdk_failed", true, &[("reason", &reason)])
-        }
+        Err(StepError::Failed { reason, .. }) => left(
+            "engine.cleanup.sdk_failed",
+            true,
+            &[("reason", &reason.in_lang(eng.lang))],
+        ),
         Err(e) => Err(e),
     }
 }
@@ -726,9 +734,10 @@ async fn try_restore(
             Err(e) => Restored::Problem(Problem::Failed(e.to_string())),
         });
     }
-    Ok(Restored::Problem(Problem::Failed(
-        eng.text("engine.sdk.keeps_changing"),
-    )))
+    Ok(Restored::Problem(Problem::Failed(t(
+        eng.lang,
+        "engine.sdk.keeps_changing",
+    ))))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use super::flow::{prepare_retry, run_plan, RunOutcome};
 use super::{Engine, StepError};
-use crate::i18n::{t, tf, Lang};
+use crate::i18n::{t, tf, Lang, Text};
 use crate::scaleout::journal::{Journal, StepState};
 use crate::scaleout::steps::{planned_calls, Snapshot};
 
@@ -105,27 +105,29 @@ pub fn preview(journal: &Journal, lang: Lang) -> Vec<String> {
 pub async fn resume(eng: &Engine) -> Result<RunOutcome, StepError> {
     let plan = eng
         .recorded(|r| r.journal.plan.clone())
-        .ok_or_else(|| StepError::Blocked(eng.text("engine.runs.wizard_run")))?;
+        .ok_or_else(|| StepError::Blocked(Text::new("engine.runs.wizard_run", &[])))?;
     eng.check_world()?;
     // A plan a plan file could not hold (a wizard run stopped before a choice
     // was noted) is not run: it would do something nobody chose.
     let problems = crate::scaleout::plan::validate_plan(&plan);
     if !problems.is_empty() {
         let id = eng.recorded(|r| r.id().to_string());
-        let why: Vec<String> = problems.iter().map(|p| p.message(eng.lang)).collect();
-        return Err(StepError::Blocked(tf(
-            eng.lang,
-            "engine.runs.plan_invalid",
-            &[("id", &id), ("why", &why.join("; "))],
-        )));
+        let why = Text::join(
+            problems
+                .iter()
+                .map(|p| Text::per_lang(|lang| p.message(lang))),
+            "; ",
+        );
+        return Err(StepError::Blocked(
+            Text::new("engine.runs.plan_invalid", &[("id", &id)]).with("why", why),
+        ));
     }
     // Its resources are deleted: continuing would build half a run anew.
     if let Some(when) = eng.recorded(|r| {
         (r.status() == super::record::RunStatus::CleanedUp).then_some(r.journal.updated)
     }) {
         let id = eng.recorded(|r| r.id().to_string());
-        return Err(StepError::Blocked(tf(
-            eng.lang,
+        return Err(StepError::Blocked(Text::new(
             "engine.runs.resume_cleaned",
             &[("id", &id), ("when", &when.format("%Y-%m-%d %H:%M UTC"))],
         )));
@@ -219,17 +221,47 @@ mod tests {
         let eng = offline(RunRecord::for_plan("ap-guangzhou", plan, None));
         match resume(&eng).await {
             Err(StepError::Blocked(why)) => {
+                let why = why.in_lang(crate::i18n::Lang::En);
                 assert!(why.contains("incomplete") && why.contains("count"), "{why}")
             }
             other => panic!("refused: {other:?}"),
         }
     }
 
+    /// An error is worded when shown, not when made: one made by an
+    /// engine of an English session reads in Chinese after `L`, and the
+    /// other way round, nested words (a step's title) included.
+    #[tokio::test]
+    async fn a_blocked_error_is_worded_in_the_language_it_is_shown_in() {
+        let eng = offline(RunRecord::interactive("ap-guangzhou", None));
+        let e = resume(&eng).await.unwrap_err();
+        assert!(matches!(e, StepError::Blocked(_)), "{e:?}");
+        let en = e.explain(Lang::En);
+        let zh = e.explain(Lang::Zh);
+        assert!(
+            en.starts_with("cannot continue: this run was started in the wizard"),
+            "{en}"
+        );
+        assert!(zh.starts_with("无法继续：该运行由向导启动"), "{zh}");
+
+        let e = StepError::Blocked(
+            Text::new("engine.recovery.cannot_skip", &[])
+                .with("step", crate::scaleout::steps::Step::Bind.title_text()),
+        );
+        let zh = e.explain(Lang::Zh);
+        assert!(zh.contains("步骤“绑定后端服务”不能跳过"), "{zh}");
+        let en = e.explain(Lang::En);
+        assert!(en.contains("the step Bind cannot be skipped"), "{en}");
+    }
+
     #[tokio::test]
     async fn a_run_without_a_plan_is_refused_before_any_call() {
         let eng = offline(RunRecord::interactive("ap-guangzhou", None));
         match resume(&eng).await {
-            Err(StepError::Blocked(why)) => assert!(why.contains("wizard"), "{why}"),
+            Err(StepError::Blocked(why)) => {
+                let why = why.in_lang(crate::i18n::Lang::En);
+                assert!(why.contains("wizard"), "{why}")
+            }
             other => panic!("refused: {other:?}"),
         }
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::limits;
 use crate::cloud::models::{clb, cvm, tat};
-use crate::i18n::tf;
+use crate::i18n::Text;
 
 use super::record::{ResourceKind, Step};
 use super::remote_edit::{Look, Reads};
@@ -551,8 +551,7 @@ async fn wave_healthy(
             super::bind::wait_alive(eng, &g.load_balancer_id, &g.listener_id, &ids)
                 .await
                 .map_err(|e| match e {
-                    StepError::TimedOut { state, .. } => StepError::Blocked(tf(
-                        eng.lang,
+                    StepError::TimedOut { state, .. } => StepError::Blocked(Text::new(
                         "engine.sdk.wave_unhealthy",
                         &[
                             ("wave", &label),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::net::Ipv4Addr;
 
 use crate::cloud::models::{cvm, vpc};
-use crate::i18n::tf;
+use crate::i18n::Text;
 use crate::scaleout::security_group as sg_rules;
 
 use super::record::ResourceKind;
@@ -80,11 +80,12 @@ pub fn add_rule_request(sg: &str, vip: &str, port: u16) -> vpc::CreateSecurityGr
 
 pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutput, StepError> {
     let mut out = SgOutput::default();
-    let vip: Ipv4Addr = input.vip.parse().map_err(|_| {
-        StepError::Blocked(tf(eng.lang, "engine.sg.bad_vip", &[("vip", &input.vip)]))
-    })?;
+    let vip: Ipv4Addr = input
+        .vip
+        .parse()
+        .map_err(|_| StepError::Blocked(Text::new("engine.sg.bad_vip", &[("vip", &input.vip)])))?;
     let port = u16::try_from(input.port).map_err(|_| {
-        StepError::Blocked(tf(eng.lang, "engine.sg.bad_port", &[("port", &input.port)]))
+        StepError::Blocked(Text::new("engine.sg.bad_port", &[("port", &input.port)]))
     })?;
     for inst in &input.instances {
         let id = inst.instance_id.clone().unwrap_or_default();
@@ -131,9 +132,7 @@ pub async fn ensure_vip_allowed(eng: &Engine, input: &SgInput) -> Result<SgOutpu
                 break SgVerdict::Allowed;
             }
             if !input.fix {
-                eng.report(super::Progress::Log(crate::i18n::Text::raw(
-                    evaluation.describe(eng.lang),
-                )));
+                eng.say(Text::per_lang(|lang| evaluation.describe(lang)));
                 eng.log(
                     "engine.sg.missing",
                     &[("id", &id), ("vip", &input.vip), ("port", &input.port)],

@@ -5,7 +5,7 @@
 //! every done step after one that was redone, since its input changed.
 
 use crate::cloud::models::cvm;
-use crate::i18n::tf;
+use crate::i18n::Text;
 use crate::scaleout::journal::{Journal, StepState};
 use crate::scaleout::steps::Step;
 
@@ -21,25 +21,21 @@ pub async fn why_redo(
     journal: &Journal,
     phase: &str,
     step: Step,
-) -> Result<Option<String>, StepError> {
+) -> Result<Option<Text>, StepError> {
     if let Some(earlier) = redone_before(journal, phase, step) {
-        return Ok(Some(tf(
-            eng.lang,
-            "engine.resume.after_redo",
-            &[("step", &earlier.title(eng.lang))],
-        )));
+        return Ok(Some(
+            Text::new("engine.resume.after_redo", &[]).with("step", earlier.title_text()),
+        ));
     }
     let output = journal
         .step(phase, step)
         .map(|s| s.output.clone())
         .unwrap_or_default();
-    let gone = |id: &dyn std::fmt::Display, state: &dyn std::fmt::Display| {
-        Some(tf(
-            eng.lang,
-            "engine.resume.gone",
-            &[("id", id), ("state", state)],
-        ))
+    let missing = || Text::new("engine.resume.missing", &[]);
+    let gone_text = |id: &dyn std::fmt::Display, state: Text| {
+        Text::new("engine.resume.gone", &[("id", id)]).with("state", state)
     };
+    let gone = |id: &dyn std::fmt::Display, state: Text| Some(gone_text(id, state));
     match step {
         Step::Image => {
             let Some(id) = str_field(&output, "image_id") else {
@@ -47,20 +43,16 @@ pub async fn why_redo(
             };
             Ok(match image_state(eng, &id).await? {
                 Some(s) if s == "NORMAL" => None,
-                Some(s) => gone(&id, &s),
-                None => gone(&id, &eng.text("engine.resume.missing")),
+                Some(s) => gone(&id, Text::raw(s)),
+                None => gone(&id, missing()),
             })
         }
         Step::Launch => {
             let ids = str_list(&output, "instance_ids");
             let found = describe_instances(eng, &ids).await?;
             Ok(not_running(&ids, &found).map(|(id, state)| {
-                let state = state.unwrap_or_else(|| eng.text("engine.resume.missing"));
-                tf(
-                    eng.lang,
-                    "engine.resume.gone",
-                    &[("id", &id), ("state", &state)],
-                )
+                let state = state.map(Text::raw).unwrap_or_else(missing);
+                gone_text(&id, state)
             }))
         }
         Step::LoadBalancer => {
@@ -69,7 +61,7 @@ pub async fn why_redo(
             };
             Ok(match describe_lb(eng, &id).await? {
                 Some(_) => None,
-                None => gone(&id, &eng.text("engine.resume.missing")),
+                None => gone(&id, missing()),
             })
         }
         Step::Listener => {
@@ -80,7 +72,7 @@ pub async fn why_redo(
                 return Ok(None);
             };
             Ok((!find_listener_by_id(eng, &lb, &id).await?)
-                .then(|| gone(&id, &eng.text("engine.resume.missing")))
+                .then(|| gone(&id, missing()))
                 .flatten())
         }
         // Bind, security group, sdk.config and the health summary act on

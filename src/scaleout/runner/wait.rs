@@ -240,7 +240,10 @@ impl Engine {
     /// every (scaled) second; returns the wait, or gives up past the budget.
     async fn reconnect_wait(&self, so_far: Duration) -> Result<Duration, StepError> {
         if so_far >= self.poll.outage_budget {
-            return Err(StepError::Blocked(self.text("engine.error.outage")));
+            return Err(StepError::Blocked(crate::i18n::Text::new(
+                "engine.error.outage",
+                &[],
+            )));
         }
         let secs = (2u64 << (so_far.as_secs() / 20).min(3)).min(15);
         for left in (1..=secs).rev() {

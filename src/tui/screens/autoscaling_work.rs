@@ -83,7 +83,7 @@ async fn setup(
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| StepError::Blocked(req.source_id.clone()))?;
+        .ok_or_else(|| StepError::Blocked(req.source_id.clone().into()))?;
     let input = AsInput {
         source,
         image_id: req.image_id.clone(),
