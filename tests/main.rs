@@ -59,6 +59,7 @@ mod sim_vpc_tag;
 mod tui_both_resume;
 mod tui_business_flow;
 mod tui_flow;
+mod tui_issue22;
 mod tui_overlap;
 mod tui_pty;
 mod tui_resume_choice;

@@ -186,8 +186,10 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
         .await;
     let sdk_applied = d.app.sdk.progress.is_done();
     if !sdk_applied {
-        // The edit is refused (e.g. no TAT): the manual instructions remain.
-        d.key(KeyCode::Char('m'));
+        // The edit is refused (e.g. no TAT): the whole step by hand, after
+        // its confirm.
+        d.key(KeyCode::Char('M'));
+        d.key(KeyCode::Char('y'));
     }
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Summary);

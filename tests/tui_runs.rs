@@ -213,7 +213,9 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
     let listed = tcscale(&h, &home2, &["runs", "--lang", "en"], &[]).await;
     let listed = String::from_utf8_lossy(&listed.stdout);
     assert!(
-        listed.lines().any(|l| l.starts_with(&id2) && l.contains("partly done")),
+        listed
+            .lines()
+            .any(|l| l.starts_with(&id2) && l.contains("partly done")),
         "{listed}"
     );
     for line in verdict2.left_lines(Lang::En) {

@@ -327,6 +327,7 @@ fn sdk_rows() -> Vec<SdkRow> {
         status: TargetStatus::Idle,
         output: vec![],
         warning: None,
+        by_hand: false,
     }]
 }
 
@@ -359,8 +360,11 @@ fn sdk_config() {
     both("sdk_manual", |l| {
         let mut a = bind_app(l);
         a.screen = Screen::SdkConfig;
-        a.sdk.rows = Load::Ready(sdk_rows());
-        a.sdk.manual = true;
+        let mut rows = sdk_rows();
+        for r in &mut rows {
+            r.by_hand = true;
+        }
+        a.sdk.rows = Load::Ready(rows);
         a
     });
     both("sdk_applied", |l| {
@@ -564,6 +568,7 @@ fn overlays() {
         let mut a = bind_app(l);
         a.confirm = Some(Confirm {
             title: tcscale::i18n::t(l, "wizard.quit.title"),
+            body: None,
             calls: vec![],
             what: ConfirmWhat::Quit,
         });

@@ -107,6 +107,12 @@ pub struct App {
     pub recovery_run: Option<String>,
 }
 
+/// A business server whose sdk.config does not point at the VIP yet and
+/// that this run has not changed: TAT's to change, or the user's by hand.
+pub fn sdk_left_to_change(r: &SdkRow) -> bool {
+    r.before.as_deref() != Some(r.after.as_str()) && r.status != TargetStatus::Bound
+}
+
 fn is_ctrl(key: &KeyEvent, c: char) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
 }
@@ -753,6 +759,7 @@ impl App {
         if self.work_in_flight() {
             self.confirm = Some(Confirm {
                 title: t(self.lang, "wizard.quit.title"),
+                body: None,
                 calls: vec![],
                 what: ConfirmWhat::Quit,
             });
@@ -950,6 +957,55 @@ impl App {
 
     pub fn backend_port(&self) -> i64 {
         self.bind.backend_port.value.trim().parse().unwrap_or(80)
+    }
+
+    /// The business servers TAT changes when the sdk.config step is
+    /// applied: read, pointing elsewhere, not done by hand, not done yet.
+    pub fn sdk_tat_ids(&self) -> Vec<String> {
+        self.sdk
+            .rows
+            .ready()
+            .map(|rows| {
+                rows.iter()
+                    .filter(|r| r.before.is_some() && sdk_left_to_change(r) && !r.by_hand)
+                    .map(|r| r.instance_id.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether the whole sdk.config step is left to the user: every
+    /// server still to change is done by hand (and there is one).
+    pub fn sdk_all_by_hand(&self) -> bool {
+        self.sdk.rows.ready().is_some_and(|rows| {
+            let left: Vec<&SdkRow> = rows.iter().filter(|r| sdk_left_to_change(r)).collect();
+            !left.is_empty() && left.iter().all(|r| r.by_hand)
+        })
+    }
+
+    /// The security groups the rule goes into: the group of each ticked
+    /// server still blocked, once each, in the order the engine adds them.
+    pub fn sg_rule_groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = Vec::new();
+        for r in self.sg.rows.ready().into_iter().flatten() {
+            if r.fix && !r.fixed && !groups.contains(&r.group_id) {
+                groups.push(r.group_id.clone());
+            }
+        }
+        groups
+    }
+
+    /// The other ticked servers that need the rule in `row`'s group: an
+    /// unticked server's group still gets it for them.
+    pub fn sg_shared_with(&self, row: &SgRow) -> Vec<String> {
+        self.sg
+            .rows
+            .ready()
+            .into_iter()
+            .flatten()
+            .filter(|r| r.instance_id != row.instance_id && r.group_id == row.group_id && r.fix)
+            .map(|r| r.instance_id.clone())
+            .collect()
     }
 
     pub fn bound_ids(&self) -> Vec<String> {
@@ -1470,17 +1526,35 @@ impl App {
         match key.code {
             KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
             KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
-            KeyCode::Char('m') => self.sdk.manual = !self.sdk.manual,
+            // This server by hand (or back to TAT): its row only.
+            KeyCode::Char('m') if !self.sdk.progress.is_done() => {
+                let cursor = self.sdk.cursor;
+                if let Load::Ready(rows) = &mut self.sdk.rows {
+                    if let Some(r) = rows.get_mut(cursor).filter(|r| sdk_left_to_change(r)) {
+                        r.by_hand = !r.by_hand;
+                    }
+                }
+            }
+            // The whole step by hand, after a confirm naming what TAT then
+            // skips; or every server back to TAT.
+            KeyCode::Char('M') if !self.sdk.progress.is_done() => {
+                if self.sdk_all_by_hand() {
+                    if let Load::Ready(rows) = &mut self.sdk.rows {
+                        for r in rows.iter_mut() {
+                            r.by_hand = false;
+                        }
+                    }
+                } else if self.sdk.rows.ready().is_some() {
+                    self.confirm = Some(plan_preview::sdk_all_by_hand(self));
+                }
+            }
             KeyCode::Char('r') if !self.sdk.progress.is_done() => {
                 self.sdk.rows = Load::Idle;
                 return self.on_enter();
             }
             KeyCode::Enter => {
-                let pending = self.sdk.rows.ready().is_some_and(|rows| {
-                    rows.iter()
-                        .any(|r| r.before.as_deref() != Some(r.after.as_str()))
-                });
-                if self.sdk.manual || self.sdk.progress.is_done() || !pending {
+                let pending = !self.sdk_tat_ids().is_empty();
+                if self.sdk.progress.is_done() || !pending {
                     if self.sdk.rows.ready().is_some() || matches!(self.sdk.rows, Load::Failed(_)) {
                         return self.next_step();
                     }
@@ -1607,14 +1681,11 @@ impl App {
                 vec![job]
             }
             ConfirmWhat::ApplySdkConfig => {
-                let (Some(clb), Some(rows)) = (self.chosen_clb(), self.sdk.rows.ready()) else {
+                let (Some(clb), Some(_)) = (self.chosen_clb(), self.sdk.rows.ready()) else {
                     return vec![];
                 };
-                let ids: Vec<String> = rows
-                    .iter()
-                    .filter(|r| r.before.is_some() && r.before.as_deref() != Some(r.after.as_str()))
-                    .map(|r| r.instance_id.clone())
-                    .collect();
+                // The servers done by hand are not TAT's.
+                let ids = self.sdk_tat_ids();
                 let job = Job::ApplySdkConfig {
                     vip: clb.vip.clone(),
                     instance_ids: ids.clone(),
@@ -1624,8 +1695,17 @@ impl App {
                         r.status = TargetStatus::Queued;
                     }
                 }
+                self.sdk.wave.clear();
                 self.sdk.progress = running(String::new());
                 vec![job]
+            }
+            ConfirmWhat::SdkAllByHand => {
+                if let Load::Ready(rows) = &mut self.sdk.rows {
+                    for r in rows.iter_mut().filter(|r| sdk_left_to_change(r)) {
+                        r.by_hand = true;
+                    }
+                }
+                return vec![];
             }
         };
         self.start_jobs(jobs)
@@ -1898,11 +1978,18 @@ impl App {
                 if let Progress::Running { note, .. } = &mut self.sdk.progress {
                     *note = tf(lang, "wizard.sdk.wave", &[("wave", &label)]);
                 }
-                // The files were read at once; the later waves wait their turn.
+                // The files were read at once; the later waves wait their
+                // turn. A wave starts only once the one before it was
+                // written and is healthy again: those servers are finished.
+                let finished = std::mem::replace(&mut self.sdk.wave, ids.clone());
                 if let Load::Ready(rows) = &mut self.sdk.rows {
                     for r in rows.iter_mut() {
                         if ids.contains(&r.instance_id) {
                             r.status = TargetStatus::Binding;
+                        } else if finished.contains(&r.instance_id) {
+                            if r.status == TargetStatus::Binding {
+                                r.status = TargetStatus::Bound;
+                            }
                         } else if r.status == TargetStatus::Binding {
                             r.status = TargetStatus::Queued;
                         }

@@ -18,6 +18,7 @@ pub fn create_image(app: &App) -> Confirm {
     let req = create_image_request(&app.image_input(), JOURNAL_VALUE);
     Confirm {
         title: t(app.lang, "wizard.confirm.create_image"),
+        body: None,
         calls: vec![
             call("cvm", "CreateImage", request_json(&req)),
             call(
@@ -61,6 +62,7 @@ pub fn run_instances(app: &App) -> Confirm {
     };
     Confirm {
         title: t(app.lang, "wizard.confirm.run_instances"),
+        body: None,
         calls: calls
             .into_iter()
             .chain([call(
@@ -100,6 +102,7 @@ pub fn create_clb(app: &App) -> Confirm {
     };
     Confirm {
         title: t(app.lang, "wizard.confirm.create_clb"),
+        body: None,
         calls: vec![
             call("clb", "CreateLoadBalancer", detail),
             call(
@@ -168,6 +171,7 @@ pub fn bind(app: &App) -> Confirm {
     calls.push(call("clb", "DescribeTargetHealth", String::new()));
     Confirm {
         title: tf(app.lang, "wizard.confirm.bind", &[("clb", &clb_id)]),
+        body: None,
         calls,
         what: ConfirmWhat::Bind,
     }
@@ -177,20 +181,12 @@ pub fn fix_security_groups(app: &App) -> Confirm {
     use crate::scaleout::runner::security_group_step::add_rule_request;
     let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
     let port = u16::try_from(app.backend_port()).unwrap_or(0);
-    let mut groups: Vec<String> = app
-        .sg
-        .rows
-        .ready()
-        .map(|rows| {
-            rows.iter()
-                .filter(|r| r.fix && !r.fixed)
-                .map(|r| r.group_id.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    groups.dedup();
+    // One request per group, as the engine adds one rule to a group
+    // however many of the ticked servers are in it.
+    let groups = app.sg_rule_groups();
     Confirm {
         title: t(app.lang, "wizard.confirm.fix_sg"),
+        body: None,
         calls: groups
             .iter()
             .map(|g| {
@@ -207,17 +203,8 @@ pub fn fix_security_groups(app: &App) -> Confirm {
 
 pub fn apply_sdk_config(app: &App) -> Confirm {
     let vip = app.chosen_clb().map(|c| c.vip.clone()).unwrap_or_default();
-    let ids: Vec<String> = app
-        .sdk
-        .rows
-        .ready()
-        .map(|rows| {
-            rows.iter()
-                .filter(|r| r.before.is_some() && r.before.as_deref() != Some(r.after.as_str()))
-                .map(|r| r.instance_id.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    // Those done by hand are left out, as the job leaves them out.
+    let ids = app.sdk_tat_ids();
     // The engine's rolling update, wave by wave, with these very servers.
     let waves = crate::scaleout::runner::sdk_config_step::waves_of(&ids);
     let mut calls = vec![call(
@@ -252,7 +239,34 @@ pub fn apply_sdk_config(app: &App) -> Confirm {
     }
     Confirm {
         title: t(app.lang, "wizard.confirm.sdk_config"),
+        body: None,
         calls,
         what: ConfirmWhat::ApplySdkConfig,
+    }
+}
+
+/// The whole sdk.config step by hand: no call is made; the dialog names
+/// every server TAT then leaves alone.
+pub fn sdk_all_by_hand(app: &App) -> Confirm {
+    let ids: Vec<String> = app
+        .sdk
+        .rows
+        .ready()
+        .map(|rows| {
+            rows.iter()
+                .filter(|r| crate::tui::app::sdk_left_to_change(r))
+                .map(|r| r.instance_id.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    Confirm {
+        title: t(app.lang, "wizard.confirm.sdk_by_hand"),
+        body: Some(tf(
+            app.lang,
+            "wizard.confirm.sdk_by_hand_body",
+            &[("ids", &ids.join(", "))],
+        )),
+        calls: vec![],
+        what: ConfirmWhat::SdkAllByHand,
     }
 }

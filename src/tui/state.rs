@@ -332,6 +332,9 @@ pub struct PlannedCall {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub title: String,
+    /// What the dialog says above its calls, when it is not only calls
+    /// (e.g. what a choice skips); `None` with no calls: the quit dialog.
+    pub body: Option<String>,
     pub calls: Vec<PlannedCall>,
     pub what: ConfirmWhat,
 }
@@ -348,6 +351,8 @@ pub enum ConfirmWhat {
     Bind,
     FixSecurityGroups,
     ApplySdkConfig,
+    /// The whole sdk.config step by hand: TAT changes no server.
+    SdkAllByHand,
     Quit,
 }
 
@@ -503,14 +508,18 @@ pub struct SdkRow {
     /// Why the file would not load with Node.js's `JSON.parse`, before or
     /// after the edit (already in the user's language); Node.js servers only.
     pub warning: Option<String>,
+    /// The user does this server by hand (`m` on its row, or the whole
+    /// step by hand): TAT leaves it alone, the pane shows the steps.
+    pub by_hand: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SdkConfigState {
     pub cursor: usize,
     pub rows: Load<Vec<SdkRow>>,
-    /// Show the copyable manual instructions instead of applying through TAT.
-    pub manual: bool,
+    /// The servers of the rolling update's wave under way: when the next
+    /// wave starts, they are finished (written, restarted, healthy again).
+    pub wave: Vec<String>,
     pub progress: Progress,
 }
 

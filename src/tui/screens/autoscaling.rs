@@ -712,6 +712,7 @@ impl AsWizard {
         }
         Confirm {
             title: t(lang, "autoscaling.ui.confirm_title"),
+            body: None,
             calls,
             what: ConfirmWhat::AutoScalingSetup,
         }
@@ -899,6 +900,7 @@ impl AsWizard {
                 if let Some(p) = self.created.as_ref().and_then(|c| c.policy_ids.first()) {
                     self.confirm = Some(Confirm {
                         title: t(lang, "autoscaling.ui.test_title"),
+                        body: None,
                         calls: vec![PlannedCall {
                             service: "as",
                             action: "ExecuteScalingPolicy",

@@ -1235,6 +1235,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         // app's confirm (and its `what`) is not involved.
         let c = Confirm {
             title,
+            body: None,
             calls: vec![
                 PlannedCall {
                     service: "clb",

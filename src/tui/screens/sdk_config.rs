@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Row, Wrap};
 
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::sdk_config::{node_json_problem, Stage};
-use crate::tui::app::App;
+use crate::tui::app::{sdk_left_to_change, App};
 use crate::tui::state::{Load, Progress, SdkRow, TargetStatus};
 use crate::tui::widgets::{fit, spinner, table, theme};
 
@@ -15,21 +15,54 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.sdk.progress {
         Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
         Progress::Running { .. } => vec![],
-        _ if app.sdk.manual => vec![
-            ("m", "wizard.key.apply_mode"),
-            ("⏎", "wizard.key.done_by_hand"),
-        ],
-        _ => vec![
-            ("↑↓", "wizard.key.move"),
-            ("m", "wizard.key.manual_mode"),
-            ("⏎", "wizard.key.apply"),
-        ],
+        _ => {
+            let rows = match &app.sdk.rows {
+                Load::Ready(rows) => rows,
+                // The files could not be read: ⏎ goes on without them.
+                Load::Failed(_) => return vec![("⏎", "wizard.key.next")],
+                _ => return vec![],
+            };
+            let mut keys = vec![];
+            if rows.len() > 1 {
+                keys.push(("↑↓", "wizard.key.move"));
+            }
+            // `m` acts on the cursor's row: named for what it does there.
+            match rows.get(app.sdk.cursor) {
+                Some(r) if r.by_hand => keys.push(("m", "wizard.key.row_tat")),
+                Some(r) if sdk_left_to_change(r) => keys.push(("m", "wizard.key.row_by_hand")),
+                _ => {}
+            }
+            if rows.iter().any(sdk_left_to_change) {
+                keys.push(if app.sdk_all_by_hand() {
+                    ("M", "wizard.key.all_tat")
+                } else {
+                    ("M", "wizard.key.all_by_hand")
+                });
+            }
+            keys.push(if !app.sdk_tat_ids().is_empty() {
+                ("⏎", "wizard.key.apply")
+            } else if rows.iter().any(|r| r.by_hand && sdk_left_to_change(r)) {
+                ("⏎", "wizard.key.done_by_hand")
+            } else {
+                ("⏎", "wizard.key.next")
+            });
+            keys
+        }
     }
 }
 
 fn status_text(app: &App, r: &SdkRow) -> Line<'static> {
     let lang = app.lang;
     match &r.status {
+        // Left to the user: TAT does not touch it.
+        TargetStatus::Idle | TargetStatus::NoAgent | TargetStatus::Failed(_)
+            if r.by_hand && sdk_left_to_change(r) =>
+        {
+            Line::styled(
+                format!("✎ {}", t(lang, "wizard.sdk.by_hand")),
+                theme::label(),
+            )
+        }
         TargetStatus::Idle if r.before.as_deref() == Some(r.after.as_str()) => Line::styled(
             format!("✓ {}", t(lang, "wizard.sdk.already")),
             theme::good(),
@@ -177,7 +210,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             theme::warn(),
         ));
     }
-    if app.sdk.manual {
+    if r.by_hand && sdk_left_to_change(r) {
         lines.push(Line::styled(
             tf(lang, "wizard.sdk.manual_intro", &[("id", &r.instance_id)]),
             theme::label(),

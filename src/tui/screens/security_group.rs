@@ -21,6 +21,15 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// The first id and how many more (`ins-a +2`): the row has little room.
+fn first_and_more(ids: &[String]) -> String {
+    match ids {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} +{}", rest.len()),
+    }
+}
+
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let title = t(lang, "wizard.security_group.title");
@@ -92,7 +101,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             let body = rows
                 .iter()
                 .map(|r| {
+                    // Unticked, but the group is shared with a ticked
+                    // server: the rule still goes there, for that one.
+                    let shared = if r.fix { vec![] } else { app.sg_shared_with(r) };
                     let verdict = match (&r.allowed_by, r.fixed) {
+                        (Some(_), true) if !shared.is_empty() => Line::styled(
+                            format!(
+                                "✓ {}",
+                                tf(
+                                    lang,
+                                    "wizard.sg.added_for",
+                                    &[("ids", &first_and_more(&shared))]
+                                )
+                            ),
+                            theme::good(),
+                        ),
                         (Some(rule), true) => Line::styled(
                             format!("✓ {} ({rule})", t(lang, "wizard.sg.added")),
                             theme::good(),
@@ -111,6 +134,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                                 if r.fix { "x" } else { " " },
                                 t(lang, "wizard.sg.add_rule")
                             )),
+                            Span::styled(
+                                if shared.is_empty() {
+                                    String::new()
+                                } else {
+                                    format!(
+                                        " — {}",
+                                        tf(
+                                            lang,
+                                            "wizard.sg.still_added",
+                                            &[("ids", &first_and_more(&shared))]
+                                        )
+                                    )
+                                },
+                                theme::warn(),
+                            ),
                         ]),
                     };
                     Row::new(vec![

@@ -259,6 +259,7 @@ fn auth_url_lines(app: &App, vip: &str) -> Vec<Line<'static>> {
     for r in left {
         let why = match &r.status {
             TargetStatus::Failed(e) => e.clone(),
+            _ if r.by_hand => t(lang, "wizard.summary.by_hand"),
             TargetStatus::NoAgent => t(lang, "wizard.summary.no_agent"),
             _ => t(lang, "wizard.summary.auth_not_applied"),
         };

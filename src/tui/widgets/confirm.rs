@@ -9,9 +9,12 @@ use crate::tui::widgets::{centered, theme, wrap};
 
 pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
     let mut lines: Vec<Line<'static>> = Vec::new();
-    if c.calls.is_empty() {
+    if let Some(body) = &c.body {
+        lines.push(Line::from(body.clone()));
+    } else if c.calls.is_empty() {
         lines.push(Line::from(t(lang, "wizard.quit.body")));
-    } else {
+    }
+    if !c.calls.is_empty() {
         lines.push(Line::from(t(lang, "wizard.confirm.intro")).style(theme::label()));
         for (i, call) in c.calls.iter().enumerate() {
             lines.push(Line::from(vec![
@@ -65,6 +68,7 @@ mod tests {
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
         let c = Confirm {
             title: "创建新服务器？".into(),
+            body: None,
             calls: vec![PlannedCall {
                 service: "cvm",
                 action: "RunInstances",

@@ -72,17 +72,17 @@ pub(super) fn columns(s: &RunsState, lang: Lang, width: u16) -> Vec<(Col, u16)> 
         .iter()
         .map(|st| text_w(st))
         .chain([
-        text_w(&t(lang, "runs.step.running")) + 2,
-        text_w(&t(lang, "runs.unreadable")),
-    ])
-    // Another process's runs, as listed (their pid decides the width).
-    .chain(s.entries.iter().filter_map(|e| match e {
-        RunEntry::Run(r) if r.in_use.is_some() => Some(text_w(&row_status_text(r, lang))),
-        _ => None,
-    }))
-    .max()
-    .unwrap_or(0)
-    .max(head(Col::Status));
+            text_w(&t(lang, "runs.step.running")) + 2,
+            text_w(&t(lang, "runs.unreadable")),
+        ])
+        // Another process's runs, as listed (their pid decides the width).
+        .chain(s.entries.iter().filter_map(|e| match e {
+            RunEntry::Run(r) if r.in_use.is_some() => Some(text_w(&row_status_text(r, lang))),
+            _ => None,
+        }))
+        .max()
+        .unwrap_or(0)
+        .max(head(Col::Status));
     let flow_w = [
         Some(plan::Role::Session),
         Some(plan::Role::Business),
