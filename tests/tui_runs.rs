@@ -187,6 +187,9 @@ async fn an_interrupted_run_opens_the_runs_screen_and_resumes_to_exactly_the_pla
     assert!(live.partly, "{:?}", live.result);
     let status = tcscale::tui::screens::runs::view::status_line_text(&tui.app.runs, Lang::En);
     assert!(status.contains("partly done"), "{status}");
+    // Worded when drawn: L re-words it.
+    let zh = tcscale::tui::screens::runs::view::status_line_text(&tui.app.runs, Lang::Zh);
+    assert!(zh.contains("部分完成"), "{zh}");
     let shown = live.log_lines(Lang::En);
     for line in verdict.left_lines(Lang::En).iter().skip(1) {
         assert!(

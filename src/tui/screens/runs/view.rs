@@ -341,7 +341,16 @@ pub(super) fn status_line(s: &RunsState, lang: Lang) -> Line<'static> {
             Line::styled(format!(" {} {text}", spinner(s.clock)), theme::warn())
         }
         Some(Err(m)) if l.held_back.is_some() => Line::styled(format!(" ! {m}"), theme::warn()),
-        Some(Ok(m)) if l.partly => Line::styled(format!(" ! {m}"), theme::warn()),
+        // Worded now, so L re-words it (the list below is worded when drawn too).
+        Some(Ok(_)) if l.partly => {
+            let n = l
+                .log
+                .iter()
+                .filter(|x| matches!(x, super::LogLine::Left(_)))
+                .count();
+            let m = tf(lang, "runs.resumed_partly", &[("id", &l.id), ("n", &n)]);
+            Line::styled(format!(" ! {m}"), theme::warn())
+        }
         Some(Ok(m)) => Line::styled(format!(" ✓ {m}"), theme::good()),
         Some(Err(m)) => {
             let mut text = format!(" ✗ {m}");
