@@ -81,11 +81,7 @@ impl Session {
 pub const SANDBOX_SPEED: f64 = 10.0;
 
 pub fn ui_lang(global: &GlobalOpts) -> Lang {
-    global
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(Lang::from_env)
+    global.ui_lang()
 }
 
 /// Credentials from the chain (flags, env, tccli profile, config) or the sandbox.

@@ -6,7 +6,6 @@ use clap::Args;
 
 use super::session::client_for;
 use super::GlobalOpts;
-use crate::i18n::Lang;
 use crate::scaleout::browse_tree;
 
 #[derive(Debug, Args)]
@@ -17,22 +16,8 @@ pub struct BrowseArgs {
 }
 
 pub fn run(global: &GlobalOpts, _args: BrowseArgs) -> i32 {
-    let lang = global
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(Lang::from_env);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tcscale: {e}");
-            return 1;
-        }
-    };
-    rt.block_on(async {
+    let lang = global.ui_lang();
+    super::session::block_on_logged(async {
         let (client, sim) = match client_for(global, lang).await {
             Ok(x) => x,
             Err(e) => {

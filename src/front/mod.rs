@@ -37,3 +37,13 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub lang: Option<String>,
 }
+
+impl GlobalOpts {
+    /// The language to speak: `--lang`, else LANG / LC_ALL.
+    pub fn ui_lang(&self) -> crate::i18n::Lang {
+        self.lang
+            .as_deref()
+            .and_then(crate::i18n::Lang::parse)
+            .unwrap_or_else(crate::i18n::Lang::from_env)
+    }
+}

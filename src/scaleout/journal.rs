@@ -724,15 +724,7 @@ impl JournalStore {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut file = opts.open(&path).map_err(io)?;
+        let mut file = self.open_lock_file(&path).map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -801,7 +793,15 @@ impl JournalStore {
             path: path.clone(),
             source,
         };
-        std::fs::create_dir_all(&self.dir).map_err(io)?;
+        let file = self.open_lock_file(&path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
+    /// A lock file of this store (created 0600, never truncated: it names
+    /// its holder), its folder made first.
+    fn open_lock_file(&self, path: &Path) -> std::io::Result<std::fs::File> {
+        std::fs::create_dir_all(&self.dir)?;
         let mut opts = std::fs::OpenOptions::new();
         opts.read(true).write(true).create(true).truncate(false);
         #[cfg(unix)]
@@ -809,9 +809,7 @@ impl JournalStore {
             use std::os::unix::fs::OpenOptionsExt;
             opts.mode(0o600);
         }
-        let file = opts.open(&path).map_err(io)?;
-        file.lock().map_err(io)?;
-        Ok(file)
+        opts.open(path)
     }
 
     /// What `journal` created that another run of this data dir, not

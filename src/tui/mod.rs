@@ -395,22 +395,8 @@ async fn run_loop(
 
 /// `tcscale browse` (without `--json`): the interactive CLB browser alone.
 pub fn browse(g: &GlobalOpts) -> i32 {
-    let lang = g
-        .lang
-        .as_deref()
-        .and_then(Lang::parse)
-        .unwrap_or_else(Lang::from_env);
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("tcscale: {e}");
-            return 1;
-        }
-    };
-    rt.block_on(async {
+    let lang = g.ui_lang();
+    crate::front::session::block_on_logged(async {
         let (client, sim) = match crate::front::session::client_for(g, lang).await {
             Ok(x) => x,
             Err(e) => {
