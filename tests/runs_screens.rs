@@ -109,7 +109,7 @@ fn journals() -> Vec<Journal> {
 
 /// The journals saved in a private directory (with one corrupt file), as
 /// the screen reads them; each render names the directory `RUNS`.
-struct Dir(std::path::PathBuf);
+pub(crate) struct Dir(pub(crate) std::path::PathBuf);
 
 impl Drop for Dir {
     fn drop(&mut self) {
@@ -117,7 +117,7 @@ impl Drop for Dir {
     }
 }
 
-fn store() -> Dir {
+pub(crate) fn store() -> Dir {
     let dir = std::env::temp_dir().join(format!("tcscale-runs-snap-{}", uuid::Uuid::new_v4()));
     let store = tcscale::scaleout::journal::JournalStore::new(&dir);
     for j in journals() {
@@ -127,7 +127,7 @@ fn store() -> Dir {
     Dir(dir)
 }
 
-fn app(lang: Lang, dir: &Dir) -> App {
+pub(crate) fn app(lang: Lang, dir: &Dir) -> App {
     // Times show in the local zone: fixed here so the snapshots are too.
     std::env::set_var("TZ", "UTC");
     let mut a = App::new(
@@ -150,7 +150,7 @@ fn app(lang: Lang, dir: &Dir) -> App {
     a
 }
 
-fn key(a: &mut App, c: KeyCode) {
+pub(crate) fn key(a: &mut App, c: KeyCode) {
     a.update(Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)));
 }
 

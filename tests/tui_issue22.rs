@@ -406,3 +406,656 @@ async fn sg_an_unticked_server_keeps_its_group_unless_a_ticked_one_shares_it() {
         sb.shutdown().await;
     }
 }
+
+/// Defect 8 (c): at 80x24 the resume confirm's buttons show above the
+/// unfinished-runs notice, its last row not covered.
+#[test]
+fn d8_c_the_resume_confirms_buttons_are_not_under_the_notice() {
+    use crate::runs_screens;
+    use tcscale::i18n::{t, tf, Lang};
+    for lang in [Lang::En, Lang::Zh] {
+        let dir = runs_screens::store();
+        // The failed run failed on a long API error, as a real one does.
+        let long =
+            "InvalidInstanceType.Malformed: 指定InstanceType参数格式不合法。 Check the request \
+            against the message; if it is unclear, quote RequestId \
+            d9fe5742-6947-42a9-a9be-695df336ced2 to Tencent Cloud support. — RunInstances \
+            failed: InvalidInstanceType.Malformed: The instance type `ZZ.BOGUS9` is malformed. \
+            (RequestId d9fe5742-6947-42a9-a9be-695df336ced2)";
+        for e in std::fs::read_dir(&dir.0).unwrap() {
+            let path = e.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("quota of instances exceeded", long)).unwrap();
+        }
+        let mut a = runs_screens::app(lang, &dir);
+        a.notice = Some((
+            CheckLevel::Warn,
+            tf(
+                lang,
+                "runs.unfinished_notice",
+                &[
+                    ("n", &1),
+                    ("id", &"20261207-193137-0892129b"),
+                    ("created", &1),
+                ],
+            ),
+        ));
+        // The failed run: its resume dialog names the failure, so it is tall.
+        runs_screens::key(&mut a, KeyCode::Down);
+        runs_screens::key(&mut a, KeyCode::Char('r'));
+        assert!(a.runs.confirm.is_some());
+        let text = render(&a, 80, 24);
+        let rows: Vec<&str> = text.lines().collect();
+        let yes = t(lang, "runs.key.resume_confirm");
+        let buttons = rows
+            .iter()
+            .position(|r| r.contains("y/⏎") && r.contains(&yes))
+            .unwrap_or_else(|| panic!("the buttons:\n{text}"));
+        // The dialog's bottom border is right below the buttons, and the notice after it.
+        assert!(rows[buttons + 1].trim_start().starts_with('└'), "{text}");
+        let notice_head: String = tf(
+            lang,
+            "runs.unfinished_notice",
+            &[
+                ("n", &1),
+                ("id", &"20261207-193137-0892129b"),
+                ("created", &1),
+            ],
+        )
+        .chars()
+        .take(8)
+        .collect();
+        let notice = rows
+            .iter()
+            .position(|r| r.contains(&notice_head))
+            .unwrap_or_else(|| panic!("the notice:\n{text}"));
+        assert!(notice > buttons + 1, "{text}");
+    }
+}
+
+// Issue 22, defects 4-5 (walked from the Overview): a notice goes with
+// the event that resolves it; the source picker says why a row is greyed,
+// refuses it, asks before copying a server of the other role, and keeps
+// the Role column at 80 columns.
+
+/// Session flow with keys up to the Launch form (the image made).
+async fn to_launch(d: &mut Driver) {
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Source);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Image);
+    d.confirm("CreateImage");
+    d.until("image NORMAL", |a| a.image.progress.is_done())
+        .await;
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Launch);
+}
+
+fn launch_fail(d: &Driver, p: f64) {
+    let sb = d.session.sandbox.as_ref().expect("sandbox");
+    sb.handle().with_world(|w| w.faults.launch_fail = p);
+}
+
+fn notice(d: &Driver) -> String {
+    d.app.notice.clone().map(|(_, t)| t).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notice_of_a_failed_launch_goes_once_the_retry_succeeds() {
+    let mut d = Driver::new().await;
+    to_launch(&mut d).await;
+    launch_fail(&d, 1.0);
+    d.confirm("RunInstances");
+    d.until_even_failing("the launch to fail", |a| {
+        matches!(a.launch.progress, Progress::Failed { .. })
+    })
+    .await;
+    assert!(notice(&d).contains("Launch failed"), "{}", notice(&d));
+    // ⏎ retries (the notice says so), and this time the servers start.
+    launch_fail(&d, 0.0);
+    d.confirm("RunInstances");
+    d.until_even_failing("the retried launch", |a| !a.launch.progress.is_running())
+        .await;
+    assert!(
+        d.app.launch.progress.is_done(),
+        "{:?}",
+        d.app.launch.progress
+    );
+    let screen = render(&d.app, 120, 40);
+    assert!(screen.contains("running"), "{screen}");
+    assert!(
+        !screen.contains("Launch failed"),
+        "the failure was retried away:\n{screen}"
+    );
+    assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notice_of_an_unfit_clb_goes_once_another_is_created() {
+    let mut d = Driver::new().await;
+    to_launch(&mut d).await;
+    d.confirm("RunInstances");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::LoadBalancer);
+    let unfit = d
+        .app
+        .lb_choices()
+        .iter()
+        .position(|c| c.id == "lb-ops4int1")
+        .expect("lb-ops4int1 listed");
+    while d.app.lb.cursor > unfit {
+        d.key(KeyCode::Up);
+    }
+    while d.app.lb.cursor < unfit {
+        d.key(KeyCode::Down);
+    }
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::LoadBalancer);
+    assert!(notice(&d).contains("cannot serve"), "{}", notice(&d));
+    // The "create one" row: the CLB the notice asked for.
+    while d.app.lb.cursor < d.app.lb_choices().len() {
+        d.key(KeyCode::Down);
+    }
+    d.confirm("CreateLoadBalancer");
+    assert!(d.app.lb.progress.is_running());
+    let screen = render(&d.app, 120, 40);
+    assert!(
+        !screen.contains("cannot serve"),
+        "another CLB is being created:\n{screen}"
+    );
+    assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
+    d.until("the CLB", |a| a.screen == Screen::Bind).await;
+    assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepted_mismatches_are_no_longer_shown_once_fixed() {
+    let mut d = Driver::new().await;
+    to_launch(&mut d).await;
+    // Another zone than the source's: a mismatch, ⏎ is refused.
+    while d.app.launch.focus != 2 {
+        d.key(KeyCode::Tab);
+    }
+    let zone = d.app.launch.zone.value.clone();
+    assert!(zone.ends_with('3'), "{zone}");
+    d.key(KeyCode::Backspace);
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_none());
+    assert!(notice(&d).contains("placement differs"), "{}", notice(&d));
+    let screen = render(&d.app, 120, 40);
+    assert!(footer(&screen).contains("^O accept"), "{screen}");
+    // Accepted (o on the checks): the refusal is answered.
+    while d.app.launch.focus != 4 {
+        d.key(KeyCode::Tab);
+    }
+    d.key(KeyCode::Char('o'));
+    let screen = render(&d.app, 120, 40);
+    assert!(
+        screen.contains("You accepted the mismatches above"),
+        "{screen}"
+    );
+    assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
+    // The zone back to the source's: nothing is accepted any more.
+    while d.app.launch.focus != 2 {
+        d.key(KeyCode::Tab);
+    }
+    d.key(KeyCode::Backspace);
+    d.key(KeyCode::Char('3'));
+    assert_eq!(d.app.launch.zone.value, zone);
+    let screen = render(&d.app, 120, 40);
+    assert!(
+        !screen.contains("You accepted the mismatches"),
+        "the mismatch is fixed:\n{screen}"
+    );
+    assert!(!screen.contains("mismatches accepted"), "{screen}");
+    // Nothing to accept: the footer does not offer it.
+    assert!(!footer(&screen).contains("^O"), "{screen}");
+    // Another mismatch asks again.
+    d.key(KeyCode::Backspace);
+    d.key(KeyCode::Char('4'));
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_none());
+    assert!(notice(&d).contains("placement differs"), "{}", notice(&d));
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+/// The Source screen of the session flow, its cursor on `id`.
+async fn source_on(d: &mut Driver, id: &str) {
+    if d.app.screen != Screen::Source {
+        d.until("discovery", |a| a.arch.ready().is_some()).await;
+        d.key(KeyCode::Enter);
+        assert_eq!(d.app.screen, Screen::Source);
+    }
+    let row = d
+        .app
+        .source_rows()
+        .iter()
+        .position(|i| i.id == id)
+        .unwrap_or_else(|| panic!("{id} listed"));
+    while d.app.source.cursor > row {
+        d.key(KeyCode::Up);
+    }
+    while d.app.source.cursor < row {
+        d.key(KeyCode::Down);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_a_greyed_server_says_why_and_is_not_copied() {
+    let mut d = Driver::new().await;
+    for (id, why) in [
+        ("ins-isolat01", "isolated (ARREAR)"),
+        ("ins-expired1", "expired 2026-10-01"),
+    ] {
+        source_on(&mut d, id).await;
+        let screen = render(&d.app, 120, 40);
+        let row = line_of(&screen, id);
+        assert!(row.contains(why), "{row}\n{screen}");
+        // ⏎ does not copy it here: the footer does not offer it.
+        assert!(!footer(&screen).contains("copy this server"), "{screen}");
+        d.key(KeyCode::Enter);
+        assert_eq!(d.app.screen, Screen::Source, "{id} refused");
+        assert!(d.app.confirm.is_none());
+        assert!(d.app.source.chosen.is_none(), "{:?}", d.app.source.chosen);
+        assert!(notice(&d).contains(why), "{}", notice(&d));
+        assert!(notice(&d).contains(id), "{}", notice(&d));
+        // At 80 columns too, the row says it cannot be copied.
+        let narrow = render(&d.app, 80, 24);
+        assert!(
+            line_of(&narrow, id).contains("cannot copy"),
+            "{}\n{narrow}",
+            line_of(&narrow, id)
+        );
+    }
+    // A running server of the role still is copied, and offered.
+    source_on(&mut d, "ins-auth0001").await;
+    let screen = render(&d.app, 120, 40);
+    assert!(footer(&screen).contains("copy this server"), "{screen}");
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Image);
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_of_the_other_role_asks_naming_its_role() {
+    let mut d = Driver::new().await;
+    source_on(&mut d, "ins-bizn0de1").await;
+    d.key(KeyCode::Enter);
+    let c = d
+        .app
+        .confirm
+        .clone()
+        .expect("a business server asks before it is copied for the session servers");
+    let shown = format!("{} {}", c.title, c.body.clone().unwrap_or_default());
+    assert!(shown.contains("business server"), "{shown}");
+    assert!(shown.contains("ins-bizn0de1"), "{shown}");
+    let screen = render(&d.app, 120, 40);
+    assert!(screen.contains("business server"), "{screen}");
+    // n: still picking.
+    d.key(KeyCode::Char('n'));
+    assert_eq!(d.app.screen, Screen::Source);
+    assert!(d.app.source.chosen.is_none());
+    // y: copied all the same.
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_some());
+    d.key(KeyCode::Char('y'));
+    assert_eq!(d.app.screen, Screen::Image);
+    assert_eq!(d.app.source.chosen.as_deref(), Some("ins-bizn0de1"));
+    // A server of the role asks nothing.
+    d.key(KeyCode::Esc);
+    source_on(&mut d, "ins-auth0001").await;
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_none());
+    assert_eq!(d.app.screen, Screen::Image);
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn source_keeps_the_role_column_at_80_columns() {
+    let mut d = Driver::new().await;
+    source_on(&mut d, "ins-auth0001").await;
+    for (w, h) in [(80, 24), (120, 40)] {
+        let screen = render(&d.app, w, h);
+        let header = screen
+            .lines()
+            .find(|l| l.contains("Name"))
+            .unwrap_or_else(|| panic!("a header:\n{screen}"));
+        assert!(header.contains("Role"), "{header}\n{screen}");
+        assert!(
+            line_of(&screen, "ins-auth0001").contains("session"),
+            "{screen}"
+        );
+        assert!(
+            line_of(&screen, "ins-bizn0de1").contains("business"),
+            "{screen}"
+        );
+    }
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+/// The sandbox's image (the session servers'): the business server has
+/// none of its own, so the Auto Scaling form is given this one.
+const AS_IMAGE: &str = "img-auth2024";
+
+/// Overview → Auto Scaling with keys, the zone's quota read, the image typed.
+async fn to_auto_scaling(d: &mut Driver) {
+    use tcscale::tui::screens::autoscaling::gf;
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    for _ in 0..3 {
+        d.key(KeyCode::Down);
+    }
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::AutoScaling);
+    d.until("the quota", |a| a.autoscaling.quota.ready().is_some())
+        .await;
+    if !d.app.autoscaling.group_fields[gf::IMAGE]
+        .value
+        .starts_with("img-")
+    {
+        while d.app.autoscaling.focus != gf::IMAGE {
+            d.key(KeyCode::Up);
+        }
+        for _ in 0..40 {
+            d.key(KeyCode::Backspace);
+        }
+        for c in AS_IMAGE.chars() {
+            d.key(KeyCode::Char(c));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_a_bad_field_shows_as_typed_and_a_failed_setup_leads_back_to_the_form() {
+    use tcscale::tui::screens::autoscaling::{pf, Page};
+    let mut d = Driver::new().await;
+    to_auto_scaling(&mut d).await;
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.autoscaling.page, Page::Policy);
+
+    // "for 0 min": the engine's rule refuses it the moment it is typed,
+    // under its field, and ⏎ offers no confirm.
+    d.key(KeyCode::Tab);
+    d.key(KeyCode::Tab);
+    d.key(KeyCode::Backspace);
+    d.key(KeyCode::Char('0'));
+    let w = &d.app.autoscaling;
+    assert_eq!(w.policy_fields[pf::MINUTES].value, "0");
+    let e = w.policy_fields[pf::MINUTES]
+        .error
+        .clone()
+        .expect("the minutes' error shows as typed");
+    let screen = render(&d.app, 120, 40);
+    assert!(screen.contains(&e), "{screen}");
+    assert!(!screen.contains("for 0 min"), "{screen}");
+    d.key(KeyCode::Enter);
+    assert!(
+        d.app.autoscaling.confirm.is_none(),
+        "no confirm on an error"
+    );
+    // Fixed: the error goes as typed.
+    d.key(KeyCode::Backspace);
+    d.key(KeyCode::Char('5'));
+    assert!(d.app.autoscaling.policy_fields[pf::MINUTES].error.is_none());
+
+    // CreateScalingPolicy refused (a policy of that name exists elsewhere),
+    // after the launch configuration, group and schedule were made.
+    let name = format!(
+        "{}-cpu-high",
+        d.app.autoscaling.group_fields[3].value.trim()
+    );
+    let sb = d.session.sandbox.as_ref().expect("sandbox");
+    sb.handle().with_world(|w| {
+        let mut p = tcscale::sim::autoscaling::SimScalingPolicy {
+            region: tcscale::tui::sandbox::REGION.into(),
+            ..Default::default()
+        };
+        p.policy.auto_scaling_policy_id = Some("asp-elsewhere".into());
+        p.policy.auto_scaling_group_id = Some("asg-elsewhere".into());
+        p.policy.scaling_policy_name = Some(name.clone());
+        w.autoscaling.policies.push(p);
+    });
+    d.key(KeyCode::Enter);
+    assert!(
+        d.app.autoscaling.confirm.is_some(),
+        "{:?}\n{}",
+        d.app.autoscaling.note,
+        render(&d.app, 120, 40)
+    );
+    d.key(KeyCode::Char('y'));
+    d.until("the setup", |a| !a.autoscaling.progress.is_running())
+        .await;
+    assert!(
+        d.app.autoscaling.failed(),
+        "{:?}",
+        d.app.autoscaling.progress
+    );
+    let group = d
+        .app
+        .autoscaling
+        .partial
+        .clone()
+        .expect("what the setup made")
+        .group_id;
+    // The live view follows the group it made: its instance shows.
+    d.until("the group's instance", |a| {
+        a.autoscaling
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| !s.instances.is_empty())
+    })
+    .await;
+    let screen = render(&d.app, 120, 40);
+    let first = d.app.autoscaling.snapshot.as_ref().unwrap().instances[0]
+        .id
+        .clone();
+    assert!(screen.contains(&first), "{screen}");
+    assert!(screen.contains("ScalingPolicyNameDuplicate"), "{screen}");
+    let keys = footer(&screen);
+    assert!(keys.contains("⏎ back to the form"), "{keys}");
+
+    // ⏎ leads back to the form, which says what failed; another policy
+    // type (another name), ⏎, y: the group made before is reused.
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.autoscaling.page, Page::Policy);
+    let screen = render(&d.app, 120, 40);
+    assert!(screen.contains("What ⏎ will create"), "the form: {screen}");
+    assert!(screen.contains("ScalingPolicyNameDuplicate"), "{screen}");
+    assert!(footer(&screen).contains("review and create"), "{screen}");
+    d.key(KeyCode::Right);
+    d.key(KeyCode::Enter);
+    assert!(
+        d.app.autoscaling.confirm.is_some(),
+        "{:?}\n{}",
+        d.app.autoscaling.note,
+        render(&d.app, 120, 40)
+    );
+    d.key(KeyCode::Char('y'));
+    d.until("the setup", |a| !a.autoscaling.progress.is_running())
+        .await;
+    let created = d
+        .app
+        .autoscaling
+        .created
+        .clone()
+        .unwrap_or_else(|| panic!("{:?}", d.app.autoscaling.progress));
+    assert_eq!(created.group_id, group, "the same group");
+    assert_eq!(created.policy_ids.len(), 1);
+    let groups = d
+        .session
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .handle()
+        .with_world(|w| w.autoscaling.groups.len());
+    assert_eq!(groups, 1, "no second group");
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+#[test]
+fn as_an_empty_live_view_says_so_in_full() {
+    use tcscale::tui::screens::autoscaling::{AsEvent, Page};
+    for (lang, words) in [
+        (
+            tcscale::i18n::Lang::En,
+            ["no activity yet", "no instance yet"],
+        ),
+        (tcscale::i18n::Lang::Zh, ["暂无伸缩活动", "暂无实例"]),
+    ] {
+        let mut a = crate::tui_fixture::app(lang, Screen::AutoScaling);
+        a.autoscaling.page = Page::Policy;
+        a.autoscaling.progress = Progress::Failed {
+            message: "x".into(),
+        };
+        a.autoscaling.on_event(
+            AsEvent::Partial(tcscale::scaleout::runner::autoscaling_step::AsOutput {
+                group_id: "asg-1".into(),
+                ..Default::default()
+            }),
+            lang,
+            1,
+        );
+        for (w, h) in [(120, 40), (80, 24)] {
+            let screen = render(&a, w, h);
+            for text in words {
+                assert!(screen.contains(text), "{w}x{h}:\n{screen}");
+            }
+        }
+    }
+}
+
+/// Session flow with keys to the Launch screen, its price and quota read.
+async fn to_launch_priced(d: &mut Driver) {
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Source);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Image);
+    d.confirm("CreateImage");
+    d.until("image NORMAL", |a| a.image.progress.is_done())
+        .await;
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Launch);
+    d.until("the price and quota", |a| {
+        a.launch.price.ready().is_some() && a.launch.quota.ready().is_some()
+    })
+    .await;
+}
+
+/// Replaces the focused Launch field's text with `text`, key by key.
+fn retype(d: &mut Driver, text: &str) {
+    for _ in 0..30 {
+        d.key(KeyCode::Backspace);
+    }
+    for c in text.chars() {
+        d.key(KeyCode::Char(c));
+    }
+}
+
+/// The line of the Launch screen's checks pane that starts with `label`.
+fn check_line(screen: &str, label: &str) -> String {
+    let l = line_of(screen, label);
+    l[l.find(label).unwrap()..].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_price_and_quota_follow_the_fields_and_a_refused_type_or_zone_blocks() {
+    let mut d = Driver::new().await;
+    to_launch_priced(&mut d).await;
+    let old_price = d.app.launch.price.ready().cloned().unwrap();
+    let old_type = d.app.launch.instance_type.value.clone();
+    let old_zone = d.app.launch.zone.value.clone();
+    let screen = render(&d.app, 120, 40);
+    let old_quota = check_line(&screen, "Quota:");
+
+    // A type the API refuses: asked again, the refusal under the field,
+    // no price of the old type, and ⏎ offers no confirm.
+    d.key(KeyCode::Tab);
+    assert_eq!(d.app.launch.focus, 1);
+    retype(&mut d, "S5.HUGE999");
+    d.until("the price of S5.HUGE999", |a| {
+        !matches!(a.launch.price, Load::Loading)
+    })
+    .await;
+    let e = d
+        .app
+        .launch
+        .instance_type
+        .error
+        .clone()
+        .expect("the refusal under the instance type");
+    assert!(e.contains("S5.HUGE999"), "{e}");
+    let screen = render(&d.app, 120, 40);
+    assert!(screen.contains("InvalidInstanceType"), "{screen}");
+    let price = check_line(&screen, "Price:");
+    assert!(!price.contains(&old_price), "{price}");
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_none(), "no confirm with a refused type");
+    assert_eq!(d.app.launch.focus, 1);
+    // Typed back: asked again, the error gone, the price back.
+    retype(&mut d, &old_type);
+    d.until("the price again", |a| {
+        !matches!(a.launch.price, Load::Loading)
+    })
+    .await;
+    assert!(d.app.launch.instance_type.error.is_none());
+    assert_eq!(d.app.launch.price.ready(), Some(&old_price));
+
+    // A zone that does not exist: no quota of the old zone, the refusal
+    // under the zone, no confirm.
+    d.key(KeyCode::Tab);
+    assert_eq!(d.app.launch.focus, 2);
+    retype(&mut d, "mars-1");
+    d.until("the checks of mars-1", |a| {
+        !matches!(a.launch.price, Load::Loading) && !matches!(a.launch.quota, Load::Loading)
+    })
+    .await;
+    let e = d
+        .app
+        .launch
+        .zone
+        .error
+        .clone()
+        .expect("the refusal under the zone");
+    assert!(e.contains("mars-1"), "{e}");
+    let screen = render(&d.app, 120, 40);
+    let quota = check_line(&screen, "Quota:");
+    assert!(!quota.contains("left"), "{quota} (was {old_quota})");
+    d.key(KeyCode::Enter);
+    assert!(d.app.confirm.is_none(), "no confirm with a refused zone");
+    assert_eq!(d.app.launch.focus, 2);
+
+    // Fixed: the checks come back and the confirm is offered.
+    retype(&mut d, &old_zone);
+    d.until("the checks again", |a| {
+        !matches!(a.launch.price, Load::Loading) && !matches!(a.launch.quota, Load::Loading)
+    })
+    .await;
+    assert!(d.app.launch.zone.error.is_none());
+    let screen = render(&d.app, 120, 40);
+    assert_eq!(check_line(&screen, "Quota:"), old_quota);
+    d.key(KeyCode::Enter);
+    let c = d.app.confirm.clone().expect("the confirm");
+    assert!(c.calls.iter().any(|c| c.action == "RunInstances"));
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}

@@ -484,16 +484,20 @@ fn summary() {
     both("summary_partial", partial_summary);
     both_at("summary_partial_80x24", 80, 24, partial_summary);
     // At 80x24 the journal path is whole (wrapped), and the resources that
-    // do not fit are counted, not dropped silently.
+    // do not fit are scrolled to, not dropped silently.
     for l in [Lang::En, Lang::Zh] {
-        let text = render(&partial_summary(l), 80, 24);
+        let mut a = partial_summary(l);
+        let text = render(&a, 80, 24);
+        assert!(text.contains("ins-new00001"), "{text}");
+        // Longer than the screen: its title says which lines show, and it scrolls.
+        assert!(text.lines().nth(1).unwrap().contains('–'), "{text}");
+        press(&mut a, crossterm::event::KeyCode::End);
+        let text = render(&a, 80, 24);
         let joined: String = text
             .lines()
             .map(|x| x.trim_matches(|c| c == '│' || c == ' '))
             .collect();
         assert!(joined.contains("20261206-101329-cbd04b06.json"), "{text}");
-        assert!(text.contains("ins-new00001"), "{text}");
-        assert!(text.contains("more") || text.contains("另有"), "{text}");
     }
     both("summary_nothing", |l| {
         let mut a = bind_app(l);
@@ -852,4 +856,139 @@ fn an_invalid_image_name_shows_as_typed_and_goes_when_fixed() {
     assert!(a.confirm.is_none());
     press(&mut a, KeyCode::Backspace);
     assert_eq!(a.image.name.error, None, "gone once fixed");
+}
+
+// Issue 22, defect 8 ("cut, not wrapped"): read everything at 80x24.
+
+/// The screen's text without borders and spaces: what can be read.
+fn readable(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !"│─┌┐└┘".contains(*c))
+        .collect()
+}
+
+/// An API error as the engine words it (summary, fix, code, message, RequestId).
+fn api_error(l: Lang) -> String {
+    let rid = "340c5dfc-f3b9-4908-8ee3-06a3a5a38f7e";
+    format!(
+        "InvalidInstanceType.Malformed: 指定InstanceType参数格式不合法。 {}",
+        tcscale::i18n::tf(l, "cloud.explain.unknown.fix", &[("request_id", &rid)])
+    )
+}
+
+#[test]
+fn issue22_d8_a_failed_steps_api_error_is_wrapped_not_cut() {
+    for l in [Lang::En, Lang::Zh] {
+        let mut a = lb_80(l);
+        a.lb.progress = Progress::Failed {
+            message: api_error(l),
+        };
+        let text = render(&a, 80, 24);
+        assert!(
+            readable(&text).contains(&readable(&api_error(l))),
+            "the whole error:\n{text}"
+        );
+        let failed = || Progress::Failed {
+            message: api_error(l),
+        };
+        let mut launch = app(l, Screen::Launch);
+        launch.launch.progress = failed();
+        let mut image = app(l, Screen::Image);
+        image.image.progress = failed();
+        let mut bind = bind_app(l);
+        bind.bind.progress = failed();
+        let mut sdk = bind_app(l);
+        sdk.screen = Screen::SdkConfig;
+        sdk.sdk.rows = Load::Ready(sdk_rows());
+        sdk.sdk.progress = failed();
+        for a in [launch, image, bind, sdk] {
+            let text = render(&a, 80, 24);
+            assert!(
+                readable(&text).contains(&readable(&api_error(l))),
+                "{:?}: the whole error:\n{text}",
+                a.screen
+            );
+        }
+    }
+}
+
+/// The Summary at 80x24 with a long warning (a business server's reason).
+fn long_summary(l: Lang) -> App {
+    let mut a = partial_summary(l);
+    if let Load::Ready(rows) = &mut a.sdk.rows {
+        rows[1].status = TargetStatus::Failed(api_error(l));
+    }
+    a
+}
+
+#[test]
+fn issue22_d8_b_the_summary_scrolls_to_every_resource_and_its_whole_warning() {
+    use crossterm::event::KeyCode;
+    for l in [Lang::En, Lang::Zh] {
+        let mut a = long_summary(l);
+        let mut seen = readable(&render(&a, 80, 24));
+        let footer = render(&a, 80, 24).lines().last().unwrap().to_string();
+        assert!(
+            footer.contains("PgUp"),
+            "the footer says it scrolls: {footer}"
+        );
+        for _ in 0..40 {
+            press(&mut a, KeyCode::Down);
+            seen.push_str(&readable(&render(&a, 80, 24)));
+        }
+        for i in 1..=9 {
+            assert!(seen.contains(&format!("ins-new0000{i}")), "{i}: {seen}");
+        }
+        assert!(seen.contains(&readable(&api_error(l))), "{seen}");
+        // End shows the last line, Home the first; PgDn moves a page.
+        press(&mut a, KeyCode::Home);
+        let top = render(&a, 80, 24);
+        press(&mut a, KeyCode::PageDown);
+        assert_ne!(render(&a, 80, 24), top);
+        press(&mut a, KeyCode::End);
+        let end = render(&a, 80, 24);
+        let last = tcscale::i18n::t(l, "wizard.summary.next_as");
+        assert!(readable(&end).contains(&readable(&last)), "{end}");
+        press(&mut a, KeyCode::PageUp);
+        press(&mut a, KeyCode::Home);
+        assert_eq!(render(&a, 80, 24), top);
+    }
+}
+
+#[test]
+fn issue22_d8_d_the_clb_table_keeps_the_same_columns_in_both_languages_at_80() {
+    let make = |l| {
+        let mut a = lb_80(l);
+        if let Load::Ready(arch) = &mut a.arch {
+            // In another project: unfit, with the reason in the last column.
+            let mut other = tui_fixture::internal_clb();
+            other.id = "lb-int9p".into();
+            other.name = "auth-other-project".into();
+            other.project_id = 1002189;
+            arch.clbs.push(other);
+        }
+        a
+    };
+    let headers = |l| -> Vec<String> {
+        let text = render(&make(l), 80, 24);
+        ["id", "name", "vip", "vpc", "listeners"]
+            .iter()
+            .filter(|k| {
+                let h = tcscale::i18n::t(l, &format!("wizard.lb.col.{k}"));
+                let head: String = h.chars().take(2).collect();
+                text.lines().nth(3).unwrap_or_default().contains(&head)
+            })
+            .map(|k| k.to_string())
+            .collect()
+    };
+    let en = headers(Lang::En);
+    let zh = headers(Lang::Zh);
+    assert_eq!(
+        en,
+        zh,
+        "\n{}\n{}",
+        render(&make(Lang::En), 80, 24),
+        render(&make(Lang::Zh), 80, 24)
+    );
+    assert!(en.len() >= 4, "{en:?}\n{}", render(&make(Lang::En), 80, 24));
 }

@@ -661,7 +661,8 @@ pub enum CpuPolicy {
 pub fn alarm_periods(minutes: u64) -> Option<(u64, u64)> {
     match minutes {
         1..=10 => Some((60, minutes)),
-        m if m % 5 == 0 && m <= 50 => Some((300, m / 5)),
+        // 0 is no duration: 0 periods is refused (ContinuousTime 1–10).
+        m if m > 10 && m % 5 == 0 && m <= 50 => Some((300, m / 5)),
         _ => None,
     }
 }
@@ -1351,6 +1352,13 @@ mod tests {
         assert_eq!(req.adjustment_value, Some(1));
         assert_eq!(alarm_periods(15), Some((300, 3)));
         assert_eq!(alarm_periods(13), None);
+        assert_eq!(alarm_periods(0), None);
+        assert_eq!(alarm_periods(50), Some((300, 10)));
+        assert_eq!(alarm_periods(55), None);
+        assert_eq!(
+            validate_simple("70", "0", "1", "300").unwrap_err().field,
+            "ContinuousTime"
+        );
         assert_eq!(
             validate_simple("0", "5", "1", "300").unwrap_err().field,
             "Threshold"

@@ -82,6 +82,9 @@ pub struct App {
     pub help: bool,
     /// The last notice (errors, retries) shown above the footer.
     pub notice: Option<(CheckLevel, String)>,
+    /// What the notice is about (with its text): the event resolving that
+    /// clears it (see [`App::resolved`]).
+    notice_about: Option<(NoticeAbout, String)>,
     pub created: Vec<Created>,
     /// What the run's journal leaves for the user so far (every half of
     /// "Both"), as `apply`'s last lines and the Runs screen say it.
@@ -103,8 +106,22 @@ pub struct App {
     pub autoscaling: crate::tui::screens::autoscaling::AsWizard,
     /// Journaled runs: resume or clean up (its own state and keys).
     pub runs: crate::tui::screens::runs::RunsState,
+    /// Where the Summary is scrolled to.
+    pub summary: crate::tui::screens::summary::SummaryScroll,
     /// The run whose step just failed: `C` opens its cleanup dialog.
     pub recovery_run: Option<String>,
+}
+
+/// What a notice is about, so that the event resolving it clears it; a
+/// notice about nothing in particular stays until the screen changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeAbout {
+    /// A step failed: it succeeding (the retry) resolves it.
+    Failed(crate::scaleout::steps::Step),
+    /// The CLB picked cannot serve the servers: another chosen or created resolves it.
+    UnfitClb,
+    /// The launch placement differs from the servers': fixed or accepted resolves it.
+    Mismatch,
 }
 
 /// A business server whose sdk.config does not point at the VIP yet and
@@ -179,10 +196,47 @@ impl App {
         self.recovery_run = run.clone();
         // `C` types into a focused field: the notice names the key that works there.
         let key = if self.typing() { "Ctrl-X" } else { "C" };
-        self.notice = Some((
+        self.say_about(
+            NoticeAbout::Failed(step),
             CheckLevel::Fail,
             crate::tui::recovery::notice(self.lang, step, run.as_deref(), key),
-        ));
+        );
+    }
+
+    /// Shows `text` as the notice, about `about`: the event resolving that clears it.
+    fn say_about(&mut self, about: NoticeAbout, level: CheckLevel, text: String) {
+        self.notice = Some((level, text.clone()));
+        self.notice_about = Some((about, text));
+    }
+
+    /// `about` is resolved: its notice goes (unless another one replaced it since).
+    fn resolved(&mut self, about: NoticeAbout) {
+        let Some((a, text)) = &self.notice_about else {
+            return;
+        };
+        if *a != about {
+            return;
+        }
+        if self.notice.as_ref().is_some_and(|(_, shown)| shown == text) {
+            self.notice = None;
+        }
+        self.notice_about = None;
+    }
+
+    /// After a launch key: a placement fixed or accepted answers the notice
+    /// that refused it; an acceptance does not outlive the mismatches it
+    /// accepted (a later one is accepted anew).
+    fn launch_placement_changed(&mut self) {
+        let mismatch = self
+            .launch_checks()
+            .iter()
+            .any(|c| c.level == CheckLevel::Fail);
+        if !mismatch {
+            self.launch.override_mismatch = false;
+        }
+        if !mismatch || self.launch.override_mismatch {
+            self.resolved(NoticeAbout::Mismatch);
+        }
     }
 
     /// Forgets the wizard's flow: the role, every step's inputs and
@@ -430,6 +484,39 @@ impl App {
     pub fn source_instance(&self) -> Option<&InstanceView> {
         let arch = self.arch.ready()?;
         arch.instance(self.source.chosen.as_deref()?)
+    }
+
+    /// Why `i` cannot be copied, in the console's words (isolated, expired,
+    /// not running); `None`: it can. Its public bandwidth does not matter
+    /// to an image.
+    pub fn source_unfit(&self, i: &InstanceView) -> Option<String> {
+        use crate::scaleout::eligibility::Ineligible;
+        let why: Vec<String> = i
+            .ineligible
+            .iter()
+            .filter(|r| matches!(r, Reason::Rule(x) if *x != Ineligible::NoPublicBandwidth))
+            .map(|r| rules::reason(self.lang, r))
+            .collect();
+        (!why.is_empty()).then(|| {
+            why.join(match self.lang {
+                Lang::Zh => "；",
+                Lang::En => "; ",
+            })
+        })
+    }
+
+    /// The other role, when `i` is one of its servers (copying it makes
+    /// servers of the role being scaled that run what it runs).
+    pub fn source_other_role(&self, i: &InstanceView) -> Option<Role> {
+        let other = match self.role() {
+            Role::Session => Role::Business,
+            Role::Business => Role::Session,
+        };
+        self.arch
+            .ready()?
+            .role_ids(other)
+            .contains(&i.id)
+            .then_some(other)
     }
 
     /// Instances the source table lists: every instance of the region.
@@ -701,7 +788,11 @@ impl App {
             Screen::Overview => self.key_overview(key),
             Screen::Source => self.key_source(key),
             Screen::Image => self.key_image(key),
-            Screen::Launch => self.key_launch(key),
+            Screen::Launch => {
+                let jobs = self.key_launch(key);
+                self.launch_placement_changed();
+                jobs
+            }
             Screen::LoadBalancer => self.key_lb(key),
             Screen::Bind => self.key_bind(key),
             Screen::SecurityGroup => self.key_sg(key),
@@ -932,11 +1023,42 @@ impl App {
         }
     }
 
+    /// What the Launch form's price and quota depend on: zone, instance
+    /// type, count (`None` while the count is not a number).
+    fn price_inputs(&self) -> Option<(String, String, i64)> {
+        let l = &self.launch;
+        let count = l.count.value.trim().parse::<i64>().ok()?;
+        Some((
+            l.zone.value.trim().to_string(),
+            l.instance_type.value.trim().to_string(),
+            count,
+        ))
+    }
+
+    /// The price and quota asked again when a field they depend on changed.
+    fn reprice_if_changed(&mut self) -> Vec<Job> {
+        match self.price_inputs() {
+            Some(now) if self.launch.asked.as_ref() != Some(&now) => self.price_job(),
+            _ => vec![],
+        }
+    }
+
     fn price_job(&mut self) -> Vec<Job> {
-        let Ok(count) = self.launch.count.value.trim().parse::<i64>() else {
+        let Some(inputs) = self.price_inputs() else {
             return vec![];
         };
+        let count = inputs.2;
         self.launch.price = Load::Loading;
+        if self.launch.asked.as_ref().is_some_and(|a| a.0 != inputs.0) {
+            // Another zone: the quota shown was the old zone's.
+            self.launch.quota = Load::Loading;
+        }
+        if self.launch.asking {
+            // One read at a time: its answer asks again for what is typed now.
+            return vec![];
+        }
+        self.launch.asking = true;
+        self.launch.asked = Some(inputs);
         // An image still being made cannot be priced (InvalidImageId.
         // IncorrectState): the source's own image prices the same copy.
         let image_id = if self.image.progress.is_running() {
@@ -1194,24 +1316,64 @@ impl App {
             KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
             KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
             KeyCode::Enter => {
-                let Some(id) = self
-                    .source_rows()
-                    .get(self.source.cursor)
-                    .map(|r| r.id.clone())
-                else {
+                let Some(row) = self.source_rows().get(self.source.cursor).copied() else {
                     return vec![];
                 };
-                if self.source.chosen.as_deref() != Some(id.as_str()) {
-                    // A different source invalidates the image and launch inputs.
-                    self.image = ImageState::default();
-                    self.launch = LaunchState::default();
+                let lang = self.lang;
+                // Greyed: refused, saying why.
+                if let Some(why) = self.source_unfit(row) {
+                    self.notice = Some((
+                        CheckLevel::Fail,
+                        tf(
+                            lang,
+                            "wizard.source.refused",
+                            &[("id", &row.id), ("reason", &why)],
+                        ),
+                    ));
+                    return vec![];
                 }
-                self.source.chosen = Some(id);
-                return self.next_step();
+                // A server of the other role: asked first, naming its role.
+                if let Some(other) = self.source_other_role(row) {
+                    let short = |r: Role| match r {
+                        Role::Session => "wizard.role.session_short",
+                        Role::Business => "wizard.role.business_short",
+                    };
+                    let role = t(lang, short(other));
+                    let want = t(lang, short(self.role()));
+                    self.confirm = Some(Confirm {
+                        title: tf(lang, "wizard.confirm.source_other_role", &[("role", &role)]),
+                        body: Some(tf(
+                            lang,
+                            "wizard.confirm.source_other_role_body",
+                            &[
+                                ("id", &row.id),
+                                ("name", &row.name),
+                                ("role", &role),
+                                ("want", &want),
+                            ],
+                        )),
+                        calls: vec![],
+                        what: ConfirmWhat::SourceOtherRole,
+                    });
+                    return vec![];
+                }
+                let id = row.id.clone();
+                return self.choose_source(id);
             }
             _ => {}
         }
         vec![]
+    }
+
+    /// `id` is the server to copy: on to the Image step.
+    fn choose_source(&mut self, id: String) -> Vec<Job> {
+        if self.source.chosen.as_deref() != Some(id.as_str()) {
+            // A different source invalidates the image and launch inputs.
+            self.image = ImageState::default();
+            self.launch = LaunchState::default();
+        }
+        self.source.chosen = Some(id);
+        self.next_step()
     }
 
     fn key_image(&mut self, key: KeyEvent) -> Vec<Job> {
@@ -1294,6 +1456,20 @@ impl App {
             2 => l.zone.error = rules::not_empty(lang, "wizard.launch.zone", &l.zone.value).err(),
             _ => l.project.error = rules::project(lang, &l.project.value).err(),
         }
+        // What the API refused for this very value stays the field's error.
+        let field = match i {
+            1 => &mut l.instance_type,
+            2 => &mut l.zone,
+            3 => &mut l.project,
+            _ => return,
+        };
+        if field.error.is_none() {
+            field.error = l
+                .refused
+                .iter()
+                .find(|(f, v, _)| *f == i && v == field.value.trim())
+                .map(|(_, _, m)| m.clone());
+        }
     }
 
     fn launch_fields(&mut self) -> [&mut TextInput; 4] {
@@ -1347,7 +1523,11 @@ impl App {
                     .iter()
                     .any(|c| c.level == CheckLevel::Fail);
                 if blocking && !self.launch.override_mismatch {
-                    self.notice = Some((CheckLevel::Fail, t(lang, "wizard.launch.blocked")));
+                    self.say_about(
+                        NoticeAbout::Mismatch,
+                        CheckLevel::Fail,
+                        t(lang, "wizard.launch.blocked"),
+                    );
                     return vec![];
                 }
                 self.confirm = Some(plan_preview::run_instances(self));
@@ -1357,6 +1537,10 @@ impl App {
                 // Checked as typed: an error shows at once and goes once fixed.
                 if i < 4 && self.launch_fields()[i].handle(key) {
                     self.check_launch_field(i);
+                    // The price and quota follow the count, type and zone.
+                    if i < 3 {
+                        return self.reprice_if_changed();
+                    }
                 }
             }
         }
@@ -1374,16 +1558,15 @@ impl App {
             KeyCode::Enter if self.lb.cursor < n => {
                 let chosen = self.lb_choices()[self.lb.cursor].clone();
                 if let Some(why) = self.lb_unfit(&chosen) {
-                    self.notice = Some((
-                        CheckLevel::Fail,
-                        tf(
-                            self.lang,
-                            "wizard.lb.unfit",
-                            &[("id", &chosen.id), ("why", &why)],
-                        ),
-                    ));
+                    let text = tf(
+                        self.lang,
+                        "wizard.lb.unfit",
+                        &[("id", &chosen.id), ("why", &why)],
+                    );
+                    self.say_about(NoticeAbout::UnfitClb, CheckLevel::Fail, text);
                     return vec![];
                 }
+                self.resolved(NoticeAbout::UnfitClb);
                 let id = chosen.id;
                 if self.lb.chosen.as_deref() != Some(id.as_str()) {
                     self.bind = BindState::default();
@@ -1568,6 +1751,11 @@ impl App {
     }
 
     fn key_summary(&mut self, key: KeyEvent) -> Vec<Job> {
+        if self.summary.key(key.code) {
+            return vec![];
+        }
+        // The next Summary is read from its top.
+        self.summary.offset = 0;
         if key.code == KeyCode::Char('a') {
             return self.go(Screen::AutoScaling);
         }
@@ -1639,6 +1827,7 @@ impl App {
                     return vec![];
                 };
                 self.lb.progress = running(String::new());
+                self.resolved(NoticeAbout::UnfitClb);
                 vec![Job::CreateClb { input }]
             }
             ConfirmWhat::Bind => {
@@ -1699,6 +1888,17 @@ impl App {
                 self.sdk.progress = running(String::new());
                 vec![job]
             }
+            // Asked on the Source screen: the row under the cursor (it cannot move meanwhile).
+            ConfirmWhat::SourceOtherRole => {
+                let Some(id) = self
+                    .source_rows()
+                    .get(self.source.cursor)
+                    .map(|r| r.id.clone())
+                else {
+                    return vec![];
+                };
+                return self.choose_source(id);
+            }
             ConfirmWhat::SdkAllByHand => {
                 if let Load::Ready(rows) = &mut self.sdk.rows {
                     for r in rows.iter_mut().filter(|r| sdk_left_to_change(r)) {
@@ -1725,6 +1925,7 @@ impl App {
     }
 
     fn on_job(&mut self, ev: JobEvent) -> Vec<Job> {
+        use crate::scaleout::steps::Step;
         let lang = self.lang;
         match ev {
             JobEvent::Discovered(r) => {
@@ -1759,13 +1960,50 @@ impl App {
                     };
                 }
             }
-            JobEvent::Price(r) => {
-                self.launch.price = match r {
-                    Ok(p) => Load::Ready(p),
-                    Err(e) => Load::Failed(e),
+            JobEvent::Price(_) | JobEvent::PriceRefused { .. } => {
+                self.launch.asking = false;
+                // An answer for what was typed before: ask for what is typed now.
+                if self.launch.asked != self.price_inputs() {
+                    return self.price_job();
+                }
+                match ev {
+                    JobEvent::Price(Ok(p)) => self.launch.price = Load::Ready(p),
+                    JobEvent::Price(Err(e)) => self.launch.price = Load::Failed(e),
+                    JobEvent::PriceRefused { field, message } => {
+                        let value = match field {
+                            1 => self.launch.instance_type.value.trim().to_string(),
+                            2 => self.launch.zone.value.trim().to_string(),
+                            _ => self.launch.project.value.trim().to_string(),
+                        };
+                        self.launch
+                            .refused
+                            .retain(|(f, v, _)| !(*f == field && *v == value));
+                        self.launch.refused.push((field, value, message));
+                        self.launch.price = Load::Idle;
+                    }
+                    _ => {}
+                }
+                // A refusal shows under its field; one no longer made goes.
+                if matches!(self.launch.price, Load::Ready(_)) {
+                    let (t, z) = (
+                        self.launch.instance_type.value.trim().to_string(),
+                        self.launch.zone.value.trim().to_string(),
+                    );
+                    self.launch
+                        .refused
+                        .retain(|(f, v, _)| !((*f == 1 && *v == t) || (*f == 2 && *v == z)));
+                }
+                for i in 1..4 {
+                    self.check_launch_field(i);
                 }
             }
             JobEvent::Quota(r) => {
+                // The quota of a zone no longer typed is not shown.
+                if self.launch.asked.as_ref().map(|a| a.0.as_str())
+                    != Some(self.launch.zone.value.trim())
+                {
+                    return vec![];
+                }
                 self.launch.quota = match r {
                     Ok(p) => Load::Ready(p),
                     Err(e) => Load::Failed(e),
@@ -1787,6 +2025,7 @@ impl App {
             JobEvent::ImageState { state } => self.image.image_state = state,
             JobEvent::ImageDone => {
                 self.job_finished();
+                self.resolved(NoticeAbout::Failed(Step::Image));
                 self.image.progress = self.took(&self.image.progress);
                 self.image.image_state = "NORMAL".into();
                 // The launch form priced the source's image meanwhile.
@@ -1835,6 +2074,7 @@ impl App {
             }
             JobEvent::Launched(views) => {
                 self.job_finished();
+                self.resolved(NoticeAbout::Failed(Step::Launch));
                 self.launch.progress = self.took(&self.launch.progress);
                 if let Load::Ready(arch) = &mut self.arch {
                     for v in views {
@@ -1863,6 +2103,7 @@ impl App {
             }
             JobEvent::ClbCreated(clb) => {
                 self.job_finished();
+                self.resolved(NoticeAbout::Failed(Step::LoadBalancer));
                 self.lb.progress = self.took(&self.lb.progress);
                 self.created.push(Created {
                     kind: "clb",
@@ -1926,6 +2167,7 @@ impl App {
             }
             JobEvent::BindDone => {
                 self.job_finished();
+                self.resolved(NoticeAbout::Failed(Step::Bind));
                 self.bind.progress = self.took(&self.bind.progress);
             }
             JobEvent::BindFailed(e) => {
@@ -1960,6 +2202,7 @@ impl App {
             }
             JobEvent::SecurityGroupsDone => {
                 self.job_finished();
+                self.resolved(NoticeAbout::Failed(Step::SecurityGroup));
                 self.sg.progress = self.took(&self.sg.progress);
             }
             JobEvent::SecurityGroupsFailed(e) => {
@@ -2006,6 +2249,7 @@ impl App {
             }
             JobEvent::SdkDone => {
                 self.job_finished();
+                self.resolved(NoticeAbout::Failed(Step::SdkConfig));
                 self.sdk.progress = self.took(&self.sdk.progress);
                 if let Load::Ready(rows) = &self.sdk.rows {
                     for r in rows.iter().filter(|r| r.status == TargetStatus::Bound) {

@@ -134,6 +134,12 @@ pub enum JobEvent {
     },
     Discovered(Result<Architecture, String>),
     Price(Result<String, String>),
+    /// InquiryPriceRunInstances refused a field of the Launch form (its
+    /// index: 1 instance type, 2 zone, 3 project), the API's answer worded.
+    PriceRefused {
+        field: usize,
+        message: String,
+    },
     Quota(Result<crate::tui::state::ZoneQuota, String>),
     ImageCreated {
         image_id: String,

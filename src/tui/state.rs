@@ -353,6 +353,8 @@ pub enum ConfirmWhat {
     ApplySdkConfig,
     /// The whole sdk.config step by hand: TAT changes no server.
     SdkAllByHand,
+    /// Copy a server of the other role all the same (the Source screen).
+    SourceOtherRole,
     Quit,
 }
 
@@ -423,6 +425,14 @@ pub struct LaunchState {
     /// The zone's instance quota, as the API said it (worded when drawn,
     /// against the count being typed).
     pub quota: Load<ZoneQuota>,
+    /// What the price and quota were last asked for (zone, instance type,
+    /// count); `asking` while that read is under way (one at a time: a
+    /// field changed meanwhile is asked for when it answers).
+    pub asked: Option<(String, String, i64)>,
+    pub asking: bool,
+    /// Values the API refused (field index 1 type, 2 zone, 3 project; the
+    /// value; its message): the field's error while it holds that value.
+    pub refused: Vec<(usize, String, String)>,
     /// (instance id, state) of the launched instances.
     pub instances: Vec<(String, String)>,
     pub dry_run_ok: bool,

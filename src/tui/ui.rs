@@ -57,7 +57,12 @@ pub fn draw(app: &App, f: &mut Frame) {
     let keys = screens::keys(app);
     widgets::footer::render(app.lang, &keys, f, footer);
     if let Some(c) = &app.confirm {
-        widgets::confirm::render(app.lang, c, f, area);
+        // Above the notice and the footer: its keys are never covered.
+        let above = Rect {
+            height: notice_area.y.saturating_sub(area.y),
+            ..area
+        };
+        widgets::confirm::render(app.lang, c, f, above);
     } else if app.help {
         widgets::help::render(app.lang, &keys, f, area);
     }

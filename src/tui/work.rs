@@ -245,7 +245,8 @@ async fn health_into(eng: &Engine, arch: &mut Architecture) {
     }
 }
 
-/// Price of the launch as the API quotes it.
+/// Price of the launch as the API quotes it; a refused instance type,
+/// zone or project is the event of that field.
 async fn price(
     eng: &Engine,
     lang: Lang,
@@ -253,15 +254,43 @@ async fn price(
     instance_type: String,
     image_id: Option<String>,
     count: i64,
-) -> Result<String, String> {
-    let p = account::launch_price(eng, &zone, &instance_type, image_id, count)
-        .await
-        .map_err(|e| e.explain(lang))?;
-    Ok(crate::tui::screens::launch::price_value(
-        lang,
-        p.amount,
-        &p.charge_unit,
-    ))
+) -> JobEvent {
+    match account::launch_price(eng, &zone, &instance_type, image_id, count).await {
+        Ok(p) => JobEvent::Price(Ok(crate::tui::screens::launch::price_value(
+            lang,
+            p.amount,
+            &p.charge_unit,
+        ))),
+        Err(StepError::Cloud(e)) => match refused_field(e.code().unwrap_or("")) {
+            Some(field) => JobEvent::PriceRefused {
+                field,
+                message: tf(
+                    lang,
+                    "wizard.launch.refused",
+                    &[
+                        ("code", &e.code().unwrap_or("")),
+                        ("message", &e.message().unwrap_or("")),
+                    ],
+                ),
+            },
+            None => JobEvent::Price(Err(StepError::Cloud(e).explain(lang))),
+        },
+        Err(e) => JobEvent::Price(Err(e.explain(lang))),
+    }
+}
+
+/// The Launch form's field an InquiryPriceRunInstances error code is about
+/// (1 instance type, 2 zone, 3 project).
+fn refused_field(code: &str) -> Option<usize> {
+    if code.contains("InstanceType") {
+        Some(1)
+    } else if code.contains("Zone") {
+        Some(2)
+    } else if code.contains("ProjectId") {
+        Some(3)
+    } else {
+        None
+    }
 }
 
 /// The pay-as-you-go instance quota of the zone, and whether `count` fits.
@@ -404,8 +433,8 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
         } => {
             let q = quota(&eng, lang, &zone).await;
             let _ = tx.send(JobEvent::Quota(q));
-            let r = price(&eng, lang, zone, instance_type, image_id, count).await;
-            let _ = tx.send(JobEvent::Price(r));
+            let ev = price(&eng, lang, zone, instance_type, image_id, count).await;
+            let _ = tx.send(ev);
         }
         Job::CreateImage { input } => {
             let noted = note_plan(&eng, ph, |p| {

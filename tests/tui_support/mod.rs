@@ -41,9 +41,20 @@ impl Driver {
         d
     }
 
-    pub fn spawn(&self, jobs: Vec<Job>) {
+    pub fn spawn(&mut self, jobs: Vec<Job>) {
         for j in jobs {
             jobs::spawn(&self.session.engine, self.app.role(), j, self.tx.clone());
+        }
+        // The Auto Scaling step queues its own work (as the wizard's loop runs it).
+        for job in self.app.autoscaling.take_jobs() {
+            let tx = self.tx.clone();
+            let engine = self.session.engine.clone();
+            tokio::spawn(async move {
+                tcscale::tui::screens::autoscaling_work::run_job(engine, job, move |e| {
+                    let _ = tx.send(JobEvent::AutoScaling(e));
+                })
+                .await
+            });
         }
     }
 
@@ -57,6 +68,15 @@ impl Driver {
     /// Feeds job events into the app until `done` holds (or fails the test
     /// with the screen's state after 60 s).
     pub async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        self.wait(what, done, true).await
+    }
+
+    /// [`Driver::until`] that lets a step fail (the test looks at the failure).
+    pub async fn until_even_failing(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        self.wait(what, done, false).await
+    }
+
+    async fn wait(&mut self, what: &str, done: impl Fn(&App) -> bool, fail_on_error: bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         while !done(&self.app) {
             let ev = tokio::time::timeout_at(deadline, self.rx.recv())
@@ -68,11 +88,14 @@ impl Driver {
                     )
                 })
                 .expect("job channel open");
-            if let JobEvent::ImageFailed(e)
-            | JobEvent::LaunchFailed(e)
-            | JobEvent::ClbFailed(e)
-            | JobEvent::BindFailed(e)
-            | JobEvent::SecurityGroupsFailed(e) = &ev
+            if let (
+                true,
+                JobEvent::ImageFailed(e)
+                | JobEvent::LaunchFailed(e)
+                | JobEvent::ClbFailed(e)
+                | JobEvent::BindFailed(e)
+                | JobEvent::SecurityGroupsFailed(e),
+            ) = (fail_on_error, &ev)
             {
                 panic!("{what}: job failed: {e}");
             }

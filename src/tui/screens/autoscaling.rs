@@ -98,6 +98,9 @@ pub struct SetupRequest {
 pub enum AsEvent {
     Log(crate::i18n::Text),
     Created(AsOutput),
+    /// What the setup had made when it stopped (the group among it): the
+    /// live view follows that group, a retry reuses it.
+    Partial(AsOutput),
     Failed(String),
     Snapshot(Result<GroupSnapshot, String>),
     Executed(Result<String, String>),
@@ -129,6 +132,8 @@ pub struct AsWizard {
     pub confirm: Option<Confirm>,
     pub progress: Progress,
     pub created: Option<AsOutput>,
+    /// What a setup that failed had made (followed live, reused by the retry).
+    pub partial: Option<AsOutput>,
     pub snapshot: Option<GroupSnapshot>,
     /// The engine's lines, newest last.
     pub log: Vec<String>,
@@ -137,6 +142,8 @@ pub struct AsWizard {
     pub note: Option<(CheckLevel, String)>,
     /// Keep reading the group while the step is shown.
     pub watching: bool,
+    /// A read of the group is under way (one at a time).
+    watch_pending: bool,
     jobs: Vec<AsJob>,
     opened: bool,
 }
@@ -318,6 +325,10 @@ impl AsWizard {
             TextInput::new("50"),
         ];
         self.policy_kind = PolicyKind::Simple;
+        if self.failed() {
+            self.progress = Progress::NotStarted;
+            self.note = None;
+        }
         self.page = Page::Group;
         self.focus = gf::MIN;
         // The engine refuses a MaxSize above the zone's remaining quota: read it now.
@@ -380,6 +391,49 @@ impl AsWizard {
         }
     }
 
+    /// The setup stopped with an error (its live view shows it until the
+    /// user goes back to the form).
+    pub fn failed(&self) -> bool {
+        matches!(self.progress, Progress::Failed { .. })
+    }
+
+    /// The current page's fields against the engine's rules as the user
+    /// types: each message under its field, the focus left where it is.
+    fn check_page_live(&mut self, lang: Lang) {
+        match self.page {
+            Page::Group => {
+                for f in &mut self.group_fields {
+                    f.error = None;
+                }
+                for (i, e) in self.group_errors() {
+                    if self.group_fields[i].error.is_none() {
+                        self.group_fields[i].error = Some(e.message(lang));
+                    }
+                }
+            }
+            Page::Schedule => {
+                for f in &mut self.schedule_fields {
+                    f.error = None;
+                }
+                if let Err(e) = self.schedule() {
+                    if let Some(i) = schedule_field(e.field) {
+                        self.schedule_fields[i].error = Some(e.message(lang));
+                    }
+                }
+            }
+            Page::Policy => {
+                for f in &mut self.policy_fields {
+                    f.error = None;
+                }
+                if let Err(e) = self.policy() {
+                    if let Some(i) = policy_field(e.field) {
+                        self.policy_fields[i].error = Some(e.message(lang));
+                    }
+                }
+            }
+        }
+    }
+
     /// Jobs asked for since the last call (the loop spawns them).
     pub fn take_jobs(&mut self) -> Vec<AsJob> {
         std::mem::take(&mut self.jobs)
@@ -390,6 +444,7 @@ impl AsWizard {
         self.confirm.is_none()
             && !self.progress.is_running()
             && self.created.is_none()
+            && !self.failed()
             && !(self.page == Page::Policy && self.focus == 0)
     }
 
@@ -555,26 +610,57 @@ impl AsWizard {
     }
 
     fn validate_group(&self) -> Result<(Sizes, u64), FieldError> {
-        let f = &self.group_fields;
-        if !f[gf::IMAGE].value.trim().starts_with("img-") {
-            return Err(FieldError {
-                field: "ImageId",
-                reason: "bad_image",
-                args: vec![],
-            });
+        if let Some((_, e)) = self.group_errors().into_iter().next() {
+            return Err(e);
         }
-        rules::validate_name("LaunchConfigurationName", &f[gf::LC_NAME].value)?;
-        if f[gf::TYPE].value.trim().is_empty() {
-            return Err(FieldError {
-                field: "InstanceType",
-                reason: "empty",
-                args: vec![],
-            });
-        }
-        rules::validate_name("AutoScalingGroupName", &f[gf::GROUP_NAME].value)?;
         let sizes = self.sizes()?;
-        let grace = rules::validate_grace_period(&f[gf::GRACE].value)?;
+        let grace = rules::validate_grace_period(&self.group_fields[gf::GRACE].value)?;
         Ok((sizes, grace))
+    }
+
+    /// Every field of the group page against its rule, in the page's order
+    /// (the field's index and its message).
+    fn group_errors(&self) -> Vec<(usize, FieldError)> {
+        let f = &self.group_fields;
+        let mut out = vec![];
+        if !f[gf::IMAGE].value.trim().starts_with("img-") {
+            out.push((
+                gf::IMAGE,
+                FieldError {
+                    field: "ImageId",
+                    reason: "bad_image",
+                    args: vec![],
+                },
+            ));
+        }
+        if let Err(e) = rules::validate_name("LaunchConfigurationName", &f[gf::LC_NAME].value) {
+            out.push((gf::LC_NAME, e));
+        }
+        if f[gf::TYPE].value.trim().is_empty() {
+            out.push((
+                gf::TYPE,
+                FieldError {
+                    field: "InstanceType",
+                    reason: "empty",
+                    args: vec![],
+                },
+            ));
+        }
+        if let Err(e) = rules::validate_name("AutoScalingGroupName", &f[gf::GROUP_NAME].value) {
+            out.push((gf::GROUP_NAME, e));
+        }
+        if let Err(e) = self.sizes() {
+            let i = match e.field {
+                "MinSize" => gf::MIN,
+                "DesiredCapacity" => gf::DESIRED,
+                _ => gf::MAX,
+            };
+            out.push((i, e));
+        }
+        if let Err(e) = rules::validate_grace_period(&f[gf::GRACE].value) {
+            out.push((gf::GRACE, e));
+        }
+        out
     }
 
     pub fn schedule_form(&self) -> ScheduleForm {
@@ -719,10 +805,21 @@ impl AsWizard {
     }
 
     fn watch(&mut self, delay_ms: u64) {
-        if let Some(out) = &self.created {
+        let group = self
+            .created
+            .as_ref()
+            .or(self.partial.as_ref())
+            .map(|o| o.group_id.clone())
+            .filter(|g| !g.is_empty());
+        if let Some(group_id) = group {
             self.watching = true;
+            // A read already under way goes on to the next one itself.
+            if self.watch_pending {
+                return;
+            }
+            self.watch_pending = true;
             self.jobs.push(AsJob::Watch {
-                group_id: out.group_id.clone(),
+                group_id,
                 target: self.target(),
                 delay_ms,
             });
@@ -769,6 +866,10 @@ impl AsWizard {
         if self.created.is_some() {
             return self.key_live(key, lang);
         }
+        if self.failed() {
+            self.key_failed(key, lang);
+            return KeyOutcome::Stay;
+        }
         match key.code {
             KeyCode::Esc => {
                 self.note = None;
@@ -804,6 +905,7 @@ impl AsWizard {
                     (i + 2) % 3
                 };
                 self.policy_kind = kinds[j];
+                self.check_page_live(lang);
             }
             KeyCode::Enter => self.submit(lang),
             _ => {
@@ -814,15 +916,12 @@ impl AsWizard {
                     && [gf::MIN, gf::DESIRED, gf::MAX].contains(&self.focus))
                     || (self.page == Page::Schedule
                         && [sf::MIN, sf::DESIRED, sf::MAX].contains(&self.focus));
-                let mut edited = false;
-                if let Some(f) = self.focused_input() {
-                    if f.handle(key) {
-                        f.error = None;
-                        edited = true;
+                let edited = self.focused_input().is_some_and(|f| f.handle(key));
+                if edited {
+                    self.check_page_live(lang);
+                    if sizes {
+                        self.check_sizes_live(lang);
                     }
-                }
-                if edited && sizes {
-                    self.check_sizes_live(lang);
                 }
             }
         }
@@ -863,31 +962,44 @@ impl AsWizard {
                     self.page = Page::Policy;
                     self.focus = 0;
                 }
-                Err(e) => self.show_error(&e, lang, |f| match f {
-                    "ScheduledActionName" => Some(sf::NAME),
-                    "Recurrence" => Some(sf::RECURRENCE),
-                    "StartTime" => Some(sf::START),
-                    "EndTime" => Some(sf::END),
-                    "MinSize" => Some(sf::MIN),
-                    "DesiredCapacity" => Some(sf::DESIRED),
-                    "MaxSize" => Some(sf::MAX),
-                    _ => None,
-                }),
+                Err(e) => self.show_error(&e, lang, schedule_field),
             },
             Page::Policy => match self.policy() {
                 Ok(_) => match self.setup_request() {
                     Ok(req) => self.confirm = Some(self.confirm_for(&req, lang)),
                     Err(e) => self.note = Some((CheckLevel::Fail, e.message(lang))),
                 },
-                Err(e) => self.show_error(&e, lang, |f| match f {
-                    "Threshold" => Some(pf::THRESHOLD),
-                    "ContinuousTime" => Some(pf::MINUTES),
-                    "AdjustmentValue" => Some(pf::ADJUSTMENT),
-                    "Cooldown" => Some(pf::COOLDOWN),
-                    "TargetValue" => Some(pf::TARGET),
-                    _ => None,
-                }),
+                Err(e) => self.show_error(&e, lang, policy_field),
             },
+        }
+    }
+
+    /// Keys after a failed setup: back to the form (its note says what
+    /// failed; ⏎ there asks again, and the engine reuses what was made),
+    /// refresh the group it made.
+    fn key_failed(&mut self, key: KeyEvent, lang: Lang) {
+        match key.code {
+            KeyCode::Enter | KeyCode::Esc => {
+                let message = match &self.progress {
+                    Progress::Failed { message } => message.clone(),
+                    _ => String::new(),
+                };
+                self.progress = Progress::NotStarted;
+                self.watching = false;
+                self.page = Page::Policy;
+                self.focus = 0;
+                self.check_page_live(lang);
+                self.note = Some((
+                    CheckLevel::Fail,
+                    tf(
+                        lang,
+                        "autoscaling.ui.fix_and_retry",
+                        &[("message", &message)],
+                    ),
+                ));
+            }
+            KeyCode::Char('r') if !self.watching => self.watch(0),
+            _ => {}
         }
     }
 
@@ -934,10 +1046,17 @@ impl AsWizard {
                 };
                 self.progress = Progress::Done { took };
                 self.created = Some(out);
+                self.partial = None;
                 self.watch(0);
             }
-            AsEvent::Failed(e) => self.progress = Progress::Failed { message: e },
+            AsEvent::Partial(out) => self.partial = Some(out),
+            AsEvent::Failed(e) => {
+                self.progress = Progress::Failed { message: e };
+                // The group made before the failure is followed live.
+                self.watch(0);
+            }
             AsEvent::Snapshot(r) => {
+                self.watch_pending = false;
                 match r {
                     Ok(s) => {
                         // What changed since the last read goes to the log.
@@ -1002,6 +1121,14 @@ impl AsWizard {
             k.push(("⏎", "autoscaling.key.done"));
             return k;
         }
+        if self.failed() {
+            let mut k = vec![("⏎", "autoscaling.key.fix")];
+            if self.partial.is_some() && !self.watching {
+                k.push(("r", "wizard.key.refresh"));
+            }
+            k.push(("esc", "wizard.key.back"));
+            return k;
+        }
         let mut k = vec![("tab", "autoscaling.key.next_field")];
         if self.page == Page::Policy && self.focus == 0 {
             k.push(("←→", "autoscaling.key.kind"));
@@ -1015,6 +1142,32 @@ impl AsWizard {
         ));
         k.push(("esc", "wizard.key.back"));
         k
+    }
+}
+
+/// The schedule page's field an engine error names.
+fn schedule_field(field: &str) -> Option<usize> {
+    match field {
+        "ScheduledActionName" => Some(sf::NAME),
+        "Recurrence" => Some(sf::RECURRENCE),
+        "StartTime" => Some(sf::START),
+        "EndTime" => Some(sf::END),
+        "MinSize" => Some(sf::MIN),
+        "DesiredCapacity" => Some(sf::DESIRED),
+        "MaxSize" => Some(sf::MAX),
+        _ => None,
+    }
+}
+
+/// The policy page's field an engine error names.
+fn policy_field(field: &str) -> Option<usize> {
+    match field {
+        "Threshold" => Some(pf::THRESHOLD),
+        "ContinuousTime" => Some(pf::MINUTES),
+        "AdjustmentValue" => Some(pf::ADJUSTMENT),
+        "Cooldown" => Some(pf::COOLDOWN),
+        "TargetValue" => Some(pf::TARGET),
+        _ => None,
     }
 }
 

@@ -14,7 +14,7 @@ use crate::tui::app::App;
 use crate::tui::screens::autoscaling::{pf, PolicyKind};
 use crate::tui::screens::autoscaling_group::{pad, title};
 use crate::tui::state::{CheckLevel, Progress};
-use crate::tui::widgets::{confirm, mmss, spinner, table, theme};
+use crate::tui::widgets::{confirm, mmss, spinner, table, theme, wrap};
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let w = &app.autoscaling;
@@ -89,6 +89,18 @@ fn form(app: &App, f: &mut Frame, area: Rect) {
             theme::bad(),
         )),
     }
+    // What stopped the last try, before the review (seen on a small screen).
+    if let Some((level, text)) = &w.note {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(
+            format!(" {text}"),
+            if *level == CheckLevel::Fail {
+                theme::bad()
+            } else {
+                theme::warn()
+            },
+        ));
+    }
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!(" {}", t(lang, "autoscaling.ui.review")),
@@ -112,17 +124,6 @@ fn form(app: &App, f: &mut Frame, area: Rect) {
     )));
     if let Ok(Some(s)) = w.schedule() {
         lines.push(Line::raw(format!("   {}", s.describe(lang))));
-    }
-    if let Some((level, text)) = &w.note {
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(
-            format!(" {text}"),
-            if *level == CheckLevel::Fail {
-                theme::bad()
-            } else {
-                theme::warn()
-            },
-        ));
     }
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
@@ -203,9 +204,12 @@ fn live(app: &App, f: &mut Frame, area: Rect) {
         ));
     }
     let acts = snap.map(|s| s.activities.len()).unwrap_or(0).min(5) as u16;
-    // Wrapped lines take more rows than there are lines.
+    // Wrapped before drawing (by words, continuations indented): the block
+    // is exactly as tall as its rows, so a long error never hides the
+    // group's status line.
     let inner = area.width.saturating_sub(2).max(1) as usize;
-    let head_rows: usize = head.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+    let head = wrap::indented(head, inner.saturating_sub(1));
+    let head_rows = head.len();
     let [top, a_area, i_area, log_area] = Layout::vertical([
         Constraint::Length(head_rows as u16 + 2),
         Constraint::Length(acts.max(1) + 2),
@@ -245,26 +249,35 @@ fn live(app: &App, f: &mut Frame, area: Rect) {
                 .collect()
         })
         .unwrap_or_default();
+    // An empty table's one line takes the width after the first column (never cut).
+    let placeholder = [Constraint::Length(13), Constraint::Fill(1)];
+    let (act_rows, act_widths): (Vec<Row>, &[Constraint]) = if act_rows.is_empty() {
+        (
+            vec![
+                Row::new(vec![String::new(), t(lang, "autoscaling.ui.no_activity")])
+                    .style(theme::greyed()),
+            ],
+            &placeholder,
+        )
+    } else {
+        (
+            act_rows,
+            &[
+                Constraint::Length(13),
+                Constraint::Length(10),
+                Constraint::Length(10),
+                Constraint::Fill(1),
+            ],
+        )
+    };
     table::render(
         app,
         f,
         a_area,
         &t(lang, "autoscaling.ui.activities"),
         None,
-        if act_rows.is_empty() {
-            vec![
-                Row::new(vec![String::new(), t(lang, "autoscaling.ui.no_activity")])
-                    .style(theme::greyed()),
-            ]
-        } else {
-            act_rows
-        },
-        &[
-            Constraint::Length(13),
-            Constraint::Length(10),
-            Constraint::Length(10),
-            Constraint::Fill(1),
-        ],
+        act_rows,
+        act_widths,
         0,
         false,
     );
@@ -296,13 +309,14 @@ fn live(app: &App, f: &mut Frame, area: Rect) {
                 .collect()
         })
         .unwrap_or_default();
+    let no_instance = inst_rows.is_empty();
     table::render(
         app,
         f,
         i_area,
         &t(lang, "autoscaling.ui.instances"),
         None,
-        if inst_rows.is_empty() {
+        if no_instance {
             vec![
                 Row::new(vec![String::new(), t(lang, "autoscaling.ui.no_instances")])
                     .style(theme::greyed()),
@@ -310,13 +324,17 @@ fn live(app: &App, f: &mut Frame, area: Rect) {
         } else {
             inst_rows
         },
-        &[
-            Constraint::Length(13),
-            Constraint::Length(16),
-            Constraint::Length(9),
-            Constraint::Length(15),
-            Constraint::Fill(1),
-        ],
+        if no_instance {
+            &placeholder
+        } else {
+            &[
+                Constraint::Length(13),
+                Constraint::Length(16),
+                Constraint::Length(9),
+                Constraint::Length(15),
+                Constraint::Fill(1),
+            ]
+        },
         0,
         false,
     );

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::scaleout::runner::autoscaling_step::{
-    execute_policy, setup_auto_scaling, snapshot, AsInput,
+    execute_policy, recorded, setup_auto_scaling, snapshot, AsInput,
 };
 use crate::scaleout::runner::launch::describe_instances;
 use crate::scaleout::runner::launch::zone_quota;
@@ -35,7 +35,14 @@ pub async fn run_job(eng: Engine, job: AsJob, send: impl Fn(AsEvent) + Send + Sy
             }
             send(match result {
                 Ok(out) => AsEvent::Created(out),
-                Err(e) => AsEvent::Failed(e.explain(eng.lang)),
+                Err(e) => {
+                    // What was made before the failure (the journal has it):
+                    // the live view follows its group.
+                    if let Some(out) = recorded(&own).filter(|o| !o.group_id.is_empty()) {
+                        send(AsEvent::Partial(out));
+                    }
+                    AsEvent::Failed(e.explain(eng.lang))
+                }
             });
         }
         AsJob::Watch {

@@ -101,7 +101,14 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         })
         .unwrap_or_default();
     let detail_h = detail.len().min(3) as u16;
-    let list_h = (b.rows.len().max(1) as u16 + 3).min(area.height.saturating_sub(4 + detail_h));
+    // A failure's whole text, wrapped (never cut at the edge).
+    let failed = match &b.progress {
+        p @ Progress::Failed { .. } => super::progress_lines(app, p, "RegisterTargets", area.width),
+        _ => Vec::new(),
+    };
+    let status_h = failed.len().max(1) as u16;
+    let list_h =
+        (b.rows.len().max(1) as u16 + 3).min(area.height.saturating_sub(3 + status_h + detail_h));
     let [intro, ports, list, status_area, detail_area, _] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(
@@ -112,7 +119,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             },
         ),
         Constraint::Length(list_h),
-        Constraint::Length(1),
+        Constraint::Length(status_h),
         Constraint::Length(detail_h),
         Constraint::Min(0),
     ])
@@ -216,5 +223,9 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         ),
         p => super::progress_line(app, p, "RegisterTargets"),
     };
-    f.render_widget(line, status_area);
+    if failed.is_empty() {
+        f.render_widget(line, status_area);
+    } else {
+        f.render_widget(Paragraph::new(failed), status_area);
+    }
 }

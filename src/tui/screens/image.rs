@@ -52,11 +52,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     ));
     // A message under a field wraps inside the pane, never cut.
     let lines = wrap::indented(lines, area.width.saturating_sub(2) as usize);
+    let what = match &app.image.image_id {
+        Some(id) => format!("{id} {}", app.image.image_state),
+        None => "CreateImage".to_string(),
+    };
+    let status_lines = super::progress_lines(
+        app,
+        &app.image.progress,
+        &what,
+        area.width.saturating_sub(2),
+    );
     let [intro, form, list, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length((lines.len() as u16 + 2).max(6)),
         Constraint::Min(3),
-        Constraint::Length(3),
+        Constraint::Length(status_lines.len() as u16 + 2),
     ])
     .areas(area);
     f.render_widget(super::intro_line(&intro_text), intro);
@@ -108,12 +118,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         app.image.choice,
         app.image.focus == 2,
     );
-    let what = match &app.image.image_id {
-        Some(id) => format!("{id} {}", app.image.image_state),
-        None => "CreateImage".to_string(),
-    };
     f.render_widget(
-        Paragraph::new(vec![super::progress_line(app, &app.image.progress, &what)])
+        Paragraph::new(status_lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.progress.title")))),
         status,
     );

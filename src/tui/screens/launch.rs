@@ -13,12 +13,19 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     match app.launch.progress {
         Progress::Done { .. } => vec![("⏎", "wizard.key.next")],
         Progress::Running { .. } => vec![("⏎", "wizard.key.go_on")],
-        _ => vec![
-            ("tab", "wizard.key.next_field"),
-            ("^O", "wizard.key.override"),
-            ("^P", "wizard.key.price"),
-            ("⏎", "wizard.key.continue"),
-        ],
+        _ => {
+            let mut keys = vec![("tab", "wizard.key.next_field")];
+            // ^O acts on mismatches: with none, there is nothing to accept.
+            if app
+                .launch_checks()
+                .iter()
+                .any(|c| c.level == crate::tui::CheckLevel::Fail)
+            {
+                keys.push(("^O", "wizard.key.override"));
+            }
+            keys.extend([("^P", "wizard.key.price"), ("⏎", "wizard.key.continue")]);
+            keys
+        }
     }
 }
 
@@ -123,10 +130,18 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lines = wrap::indented(lines, form_cols.width.saturating_sub(2) as usize);
     let right = check_lines(app, &checks_list, checks_cols.width);
     let top_h = (lines.len() as u16 + 2).max(right.len() as u16 + 2);
+    // A failure's whole text, wrapped under it (never cut at the edge).
+    let failed = match &l.progress {
+        Progress::Failed { .. } => {
+            super::progress_lines(app, &l.progress, "RunInstances", area.width)
+        }
+        _ => Vec::new(),
+    };
+    let status_h = failed.len().max(1) as u16;
     let [top, bottom, _] = Layout::vertical([
         Constraint::Length(top_h),
         Constraint::Length(if live {
-            (l.instances.len() as u16 + 4).min(area.height / 2)
+            (l.instances.len() as u16 + 4).min(area.height / 2) + status_h - 1
         } else {
             0
         }),
@@ -156,7 +171,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         return;
     }
     let [status, list] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(bottom);
+        Layout::vertical([Constraint::Length(status_h), Constraint::Min(0)]).areas(bottom);
     let total: usize = l.count.value.trim().parse().unwrap_or(l.instances.len());
     let running = l.instances.iter().filter(|(_, s)| s == "RUNNING").count();
     let elapsed = match &l.progress {
@@ -187,7 +202,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             },
         ),
     };
-    f.render_widget(status_line, status);
+    if failed.is_empty() {
+        f.render_widget(status_line, status);
+    } else {
+        f.render_widget(Paragraph::new(failed), status);
+    }
     let rows: Vec<Row> = l
         .instances
         .iter()

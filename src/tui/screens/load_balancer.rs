@@ -6,7 +6,7 @@ use ratatui::widgets::{Block, Paragraph, Row};
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::{Progress, Role};
-use crate::tui::widgets::{table, theme};
+use crate::tui::widgets::{table, theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
     if app.lb.progress.is_running() {
@@ -19,11 +19,21 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let lang = app.lang;
     let choices = app.lb_choices();
     let creating = app.lb_can_create() && app.lb.cursor == choices.len();
+    let status_lines = match &app.lb.progress {
+        Progress::NotStarted => wrap::indented(
+            vec![Line::styled(
+                format!(" {}", t(lang, "wizard.lb.hint")),
+                theme::label(),
+            )],
+            area.width.saturating_sub(2) as usize,
+        ),
+        p => super::progress_lines(app, p, "CreateLoadBalancer", area.width.saturating_sub(2)),
+    };
     let [intro, list, new, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(4),
         Constraint::Length(if creating { 4 } else { 0 }),
-        Constraint::Length(3),
+        Constraint::Length(status_lines.len() as u16 + 2),
     ])
     .areas(area);
     let intro_key = match app.role() {
@@ -68,22 +78,32 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         row[1] = create_text.clone();
         cells.push(row);
     }
+    let width = |s: &String| Span::raw(s.as_str()).width();
     let needs: Vec<usize> = (0..5)
         .map(|c| {
             cells
                 .iter()
-                .map(|r| Span::raw(&r[c]).width())
-                .chain([Span::raw(&headers[c]).width()])
+                .map(|r| width(&r[c]))
+                .chain([width(&headers[c])])
                 .max()
                 .unwrap_or(0)
         })
         .collect();
-    let keep = lb_columns(&needs, list.width.saturating_sub(2) as usize);
+    // The narrowest each column is shown at, from the data (ids, VIPs) and
+    // never from words, so both languages keep the same columns.
+    let data = |c: usize| cells.iter().map(|r| width(&r[c])).max().unwrap_or(0);
+    let mins = [data(0).max(2), 12, data(2).max(3), data(3).max(3), 12];
+    let cols = table::by_priority(
+        &needs,
+        &mins,
+        &LB_PRIORITY,
+        1,
+        list.width.saturating_sub(2) as usize,
+    );
     let pick = |r: Vec<String>| -> Vec<String> {
         r.into_iter()
-            .enumerate()
-            .filter(|(c, _)| keep[*c])
-            .map(|(_, s)| s)
+            .zip(&cols)
+            .filter_map(|(s, w)| w.map(|w| crate::tui::widgets::fit(&s, w)))
             .collect()
     };
     let can_create = app.lb_can_create();
@@ -103,15 +123,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         })
         .collect();
-    let widths: Vec<Constraint> = (0..5)
-        .filter(|c| keep[*c])
-        .map(|c| {
-            if c == 1 {
-                Constraint::Fill(1)
-            } else {
-                Constraint::Length(needs[c] as u16)
-            }
-        })
+    let widths: Vec<Constraint> = cols
+        .iter()
+        .flatten()
+        .map(|w| Constraint::Length(*w as u16))
         .collect();
     table::render(
         app,
@@ -141,14 +156,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         ));
         f.render_widget(Paragraph::new(lines).block(Block::bordered()), new);
     }
-    let line = match &app.lb.progress {
-        Progress::NotStarted => {
-            Line::styled(format!(" {}", t(lang, "wizard.lb.hint")), theme::label())
-        }
-        p => super::progress_line(app, p, "CreateLoadBalancer"),
-    };
     f.render_widget(
-        Paragraph::new(vec![line])
+        Paragraph::new(status_lines)
             .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.progress.title")))),
         status,
     );
@@ -163,40 +172,7 @@ pub fn kind_name(lang: crate::i18n::Lang, kind: &str) -> String {
     }
 }
 
-/// Which of the columns (id, name, VIP, VPC, listeners) fit `inner`
-/// columns, each kept one getting its `needs` and the name at least its
-/// need: the VPC goes first (a new CLB's VPC is shown below the list), then
-/// the VIP, then the listeners.
-fn lb_columns(needs: &[usize], inner: usize) -> [bool; 5] {
-    let mut keep = [true; 5];
-    let total = |keep: &[bool; 5]| -> usize {
-        (0..5)
-            .filter(|c| keep[*c])
-            .map(|c| needs[c] + usize::from(c > 0))
-            .sum()
-    };
-    for c in [3, 2, 4] {
-        if total(&keep) <= inner {
-            break;
-        }
-        keep[c] = false;
-    }
-    keep
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_vpc_goes_first_then_the_vip() {
-        let needs = [8, 25, 10, 8, 19];
-        assert_eq!(super::lb_columns(&needs, 118), [true; 5]);
-        assert_eq!(
-            super::lb_columns(&needs, 66),
-            [true, true, true, false, true]
-        );
-        assert_eq!(
-            super::lb_columns(&needs, 60),
-            [true, true, false, false, true]
-        );
-    }
-}
+/// The columns (id, name, VIP, VPC, listeners) most important first: the
+/// VPC goes first when narrow (a new CLB's VPC is shown below the list),
+/// then the VIP, then the listeners.
+const LB_PRIORITY: [usize; 5] = [0, 1, 4, 2, 3];

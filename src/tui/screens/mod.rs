@@ -94,6 +94,16 @@ pub fn progress_line(app: &App, p: &Progress, what: &str) -> Line<'static> {
     }
 }
 
+/// [`progress_line`] wrapped at `width` columns under its text: a
+/// failure's whole explanation (what to do, the API's code, message and
+/// RequestId) is read on screen, never cut at its edge.
+pub fn progress_lines(app: &App, p: &Progress, what: &str, width: u16) -> Vec<Line<'static>> {
+    crate::tui::widgets::wrap::indented(
+        vec![progress_line(app, p, what)],
+        usize::from(width).max(1),
+    )
+}
+
 /// A bordered paragraph (empty states, errors, loading).
 pub fn message(f: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>) {
     f.render_widget(

@@ -147,10 +147,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         }
     };
     let list_h = (rows.len() as u16 + 3).min(area.height / 3).max(4);
+    // A failure's whole text, wrapped (never cut at the edge).
+    let status_lines = match &app.sdk.progress {
+        Progress::NotStarted => vec![Line::raw("")],
+        p => super::progress_lines(app, p, "RunCommand", area.width),
+    };
     let [list, detail, status] = Layout::vertical([
         Constraint::Length(list_h),
         Constraint::Min(4),
-        Constraint::Length(1),
+        Constraint::Length(status_lines.len() as u16),
     ])
     .areas(area);
     let header = table::header(
@@ -263,9 +268,5 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .block(Block::bordered().title(format!(" {} {} ", r.instance_id, r.instance_name))),
         detail,
     );
-    let line = match &app.sdk.progress {
-        Progress::NotStarted => Line::raw(""),
-        p => super::progress_line(app, p, "RunCommand"),
-    };
-    f.render_widget(line, status);
+    f.render_widget(Paragraph::new(status_lines), status);
 }

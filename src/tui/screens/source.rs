@@ -9,7 +9,15 @@ use crate::tui::state::Role;
 use crate::tui::widgets::instance_table::{bandwidth, short_zone};
 use crate::tui::widgets::{fit, table, theme};
 
-pub fn keys(_app: &App) -> Vec<(&'static str, &'static str)> {
+pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    let rows = app.source_rows();
+    // A greyed row is not copied: ⏎ only says why.
+    if rows
+        .get(app.source.cursor)
+        .is_some_and(|i| app.source_unfit(i).is_some())
+    {
+        return vec![("↑↓", "wizard.key.move")];
+    }
     vec![("↑↓", "wizard.key.move"), ("⏎", "wizard.key.copy_this")]
 }
 
@@ -125,10 +133,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             .map(|c| headers[c].clone())
             .collect::<Vec<_>>(),
     );
-    let body: Vec<Row> = rows[shown.clone()]
+    // Why a greyed row cannot be copied (the console's reasons).
+    let unfit: Vec<Option<String>> = rows[shown.clone()]
         .iter()
-        .zip(cells)
-        .map(|(i, mut c)| {
+        .map(|i| app.source_unfit(i))
+        .collect();
+    let body: Vec<Row> = cells
+        .into_iter()
+        .zip(&unfit)
+        .map(|(mut c, why)| {
             c[0] = fit(&c[0], name_w.max(1));
             let row = Row::new(
                 c.into_iter()
@@ -137,7 +150,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                     .map(|(_, s)| s)
                     .collect::<Vec<_>>(),
             );
-            if i.state == "RUNNING" {
+            if why.is_none() {
                 row
             } else {
                 row.style(theme::greyed())
@@ -167,9 +180,42 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         app.source.cursor,
         true,
     );
+    // A greyed row says why from its state on, across the columns it
+    // replaces (as the bind table does).
+    let kept: Vec<usize> = (0..8).filter(|c| keep(*c)).collect();
+    let inner_area = Block::bordered().inner(list);
+    let spans = Layout::horizontal(widths.clone())
+        .spacing(1)
+        .split(inner_area);
+    let from = kept.iter().position(|c| *c >= 5).unwrap_or(kept.len() - 1);
+    let x = spans[from].x;
+    let room = usize::from(inner_area.right().saturating_sub(x));
+    for (k, why) in unfit.iter().enumerate() {
+        let Some(why) = why else { continue };
+        let y = inner_area.y + 1 + k as u16;
+        if y >= inner_area.bottom() {
+            break;
+        }
+        let style = if shown.start + k == app.source.cursor {
+            theme::selected()
+        } else {
+            theme::greyed()
+        };
+        let text = format!(
+            "─ {}",
+            tf(lang, "wizard.source.cannot_copy", &[("reason", why)])
+        );
+        let text = fit(&text, room);
+        let w = Span::raw(text.as_str()).width() as u16;
+        let pad = " ".repeat(room.saturating_sub(w as usize));
+        f.render_widget(
+            Paragraph::new(format!("{text}{pad}")).style(style),
+            Rect::new(x, y, room as u16, 1),
+        );
+    }
     let colon = |key: &str| tf(lang, "wizard.label_colon", &[("label", &t(lang, key))]);
     if let Some(i) = rows.get(app.source.cursor) {
-        let lines = vec![
+        let mut lines = vec![
             Line::from(format!(
                 " {}{}  ·  {}{}",
                 colon("wizard.launch.type"),
@@ -185,6 +231,20 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 i.security_group_ids.join(", ")
             )),
         ];
+        // A greyed row's whole reason (its row may cut it), before the rest.
+        if let Some(why) = app.source_unfit(i) {
+            lines.pop();
+            lines.insert(
+                0,
+                Line::styled(
+                    format!(
+                        " {}",
+                        tf(lang, "wizard.source.cannot_copy", &[("reason", &why)])
+                    ),
+                    theme::warn(),
+                ),
+            );
+        }
         f.render_widget(
             Paragraph::new(lines).block(Block::bordered().title(format!(" {} ", i.id))),
             detail,
@@ -206,8 +266,9 @@ struct ColumnPlan {
 /// The columns that fit `inner` columns when every kept column gets its
 /// `needs` (the widest of its header and cells; the IP column narrows to
 /// `private_need` once the public IP is dropped). The least useful go
-/// first: project, role, zone, the public IP, bandwidth, state; the name,
-/// id and private IP always stay. The name keeps up to 24 columns before
+/// first: project, zone, the public IP, role, bandwidth, state; the name,
+/// id and private IP always stay (the role tells the servers to copy from
+/// the others, so it outlives the zone). The name keeps up to 24 columns before
 /// anything else: similar names (`mina_auth`, `mina_auth-old`) tell rows apart.
 fn columns_that_fit(needs: &mut [usize], private_need: usize, inner: usize) -> ColumnPlan {
     const NAME: usize = 0;
@@ -222,7 +283,7 @@ fn columns_that_fit(needs: &mut [usize], private_need: usize, inner: usize) -> C
     };
     let name_min = needs[NAME].min(24);
     // Drop steps: Some(column) drops it, None drops the public IP.
-    for step in [Some(4), Some(1), Some(3), None, Some(7), Some(5)] {
+    for step in [Some(4), Some(3), None, Some(1), Some(7), Some(5)] {
         if others(&keep, needs) + name_min <= inner {
             break;
         }
@@ -255,16 +316,16 @@ mod tests {
 
     #[test]
     fn narrow_tables_drop_the_least_useful_columns_first() {
-        // 80 columns: project and role go, the public IP stays.
+        // 80 columns: project and zone go; the role and the public IP stay.
         let mut needs = [13, 8, 12, 4, 5, 7, 24, 6];
         let plan = columns_that_fit(&mut needs, 9, 78);
         assert_eq!(
             plan.keep,
-            [true, false, true, true, false, true, true, true]
+            [true, true, true, false, false, true, true, true]
         );
         assert!(!plan.private_only);
         assert!(plan.others + 13 <= 78);
-        // 52 columns: project, role and zone go, then the public IP.
+        // 52 columns: project and zone go, then the public IP and the role.
         let mut needs = [13, 8, 12, 4, 5, 7, 24, 6];
         let plan = columns_that_fit(&mut needs, 9, 52);
         assert_eq!(

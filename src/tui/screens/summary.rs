@@ -2,21 +2,60 @@
 //! log, what to do next.
 
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Paragraph, Row};
+use std::cell::Cell;
+
+use crossterm::event::KeyCode;
+use ratatui::widgets::{Block, Paragraph};
 
 use crate::i18n::{t, tf};
 use crate::tui::app::App;
 use crate::tui::state::{Flow, Role, SdkRow, TargetStatus};
-use crate::tui::widgets::{table, theme, wrap};
+use crate::tui::widgets::{theme, wrap};
 
 pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
-    if app.flow == Some(Flow::Both) && app.role() == Role::Session {
-        vec![("⏎", "wizard.key.continue_business")]
+    // When it is longer than the screen, the footer says it scrolls.
+    let mut keys = if app.summary.max.get() > 0 {
+        vec![("↑↓ PgUp/Dn Home/End", "wizard.key.scroll")]
     } else {
-        vec![
-            ("⏎", "wizard.key.to_overview"),
-            ("a", "autoscaling.key.set_up"),
-        ]
+        Vec::new()
+    };
+    if app.flow == Some(Flow::Both) && app.role() == Role::Session {
+        keys.push(("⏎", "wizard.key.continue_business"));
+    } else {
+        keys.push(("⏎", "wizard.key.to_overview"));
+        keys.push(("a", "autoscaling.key.set_up"));
+    }
+    keys
+}
+
+/// Where the Summary is scrolled to. The Summary is one page read from the
+/// top: what was done, every resource created, what is next; longer than
+/// the screen, it scrolls (↑↓, PgUp/PgDn, Home/End) instead of cutting.
+#[derive(Debug, Default)]
+pub struct SummaryScroll {
+    /// The first line shown.
+    pub offset: usize,
+    /// The largest offset and the lines in view, as last drawn.
+    pub max: Cell<usize>,
+    pub page: Cell<usize>,
+}
+
+impl SummaryScroll {
+    /// A scrolling key: true when it was one.
+    pub fn key(&mut self, code: KeyCode) -> bool {
+        let page = self.page.get().saturating_sub(1).max(1);
+        let max = self.max.get();
+        self.offset = match code {
+            KeyCode::Up => self.offset.saturating_sub(1),
+            KeyCode::Down => self.offset + 1,
+            KeyCode::PageUp => self.offset.saturating_sub(page),
+            KeyCode::PageDown => self.offset + page,
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => return false,
+        }
+        .min(max);
+        true
     }
 }
 
@@ -99,21 +138,45 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         }
     }
     lines.extend(left_lines(app, role));
-    // Wrapped under their text, so no reason or URL is cut at 80 columns.
-    let lines = wrap::indented(lines, area.width.saturating_sub(2) as usize);
-    let mut next = vec![Line::raw(format!(
-        " {}: {}",
+    let width = area.width.saturating_sub(2) as usize;
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(" {}", t(lang, "wizard.summary.created")),
+        theme::label(),
+    ));
+    if app.created.is_empty() {
+        lines.push(Line::styled(
+            format!("   {}", t(lang, "wizard.summary.nothing_created")),
+            theme::greyed(),
+        ));
+    }
+    for c in &app.created {
+        let kind = t(lang, &format!("wizard.kind.{}", c.kind));
+        lines.push(Line::raw(format!(
+            "   {}{}{}",
+            pad(&kind, 14),
+            pad(&c.id, 14),
+            c.detail
+        )));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        format!(" {}", t(lang, "wizard.summary.next")),
+        theme::label(),
+    ));
+    lines.push(Line::raw(format!(
+        "   {}: {}",
         t(lang, "wizard.summary.audit_log"),
         app.ctx.audit_log.clone().unwrap_or_else(|| "—".into())
-    ))];
+    )));
     if let Some(j) = &app.ctx.journal_path {
-        next.push(Line::raw(format!(
-            " {}: {j}",
+        lines.push(Line::raw(format!(
+            "   {}: {j}",
             t(lang, "wizard.summary.journal")
         )));
     }
-    next.push(Line::raw(format!(
-        " {}",
+    lines.push(Line::raw(format!(
+        "   {}",
         t(
             lang,
             match role {
@@ -122,73 +185,35 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             }
         )
     )));
-    next.push(Line::raw(format!(" {}", t(lang, "wizard.summary.next_as"))));
-    // Paths are never cut: they wrap.
-    let next = wrap::indented(next, area.width.saturating_sub(2) as usize);
-    let [top, list, bottom] = Layout::vertical([
-        Constraint::Length(lines.len() as u16 + 2),
-        Constraint::Min(4),
-        Constraint::Length(next.len() as u16 + 2),
-    ])
-    .areas(area);
+    lines.push(Line::raw(format!(
+        "   {}",
+        t(lang, "wizard.summary.next_as")
+    )));
+    // Wrapped under their text, so no reason, URL or path is cut; what is
+    // longer than the screen scrolls.
+    let lines = wrap::indented(lines, width);
+    let room = area.height.saturating_sub(2) as usize;
+    let max = lines.len().saturating_sub(room);
+    let offset = app.summary.offset.min(max);
+    app.summary.max.set(max);
+    app.summary.page.set(room);
+    let mut title = format!(" {} ", t(lang, "wizard.summary.title"));
+    if max > 0 {
+        let last = (offset + room).min(lines.len());
+        title.push_str(&format!("· {}–{}/{} ", offset + 1, last, lines.len()));
+    }
     f.render_widget(
         Paragraph::new(lines)
-            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.title")))),
-        top,
+            .scroll((offset as u16, 0))
+            .block(Block::bordered().title(title)),
+        area,
     );
-    let mut rows: Vec<Row> = if app.created.is_empty() {
-        vec![Row::new(vec![
-            String::new(),
-            String::new(),
-            t(lang, "wizard.summary.nothing_created"),
-        ])
-        .style(theme::greyed())]
-    } else {
-        app.created
-            .iter()
-            .map(|c| {
-                Row::new(vec![
-                    t(lang, &format!("wizard.kind.{}", c.kind)),
-                    c.id.clone(),
-                    c.detail.clone(),
-                ])
-            })
-            .collect()
-    };
-    // More than fit: the last row says how many more, and where all are.
-    let room = list.height.saturating_sub(2) as usize;
-    if rows.len() > room && room > 0 {
-        let hidden = rows.len() - (room - 1);
-        rows.truncate(room - 1);
-        rows.push(
-            Row::new(vec![
-                "…".to_string(),
-                String::new(),
-                tf(lang, "wizard.summary.more_created", &[("n", &hidden)]),
-            ])
-            .style(theme::warn()),
-        );
-    }
-    table::render(
-        app,
-        f,
-        list,
-        &t(lang, "wizard.summary.created"),
-        None,
-        rows,
-        &[
-            Constraint::Length(14),
-            Constraint::Length(14),
-            Constraint::Fill(1),
-        ],
-        0,
-        false,
-    );
-    f.render_widget(
-        Paragraph::new(next)
-            .block(Block::bordered().title(format!(" {} ", t(lang, "wizard.summary.next")))),
-        bottom,
-    );
+}
+
+/// `s` followed by spaces up to `width` display columns (one at least).
+fn pad(s: &str, width: usize) -> String {
+    let w = Span::raw(s).width();
+    format!("{s}{}", " ".repeat(width.saturating_sub(w).max(1)))
 }
 
 /// What the run's journal leaves for the user beyond this half's own

@@ -33,17 +33,35 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
     let width = area.width.saturating_sub(4).min(96);
     // A call's parameters wrap under the call, not at the dialog's edge.
     let lines = wrap::indented(lines, width.saturating_sub(3).max(1) as usize);
+    dialog(f, area, width, format!(" {} ", c.title), lines);
+}
+
+/// A bordered dialog of `width` columns centred in `area` (the frame above
+/// the notice and the footer), `lines` already wrapped, the last of them
+/// its answer keys. Taller than `area`: the lines before the keys give way
+/// (`…` says so), so the keys are always on screen.
+pub fn dialog(f: &mut Frame, area: Rect, width: u16, title: String, lines: Vec<Line<'static>>) {
+    let lines = keep_last(lines, area.height.saturating_sub(2) as usize);
     let height = lines.len() + 2;
     let rect = centered(area, width, (height as u16).min(area.height));
     f.render_widget(Clear, super::clear_area(rect, area));
     f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(format!(" {} ", c.title))
-                .border_style(theme::warn()),
-        ),
+        Paragraph::new(lines).block(Block::bordered().title(title).border_style(theme::warn())),
         rect,
     );
+}
+
+/// `lines` in at most `room` rows, the last one (the answer keys) kept:
+/// what does not fit before it is replaced by a `…` row.
+fn keep_last(mut lines: Vec<Line<'static>>, room: usize) -> Vec<Line<'static>> {
+    if lines.len() <= room || room < 2 {
+        return lines;
+    }
+    let keys = lines.pop().expect("a line");
+    lines.truncate(room - 2);
+    lines.push(Line::styled(" …", theme::warn()));
+    lines.push(keys);
+    lines
 }
 
 /// The last line of a yes/no dialog: `y/⏎` does `yes_key`, `n/esc` `no_key`.
@@ -62,6 +80,23 @@ mod tests {
     use crate::tui::state::{ConfirmWhat, PlannedCall};
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
+
+    #[test]
+    fn the_answer_keys_stay_when_the_dialog_is_taller_than_the_screen() {
+        let lines: Vec<Line<'static>> = (0..30)
+            .map(|i| Line::raw(format!("line {i}")))
+            .chain([answer_keys(
+                Lang::En,
+                "wizard.confirm.accept",
+                "wizard.confirm.cancel",
+            )])
+            .collect();
+        let out = keep_last(lines, 10);
+        assert_eq!(out.len(), 10);
+        assert_eq!(out[8].to_string(), " …");
+        assert!(out[9].to_string().contains("y/⏎"));
+        assert_eq!(keep_last(out.clone(), 10), out);
+    }
 
     #[test]
     fn a_wide_character_below_cannot_cover_the_left_border() {

@@ -34,6 +34,45 @@ pub fn column_widths(area: Rect, widths: &[Constraint]) -> Vec<usize> {
         .collect()
 }
 
+/// Which columns a table of `inner` columns shows, and how wide each is
+/// (None: left out), one column of spacing between them. `mins[c]` is the
+/// narrowest column `c` is shown at (its cells are cut with `…` below
+/// their need), `needs[c]` what its widest cell (or header) takes;
+/// `priority` lists the columns most important first. Columns are kept in
+/// that order while their minimums fit (none after the first that does
+/// not); then each kept one grows toward its need in the same order, and what is left goes to `grow`. The choice
+/// depends on the minimums only: give them from data, not from words, and
+/// both languages keep the same columns.
+pub fn by_priority(
+    needs: &[usize],
+    mins: &[usize],
+    priority: &[usize],
+    grow: usize,
+    inner: usize,
+) -> Vec<Option<usize>> {
+    let mut out: Vec<Option<usize>> = vec![None; needs.len()];
+    let mut used = 0;
+    for &c in priority {
+        let add = mins[c] + usize::from(used > 0);
+        if used + add > inner {
+            break;
+        }
+        used += add;
+        out[c] = Some(mins[c]);
+    }
+    for &c in priority {
+        if let Some(w) = out[c].as_mut() {
+            let more = needs[c].saturating_sub(*w).min(inner - used);
+            *w += more;
+            used += more;
+        }
+    }
+    if let Some(w) = out.get_mut(grow).and_then(|w| w.as_mut()) {
+        *w += inner - used;
+    }
+    out
+}
+
 /// The first row to draw so that `cursor` stays visible in `visible` rows.
 pub fn offset(cursor: usize, visible: usize) -> usize {
     if visible == 0 {
@@ -122,6 +161,24 @@ pub fn render_window(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn columns_are_kept_by_priority_then_grow_toward_their_need() {
+        use super::by_priority;
+        // id, name, vip, vpc, listeners: the VPC goes first, then the VIP.
+        let needs = [8, 25, 10, 8, 40];
+        let mins = [8, 12, 10, 8, 12];
+        let prio = [0, 1, 4, 2, 3];
+        let all = by_priority(&needs, &mins, &prio, 1, 78);
+        assert_eq!(all, vec![Some(8), Some(25), Some(10), Some(8), Some(23)]);
+        let mid = by_priority(&needs, &mins, &prio, 1, 50);
+        assert_eq!(mid, vec![Some(8), Some(17), Some(10), None, Some(12)]);
+        let narrow = by_priority(&needs, &mins, &prio, 1, 30);
+        assert_eq!(narrow, vec![Some(8), Some(21), None, None, None]);
+        // Room to spare goes to the growing column.
+        let wide = by_priority(&needs, &mins, &prio, 1, 120);
+        assert_eq!(wide[1], Some(25 + 120 - 95));
+    }
+
     #[test]
     fn cursor_stays_visible() {
         assert_eq!(super::offset(0, 5), 0);

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Local, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::prelude::*;
-use ratatui::widgets::{Block, Clear, Paragraph, Row};
+use ratatui::widgets::{Block, Paragraph, Row};
 
 use crate::i18n::{t, tf, Lang};
 use crate::scaleout::journal::{
@@ -30,7 +30,7 @@ use crate::scaleout::runner::Progress;
 use crate::scaleout::steps::Step;
 use crate::tui::app::App;
 use crate::tui::state::CheckLevel;
-use crate::tui::widgets::{centered, fit, mmss, spinner, theme, wrap};
+use crate::tui::widgets::{fit, mmss, spinner, theme, wrap};
 
 pub mod view;
 pub mod work;

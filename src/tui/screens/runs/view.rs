@@ -563,7 +563,16 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
     f.render_widget(Paragraph::new(status_rows), status);
     if let Some(c) = &s.confirm {
-        render_confirm(lang, c, f, f.area());
+        render_confirm(lang, c, f, dialog_area(f.area(), area));
+    }
+}
+
+/// Where a dialog goes: the frame from its top down to the end of the
+/// screen's `body` (the notice and the footer below stay readable).
+fn dialog_area(frame: Rect, body: Rect) -> Rect {
+    Rect {
+        height: (body.y + body.height).saturating_sub(frame.y),
+        ..frame
     }
 }
 
@@ -696,31 +705,20 @@ pub(super) fn render_confirm(lang: Lang, c: &RunConfirm, f: &mut Frame, area: Re
     let width = area.width.saturating_sub(4).min(100);
     let inner_w = width.saturating_sub(2).max(1) as usize;
     let lines = wrap::indented(confirm_lines(c, lang), inner_w);
-    let height = lines.len() + 2;
-    let rect = centered(area, width, (height as u16).min(area.height));
-    f.render_widget(Clear, rect);
-    f.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(format!(
-                    " {} ",
-                    fit(
-                        &tf(
-                            lang,
-                            if c.force.is_some() {
-                                "runs.force.title"
-                            } else if c.resume.is_some() {
-                                "runs.confirm.resume_title"
-                            } else {
-                                "runs.confirm.title"
-                            },
-                            &[("id", &c.row.id)]
-                        ),
-                        inner_w.saturating_sub(2)
-                    )
-                ))
-                .border_style(theme::warn()),
+    let title = fit(
+        &tf(
+            lang,
+            if c.force.is_some() {
+                "runs.force.title"
+            } else if c.resume.is_some() {
+                "runs.confirm.resume_title"
+            } else {
+                "runs.confirm.title"
+            },
+            &[("id", &c.row.id)],
         ),
-        rect,
+        inner_w.saturating_sub(2),
     );
+    // Placed above the notice and the footer: its keys are never covered.
+    crate::tui::widgets::confirm::dialog(f, area, width, format!(" {title} "), lines);
 }
