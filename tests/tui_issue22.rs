@@ -1059,3 +1059,384 @@ async fn launch_price_and_quota_follow_the_fields_and_a_refused_type_or_zone_blo
         sb.shutdown().await;
     }
 }
+
+// Issue 22, defect 10: the Overview is never stale after a change this
+// process made; it refreshes on an interval too, and says how fresh it is.
+mod fresh_overview {
+    use super::*;
+    use crossterm::event::{KeyEvent, KeyModifiers};
+    use tcscale::tui::app::Msg;
+    use tcscale::tui::jobs::Job;
+    use tcscale::tui::screens::browse::{Phase, Row, TaskState};
+
+    fn press(d: &mut Driver, code: KeyCode) -> Vec<Job> {
+        let jobs = d
+            .app
+            .update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+        d.spawn(jobs.clone());
+        jobs
+    }
+
+    fn discoveries(jobs: &[Job]) -> usize {
+        jobs.iter().filter(|j| **j == Job::Discover).count()
+    }
+
+    fn bound(a: &tcscale::tui::app::App, id: &str) -> bool {
+        a.arch.ready().is_some_and(|arch| {
+            arch.clbs
+                .iter()
+                .flat_map(|c| &c.listeners)
+                .flat_map(|l| &l.targets)
+                .any(|t| t.0 == id)
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_unbind_in_browse_shows_on_the_overview_without_r() {
+        let mut d = Driver::new().await;
+        d.until("discovery", |a| a.arch.ready().is_some()).await;
+        d.key(KeyCode::Char('b'));
+        assert_eq!(d.app.screen, Screen::Browse);
+        d.until("the CLB tree", |a| a.browse.phase == Phase::Ready)
+            .await;
+        let mut steps = 0;
+        while !matches!(d.app.browse.selected(), Some(Row::Target(..))) {
+            d.key(KeyCode::Down);
+            steps += 1;
+            assert!(steps < 200, "a target row in the tree");
+        }
+        let Some(Row::Target(c, l, t)) = d.app.browse.selected() else {
+            unreachable!()
+        };
+        let id = d.app.browse.tree.clbs[c].listeners[l].targets[t]
+            .instance_id
+            .clone();
+        assert!(bound(&d.app, &id), "{id} bound before the unbind");
+        d.key(KeyCode::Char('u'));
+        d.key(KeyCode::Char('y'));
+        d.until("the unbind", |a| {
+            a.browse
+                .task
+                .as_ref()
+                .is_some_and(|t| matches!(t.state, TaskState::Done))
+        })
+        .await;
+
+        // Back on the Overview: it discovers the world again by itself.
+        let jobs = press(&mut d, KeyCode::Esc);
+        assert_eq!(d.app.screen, Screen::Overview);
+        assert_eq!(discoveries(&jobs), 1, "{jobs:?}");
+        d.until("the new world", |a| !bound(a, &id)).await;
+        if let Some(sb) = d.session.sandbox.take() {
+            sb.shutdown().await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_overview_refreshes_every_minute_once_at_a_time_and_says_when() {
+        let mut d = Driver::new().await;
+        d.until("discovery", |a| a.arch.ready().is_some()).await;
+        let screen = render(&d.app, 120, 40);
+        assert!(screen.contains("updated 0s ago"), "{screen}");
+        d.app.update(Msg::Tick(30));
+        let screen = render(&d.app, 120, 40);
+        assert!(screen.contains("updated 30s ago"), "{screen}");
+        // A minute after the last discovery, another one starts...
+        let jobs = d.app.update(Msg::Tick(60));
+        assert_eq!(discoveries(&jobs), 1, "{jobs:?}");
+        d.spawn(jobs);
+        // ...and never a second one while it runs (neither `r` nor a tick).
+        assert_eq!(discoveries(&press(&mut d, KeyCode::Char('r'))), 0);
+        assert_eq!(discoveries(&d.app.update(Msg::Tick(61))), 0);
+        // While it runs, the world already shown stays on screen.
+        assert!(d.app.arch.ready().is_some());
+        d.until("the refresh", |a| !a.discovering()).await;
+        assert!(d.app.arch.ready().is_some());
+        let screen = render(&d.app, 120, 40);
+        assert!(screen.contains("updated 0s ago"), "{screen}");
+        if let Some(sb) = d.session.sandbox.take() {
+            sb.shutdown().await;
+        }
+    }
+}
+
+/// Session flow with keys up to the Load balancer screen (the copies running).
+async fn to_load_balancer(d: &mut Driver) {
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Image);
+    d.confirm("CreateImage");
+    d.until("image NORMAL", |a| a.image.progress.is_done())
+        .await;
+    d.key(KeyCode::Enter);
+    d.confirm("RunInstances");
+    d.until("instances RUNNING", |a| a.launch.progress.is_done())
+        .await;
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::LoadBalancer);
+}
+
+/// The field messages on screen (`✗ …`), trimmed.
+fn field_errors(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|l| {
+            l.find('✗')
+                .map(|i| l[i + '✗'.len_utf8()..].trim().to_string())
+        })
+        .collect()
+}
+
+/// 9(a)(b)(c): the CLB name and both ports are checked as typed; `-1` and
+/// a number too big for any integer get the one wording naming the field
+/// and its range; each port error says which port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d9_clb_name_and_ports_are_checked_as_typed_naming_field_and_range() {
+    let mut d = Driver::new().await;
+    to_load_balancer(&mut d).await;
+    let name = d.app.lb.new_name.value.clone();
+    d.key(KeyCode::Char('/'));
+    let errs = field_errors(&render(&d.app, 120, 40));
+    assert_eq!(errs.len(), 1, "the CLB name's error as typed: {errs:?}");
+    d.key(KeyCode::Backspace);
+    assert!(field_errors(&render(&d.app, 120, 40)).is_empty());
+    assert_eq!(d.app.lb.new_name.value, name);
+    d.confirm("CreateLoadBalancer");
+    d.until("the CLB", |a| a.screen == Screen::Bind).await;
+
+    d.key(KeyCode::Tab);
+    retype(&mut d, "-1");
+    let minus = field_errors(&render(&d.app, 120, 40));
+    assert_eq!(minus.len(), 1, "the listener port's error as typed");
+    retype(&mut d, "99999999999999999999999");
+    let huge = field_errors(&render(&d.app, 120, 40));
+    assert_eq!(minus, huge, "one wording for a port out of range");
+    let e = &minus[0];
+    assert!(
+        e.contains("Listener port") && e.contains("1") && e.contains("65535"),
+        "{e}"
+    );
+    retype(&mut d, "80");
+    d.key(KeyCode::Tab);
+    retype(&mut d, "0");
+    let errs = field_errors(&render(&d.app, 120, 40));
+    assert_eq!(errs.len(), 1, "the backend port's error as typed");
+    assert!(errs[0].contains("Backend port"), "{errs:?}");
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+/// 9(a): the Auto Scaling launch configuration's name is checked as typed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d9_as_launch_configuration_name_is_checked_as_typed() {
+    use tcscale::tui::screens::autoscaling::gf;
+    let mut d = Driver::new().await;
+    to_auto_scaling(&mut d).await;
+    while d.app.autoscaling.focus != gf::LC_NAME {
+        d.key(KeyCode::Down);
+    }
+    d.key(KeyCode::Char('/'));
+    assert!(d.app.autoscaling.group_fields[gf::LC_NAME].error.is_some());
+    d.key(KeyCode::Backspace);
+    assert!(d.app.autoscaling.group_fields[gf::LC_NAME].error.is_none());
+}
+
+/// 9(e): while a field has the keyboard, the footer and `?` help list only
+/// keys that work while typing (letters type into the field).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn d9_a_form_lists_only_keys_that_work_while_typing() {
+    let mut d = Driver::new().await;
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Image);
+    assert!(d.app.typing());
+    for (w, h) in [(120, 40), (80, 24)] {
+        let f = footer(&render(&d.app, w, h));
+        assert!(!f.contains("L ? q") && !f.contains("q quit"), "{f}");
+        assert!(f.contains("^L") && f.contains("^C"), "{f}");
+    }
+    let before = d.app.image.name.value.clone();
+    d.key(KeyCode::Char('q'));
+    assert_eq!(d.app.image.name.value, format!("{before}q"));
+    d.key(KeyCode::F(1));
+    let help = render(&d.app, 120, 40);
+    assert!(help.contains("^L") && !help.contains("L / ^L"), "{help}");
+    assert!(
+        !help.contains("q / ^C") && !help.contains("? / F1"),
+        "{help}"
+    );
+}
+
+/// `shown` (a request's parameter, as the confirm showed it) is what the
+/// simulator holds in `made`: objects field by field (`made` may hold
+/// more), arrays element by element.
+fn holds(path: &str, made: &serde_json::Value, shown: &serde_json::Value) -> Vec<String> {
+    use serde_json::Value;
+    match (made, shown) {
+        (Value::Object(m), Value::Object(s)) => s
+            .iter()
+            .flat_map(|(k, v)| match m.get(k) {
+                Some(mv) => holds(&format!("{path}.{k}"), mv, v),
+                None => vec![format!("{path}.{k}: shown {v}, not held: {made}")],
+            })
+            .collect(),
+        (Value::Array(m), Value::Array(s)) if m.len() == s.len() => m
+            .iter()
+            .zip(s)
+            .enumerate()
+            .flat_map(|(i, (mv, sv))| holds(&format!("{path}[{i}]"), mv, sv))
+            .collect(),
+        _ if made == shown => vec![],
+        _ => vec![format!("{path}: shown {shown}, held {made}")],
+    }
+}
+
+/// The request a confirm's call showed, as JSON; each of the fields named
+/// in `renamed` moved to the name the described resource gives it.
+fn shown_request(
+    c: &Confirm,
+    action: &str,
+    nth: usize,
+    renamed: &[(&str, &str)],
+) -> serde_json::Value {
+    let call = c
+        .calls
+        .iter()
+        .filter(|x| x.action == action)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("the confirm lists {action}: {:?}", c.calls));
+    let mut v: serde_json::Value = serde_json::from_str(&call.detail)
+        .unwrap_or_else(|e| panic!("{action} shows its request as JSON ({e}): {}", call.detail));
+    let o = v.as_object_mut().unwrap();
+    for (from, to) in renamed {
+        if let Some(x) = o.remove(*from) {
+            o.insert(to.to_string(), x);
+        }
+    }
+    v
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn as_the_confirm_shows_every_request_the_setup_sends_policy_included() {
+    use tcscale::tui::screens::autoscaling::Page;
+    let mut d = Driver::new().await;
+    to_auto_scaling(&mut d).await;
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.autoscaling.page, Page::Policy);
+    d.key(KeyCode::Enter);
+    let c = d
+        .app
+        .autoscaling
+        .confirm
+        .clone()
+        .unwrap_or_else(|| panic!("{:?}", d.app.autoscaling.note));
+    let actions: Vec<&str> = c.calls.iter().map(|x| x.action).collect();
+    assert_eq!(
+        actions,
+        [
+            "CreateLaunchConfiguration",
+            "CreateAutoScalingGroup",
+            "CreateScheduledAction",
+            "CreateScalingPolicy"
+        ]
+    );
+    let lc = shown_request(&c, "CreateLaunchConfiguration", 0, &[]);
+    let group = shown_request(
+        &c,
+        "CreateAutoScalingGroup",
+        0,
+        &[
+            ("SubnetIds", "SubnetIdSet"),
+            ("TerminationPolicies", "TerminationPolicySet"),
+            ("ForwardLoadBalancers", "ForwardLoadBalancerSet"),
+        ],
+    );
+    let schedule = shown_request(&c, "CreateScheduledAction", 0, &[]);
+    let policy = shown_request(&c, "CreateScalingPolicy", 0, &[]);
+    // The listener the group's instances join, and the policy's alarm.
+    let target = &group["ForwardLoadBalancerSet"][0];
+    assert_eq!(target["ListenerId"], "lbl-tcp80web", "{group}");
+    assert_eq!(target["TargetAttributes"][0]["Port"], 80, "{group}");
+    assert_eq!(
+        policy["MetricAlarm"]["MetricName"], "CPU_UTILIZATION",
+        "{policy}"
+    );
+    // At 80×24 the dialog scrolls to its last call: the policy.
+    for _ in 0..60 {
+        d.key(KeyCode::Down);
+        let _ = render(&d.app, 80, 24);
+    }
+    let screen = render(&d.app, 80, 24);
+    assert!(screen.contains("4. as.CreateScalingPolicy"), "{screen}");
+    assert!(screen.contains("y/⏎"), "{screen}");
+
+    d.key(KeyCode::Char('y'));
+    d.until("the setup", |a| !a.autoscaling.progress.is_running())
+        .await;
+    let out = d
+        .app
+        .autoscaling
+        .created
+        .clone()
+        .unwrap_or_else(|| panic!("{:?}", d.app.autoscaling.progress));
+    let held = d
+        .session
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .handle()
+        .with_world(|w| {
+            let a = &w.autoscaling;
+            let lc = a
+                .launch_configurations
+                .iter()
+                .find(|l| l.id() == out.launch_configuration_id)
+                .map(|l| (serde_json::to_value(&l.config).unwrap(), l.keep_image_login));
+            let group = a
+                .groups
+                .iter()
+                .find(|g| g.group.auto_scaling_group_id.as_deref() == Some(&out.group_id))
+                .map(|g| serde_json::to_value(&g.group).unwrap());
+            let schedule = a
+                .scheduled_actions
+                .iter()
+                .find(|s| s.action.scheduled_action_id.as_ref() == out.scheduled_action_ids.first())
+                .map(|s| serde_json::to_value(&s.action).unwrap());
+            let policy = a
+                .policies
+                .iter()
+                .find(|p| p.policy.auto_scaling_policy_id.as_ref() == out.policy_ids.first())
+                .map(|p| serde_json::to_value(&p.policy).unwrap());
+            (lc, group, schedule, policy)
+        });
+    let (Some((made_lc, keep_login)), Some(made_group), Some(made_schedule), Some(made_policy)) =
+        held
+    else {
+        panic!("the simulator holds all four: {held:?}")
+    };
+    // The ids the setup learnt as it went are `…` in the confirm.
+    let mut lc = lc;
+    let login = lc.as_object_mut().unwrap().remove("LoginSettings");
+    assert_eq!(login.unwrap()["KeepImageLogin"], keep_login);
+    let mut group = group;
+    assert_eq!(group["LaunchConfigurationId"], "…");
+    group["LaunchConfigurationId"] = out.launch_configuration_id.clone().into();
+    let mut schedule = schedule;
+    schedule["AutoScalingGroupId"] = out.group_id.clone().into();
+    let mut policy = policy;
+    assert_eq!(policy["AutoScalingGroupId"], "…");
+    policy["AutoScalingGroupId"] = out.group_id.clone().into();
+    let mut wrong = Vec::new();
+    wrong.extend(holds("LaunchConfiguration", &made_lc, &lc));
+    wrong.extend(holds("AutoScalingGroup", &made_group, &group));
+    wrong.extend(holds("ScheduledAction", &made_schedule, &schedule));
+    wrong.extend(holds("ScalingPolicy", &made_policy, &policy));
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}

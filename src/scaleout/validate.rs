@@ -35,6 +35,12 @@ pub enum Problem {
     },
     /// Not a whole number.
     NotANumber,
+    /// Not a whole number from `min` to `max`: a form's number, whatever
+    /// is wrong with it (`-1`, `99999999999999999999999`, `1.5`), said one way.
+    NotWholeIn {
+        min: i64,
+        max: i64,
+    },
     /// A free-form reason (already a complete sentence key + args are overkill here).
     Other {
         reason: String,
@@ -85,6 +91,11 @@ impl FieldError {
                 lang,
                 "scaleout.field.out_of_range",
                 &[("field", f), ("min", min), ("max", max), ("got", got)],
+            ),
+            Problem::NotWholeIn { min, max } => tf(
+                lang,
+                "scaleout.field.whole_in",
+                &[("field", f), ("min", min), ("max", max)],
             ),
             Problem::BadFormat { expected } => tf(
                 lang,
@@ -191,6 +202,17 @@ pub fn integer(field: &str, value: &str) -> Checked<i64> {
     let v = not_empty(field, value)?;
     v.parse::<i64>()
         .or_else(|_| err(field, Problem::NotANumber))
+}
+
+/// A whole number from `min` to `max` typed into a form: any value that is
+/// not one (negative, too big for any integer, not a number) is the one
+/// fault [`Problem::NotWholeIn`], naming the range.
+pub fn integer_in(field: &str, value: &str, min: i64, max: i64) -> Checked<i64> {
+    let v = not_empty(field, value)?;
+    v.parse::<i64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| FieldError::new(field, Problem::NotWholeIn { min, max }))
 }
 
 pub fn in_range(field: &str, value: i64, min: i64, max: i64) -> Checked<i64> {
@@ -399,6 +421,22 @@ mod tests {
             "session.listener_port: must be between 1 and 65535 (got 0)"
         );
         assert!(!e.message(Lang::Zh).contains('['));
+    }
+
+    #[test]
+    fn a_form_number_out_of_range_is_one_fault() {
+        let minus = integer_in("port", "-1", 1, 65535).unwrap_err();
+        let huge = integer_in("port", "99999999999999999999999", 1, 65535).unwrap_err();
+        assert_eq!(minus, huge);
+        assert_eq!(
+            minus.message(Lang::En),
+            "port: must be a whole number from 1 to 65535"
+        );
+        assert_eq!(integer_in("port", " 80 ", 1, 65535).unwrap(), 80);
+        assert_eq!(
+            integer_in("port", "", 1, 65535).unwrap_err().problem,
+            Problem::Empty
+        );
     }
 
     #[test]

@@ -47,6 +47,9 @@ pub struct HitZone {
     pub first_row: usize,
 }
 
+/// Seconds between the Overview's own refreshes while it is shown.
+pub const OVERVIEW_REFRESH_EVERY: u64 = 60;
+
 /// The choices of the overview menu, in order.
 pub const MENU: [&str; 6] = [
     "wizard.menu.session",
@@ -70,6 +73,17 @@ pub struct App {
     /// Index into `flow.roles()`.
     pub role_index: usize,
     pub arch: Load<Architecture>,
+    /// A discovery is under way (never two at once).
+    discovery_running: bool,
+    /// Asked for while one ran: another follows it.
+    discover_again: bool,
+    /// The clock when `arch` was last discovered (the Overview says how long ago).
+    pub discovered_at: Option<u64>,
+    /// This process changed the world since the last discovery: the
+    /// Overview discovers it again when shown.
+    world_changed: bool,
+    /// Same for the browser's tree (reloaded when shown).
+    browse_stale: bool,
     pub overview: OverviewState,
     pub source: SourceState,
     pub image: ImageState,
@@ -163,7 +177,7 @@ impl App {
     pub fn start(&mut self) -> Vec<Job> {
         if self.screen == Screen::Overview {
             self.arch = Load::Loading;
-            self.start_jobs(vec![Job::Discover])
+            self.discover()
         } else {
             vec![]
         }
@@ -271,7 +285,7 @@ impl App {
         self.back.clear();
         self.screen = Screen::Overview;
         self.arch = Load::Loading;
-        self.start_jobs(vec![Job::Discover])
+        self.discover()
     }
 
     /// Onboarding from the overview (other credentials, the permission
@@ -604,6 +618,57 @@ impl App {
         self.in_flight > 0 || self.runs.busy()
     }
 
+    /// A discovery is under way.
+    pub fn discovering(&self) -> bool {
+        self.discovery_running
+    }
+
+    /// Discovers the architecture, unless a discovery runs already (then
+    /// another follows it, as what it reads may predate the ask).
+    fn discover(&mut self) -> Vec<Job> {
+        if self.discovery_running {
+            self.discover_again = true;
+            return vec![];
+        }
+        self.discovery_running = true;
+        self.world_changed = false;
+        self.start_jobs(vec![Job::Discover])
+    }
+
+    /// What this process just did changed the world: the Overview (and
+    /// the browser's tree, if loaded) are read again when shown.
+    fn world_changed(&mut self, browse_too: bool) {
+        self.world_changed = true;
+        if browse_too && self.browse.phase == crate::tui::screens::browse::Phase::Ready {
+            self.browse_stale = true;
+        }
+    }
+
+    /// The screen shown is kept fresh: the Overview after a change or once
+    /// a minute, the browser after a change made elsewhere.
+    fn refresh_shown(&mut self) -> Vec<Job> {
+        match self.screen {
+            Screen::Overview if matches!(self.arch, Load::Ready(_) | Load::Failed(_)) => {
+                let due = self
+                    .discovered_at
+                    .is_some_and(|at| self.clock >= at + OVERVIEW_REFRESH_EVERY);
+                if (self.world_changed || due) && !self.discovery_running {
+                    return self.discover();
+                }
+            }
+            Screen::Browse
+                if self.browse_stale
+                    && self.browse.phase == crate::tui::screens::browse::Phase::Ready
+                    && !self.browse.busy() =>
+            {
+                self.browse_stale = false;
+                self.browse.start();
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
     fn start_jobs(&mut self, jobs: Vec<Job>) -> Vec<Job> {
         self.in_flight += jobs.iter().filter(|j| j.counts_as_work()).count();
         jobs
@@ -611,6 +676,12 @@ impl App {
 
     /// The one entry point: apply a message, return the jobs to start.
     pub fn update(&mut self, msg: Msg) -> Vec<Job> {
+        let mut jobs = self.apply(msg);
+        jobs.extend(self.refresh_shown());
+        jobs
+    }
+
+    fn apply(&mut self, msg: Msg) -> Vec<Job> {
         match msg {
             Msg::Tick(now) => {
                 self.clock = now;
@@ -888,7 +959,7 @@ impl App {
         match self.screen {
             Screen::Overview if matches!(self.arch, Load::Idle) => {
                 self.arch = Load::Loading;
-                self.start_jobs(vec![Job::Discover])
+                self.discover()
             }
             Screen::Summary => {
                 let (Some(clb), ids) = (self.chosen_clb(), self.bound_ids()) else {
@@ -1256,8 +1327,11 @@ impl App {
             KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
             KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
             KeyCode::Char('r') => {
-                self.arch = Load::Loading;
-                return self.start_jobs(vec![Job::Discover]);
+                // While one runs, the world shown stays (another follows).
+                if !self.discovery_running {
+                    self.arch = Load::Loading;
+                }
+                return self.discover();
             }
             KeyCode::Char('b') => return self.go(Screen::Browse),
             KeyCode::Char('o') => self.open_onboarding(),
@@ -1585,7 +1659,8 @@ impl App {
                 }
             }
             _ if self.lb_can_create() && self.lb.cursor == n && self.lb.new_name.handle(key) => {
-                self.lb.new_name.error = None;
+                // Checked as typed, as the image name is.
+                self.lb.new_name.error = rules::clb_name(self.lang, &self.lb.new_name.value).err();
             }
             KeyCode::Char('k') => self.move_cursor(-1),
             KeyCode::Char('j') => self.move_cursor(1),
@@ -1636,9 +1711,9 @@ impl App {
                 }
             }
             KeyCode::Enter => {
-                self.bind.port.error = rules::port(lang, &self.bind.port.value).err();
+                self.bind.port.error = rules::listener_port(lang, &self.bind.port.value).err();
                 self.bind.backend_port.error =
-                    rules::port(lang, &self.bind.backend_port.value).err();
+                    rules::backend_port(lang, &self.bind.backend_port.value).err();
                 if self.bind.port.error.is_some() {
                     self.bind.focus = 1;
                 } else if self.bind.backend_port.error.is_some() {
@@ -1650,13 +1725,14 @@ impl App {
                 }
             }
             _ => {
-                let f = match self.bind.focus {
-                    1 => &mut self.bind.port,
-                    2 => &mut self.bind.backend_port,
+                let (f, rule): (_, rules::FieldRule) = match self.bind.focus {
+                    1 => (&mut self.bind.port, rules::listener_port),
+                    2 => (&mut self.bind.backend_port, rules::backend_port),
                     _ => return vec![],
                 };
+                // Checked as typed, as the launch form's numbers are.
                 if f.handle(key) {
-                    f.error = None;
+                    f.error = rule(lang, &f.value).err();
                 }
             }
         }
@@ -1773,14 +1849,14 @@ impl App {
             self.back.push(Screen::Overview);
             self.screen = Screen::Source;
             self.arch = Load::Loading;
-            return self.start_jobs(vec![Job::Discover]);
+            return self.discover();
         }
         self.flow = None;
         self.role_index = 0;
         self.back.clear();
         self.screen = Screen::Overview;
         self.arch = Load::Loading;
-        self.start_jobs(vec![Job::Discover])
+        self.discover()
     }
 
     /// The user accepted a confirm dialog: start exactly what it listed.
@@ -1927,9 +2003,36 @@ impl App {
     fn on_job(&mut self, ev: JobEvent) -> Vec<Job> {
         use crate::scaleout::steps::Step;
         let lang = self.lang;
+        // A step, a resume, a cleanup or a browse edit ended: the world
+        // shown elsewhere may be out of date (the browser reloads its own edits).
+        match &ev {
+            JobEvent::ImageDone
+            | JobEvent::ImageFailed(_)
+            | JobEvent::Launched(_)
+            | JobEvent::LaunchFailed(_)
+            | JobEvent::ClbCreated(_)
+            | JobEvent::ClbFailed(_)
+            | JobEvent::BindDone
+            | JobEvent::BindFailed(_)
+            | JobEvent::SecurityGroupsDone
+            | JobEvent::SecurityGroupsFailed(_)
+            | JobEvent::SdkDone
+            | JobEvent::SdkFailed(_)
+            | JobEvent::Runs(
+                crate::tui::screens::runs::RunsEvent::Resumed { .. }
+                | crate::tui::screens::runs::RunsEvent::CleanedUp { .. }
+                | crate::tui::screens::runs::RunsEvent::HeldBack { .. },
+            ) => self.world_changed(true),
+            JobEvent::Browse(crate::tui::screens::browse::BrowseEvent::TaskFinished(_)) => {
+                self.world_changed(false)
+            }
+            _ => {}
+        }
         match ev {
             JobEvent::Discovered(r) => {
                 self.job_finished();
+                self.discovery_running = false;
+                self.discovered_at = Some(self.clock);
                 self.arch = match r {
                     Ok(a) => Load::Ready(a),
                     Err(e) => Load::Failed(e),
@@ -1946,6 +2049,9 @@ impl App {
                     }
                 }
                 let mut jobs = self.start_jobs(jobs);
+                if std::mem::take(&mut self.discover_again) {
+                    jobs.extend(self.discover());
+                }
                 if self.screen == Screen::Source {
                     jobs.extend(self.on_enter());
                 }

@@ -8,6 +8,9 @@ use crate::scaleout::validate::{self, Checked};
 use crate::tui::app::App;
 use crate::tui::state::{Check, CheckLevel, ClbView, InstanceView, Reason, Role};
 
+/// A form field's check: its message in the user's language, if refused.
+pub type FieldRule = fn(Lang, &str) -> Result<(), String>;
+
 /// Runs `check` on the field labelled `field_key`, the message in `lang`.
 fn field<T>(
     lang: Lang,
@@ -37,23 +40,22 @@ pub fn not_empty(lang: Lang, field_key: &str, v: &str) -> Result<(), String> {
     field(lang, field_key, |f| validate::not_empty(f, v))
 }
 
-/// A whole number typed into a form, then the plan's range check on it.
-fn number(
-    lang: Lang,
-    field_key: &str,
-    v: &str,
-    check: impl FnOnce(&str, i64) -> Checked<()>,
-) -> Result<(), String> {
-    field(lang, field_key, |f| {
-        validate::integer(f, v).and_then(|n| check(f, n))
-    })
+/// A whole number typed into a form, from `min` to `max`: one wording,
+/// naming the field and the range, whatever is wrong with it.
+fn number(lang: Lang, field_key: &str, v: &str, min: i64, max: i64) -> Result<(), String> {
+    field(lang, field_key, |f| validate::integer_in(f, v, min, max))
 }
 
 /// Instances per launch: RunInstances' InstanceCount range.
 pub fn count(lang: Lang, v: &str) -> Result<(), String> {
-    number(lang, "wizard.launch.count", v, |f, n| {
-        validate::count(f, n, crate::scaleout::plan::MAX_COUNT).map(drop)
-    })
+    // validate::count's range, 1 up to the plan's limit.
+    number(
+        lang,
+        "wizard.launch.count",
+        v,
+        1,
+        crate::scaleout::plan::MAX_COUNT,
+    )
 }
 
 /// The count against the zone's quota too, once it is known: a launch
@@ -77,15 +79,22 @@ pub fn count_within(
 }
 
 pub fn project(lang: Lang, v: &str) -> Result<(), String> {
-    number(lang, "wizard.launch.project", v, |f, n| {
-        validate::in_range(f, n, 0, i64::from(u32::MAX)).map(drop)
-    })
+    number(lang, "wizard.launch.project", v, 0, i64::from(u32::MAX))
 }
 
-pub fn port(lang: Lang, v: &str) -> Result<(), String> {
-    number(lang, "wizard.bind.port_field", v, |f, n| {
-        validate::port(f, n).map(drop)
-    })
+/// validate::port's range, under the field's own name.
+fn port(lang: Lang, field_key: &str, v: &str) -> Result<(), String> {
+    number(lang, field_key, v, 1, 65535)
+}
+
+/// The CLB listener's port.
+pub fn listener_port(lang: Lang, v: &str) -> Result<(), String> {
+    port(lang, "wizard.bind.listener_port_field", v)
+}
+
+/// The port the servers behind the listener serve on.
+pub fn backend_port(lang: Lang, v: &str) -> Result<(), String> {
+    port(lang, "wizard.bind.backend_port_field", v)
 }
 
 /// Why an instance cannot sit behind `clb`: another zone (internal CLBs
@@ -260,9 +269,13 @@ mod tests {
 
     #[test]
     fn fields_name_themselves_and_their_limits() {
-        let e = port(Lang::En, "70000").unwrap_err();
+        let e = listener_port(Lang::En, "70000").unwrap_err();
         assert!(e.contains("1") && e.contains("65535"), "{e}");
-        assert!(port(Lang::En, "80").is_ok());
+        assert!(e.starts_with("Listener port"), "{e}");
+        assert!(backend_port(Lang::En, "0")
+            .unwrap_err()
+            .starts_with("Backend port"));
+        assert!(listener_port(Lang::En, "80").is_ok());
         assert!(count(Lang::En, "0").is_err());
         assert!(count(Lang::En, "3").is_ok());
         // RunInstances takes 1-500 instances a call

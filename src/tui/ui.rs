@@ -55,7 +55,9 @@ pub fn draw(app: &App, f: &mut Frame) {
         f.render_widget(Paragraph::new(lines).style(style), notice_area);
     }
     let keys = screens::keys(app);
-    widgets::footer::render(app.lang, &keys, f, footer);
+    // A text field with the keyboard takes letters: only keys that work while typing are listed.
+    let typing = app.typing() && app.confirm.is_none();
+    widgets::footer::render(app.lang, &keys, typing, f, footer);
     if let Some(c) = &app.confirm {
         // Above the notice and the footer: its keys are never covered.
         let above = Rect {
@@ -64,7 +66,7 @@ pub fn draw(app: &App, f: &mut Frame) {
         };
         widgets::confirm::render(app.lang, c, f, above);
     } else if app.help {
-        widgets::help::render(app.lang, &keys, f, area);
+        widgets::help::render(app.lang, &keys, typing, f, area);
     }
 }
 

@@ -56,6 +56,27 @@ impl Driver {
                 .await
             });
         }
+        // The browser and the Runs screen queue theirs too.
+        for job in self.app.browse.take_jobs() {
+            let tx = self.tx.clone();
+            let client = self.session.engine.client.clone();
+            tokio::spawn(async move {
+                tcscale::tui::screens::browse::run_job(client, job, move |e| {
+                    let _ = tx.send(JobEvent::Browse(e));
+                })
+                .await
+            });
+        }
+        for job in self.app.runs.take_jobs() {
+            let tx = self.tx.clone();
+            let engine = self.session.engine.clone();
+            tokio::spawn(async move {
+                tcscale::tui::screens::runs::work::run_job(engine, job, move |e| {
+                    let _ = tx.send(JobEvent::Runs(e));
+                })
+                .await
+            });
+        }
     }
 
     pub fn key(&mut self, code: KeyCode) {

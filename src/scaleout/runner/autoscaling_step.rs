@@ -180,6 +180,110 @@ async fn find_policy(eng: &Engine, group: &str, name: &str) -> Result<Option<Str
         .and_then(|p| p.auto_scaling_policy_id))
 }
 
+// ---------------------------------------------------------------- the requests
+
+/// CreateLaunchConfiguration as the setup sends it: the source copied, on
+/// the chosen image, type and name.
+pub fn create_launch_configuration_request(
+    input: &AsInput,
+) -> asm::CreateLaunchConfigurationRequest {
+    launch_configuration_request(
+        &input.source,
+        &input.image_id,
+        &input.launch_configuration_name,
+        input.instance_type.as_deref(),
+    )
+}
+
+/// CreateAutoScalingGroup as the setup sends it, on the launch
+/// configuration `launch_configuration_id` (with its listener target).
+pub fn create_auto_scaling_group_request(
+    input: &AsInput,
+    launch_configuration_id: &str,
+) -> asm::CreateAutoScalingGroupRequest {
+    input.group.request(launch_configuration_id)
+}
+
+/// CreateScheduledAction of `schedule` on the group `group_id`.
+pub fn create_scheduled_action_request(
+    schedule: &Schedule,
+    group_id: &str,
+) -> asm::CreateScheduledActionRequest {
+    schedule.request(group_id)
+}
+
+/// CreateScalingPolicy (alarm or target tracking) named `name` on the group `group_id`.
+pub fn create_scaling_policy_request(
+    policy: &CpuPolicy,
+    group_id: &str,
+    name: &str,
+) -> asm::CreateScalingPolicyRequest {
+    policy.request(group_id, name)
+}
+
+/// One creation of the setup, as the API gets it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AsCreate {
+    LaunchConfiguration(Box<asm::CreateLaunchConfigurationRequest>),
+    Group(Box<asm::CreateAutoScalingGroupRequest>),
+    ScheduledAction(asm::CreateScheduledActionRequest),
+    Policy(asm::CreateScalingPolicyRequest),
+}
+
+impl AsCreate {
+    /// The API action.
+    pub fn action(&self) -> &'static str {
+        match self {
+            AsCreate::LaunchConfiguration(_) => "CreateLaunchConfiguration",
+            AsCreate::Group(_) => "CreateAutoScalingGroup",
+            AsCreate::ScheduledAction(_) => "CreateScheduledAction",
+            AsCreate::Policy(_) => "CreateScalingPolicy",
+        }
+    }
+
+    /// The request's parameters, one line of JSON.
+    pub fn json(&self) -> String {
+        match self {
+            AsCreate::LaunchConfiguration(r) => serde_json::to_string(r),
+            AsCreate::Group(r) => serde_json::to_string(r),
+            AsCreate::ScheduledAction(r) => serde_json::to_string(r),
+            AsCreate::Policy(r) => serde_json::to_string(r),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Every creation [`setup_auto_scaling`] sends for `input`, in its order,
+/// built by the builders it sends them with. The ids the setup only learns
+/// as it goes are `launch_configuration_id` and `group_id` (a preview
+/// passes a placeholder).
+pub fn setup_requests(
+    input: &AsInput,
+    launch_configuration_id: &str,
+    group_id: &str,
+) -> Vec<AsCreate> {
+    let mut out = vec![
+        AsCreate::LaunchConfiguration(Box::new(create_launch_configuration_request(input))),
+        AsCreate::Group(Box::new(create_auto_scaling_group_request(
+            input,
+            launch_configuration_id,
+        ))),
+    ];
+    out.extend(
+        input
+            .schedules
+            .iter()
+            .map(|s| AsCreate::ScheduledAction(create_scheduled_action_request(s, group_id))),
+    );
+    out.extend(
+        input
+            .policies
+            .iter()
+            .map(|(name, p)| AsCreate::Policy(create_scaling_policy_request(p, group_id, name))),
+    );
+    out
+}
+
 /// Finds by name, else creates (once; after an outage, looks again before retrying).
 async fn ensure<F, C, Fut1, Fut2>(find: F, create: C) -> Result<String, StepError>
 where
@@ -238,12 +342,7 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
         check_quota(eng, input).await?;
     }
 
-    let lc_req = launch_configuration_request(
-        &input.source,
-        &input.image_id,
-        &input.launch_configuration_name,
-        input.instance_type.as_deref(),
-    );
+    let lc_req = create_launch_configuration_request(input);
     out.launch_configuration_id = ensure(
         || find_launch_configuration(eng, &input.launch_configuration_name),
         || async {
@@ -263,7 +362,7 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
         ],
     );
 
-    let group_req = input.group.request(&out.launch_configuration_id);
+    let group_req = create_auto_scaling_group_request(input, &out.launch_configuration_id);
     out.group_id = ensure(
         || find_group(eng, &input.group.name),
         || async {
@@ -281,7 +380,7 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
     );
 
     for s in &input.schedules {
-        let req = s.request(&out.group_id);
+        let req = create_scheduled_action_request(s, &out.group_id);
         let id = ensure(
             || find_scheduled_action(eng, &out.group_id, &s.name),
             || async {
@@ -303,7 +402,7 @@ pub async fn setup_auto_scaling(eng: &Engine, input: &AsInput) -> Result<AsOutpu
     }
 
     for (name, p) in &input.policies {
-        let req = p.request(&out.group_id, name);
+        let req = create_scaling_policy_request(p, &out.group_id, name);
         let id = ensure(
             || find_policy(eng, &out.group_id, name),
             || async {

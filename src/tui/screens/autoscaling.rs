@@ -50,6 +50,9 @@ pub enum PolicyKind {
 pub struct AsPrefill {
     pub region: String,
     pub source: Option<InstanceView>,
+    /// The source as the API described it: the launch configuration the
+    /// confirm shows copies it, as the engine's does.
+    pub source_model: Option<cvm::Instance>,
     /// The image made (or chosen) in the scale-out, or the newest of the source.
     pub image_id: String,
     pub clb: Option<ClbView>,
@@ -130,6 +133,10 @@ pub struct AsWizard {
     /// Focused field of the current page (page 3: 0 is the kind chooser).
     pub focus: usize,
     pub confirm: Option<Confirm>,
+    /// Rows the confirm's calls are scrolled down (↑↓ when they do not fit).
+    pub confirm_scroll: usize,
+    /// How far the confirm as last drawn could scroll.
+    pub confirm_max_scroll: std::cell::Cell<usize>,
     pub progress: Progress,
     pub created: Option<AsOutput>,
     /// What a setup that failed had made (followed live, reused by the retry).
@@ -261,6 +268,9 @@ pub fn prefill(app: &App) -> AsPrefill {
             .map(|i| i.id.clone())
             .unwrap_or_default()
     });
+    p.source_model = source
+        .as_ref()
+        .and_then(|s| arch.models.get(&s.id).cloned());
     p.source = source;
     p.clb = clb;
     p
@@ -743,59 +753,35 @@ impl AsWizard {
         })
     }
 
+    /// The confirm: every request the setup will send, built by the
+    /// engine's own builders (`setup_requests`); the ids it learns as it
+    /// goes (the launch configuration's, the group's) are shown as `…`.
     fn confirm_for(&self, req: &SetupRequest, lang: Lang) -> Confirm {
-        let mut calls = vec![
-            PlannedCall {
+        use crate::scaleout::runner::autoscaling_step::{setup_requests, AsCreate, AsInput};
+        use crate::tui::plan_preview::JOURNAL_VALUE;
+        let input = AsInput {
+            source: self.prefill.source_model.clone().unwrap_or_default(),
+            image_id: req.image_id.clone(),
+            launch_configuration_name: req.launch_configuration_name.clone(),
+            instance_type: req.instance_type.clone(),
+            group: req.group.clone(),
+            schedules: req.schedules.clone(),
+            policies: req.policies.clone(),
+        };
+        let calls = setup_requests(&input, JOURNAL_VALUE, JOURNAL_VALUE)
+            .into_iter()
+            .map(|c| PlannedCall {
                 service: "as",
-                action: "CreateLaunchConfiguration",
-                detail: format!(
-                    "{} · {} · {}",
-                    req.launch_configuration_name,
-                    req.image_id,
-                    req.instance_type
-                        .clone()
-                        .or_else(|| self
-                            .prefill
-                            .source
-                            .as_ref()
-                            .map(|s| s.instance_type.clone()))
-                        .unwrap_or_default()
-                ),
-            },
-            PlannedCall {
-                service: "as",
-                action: "CreateAutoScalingGroup",
-                detail: format!(
-                    "{} · {}/{}/{} · {}",
-                    req.group.name,
-                    req.group.sizes.min,
-                    req.group.sizes.desired,
-                    req.group.sizes.max,
-                    req.group
-                        .target
-                        .as_ref()
-                        .map(|t| format!(
-                            "{} {} → :{}",
-                            t.load_balancer_id, t.listener_id, t.backend_port
-                        ))
-                        .unwrap_or_default()
-                ),
-            },
-        ];
-        for s in &req.schedules {
-            calls.push(PlannedCall {
-                service: "as",
-                action: "CreateScheduledAction",
-                detail: s.describe(lang),
-            });
-        }
-        for (_, p) in &req.policies {
-            calls.push(PlannedCall {
-                service: "as",
-                action: "CreateScalingPolicy",
-                detail: p.describe(lang),
-            });
-        }
+                action: c.action(),
+                detail: match &c {
+                    // The source not described yet: nothing to copy from.
+                    AsCreate::LaunchConfiguration(_) if self.prefill.source_model.is_none() => {
+                        "?".into()
+                    }
+                    _ => c.json(),
+                },
+            })
+            .collect();
         Confirm {
             title: t(lang, "autoscaling.ui.confirm_title"),
             body: None,
@@ -856,6 +842,16 @@ impl AsWizard {
                     }
                 }
                 KeyCode::Char('n') | KeyCode::Esc => self.confirm = None,
+                KeyCode::Up => self.confirm_scroll = self.confirm_scroll.saturating_sub(1),
+                KeyCode::Down => {
+                    self.confirm_scroll =
+                        (self.confirm_scroll + 1).min(self.confirm_max_scroll.get())
+                }
+                KeyCode::PageUp => self.confirm_scroll = self.confirm_scroll.saturating_sub(10),
+                KeyCode::PageDown => {
+                    self.confirm_scroll =
+                        (self.confirm_scroll + 10).min(self.confirm_max_scroll.get())
+                }
                 _ => {}
             }
             return KeyOutcome::Stay;
@@ -966,7 +962,10 @@ impl AsWizard {
             },
             Page::Policy => match self.policy() {
                 Ok(_) => match self.setup_request() {
-                    Ok(req) => self.confirm = Some(self.confirm_for(&req, lang)),
+                    Ok(req) => {
+                        self.confirm = Some(self.confirm_for(&req, lang));
+                        self.confirm_scroll = 0;
+                    }
                     Err(e) => self.note = Some((CheckLevel::Fail, e.message(lang))),
                 },
                 Err(e) => self.show_error(&e, lang, policy_field),
@@ -1010,6 +1009,7 @@ impl AsWizard {
             // asked first, like every other change.
             KeyCode::Char('t') => {
                 if let Some(p) = self.created.as_ref().and_then(|c| c.policy_ids.first()) {
+                    self.confirm_scroll = 0;
                     self.confirm = Some(Confirm {
                         title: t(lang, "autoscaling.ui.test_title"),
                         body: None,

@@ -24,7 +24,8 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         form(app, f, area);
     }
     if let Some(c) = &w.confirm {
-        confirm::render(app.lang, c, f, f.area());
+        let max = confirm::render_scrolled(app.lang, c, w.confirm_scroll, f, f.area());
+        w.confirm_max_scroll.set(max);
     }
 }
 

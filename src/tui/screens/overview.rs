@@ -60,8 +60,22 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Constraint::Min(0),
     ])
     .areas(area);
+    // How fresh the world shown is (it is read again after a change and
+    // once a minute).
+    let fresh = if app.discovering() {
+        t(lang, "wizard.overview.refreshing")
+    } else {
+        let secs = app
+            .discovered_at
+            .map_or(0, |at| app.clock.saturating_sub(at));
+        tf(lang, "wizard.overview.updated", &[("secs", &secs)])
+    };
     f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(format!(" {title} "))),
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(format!(" {title} "))
+                .title(Line::styled(format!(" {fresh} "), theme::label()).right_aligned()),
+        ),
         top,
     );
     let [menu, checks] =

@@ -8,6 +8,57 @@ use crate::tui::state::Confirm;
 use crate::tui::widgets::{centered, theme, wrap};
 
 pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
+    let mut lines = call_lines(lang, c);
+    lines.push(Line::raw(""));
+    lines.push(answer_keys(
+        lang,
+        "wizard.confirm.accept",
+        "wizard.confirm.cancel",
+    ));
+    let width = area.width.saturating_sub(4).min(96);
+    // A call's parameters wrap under the call, not at the dialog's edge.
+    let lines = wrap::indented(lines, width.saturating_sub(3).max(1) as usize);
+    dialog(f, area, width, format!(" {} ", c.title), lines);
+}
+
+/// [`render`] for a dialog whose calls may not fit: they scroll instead of
+/// being cut, `scroll` rows down (clamped), `↑`/`↓` markers saying more is
+/// above or below, the keys (with ↑↓) always shown. Returns how far it can
+/// scroll in `area` (0: it all fits).
+pub fn render_scrolled(lang: Lang, c: &Confirm, scroll: usize, f: &mut Frame, area: Rect) -> usize {
+    let width = area.width.saturating_sub(4).min(96);
+    let calls = wrap::indented(call_lines(lang, c), width.saturating_sub(3).max(1) as usize);
+    let mut keys = answer_keys(lang, "wizard.confirm.accept", "wizard.confirm.cancel");
+    // Rows inside the border, less the blank row and the keys.
+    let window = (area.height.saturating_sub(2) as usize).saturating_sub(2);
+    let (shown, max) = if calls.len() <= window || window < 3 {
+        (calls, 0)
+    } else {
+        keys.spans.push(Span::styled("   ↑↓ ", theme::key()));
+        keys.spans.push(Span::raw(t(lang, "wizard.confirm.scroll")));
+        let max = calls.len() - window;
+        let top = scroll.min(max);
+        let mut shown: Vec<Line<'static>> = calls[top..top + window].to_vec();
+        if top > 0 {
+            shown[0] = Line::styled(" ↑ …", theme::warn());
+        }
+        if top < max {
+            shown[window - 1] = Line::styled(" ↓ …", theme::warn());
+        }
+        (shown, max)
+    };
+    let mut lines = shown;
+    lines.push(Line::raw(""));
+    lines.extend(wrap::indented(
+        vec![keys],
+        width.saturating_sub(3).max(1) as usize,
+    ));
+    dialog(f, area, width, format!(" {} ", c.title), lines);
+    max
+}
+
+/// The dialog's body and its calls, one line each (not wrapped).
+fn call_lines(lang: Lang, c: &Confirm) -> Vec<Line<'static>> {
     let mut lines: Vec<Line<'static>> = Vec::new();
     if let Some(body) = &c.body {
         lines.push(Line::from(body.clone()));
@@ -24,16 +75,7 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
             ]));
         }
     }
-    lines.push(Line::raw(""));
-    lines.push(answer_keys(
-        lang,
-        "wizard.confirm.accept",
-        "wizard.confirm.cancel",
-    ));
-    let width = area.width.saturating_sub(4).min(96);
-    // A call's parameters wrap under the call, not at the dialog's edge.
-    let lines = wrap::indented(lines, width.saturating_sub(3).max(1) as usize);
-    dialog(f, area, width, format!(" {} ", c.title), lines);
+    lines
 }
 
 /// A bordered dialog of `width` columns centred in `area` (the frame above

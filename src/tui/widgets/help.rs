@@ -6,11 +6,22 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use crate::i18n::{t, Lang};
 use crate::tui::widgets::{centered, theme};
 
-pub fn render(lang: Lang, screen_keys: &[(&str, &str)], f: &mut Frame, area: Rect) {
+/// `typing`: a text field has the keyboard, so the global keys are the
+/// footer's [`super::footer::TYPING_GLOBALS`] (the letters type).
+pub fn render(lang: Lang, screen_keys: &[(&str, &str)], typing: bool, f: &mut Frame, area: Rect) {
+    let [language, help, quit] = if typing {
+        super::footer::TYPING_GLOBALS
+    } else {
+        [
+            ("L / ^L", "wizard.key.language"),
+            ("? / F1", "wizard.key.help"),
+            ("q / ^C", "wizard.key.quit"),
+        ]
+    };
     let globals: [(&str, &str); 5] = [
-        ("L / ^L", "wizard.key.language"),
-        ("? / F1", "wizard.key.help"),
-        ("q / ^C", "wizard.key.quit"),
+        language,
+        help,
+        quit,
         ("tab", "wizard.key.next_field"),
         ("mouse", "wizard.key.click"),
     ];
