@@ -754,6 +754,17 @@ async fn source_keeps_the_role_column_at_80_columns() {
 const AS_IMAGE: &str = "img-auth2024";
 
 /// Overview → Auto Scaling with keys, the zone's quota read, the image typed.
+/// The Auto Scaling wizard's policy page (⏎ past the group and the schedule).
+async fn to_policy_page(d: &mut Driver) {
+    to_auto_scaling(d).await;
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(
+        d.app.autoscaling.page,
+        tcscale::tui::screens::autoscaling::Page::Policy
+    );
+}
+
 async fn to_auto_scaling(d: &mut Driver) {
     use tcscale::tui::screens::autoscaling::gf;
     d.until("discovery", |a| a.arch.ready().is_some()).await;
@@ -784,10 +795,7 @@ async fn to_auto_scaling(d: &mut Driver) {
 async fn as_a_bad_field_shows_as_typed_and_a_failed_setup_leads_back_to_the_form() {
     use tcscale::tui::screens::autoscaling::{pf, Page};
     let mut d = Driver::new().await;
-    to_auto_scaling(&mut d).await;
-    d.key(KeyCode::Enter);
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.autoscaling.page, Page::Policy);
+    to_policy_page(&mut d).await;
 
     // "for 0 min": the engine's rule refuses it the moment it is typed,
     // under its field, and ⏎ offers no confirm.
@@ -944,16 +952,7 @@ fn as_an_empty_live_view_says_so_in_full() {
 
 /// Session flow with keys to the Launch screen, its price and quota read.
 async fn to_launch_priced(d: &mut Driver) {
-    d.until("discovery", |a| a.arch.ready().is_some()).await;
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.screen, Screen::Source);
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.screen, Screen::Image);
-    d.confirm("CreateImage");
-    d.until("image NORMAL", |a| a.image.progress.is_done())
-        .await;
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.screen, Screen::Launch);
+    to_launch(d).await;
     d.until("the price and quota", |a| {
         a.launch.price.ready().is_some() && a.launch.quota.ready().is_some()
     })
@@ -1321,12 +1320,8 @@ fn shown_request(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn as_the_confirm_shows_every_request_the_setup_sends_policy_included() {
-    use tcscale::tui::screens::autoscaling::Page;
     let mut d = Driver::new().await;
-    to_auto_scaling(&mut d).await;
-    d.key(KeyCode::Enter);
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.autoscaling.page, Page::Policy);
+    to_policy_page(&mut d).await;
     d.key(KeyCode::Enter);
     let c = d
         .app
