@@ -96,6 +96,25 @@ pub struct SetupRequest {
     pub policies: Vec<(String, CpuPolicy)>,
 }
 
+impl SetupRequest {
+    /// The engine's input for this setup, copying `source` (the confirm
+    /// shows it, the job sends it: one input, so they cannot disagree).
+    pub fn input(
+        &self,
+        source: crate::cloud::models::cvm::Instance,
+    ) -> crate::scaleout::runner::autoscaling_step::AsInput {
+        crate::scaleout::runner::autoscaling_step::AsInput {
+            source,
+            image_id: self.image_id.clone(),
+            launch_configuration_name: self.launch_configuration_name.clone(),
+            instance_type: self.instance_type.clone(),
+            group: self.group.clone(),
+            schedules: self.schedules.clone(),
+            policies: self.policies.clone(),
+        }
+    }
+}
+
 /// What the work reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AsEvent {
@@ -757,17 +776,9 @@ impl AsWizard {
     /// engine's own builders (`setup_requests`); the ids it learns as it
     /// goes (the launch configuration's, the group's) are shown as `…`.
     fn confirm_for(&self, req: &SetupRequest, lang: Lang) -> Confirm {
-        use crate::scaleout::runner::autoscaling_step::{setup_requests, AsCreate, AsInput};
+        use crate::scaleout::runner::autoscaling_step::{setup_requests, AsCreate};
         use crate::tui::plan_preview::JOURNAL_VALUE;
-        let input = AsInput {
-            source: self.prefill.source_model.clone().unwrap_or_default(),
-            image_id: req.image_id.clone(),
-            launch_configuration_name: req.launch_configuration_name.clone(),
-            instance_type: req.instance_type.clone(),
-            group: req.group.clone(),
-            schedules: req.schedules.clone(),
-            policies: req.policies.clone(),
-        };
+        let input = req.input(self.prefill.source_model.clone().unwrap_or_default());
         let calls = setup_requests(&input, JOURNAL_VALUE, JOURNAL_VALUE)
             .into_iter()
             .map(|c| PlannedCall {

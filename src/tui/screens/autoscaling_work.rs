@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::scaleout::runner::autoscaling_step::{
-    execute_policy, recorded, setup_auto_scaling, snapshot, AsInput,
+    execute_policy, recorded, setup_auto_scaling, snapshot,
 };
 use crate::scaleout::runner::launch::describe_instances;
 use crate::scaleout::runner::launch::zone_quota;
@@ -91,14 +91,5 @@ async fn setup(
         .into_iter()
         .next()
         .ok_or_else(|| StepError::Blocked(req.source_id.clone().into()))?;
-    let input = AsInput {
-        source,
-        image_id: req.image_id.clone(),
-        launch_configuration_name: req.launch_configuration_name.clone(),
-        instance_type: req.instance_type.clone(),
-        group: req.group.clone(),
-        schedules: req.schedules.clone(),
-        policies: req.policies.clone(),
-    };
-    setup_auto_scaling(eng, &input).await
+    setup_auto_scaling(eng, &req.input(source)).await
 }
