@@ -145,7 +145,11 @@ fn page_schedule_with_bad_cron_and_past_start() {
             Page::Schedule,
             "a bad cron stops the page"
         );
-        let e = a.autoscaling.schedule_fields[1].error.clone().unwrap();
+        let e = a.autoscaling.schedule_fields[1]
+            .error
+            .clone()
+            .unwrap()
+            .in_lang(Lang::En);
         assert!(e.contains("Recurrence"), "{e}");
         a
     });
@@ -375,7 +379,10 @@ fn max_size_is_checked_against_the_zone_quota_as_the_user_types() {
     both("autoscaling_group_above_quota", above_quota);
     both_80("autoscaling_group_above_quota_80x24", above_quota);
     let mut a = above_quota(Lang::En);
-    let err = a.autoscaling.group_fields[6].error.clone();
+    let err = a.autoscaling.group_fields[6]
+        .error
+        .as_ref()
+        .map(|e| e.in_lang(Lang::En));
     assert!(
         err.as_deref().is_some_and(|e| e.contains("quota left (3")),
         "{err:?}"
@@ -400,7 +407,10 @@ fn max_size_is_checked_against_the_zone_quota_as_the_user_types() {
     a.autoscaling.focus = 6; // the schedule's MaxSize
     clear(&mut a);
     type_into(&mut a, "9");
-    let err = a.autoscaling.schedule_fields[6].error.clone();
+    let err = a.autoscaling.schedule_fields[6]
+        .error
+        .as_ref()
+        .map(|e| e.in_lang(Lang::En));
     assert!(
         err.as_deref().is_some_and(|e| e.contains("quota left (3")),
         "{err:?}"
@@ -416,7 +426,11 @@ fn a_quota_arriving_below_the_prefilled_max_marks_it() {
     assert_eq!(a.autoscaling.group_fields[6].error, None);
     a.autoscaling
         .on_event(AsEvent::Quota(Ok(Some(quota(2)))), Lang::Zh, 3);
-    let err = a.autoscaling.group_fields[6].error.clone().unwrap();
+    let err = a.autoscaling.group_fields[6]
+        .error
+        .clone()
+        .unwrap()
+        .in_lang(Lang::Zh);
     assert!(err.contains("还可创建 2 台"), "{err}");
     let text = render(&a, 80, 24);
     assert!(

@@ -807,8 +807,9 @@ async fn as_a_bad_field_shows_as_typed_and_a_failed_setup_leads_back_to_the_form
     assert_eq!(w.policy_fields[pf::MINUTES].value, "0");
     let e = w.policy_fields[pf::MINUTES]
         .error
-        .clone()
-        .expect("the minutes' error shows as typed");
+        .as_ref()
+        .expect("the minutes' error shows as typed")
+        .in_lang(d.app.lang);
     let screen = render(&d.app, 120, 40);
     assert!(screen.contains(&e), "{screen}");
     assert!(!screen.contains("for 0 min"), "{screen}");
@@ -999,8 +1000,9 @@ async fn launch_price_and_quota_follow_the_fields_and_a_refused_type_or_zone_blo
         .launch
         .instance_type
         .error
-        .clone()
-        .expect("the refusal under the instance type");
+        .as_ref()
+        .expect("the refusal under the instance type")
+        .in_lang(d.app.lang);
     assert!(e.contains("S5.HUGE999"), "{e}");
     let screen = render(&d.app, 120, 40);
     assert!(screen.contains("InvalidInstanceType"), "{screen}");
@@ -1032,8 +1034,9 @@ async fn launch_price_and_quota_follow_the_fields_and_a_refused_type_or_zone_blo
         .launch
         .zone
         .error
-        .clone()
-        .expect("the refusal under the zone");
+        .as_ref()
+        .expect("the refusal under the zone")
+        .in_lang(d.app.lang);
     assert!(e.contains("mars-1"), "{e}");
     let screen = render(&d.app, 120, 40);
     let quota = check_line(&screen, "Quota:");
@@ -1431,6 +1434,155 @@ async fn as_the_confirm_shows_every_request_the_setup_sends_policy_included() {
     wrong.extend(holds("ScheduledAction", &made_schedule, &schedule));
     wrong.extend(holds("ScalingPolicy", &made_policy, &policy));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+/// Ctrl-L, as typed in a form (a plain `L` is a letter there).
+fn ctrl_l(d: &mut Driver) {
+    let jobs = d.app.update(tcscale::tui::app::Msg::Key(
+        crossterm::event::KeyEvent::new(
+            KeyCode::Char('l'),
+            crossterm::event::KeyModifiers::CONTROL,
+        ),
+    ));
+    d.spawn(jobs);
+}
+
+/// The screen's line with the field's message (its `✗`).
+fn error_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains('✗'))
+        .unwrap_or_else(|| panic!("a field error on screen:\n{screen}"))
+        .trim()
+        .to_string()
+}
+
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// Defect 9(d): a field's error is worded when drawn, so the language key
+/// re-words the one already on screen (the Image name and an Auto Scaling
+/// size alike).
+#[tokio::test(flavor = "multi_thread")]
+async fn language_key_rewords_the_field_errors_on_screen() {
+    let mut d = Driver::new().await;
+    d.until("discovery", |a| a.arch.ready().is_some()).await;
+    d.key(KeyCode::Enter);
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::Image);
+    assert_eq!(d.app.image.focus, 0);
+    d.key(KeyCode::Char('/'));
+    let en = error_line(&render(&d.app, 120, 40));
+    assert!(en.contains("Image name"), "English: {en}");
+    ctrl_l(&mut d);
+    assert_eq!(d.app.lang, tcscale::i18n::Lang::Zh);
+    assert_eq!(d.app.screen, Screen::Image);
+    let zh = error_line(&render(&d.app, 120, 40));
+    assert!(has_cjk(&zh) && !zh.contains("Image name"), "Chinese: {zh}");
+    ctrl_l(&mut d);
+    assert_eq!(error_line(&render(&d.app, 120, 40)), en);
+
+    // The Auto Scaling form: a maximum of 0 under a desired count of 1.
+    d.key(KeyCode::Esc);
+    d.key(KeyCode::Esc);
+    assert_eq!(d.app.screen, Screen::Overview, "notice {:?}", d.app.notice);
+    for _ in 0..3 {
+        d.key(KeyCode::Down);
+    }
+    d.key(KeyCode::Enter);
+    assert_eq!(d.app.screen, Screen::AutoScaling);
+    use tcscale::tui::screens::autoscaling::gf;
+    while d.app.autoscaling.focus != gf::MAX {
+        d.key(KeyCode::Tab);
+    }
+    d.key(KeyCode::End);
+    for _ in 0..4 {
+        d.key(KeyCode::Backspace);
+    }
+    d.key(KeyCode::Char('0'));
+    let en = error_line(&render(&d.app, 120, 40));
+    assert!(!has_cjk(&en), "English: {en}");
+    ctrl_l(&mut d);
+    let zh = error_line(&render(&d.app, 120, 40));
+    assert!(has_cjk(&zh), "Chinese: {zh}");
+    ctrl_l(&mut d);
+    assert_eq!(error_line(&render(&d.app, 120, 40)), en);
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+/// The RequestId of the RunInstances call that launched `id`, as the
+/// sandbox holds it (`LatestOperationRequestId`).
+fn launch_request_id(d: &Driver, id: &str) -> String {
+    let sb = d.session.sandbox.as_ref().expect("sandbox");
+    sb.handle().with_world(|w| {
+        w.cvm
+            .instance(id)
+            .and_then(|i| i.instance.latest_operation_request_id.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// A failed step's notice lists `e`; it opens the error in a popup (the
+/// API's code, message, RequestId and tcscale's explanation, wrapped) at
+/// 80×24, in the language on screen (L re-words it), and Esc closes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn e_opens_a_failed_launchs_error_with_code_request_id_and_explanation() {
+    let mut d = Driver::new().await;
+    to_launch(&mut d).await;
+    launch_fail(&d, 1.0);
+    d.confirm("RunInstances");
+    d.until_even_failing("the launch to fail", |a| {
+        matches!(a.launch.progress, Progress::Failed { .. })
+    })
+    .await;
+    let id = d.app.launch.instances[0].0.clone();
+    let rid = launch_request_id(&d, &id);
+    assert!(!rid.is_empty(), "the sandbox names the launch's RequestId");
+    let screen = render(&d.app, 80, 24);
+    assert!(footer(&screen).contains("e / ^E"), "{screen}");
+    // A field has the keyboard (e types there): on to one that does not.
+    for _ in 0..10 {
+        if !d.app.typing() {
+            break;
+        }
+        d.key(KeyCode::Tab);
+    }
+    assert!(!d.app.typing(), "a row that takes no typing");
+    d.key(KeyCode::Char('e'));
+    let popup = render(&d.app, 80, 24);
+    for want in [
+        "Code",
+        "LaunchFailed",
+        "RequestId",
+        rid.as_str(),
+        "simulated fault",
+    ] {
+        assert!(popup.contains(want), "{want} in the popup:\n{popup}");
+    }
+    assert!(popup.contains("tcscale:"), "the explanation:\n{popup}");
+    assert!(popup.contains("RunInstances"), "{popup}");
+    // No line runs past the screen: the popup wraps.
+    assert!(popup.lines().all(|l| !l.contains("…RequestId")), "{popup}");
+    // L re-words it, the popup still open.
+    d.key(KeyCode::Char('L'));
+    let zh = render(&d.app, 80, 24);
+    for want in ["错误码", "LaunchFailed", rid.as_str(), "失败"] {
+        assert!(zh.contains(want), "{want} in the popup:\n{zh}");
+    }
+    assert!(zh.contains("tcscale 说明"), "{zh}");
+    // Scrolling keys are taken by the popup, Esc closes it.
+    d.key(KeyCode::PageDown);
+    d.key(KeyCode::Down);
+    d.key(KeyCode::Esc);
+    assert_eq!(d.app.screen, Screen::Launch);
+    let after = render(&d.app, 80, 24);
+    assert!(!after.contains("错误码"), "{after}");
     if let Some(sb) = d.session.sandbox.take() {
         sb.shutdown().await;
     }

@@ -139,7 +139,7 @@ fn image() {
         let mut a = app(l, Screen::Image);
         a.image.name.value.clear();
         a.image.name.cursor = 0;
-        a.image.name.error = tcscale::tui::rules::image_name(l, "").err();
+        a.image.name.check(tcscale::tui::rules::image_name);
         a
     });
     both("image_creating", |l| {
@@ -181,7 +181,7 @@ fn launch() {
         let mut a = app(l, Screen::Launch);
         a.image.image_id = Some("img-7qk2".into());
         a.launch.zone = tcscale::tui::widgets::input::TextInput::new("ap-guangzhou-4");
-        a.launch.count.error = tcscale::tui::rules::count(l, "0").err();
+        a.launch.count.error = tcscale::tui::rules::count(l, "0").err().map(Into::into);
         a.launch.price = Load::Failed("InvalidZone.MismatchRegion".into());
         a
     });
@@ -829,7 +829,13 @@ fn a_count_beyond_the_quota_shows_as_typed_and_goes_when_fixed() {
     a.launch.count = tcscale::tui::widgets::input::TextInput::new("2");
     press(&mut a, KeyCode::Char('0'));
     assert_eq!(a.launch.count.value, "20");
-    let e = a.launch.count.error.clone().expect("said at once");
+    let e = a
+        .launch
+        .count
+        .error
+        .clone()
+        .expect("said at once")
+        .in_lang(a.lang);
     assert!(e.contains("quota") && e.contains('2'), "{e}");
     let shown = render(&a, 100, 30);
     assert!(shown.contains("exceed"), "{shown}");

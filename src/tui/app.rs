@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use crate::i18n::{t, tf, Lang};
-use crate::tui::jobs::{Job, JobEvent};
+use crate::i18n::{t, tf, Lang, Text};
+use crate::tui::jobs::{Job, JobEvent, StepFailure};
 use crate::tui::plan_preview;
 use crate::tui::rules;
 use crate::tui::state::*;
@@ -124,6 +124,13 @@ pub struct App {
     pub summary: crate::tui::screens::summary::SummaryScroll,
     /// The run whose step just failed: `C` opens its cleanup dialog.
     pub recovery_run: Option<String>,
+    /// The last failed step's error, as a value: `e` opens it while its
+    /// notice shows (see [`App::shown_failure`]).
+    failure: Option<StepFailure>,
+    /// The error popup is open, scrolled this many rows down.
+    pub error_popup: Option<usize>,
+    /// How far the error popup can scroll, as last drawn.
+    pub error_popup_max: std::cell::Cell<usize>,
 }
 
 /// What a notice is about, so that the event resolving it clears it; a
@@ -205,7 +212,8 @@ impl App {
     }
 
     /// After a step failed: what may be done now (the engine's options).
-    fn note_recovery(&mut self, step: crate::scaleout::steps::Step) {
+    fn note_recovery(&mut self, step: crate::scaleout::steps::Step, error: StepFailure) {
+        self.failure = Some(error);
         let run = crate::tui::recovery::run_id(self.ctx.journal_path.as_deref());
         self.recovery_run = run.clone();
         // `C` types into a focused field: the notice names the key that works there.
@@ -215,6 +223,52 @@ impl App {
             CheckLevel::Fail,
             crate::tui::recovery::notice(self.lang, step, run.as_deref(), key),
         );
+    }
+
+    /// The failed step's error whose notice shows now (`e` opens it).
+    pub fn shown_failure(&self) -> Option<&crate::scaleout::runner::StepError> {
+        let (NoticeAbout::Failed(_), text) = self.notice_about.as_ref()? else {
+            return None;
+        };
+        let (_, shown) = self.notice.as_ref()?;
+        (shown == text).then_some(())?;
+        self.failure.as_ref().map(|f| &f.0)
+    }
+
+    /// `e` opens the failed step's error here (the screens with keys of
+    /// their own keep theirs).
+    pub fn failure_key_works(&self) -> bool {
+        self.shown_failure().is_some()
+            && !matches!(
+                self.screen,
+                Screen::Onboarding | Screen::Browse | Screen::AutoScaling | Screen::Runs
+            )
+    }
+
+    /// Keys while the error popup is open: it scrolls, L re-words it, Esc closes it.
+    fn key_error_popup(&mut self, key: KeyEvent, scroll: usize) {
+        let max = self.error_popup_max.get();
+        let scroll = match key.code {
+            KeyCode::Esc => {
+                self.error_popup = None;
+                return;
+            }
+            _ if is_ctrl(&key, 'c') => {
+                self.error_popup = None;
+                self.request_quit();
+                return;
+            }
+            _ if is_ctrl(&key, 'l') || key.code == KeyCode::Char('L') => {
+                self.lang = self.lang.toggle();
+                scroll
+            }
+            KeyCode::Up => scroll.saturating_sub(1),
+            KeyCode::Down => (scroll + 1).min(max),
+            KeyCode::PageUp => scroll.saturating_sub(10),
+            KeyCode::PageDown => (scroll + 10).min(max),
+            _ => scroll,
+        };
+        self.error_popup = Some(scroll);
     }
 
     /// Shows `text` as the notice, about `about`: the event resolving that clears it.
@@ -806,12 +860,27 @@ impl App {
                 _ => vec![],
             };
         }
+        if let Some(scroll) = self.error_popup {
+            // Its notice went (the step retried): the popup went with it.
+            if self.shown_failure().is_some() {
+                self.key_error_popup(key, scroll);
+                return vec![];
+            }
+            self.error_popup = None;
+        }
         if self.help {
             self.help = false;
             return vec![];
         }
         if is_ctrl(&key, 'c') {
             self.request_quit();
+            return vec![];
+        }
+        // After a failed step: its error in a popup (e; ^E from a text field).
+        if ((key.code == KeyCode::Char('e') && !self.typing()) || is_ctrl(&key, 'e'))
+            && self.failure_key_works()
+        {
+            self.error_popup = Some(0);
             return vec![];
         }
         if is_ctrl(&key, 'l') || (!self.typing() && key.code == KeyCode::Char('L')) {
@@ -910,7 +979,7 @@ impl App {
                 }
                 back
             }
-            _ => self.browse.on_key(key, self.lang) == browse::KeyOutcome::Back,
+            _ => self.browse.on_key(key) == browse::KeyOutcome::Back,
         };
         if back {
             self.go_back();
@@ -1451,7 +1520,6 @@ impl App {
     }
 
     fn key_image(&mut self, key: KeyEvent) -> Vec<Job> {
-        let lang = self.lang;
         if self.image.progress.is_done() || self.image_builds_behind() {
             // While the image builds, the next forms can be filled in: its
             // progress stays in the status line.
@@ -1483,9 +1551,8 @@ impl App {
                     self.image.progress = Progress::Done { took: 0 };
                     return self.next_step();
                 }
-                self.image.name.error = rules::image_name(lang, &self.image.name.value).err();
-                self.image.description.error =
-                    rules::image_description(lang, &self.image.description.value).err();
+                self.image.name.check(rules::image_name);
+                self.image.description.check(rules::image_description);
                 if self.image.name.error.is_some() {
                     self.image.focus = 0;
                 } else if self.image.description.error.is_some() {
@@ -1502,11 +1569,11 @@ impl App {
                 };
                 // Checked as typed: an error shows at once and goes once fixed.
                 if field.handle(key) {
-                    field.error = if self.image.focus == 0 {
-                        rules::image_name(lang, &field.value).err()
+                    field.check(if self.image.focus == 0 {
+                        rules::image_name
                     } else {
-                        rules::image_description(lang, &field.value).err()
-                    };
+                        rules::image_description
+                    });
                 }
             }
         }
@@ -1516,19 +1583,20 @@ impl App {
     /// The launch form's field `i` against its rule (the count against the
     /// zone's quota as well, once known).
     fn check_launch_field(&mut self, i: usize) {
-        let (lang, l) = (self.lang, &mut self.launch);
+        let l = &mut self.launch;
         match i {
             0 => {
-                l.count.error =
-                    rules::count_within(lang, &l.count.value, l.zone.value.trim(), l.quota.ready())
-                        .err()
+                let (zone, quota) = (l.zone.value.trim(), l.quota.ready());
+                l.count
+                    .check(|lang, v| rules::count_within(lang, v, zone, quota))
             }
-            1 => {
-                l.instance_type.error =
-                    rules::not_empty(lang, "wizard.launch.type", &l.instance_type.value).err()
-            }
-            2 => l.zone.error = rules::not_empty(lang, "wizard.launch.zone", &l.zone.value).err(),
-            _ => l.project.error = rules::project(lang, &l.project.value).err(),
+            1 => l
+                .instance_type
+                .check(|lang, v| rules::not_empty(lang, "wizard.launch.type", v)),
+            2 => l
+                .zone
+                .check(|lang, v| rules::not_empty(lang, "wizard.launch.zone", v)),
+            _ => l.project.check(rules::project),
         }
         // What the API refused for this very value stays the field's error.
         let field = match i {
@@ -1542,7 +1610,7 @@ impl App {
                 .refused
                 .iter()
                 .find(|(f, v, _)| *f == i && v == field.value.trim())
-                .map(|(_, _, m)| m.clone());
+                .map(|(_, _, m)| Text::raw(m.clone()));
         }
     }
 
@@ -1653,14 +1721,14 @@ impl App {
                 return jobs;
             }
             KeyCode::Enter if self.lb_can_create() => {
-                self.lb.new_name.error = rules::clb_name(self.lang, &self.lb.new_name.value).err();
+                self.lb.new_name.check(rules::clb_name);
                 if self.lb.new_name.error.is_none() {
                     self.confirm = Some(plan_preview::create_clb(self));
                 }
             }
             _ if self.lb_can_create() && self.lb.cursor == n && self.lb.new_name.handle(key) => {
                 // Checked as typed, as the image name is.
-                self.lb.new_name.error = rules::clb_name(self.lang, &self.lb.new_name.value).err();
+                self.lb.new_name.check(rules::clb_name);
             }
             KeyCode::Char('k') => self.move_cursor(-1),
             KeyCode::Char('j') => self.move_cursor(1),
@@ -1711,9 +1779,8 @@ impl App {
                 }
             }
             KeyCode::Enter => {
-                self.bind.port.error = rules::listener_port(lang, &self.bind.port.value).err();
-                self.bind.backend_port.error =
-                    rules::backend_port(lang, &self.bind.backend_port.value).err();
+                self.bind.port.check(rules::listener_port);
+                self.bind.backend_port.check(rules::backend_port);
                 if self.bind.port.error.is_some() {
                     self.bind.focus = 1;
                 } else if self.bind.backend_port.error.is_some() {
@@ -1732,7 +1799,7 @@ impl App {
                 };
                 // Checked as typed, as the launch form's numbers are.
                 if f.handle(key) {
-                    f.error = rule(lang, &f.value).err();
+                    f.check(rule);
                 }
             }
         }
@@ -2154,13 +2221,15 @@ impl App {
             }
             JobEvent::ImageFailed(e) => {
                 self.job_finished();
-                self.image.progress = Progress::Failed { message: e };
+                self.image.progress = Progress::Failed {
+                    message: e.0.explain(lang),
+                };
                 if std::mem::take(&mut self.launch.waits_for_image) {
                     self.launch.progress = Progress::Failed {
                         message: t(lang, "wizard.launch.image_failed"),
                     };
                 }
-                self.note_recovery(crate::scaleout::steps::Step::Image);
+                self.note_recovery(crate::scaleout::steps::Step::Image, e);
             }
             JobEvent::DryRunPassed => {
                 self.launch.dry_run_ok = true;
@@ -2195,8 +2264,10 @@ impl App {
             }
             JobEvent::LaunchFailed(e) => {
                 self.job_finished();
-                self.launch.progress = Progress::Failed { message: e };
-                self.note_recovery(crate::scaleout::steps::Step::Launch);
+                self.launch.progress = Progress::Failed {
+                    message: e.0.explain(lang),
+                };
+                self.note_recovery(crate::scaleout::steps::Step::Launch, e);
             }
             JobEvent::ClbTask { note } => {
                 if let Progress::Running { note: n, .. } = &mut self.lb.progress {
@@ -2231,8 +2302,10 @@ impl App {
             }
             JobEvent::ClbFailed(e) => {
                 self.job_finished();
-                self.lb.progress = Progress::Failed { message: e };
-                self.note_recovery(crate::scaleout::steps::Step::LoadBalancer);
+                self.lb.progress = Progress::Failed {
+                    message: e.0.explain(lang),
+                };
+                self.note_recovery(crate::scaleout::steps::Step::LoadBalancer, e);
             }
             JobEvent::ListenerCreated { listener_id, port } => {
                 self.created.push(Created {
@@ -2278,8 +2351,10 @@ impl App {
             }
             JobEvent::BindFailed(e) => {
                 self.job_finished();
-                self.bind.progress = Progress::Failed { message: e };
-                self.note_recovery(crate::scaleout::steps::Step::Bind);
+                self.bind.progress = Progress::Failed {
+                    message: e.0.explain(lang),
+                };
+                self.note_recovery(crate::scaleout::steps::Step::Bind, e);
             }
             JobEvent::SecurityGroups(r) => {
                 self.job_finished();
@@ -2313,8 +2388,10 @@ impl App {
             }
             JobEvent::SecurityGroupsFailed(e) => {
                 self.job_finished();
-                self.sg.progress = Progress::Failed { message: e };
-                self.note_recovery(crate::scaleout::steps::Step::SecurityGroup);
+                self.sg.progress = Progress::Failed {
+                    message: e.0.explain(lang),
+                };
+                self.note_recovery(crate::scaleout::steps::Step::SecurityGroup, e);
             }
             JobEvent::SdkConfigs(r) => {
                 self.job_finished();
@@ -2369,8 +2446,10 @@ impl App {
             }
             JobEvent::SdkFailed(e) => {
                 self.job_finished();
-                self.sdk.progress = Progress::Failed { message: e };
-                self.note_recovery(crate::scaleout::steps::Step::SdkConfig);
+                self.sdk.progress = Progress::Failed {
+                    message: e.0.explain(lang),
+                };
+                self.note_recovery(crate::scaleout::steps::Step::SdkConfig, e);
             }
             JobEvent::Retrying { what, attempt } => {
                 self.notice = Some((

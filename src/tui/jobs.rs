@@ -148,19 +148,19 @@ pub enum JobEvent {
         state: String,
     },
     ImageDone,
-    ImageFailed(String),
+    ImageFailed(StepFailure),
     DryRunPassed,
     InstanceState {
         id: String,
         state: String,
     },
     Launched(Vec<InstanceView>),
-    LaunchFailed(String),
+    LaunchFailed(StepFailure),
     ClbTask {
         note: String,
     },
     ClbCreated(ClbView),
-    ClbFailed(String),
+    ClbFailed(StepFailure),
     ListenerCreated {
         listener_id: String,
         port: i64,
@@ -174,14 +174,14 @@ pub enum JobEvent {
         healthy: bool,
     },
     BindDone,
-    BindFailed(String),
+    BindFailed(StepFailure),
     SecurityGroups(Result<Vec<SgRow>, String>),
     SecurityGroupFixed {
         group_id: String,
         rule: String,
     },
     SecurityGroupsDone,
-    SecurityGroupsFailed(String),
+    SecurityGroupsFailed(StepFailure),
     SdkConfigs(Result<Vec<SdkRow>, String>),
     SdkHost {
         id: String,
@@ -189,7 +189,7 @@ pub enum JobEvent {
         output: Vec<String>,
     },
     SdkDone,
-    SdkFailed(String),
+    SdkFailed(StepFailure),
     /// A new run journal replaced the cleaned-up one (its file, if journaled).
     RunStarted {
         journal_path: Option<String>,
@@ -210,6 +210,39 @@ pub enum JobEvent {
     Browse(crate::tui::screens::browse::BrowseEvent),
     AutoScaling(crate::tui::screens::autoscaling::AsEvent),
     Runs(crate::tui::screens::runs::RunsEvent),
+}
+
+/// A step's error as a value: the API's code, message and RequestId when
+/// it gave them, and tcscale's explanation, worded when drawn
+/// ([`StepError::explain`]) in the language then on screen.
+#[derive(Debug, Clone)]
+pub struct StepFailure(pub crate::scaleout::runner::StepError);
+
+impl PartialEq for StepFailure {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_string() == other.0.to_string() && self.0.request_id() == other.0.request_id()
+    }
+}
+
+impl std::fmt::Display for StepFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<crate::scaleout::runner::StepError> for StepFailure {
+    fn from(e: crate::scaleout::runner::StepError) -> Self {
+        StepFailure(e)
+    }
+}
+
+/// A failure with only words (tests, local refusals).
+impl From<&str> for StepFailure {
+    fn from(words: &str) -> Self {
+        StepFailure(crate::scaleout::runner::StepError::Blocked(
+            crate::i18n::Text::raw(words),
+        ))
+    }
 }
 
 /// Where jobs send their events.

@@ -56,7 +56,7 @@ pub fn draw(app: &App, f: &mut Frame) {
     }
     let keys = screens::keys(app);
     // A text field with the keyboard takes letters: only keys that work while typing are listed.
-    let typing = app.typing() && app.confirm.is_none();
+    let typing = app.typing() && app.confirm.is_none() && app.error_popup.is_none();
     widgets::footer::render(app.lang, &keys, typing, f, footer);
     if let Some(c) = &app.confirm {
         // Above the notice and the footer: its keys are never covered.
@@ -65,6 +65,13 @@ pub fn draw(app: &App, f: &mut Frame) {
             ..area
         };
         widgets::confirm::render(app.lang, c, f, above);
+    } else if let (Some(scroll), Some(e)) = (app.error_popup, app.shown_failure()) {
+        let above = Rect {
+            height: notice_area.y.saturating_sub(area.y),
+            ..area
+        };
+        let max = widgets::error_popup::render(app.lang, e, scroll, f, above);
+        app.error_popup_max.set(max);
     } else if app.help {
         widgets::help::render(app.lang, &keys, typing, f, area);
     }

@@ -473,7 +473,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     let _ = tx.send(JobEvent::ImageDone);
                 }
                 Err(e) => {
-                    let _ = tx.send(JobEvent::ImageFailed(e.explain(lang)));
+                    let _ = tx.send(JobEvent::ImageFailed(e.into()));
                 }
             }
         }
@@ -508,7 +508,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     ));
                 }
                 Err(e) => {
-                    let _ = tx.send(JobEvent::LaunchFailed(e.explain(lang)));
+                    let _ = tx.send(JobEvent::LaunchFailed(e.into()));
                 }
             }
         }
@@ -563,7 +563,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     }));
                 }
                 Err(e) => {
-                    let _ = tx.send(JobEvent::ClbFailed(e.explain(lang)));
+                    let _ = tx.send(JobEvent::ClbFailed(e.into()));
                 }
             }
         }
@@ -592,7 +592,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 p.clb_subnet = None;
             });
             if let Err(e) = noted {
-                let _ = tx.send(JobEvent::ClbFailed(e.explain(lang)));
+                let _ = tx.send(JobEvent::ClbFailed(e.into()));
             }
         }
         Job::Bind {
@@ -727,7 +727,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     let _ = tx.send(JobEvent::BindDone);
                 }
                 Err(e) => {
-                    let _ = tx.send(JobEvent::BindFailed(e.explain(lang)));
+                    let _ = tx.send(JobEvent::BindFailed(e.into()));
                 }
             }
         }
@@ -765,7 +765,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                 let _ = tx.send(JobEvent::SecurityGroupsDone);
             }
             Err(e) => {
-                let _ = tx.send(JobEvent::SecurityGroupsFailed(e.explain(lang)));
+                let _ = tx.send(JobEvent::SecurityGroupsFailed(e.into()));
             }
         },
         Job::ReadSdkConfig { vip, instance_ids } => {
@@ -849,7 +849,7 @@ pub async fn run(base: &Engine, role: Role, job: Job, tx: &Events) {
                     let _ = tx.send(JobEvent::SdkDone);
                 }
                 Err(e) => {
-                    let _ = tx.send(JobEvent::SdkFailed(e.explain(lang)));
+                    let _ = tx.send(JobEvent::SdkFailed(e.into()));
                 }
             }
         }

@@ -301,6 +301,7 @@ where
             Sent::Done(None) => {
                 return Err(StepError::Failed {
                     what: "Auto Scaling".into(),
+                    request_id: None,
                     reason: "no id in the answer".into(),
                 })
             }
@@ -739,6 +740,7 @@ pub async fn wait_in_service(
             {
                 return Err(StepError::Failed {
                     what: format!("{} {}", a.kind, a.id),
+                    request_id: None,
                     reason: if a.message.is_empty() {
                         a.cause.clone().into()
                     } else {

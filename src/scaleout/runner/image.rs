@@ -346,6 +346,7 @@ pub async fn wait_normal(eng: &Engine, id: &str) -> Result<(), StepError> {
                 "NORMAL" => Ok(Polled::Ready(())),
                 "CREATEFAILED" | "IMPORTFAILED" => Err(StepError::Failed {
                     what: format!("CreateImage {id}"),
+                    request_id: None,
                     reason: crate::i18n::Text::new("engine.image.failed", &[("state", &state)]),
                 }),
                 _ => Ok(Polled::Pending(state)),

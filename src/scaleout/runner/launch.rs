@@ -199,6 +199,7 @@ pub async fn run_instances(
         if ids.is_empty() {
             return Err(StepError::Failed {
                 what: "RunInstances".into(),
+                request_id: None,
                 reason: crate::i18n::Text::new("engine.launch.no_ids", &[]),
             });
         }
@@ -329,6 +330,7 @@ pub async fn wait_running(eng: &Engine, ids: &[String]) -> Result<(), StepError>
                             .unwrap_or_else(|| "LAUNCH_FAILED".into());
                         return Err(StepError::Failed {
                             what: format!("RunInstances {id}"),
+                            request_id: inst.and_then(|i| i.latest_operation_request_id.clone()),
                             reason: reason.into(),
                         });
                     }

@@ -128,6 +128,7 @@ pub async fn ensure_load_balancer(
                 .next()
                 .ok_or_else(|| StepError::Failed {
                     what: "CreateLoadBalancer".into(),
+                    request_id: None,
                     reason: Text::new("engine.clb.no_id", &[]),
                 })?;
             eng.journal(|r| r.add_created(ResourceKind::LoadBalancer, &id, None, &token))?;
@@ -225,6 +226,7 @@ pub async fn wait_task(
                 ClbTask::Succeeded => Ok(Polled::Ready(())),
                 ClbTask::Failed => Err(StepError::Failed {
                     what: format!("CLB {clb_id} task {task_id}"),
+                    request_id: None,
                     reason: resp
                         .message
                         .filter(|m| !m.is_empty())

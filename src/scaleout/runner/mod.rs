@@ -129,6 +129,8 @@ pub enum StepError {
     Failed {
         what: String,
         reason: crate::i18n::Text,
+        /// The RequestId of the call whose work failed (`LatestOperationRequestId`), when known.
+        request_id: Option<String>,
     },
     /// Something the step needs is missing or inconsistent (no business server, port in use…).
     /// Worded when explained, in the language on screen then.
@@ -151,7 +153,7 @@ impl StepError {
     pub fn explain(&self, lang: Lang) -> String {
         match self {
             StepError::Cloud(e) => explain_cloud(e, lang),
-            StepError::Failed { what, reason } => tf(
+            StepError::Failed { what, reason, .. } => tf(
                 lang,
                 "engine.error.failed",
                 &[("what", what), ("reason", &reason.in_lang(lang))],
@@ -176,6 +178,50 @@ impl StepError {
             ),
             StepError::Journal(m) => tf(lang, "engine.error.journal", &[("reason", m)]),
         }
+    }
+}
+
+impl StepError {
+    /// The API's error code: a refused call's `Code`, or the code an
+    /// asynchronous failure's message starts with (`LaunchFailed: …`).
+    pub fn code(&self) -> Option<String> {
+        match self {
+            StepError::Cloud(e) => e.code().map(str::to_string),
+            StepError::Failed { reason, .. } => split_code(&reason.in_lang(Lang::En)).0,
+            _ => None,
+        }
+    }
+
+    /// The API's own message (an asynchronous failure's reason, its code off).
+    pub fn api_message(&self) -> Option<String> {
+        match self {
+            StepError::Cloud(e) => e.message().map(str::to_string),
+            StepError::Failed { reason, .. } => Some(split_code(&reason.in_lang(Lang::En)).1),
+            _ => None,
+        }
+    }
+
+    /// The RequestId of the failed call, to quote to support.
+    pub fn request_id(&self) -> Option<String> {
+        match self {
+            StepError::Cloud(e) => e.request_id().map(str::to_string),
+            StepError::Failed { request_id, .. } => request_id.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// `Code: message` → (the code, the message); a message not starting with
+/// an API-style code (`Word.Word`, no spaces) has none.
+fn split_code(m: &str) -> (Option<String>, String) {
+    match m.split_once(": ") {
+        Some((code, rest))
+            if code.starts_with(|c: char| c.is_ascii_uppercase())
+                && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') =>
+        {
+            (Some(code.to_string()), rest.to_string())
+        }
+        _ => (None, m.to_string()),
     }
 }
 

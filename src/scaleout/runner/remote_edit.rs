@@ -26,6 +26,7 @@ fn failed(id: &str, what: &str, e: impl std::fmt::Display) -> StepError {
 fn failed_because(id: &str, what: &str, reason: Text) -> StepError {
     StepError::Failed {
         what: format!("{what} {id}"),
+        request_id: None,
         reason,
     }
 }

@@ -13,7 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::{Deserialize, Serialize};
 
 use crate::cloud::models::{clb, cvm};
-use crate::i18n::{t, tf, Lang};
+use crate::i18n::{t, tf, Lang, Text};
 use crate::scaleout::autoscaling::{
     self as rules, beijing, CpuPolicy, FieldError, GroupSpec, ListenerTarget, Schedule,
     ScheduleForm, Sizes,
@@ -381,7 +381,7 @@ impl AsWizard {
 
     /// The sizes' message under its field as the user types (and when the
     /// quota arrives), without moving the focus.
-    fn check_sizes_live(&mut self, lang: Lang) {
+    fn check_sizes_live(&mut self) {
         for i in [gf::MIN, gf::DESIRED, gf::MAX] {
             self.group_fields[i].error = None;
         }
@@ -391,7 +391,7 @@ impl AsWizard {
                 "DesiredCapacity" => gf::DESIRED,
                 _ => gf::MAX,
             };
-            self.group_fields[i].error = Some(e.message(lang));
+            self.group_fields[i].error = Some(Text::per_lang(|l| e.message(l)));
         }
         // The schedule's sizes, once any is typed, against the same quota.
         let f = &self.schedule_fields;
@@ -416,7 +416,7 @@ impl AsWizard {
                 "DesiredCapacity" => sf::DESIRED,
                 _ => sf::MAX,
             };
-            self.schedule_fields[i].error = Some(e.message(lang));
+            self.schedule_fields[i].error = Some(Text::per_lang(|l| e.message(l)));
         }
     }
 
@@ -428,7 +428,7 @@ impl AsWizard {
 
     /// The current page's fields against the engine's rules as the user
     /// types: each message under its field, the focus left where it is.
-    fn check_page_live(&mut self, lang: Lang) {
+    fn check_page_live(&mut self) {
         match self.page {
             Page::Group => {
                 for f in &mut self.group_fields {
@@ -436,7 +436,7 @@ impl AsWizard {
                 }
                 for (i, e) in self.group_errors() {
                     if self.group_fields[i].error.is_none() {
-                        self.group_fields[i].error = Some(e.message(lang));
+                        self.group_fields[i].error = Some(Text::per_lang(|l| e.message(l)));
                     }
                 }
             }
@@ -446,7 +446,7 @@ impl AsWizard {
                 }
                 if let Err(e) = self.schedule() {
                     if let Some(i) = schedule_field(e.field) {
-                        self.schedule_fields[i].error = Some(e.message(lang));
+                        self.schedule_fields[i].error = Some(Text::per_lang(|l| e.message(l)));
                     }
                 }
             }
@@ -456,7 +456,7 @@ impl AsWizard {
                 }
                 if let Err(e) = self.policy() {
                     if let Some(i) = policy_field(e.field) {
-                        self.policy_fields[i].error = Some(e.message(lang));
+                        self.policy_fields[i].error = Some(Text::per_lang(|l| e.message(l)));
                     }
                 }
             }
@@ -610,10 +610,9 @@ impl AsWizard {
 
     /// Puts `e` under its field and the focus on it.
     fn show_error(&mut self, e: &FieldError, lang: Lang, field_of: impl Fn(&str) -> Option<usize>) {
-        let msg = e.message(lang);
         match field_of(e.field) {
             Some(i) => {
-                self.fields_mut()[i].error = Some(msg);
+                self.fields_mut()[i].error = Some(Text::per_lang(|l| e.message(l)));
                 self.focus = match self.page {
                     Page::Policy => self
                         .policy_visible()
@@ -624,7 +623,7 @@ impl AsWizard {
                     _ => i,
                 };
             }
-            None => self.note = Some((CheckLevel::Fail, msg)),
+            None => self.note = Some((CheckLevel::Fail, e.message(lang))),
         }
     }
 
@@ -912,7 +911,7 @@ impl AsWizard {
                     (i + 2) % 3
                 };
                 self.policy_kind = kinds[j];
-                self.check_page_live(lang);
+                self.check_page_live();
             }
             KeyCode::Enter => self.submit(lang),
             _ => {
@@ -925,9 +924,9 @@ impl AsWizard {
                         && [sf::MIN, sf::DESIRED, sf::MAX].contains(&self.focus));
                 let edited = self.focused_input().is_some_and(|f| f.handle(key));
                 if edited {
-                    self.check_page_live(lang);
+                    self.check_page_live();
                     if sizes {
-                        self.check_sizes_live(lang);
+                        self.check_sizes_live();
                     }
                 }
             }
@@ -998,7 +997,7 @@ impl AsWizard {
                 self.watching = false;
                 self.page = Page::Policy;
                 self.focus = 0;
-                self.check_page_live(lang);
+                self.check_page_live();
                 self.note = Some((
                     CheckLevel::Fail,
                     tf(
@@ -1091,7 +1090,7 @@ impl AsWizard {
                     Err(e) => Load::Failed(e),
                 };
                 if self.created.is_none() && !self.progress.is_running() {
-                    self.check_sizes_live(lang);
+                    self.check_sizes_live();
                 }
             }
             AsEvent::Executed(r) => {

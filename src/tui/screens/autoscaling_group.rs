@@ -172,7 +172,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         + 2;
     for (i, key) in labels.iter().enumerate() {
         let label = format!(" {}", pad(&t(lang, key), width));
-        let mut field = w.group_fields[i].lines(&label, w.focus == i);
+        let mut field = w.group_fields[i].lines(lang, &label, w.focus == i);
         if i == gf::MIN {
             lines.push(Line::raw(""));
         }

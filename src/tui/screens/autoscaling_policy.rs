@@ -73,7 +73,7 @@ fn form(app: &App, f: &mut Frame, area: Rect) {
             .map(|(_, k)| *k)
             .unwrap_or("");
         let label = format!(" {}", pad(&t(lang, key), width));
-        lines.append(&mut w.policy_fields[*idx].lines(&label, w.focus == pos + 1));
+        lines.append(&mut w.policy_fields[*idx].lines(lang, &label, w.focus == pos + 1));
     }
     lines.push(Line::raw(""));
     match w.policy() {

@@ -38,7 +38,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     ];
     for (i, key) in labels.iter().enumerate() {
         let label = format!(" {}", pad(&t(lang, key), width));
-        lines.append(&mut w.schedule_fields[i].lines(&label, w.focus == i));
+        lines.append(&mut w.schedule_fields[i].lines(lang, &label, w.focus == i));
         if i == sf::RECURRENCE && w.schedule_fields[i].error.is_none() {
             let text = w.schedule_fields[i].value.trim();
             let words = if text.is_empty() {

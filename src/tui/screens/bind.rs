@@ -141,10 +141,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     f.render_widget(super::intro_line(&intro_text).style(theme::title()), intro);
     let editing = !b.progress.is_running() && !b.progress.is_done();
     let mut p = b.port.lines(
+        lang,
         &tf(lang, "wizard.bind.listener", &[("protocol", &"TCP")]),
         editing && b.focus == 1,
     );
     let bp = b.backend_port.lines(
+        lang,
         &format!(" → {}", t(lang, "wizard.bind.backend_port")),
         editing && b.focus == 2,
     );

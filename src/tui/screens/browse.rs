@@ -16,7 +16,7 @@ use ratatui::prelude::*;
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::cloud::Client;
-use crate::i18n::{t, tf, Lang};
+use crate::i18n::{t, tf, Lang, Text};
 use crate::scaleout::browse_tree::{
     self, BrowseTree, ClbNode, Health, HealthMap, InstanceInfo, ListenerNode, TargetChange,
     TargetNode, TargetRef,
@@ -334,7 +334,7 @@ impl BrowseState {
     }
 
     /// A key on the browse screen.
-    pub fn on_key(&mut self, key: KeyEvent, lang: Lang) -> KeyOutcome {
+    pub fn on_key(&mut self, key: KeyEvent) -> KeyOutcome {
         if let Some(p) = self.confirm.clone() {
             match key.code {
                 KeyCode::Char('y') | KeyCode::Enter => {
@@ -373,7 +373,7 @@ impl BrowseState {
                             self.weight = None;
                         }
                         _ => {
-                            w.error = Some(t(lang, "browse.weight.invalid"));
+                            w.error = Some(Text::new("browse.weight.invalid", &[]));
                         }
                     }
                 }
@@ -388,7 +388,7 @@ impl BrowseState {
                 KeyCode::Esc | KeyCode::Enter => self.filtering = false,
                 KeyCode::Up | KeyCode::Down => {
                     self.filtering = false;
-                    return self.on_key(key, lang);
+                    return self.on_key(key);
                 }
                 _ => {
                     self.filter.handle(key);
@@ -1124,7 +1124,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let loaded = s.tree.clbs.iter().filter(|c| c.loaded).count();
     let mut spans = vec![];
     if s.filtering || !s.filter.value.is_empty() {
-        let mut l = s.filter.lines("/", s.filtering);
+        let mut l = s.filter.lines(lang, "/", s.filtering);
         spans.extend(l.remove(0).spans);
         spans.push(Span::raw("  "));
     }
@@ -1205,7 +1205,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let (title, mut lines) = detail_lines(s, lang);
     if let Some(w) = &s.weight {
         lines.push(Line::raw(""));
-        lines.extend(w.lines(&t(lang, "browse.weight.label"), true));
+        lines.extend(w.lines(lang, &t(lang, "browse.weight.label"), true));
         lines.push(Line::styled(t(lang, "browse.weight.hint"), theme::label()));
     }
     f.render_widget(

@@ -41,11 +41,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         t(lang, "wizard.image.description"),
     ];
     let label_w = input::label_width(&labels);
-    let mut lines = app
-        .image
-        .name
-        .field(&labels[0], label_w, creating && app.image.focus == 0);
+    let mut lines =
+        app.image
+            .name
+            .field(lang, &labels[0], label_w, creating && app.image.focus == 0);
     lines.extend(app.image.description.field(
+        lang,
         &labels[1],
         label_w,
         creating && app.image.focus == 1,

@@ -116,7 +116,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let label_w = input::label_width(&labels);
     let mut lines = Vec::new();
     for (i, (field, _)) in fields.into_iter().enumerate() {
-        lines.extend(field.field(&labels[i], label_w, editing && l.focus == i));
+        lines.extend(field.field(lang, &labels[i], label_w, editing && l.focus == i));
     }
     for (label, value) in fixed {
         lines.push(Line::from(vec![

@@ -141,7 +141,10 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     );
     if creating {
         let src = app.source_instance();
-        let mut lines = app.lb.new_name.lines(&t(lang, "wizard.lb.new_name"), true);
+        let mut lines = app
+            .lb
+            .new_name
+            .lines(lang, &t(lang, "wizard.lb.new_name"), true);
         lines.push(Line::styled(
             tf(
                 lang,

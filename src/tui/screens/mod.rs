@@ -40,6 +40,12 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
             ("n", "wizard.confirm.cancel"),
         ];
     }
+    if app.error_popup.is_some() {
+        return vec![
+            ("↑↓", "wizard.confirm.scroll"),
+            ("esc", "wizard.error.close"),
+        ];
+    }
     let mut k = match app.screen {
         Screen::Overview => overview::keys(app),
         Screen::Source => source::keys(app),
@@ -55,6 +61,10 @@ pub fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         Screen::AutoScaling => return app.autoscaling.keys(),
         Screen::Runs => return app.runs.keys(),
     };
+    // After a failed step: its error in a popup (e; ^E from a text field).
+    if app.failure_key_works() {
+        k.push(("e / ^E", "wizard.error.key"));
+    }
     // After a failed step: the run's cleanup dialog (C; ^X from a text field).
     if app.recovery_run.is_some() {
         k.push(("C / ^X", "runs.key.cleanup_run"));

@@ -19,7 +19,7 @@ use crate::cloud::credentials::{
     detect_all, mask, resolve, CredentialEnv, CredentialSource, ExplicitCredentials, DEFAULT_REGION,
 };
 use crate::cloud::{Client, ClientConfig, CloudError, Credential, RetryPolicy};
-use crate::i18n::{t, tf, Lang};
+use crate::i18n::{t, tf, Lang, Text};
 use crate::scaleout::preflight::{self, StepReport};
 use crate::tui::app::App;
 use crate::tui::widgets::input::TextInput;
@@ -356,10 +356,12 @@ impl OnboardingState {
                 KeyCode::Enter => {
                     let id = self.secret_id.value.trim().to_string();
                     let k = self.secret_key.value.trim().to_string();
-                    self.secret_id.error =
-                        id.is_empty().then(|| t(lang, "onboarding.keys.id_missing"));
-                    self.secret_key.error =
-                        k.is_empty().then(|| t(lang, "onboarding.keys.key_missing"));
+                    self.secret_id.error = id
+                        .is_empty()
+                        .then(|| Text::new("onboarding.keys.id_missing", &[]));
+                    self.secret_key.error = k
+                        .is_empty()
+                        .then(|| Text::new("onboarding.keys.key_missing", &[]));
                     if id.is_empty() {
                         self.focus = 0;
                     } else if k.is_empty() {
@@ -738,10 +740,14 @@ fn keys_page(s: &OnboardingState, lang: Lang) -> Vec<Line<'static>> {
     let label = |k: &str| format!(" {}", pad(&t(lang, k), 16));
     lines.extend(
         s.secret_id
-            .lines(&label("onboarding.keys.secret_id"), s.focus == 0),
+            .lines(lang, &label("onboarding.keys.secret_id"), s.focus == 0),
     );
-    lines.extend(masked(&s.secret_key).lines(&label("onboarding.keys.secret_key"), s.focus == 1));
-    lines.extend(masked(&s.token).lines(&label("onboarding.keys.token"), s.focus == 2));
+    lines.extend(masked(&s.secret_key).lines(
+        lang,
+        &label("onboarding.keys.secret_key"),
+        s.focus == 1,
+    ));
+    lines.extend(masked(&s.token).lines(lang, &label("onboarding.keys.token"), s.focus == 2));
     lines.push(Line::raw(""));
     lines.push(Line::styled(
         format!(" {}", t(lang, "onboarding.keys.where")),

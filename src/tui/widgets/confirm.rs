@@ -28,17 +28,44 @@ pub fn render(lang: Lang, c: &Confirm, f: &mut Frame, area: Rect) {
 pub fn render_scrolled(lang: Lang, c: &Confirm, scroll: usize, f: &mut Frame, area: Rect) -> usize {
     let width = area.width.saturating_sub(4).min(96);
     let calls = wrap::indented(call_lines(lang, c), width.saturating_sub(3).max(1) as usize);
-    let mut keys = answer_keys(lang, "wizard.confirm.accept", "wizard.confirm.cancel");
+    let keys = answer_keys(lang, "wizard.confirm.accept", "wizard.confirm.cancel");
+    scrolled(
+        lang,
+        f,
+        area,
+        width,
+        format!(" {} ", c.title),
+        calls,
+        keys,
+        scroll,
+    )
+}
+
+/// A [`dialog`] whose `body` (already wrapped) scrolls instead of being
+/// cut, `scroll` rows down (clamped), `↑`/`↓` markers saying more is above
+/// or below, its `keys` line (with ↑↓ when it scrolls) always shown.
+/// Returns how far it can scroll in `area` (0: it all fits).
+#[allow(clippy::too_many_arguments)]
+pub fn scrolled(
+    lang: Lang,
+    f: &mut Frame,
+    area: Rect,
+    width: u16,
+    title: String,
+    body: Vec<Line<'static>>,
+    mut keys: Line<'static>,
+    scroll: usize,
+) -> usize {
     // Rows inside the border, less the blank row and the keys.
     let window = (area.height.saturating_sub(2) as usize).saturating_sub(2);
-    let (shown, max) = if calls.len() <= window || window < 3 {
-        (calls, 0)
+    let (shown, max) = if body.len() <= window || window < 3 {
+        (body, 0)
     } else {
         keys.spans.push(Span::styled("   ↑↓ ", theme::key()));
         keys.spans.push(Span::raw(t(lang, "wizard.confirm.scroll")));
-        let max = calls.len() - window;
+        let max = body.len() - window;
         let top = scroll.min(max);
-        let mut shown: Vec<Line<'static>> = calls[top..top + window].to_vec();
+        let mut shown: Vec<Line<'static>> = body[top..top + window].to_vec();
         if top > 0 {
             shown[0] = Line::styled(" ↑ …", theme::warn());
         }
@@ -53,7 +80,7 @@ pub fn render_scrolled(lang: Lang, c: &Confirm, scroll: usize, f: &mut Frame, ar
         vec![keys],
         width.saturating_sub(3).max(1) as usize,
     ));
-    dialog(f, area, width, format!(" {} ", c.title), lines);
+    dialog(f, area, width, title, lines);
     max
 }
 

@@ -3,6 +3,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::prelude::*;
 
+use crate::i18n::{Lang, Text};
 use crate::tui::widgets::theme;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -10,8 +11,9 @@ pub struct TextInput {
     pub value: String,
     /// Cursor position in chars.
     pub cursor: usize,
-    /// Why the value is not accepted (already in the user's language).
-    pub error: Option<String>,
+    /// Why the value is not accepted, worded when drawn (so the language
+    /// key re-words it on screen).
+    pub error: Option<Text>,
 }
 
 impl TextInput {
@@ -21,6 +23,14 @@ impl TextInput {
             cursor: value.chars().count(),
             error: None,
         }
+    }
+
+    /// Checks the value against `rule` (its message in a language): the
+    /// error, worded in either language when drawn, or none.
+    pub fn check(&mut self, rule: impl Fn(Lang, &str) -> Result<(), String>) {
+        self.error = rule(Lang::En, &self.value)
+            .err()
+            .map(|_| Text::per_lang(|l| rule(l, &self.value).err().unwrap_or_default()));
     }
 
     /// Applies an editing key; returns whether the key was used.
@@ -63,7 +73,7 @@ impl TextInput {
     }
 
     /// `label  value` with a cursor when focused, then the message if any.
-    pub fn lines(&self, label: &str, focused: bool) -> Vec<Line<'static>> {
+    pub fn lines(&self, lang: Lang, label: &str, focused: bool) -> Vec<Line<'static>> {
         let mut spans = vec![Span::styled(
             format!("{label} "),
             if focused {
@@ -85,6 +95,7 @@ impl TextInput {
         }
         let mut out = vec![Line::from(spans)];
         if let Some(e) = &self.error {
+            let e = e.in_lang(lang);
             out.push(Line::from(Span::styled(format!("  ✗ {e}"), theme::bad())));
         }
         out
@@ -111,11 +122,18 @@ pub fn label(text: &str, width: usize) -> String {
 impl TextInput {
     /// Like [`TextInput::lines`] with the label padded by [`label`] to
     /// `label_w`; the message sits under the value.
-    pub fn field(&self, text: &str, label_w: usize, focused: bool) -> Vec<Line<'static>> {
+    pub fn field(
+        &self,
+        lang: Lang,
+        text: &str,
+        label_w: usize,
+        focused: bool,
+    ) -> Vec<Line<'static>> {
         let padded = label(text, label_w);
         // `lines` adds the one space after the label itself.
-        let mut out = self.lines(&padded[..padded.len() - 1], focused);
+        let mut out = self.lines(lang, &padded[..padded.len() - 1], focused);
         if let Some(e) = &self.error {
+            let e = e.in_lang(lang);
             let indent = " ".repeat(label_w + 2);
             out[1] = Line::from(Span::styled(format!("{indent}✗ {e}"), theme::bad()));
         }
@@ -131,8 +149,8 @@ mod tests {
     fn fields_align_their_values_by_display_width() {
         let w = label_width(&["名称", "Description"]);
         assert_eq!(w, 11);
-        let a = TextInput::new("x").field("名称", w, false);
-        let b = TextInput::new("y").field("Description", w, false);
+        let a = TextInput::new("x").field(Lang::En, "名称", w, false);
+        let b = TextInput::new("y").field(Lang::En, "Description", w, false);
         let col = |l: &Line| {
             let s = l.to_string();
             Span::raw(&s[..s.find('[').unwrap()]).width()
@@ -142,7 +160,7 @@ mod tests {
         assert!(a[0].to_string().starts_with(" 名称 "));
         let mut bad = TextInput::new("");
         bad.error = Some("required".into());
-        let lines = bad.field("Name", w, false);
+        let lines = bad.field(Lang::En, "Name", w, false);
         assert_eq!(
             lines[1].to_string(),
             format!("{}✗ required", " ".repeat(13))

@@ -3,6 +3,7 @@
 pub mod checklist;
 pub mod confirm;
 pub mod diagram;
+pub mod error_popup;
 pub mod footer;
 pub mod header;
 pub mod help;
