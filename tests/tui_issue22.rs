@@ -1007,7 +1007,7 @@ async fn launch_price_and_quota_follow_the_fields_and_a_refused_type_or_zone_blo
     let screen = render(&d.app, 120, 40);
     assert!(screen.contains("InvalidInstanceType"), "{screen}");
     let price = check_line(&screen, "Price:");
-    assert!(!price.contains(&old_price), "{price}");
+    assert!(!price.contains(&old_price.in_lang(d.app.lang)), "{price}");
     d.key(KeyCode::Enter);
     assert!(d.app.confirm.is_none(), "no confirm with a refused type");
     assert_eq!(d.app.launch.focus, 1);
@@ -1583,6 +1583,23 @@ async fn e_opens_a_failed_launchs_error_with_code_request_id_and_explanation() {
     assert_eq!(d.app.screen, Screen::Launch);
     let after = render(&d.app, 80, 24);
     assert!(!after.contains("错误码"), "{after}");
+    if let Some(sb) = d.session.sandbox.take() {
+        sb.shutdown().await;
+    }
+}
+
+/// The Launch price is worded when drawn: L (^L from a field) re-words the
+/// line already on screen, like every other text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_launch_price_follows_the_language_key() {
+    let mut d = Driver::new().await;
+    to_launch_priced(&mut d).await;
+    let en = check_line(&render(&d.app, 120, 40), "Price:");
+    assert!(en.contains("CNY / hour each"), "{en}");
+    ctrl_l(&mut d);
+    let screen = render(&d.app, 120, 40);
+    assert!(screen.contains("元/小时"), "{screen}");
+    assert!(!screen.contains("hour each"), "{screen}");
     if let Some(sb) = d.session.sandbox.take() {
         sb.shutdown().await;
     }

@@ -650,7 +650,9 @@ fn launch_80(l: Lang) -> App {
     let mut a = app(l, Screen::Launch);
     a.image.image_id = Some("img-7qk2".into());
     a.launch.zone = tcscale::tui::widgets::input::TextInput::new("ap-guangzhou-4");
-    a.launch.price = Load::Ready(tcscale::tui::screens::launch::price_value(l, 0.84, "HOUR"));
+    a.launch.price = Load::Ready(tcscale::i18n::Text::per_lang(|l| {
+        tcscale::tui::screens::launch::price_value(l, 0.84, "HOUR")
+    }));
     a.launch.quota = Load::Ready(ZoneQuota {
         used: 3,
         total: 30,

@@ -133,7 +133,7 @@ pub enum JobEvent {
         ids: Vec<String>,
     },
     Discovered(Result<Architecture, String>),
-    Price(Result<String, String>),
+    Price(Result<crate::i18n::Text, String>),
     /// InquiryPriceRunInstances refused a field of the Launch form (its
     /// index: 1 instance type, 2 zone, 3 project), the API's answer worded.
     PriceRefused {

@@ -367,17 +367,22 @@ async fn run_loop(
         if app.lang != shown_lang {
             shown_lang = app.lang;
             if let Some(path) = &app.onboarding.config_path {
-                app.notice = Some(match screens::onboarding::save_language(path, app.lang) {
-                    Ok(()) => (
-                        state::CheckLevel::Ok,
-                        crate::i18n::tf(
-                            app.lang,
-                            "onboarding.lang_saved",
-                            &[("path", &path.display())],
-                        ),
-                    ),
-                    Err(e) => (state::CheckLevel::Warn, e),
-                });
+                match screens::onboarding::save_language(path, app.lang) {
+                    // Said only when nothing else is: a notice about a failed
+                    // step (and its error popup) stays through L.
+                    Ok(()) if app.notice.is_some() => {}
+                    Ok(()) => {
+                        app.notice = Some((
+                            state::CheckLevel::Ok,
+                            crate::i18n::tf(
+                                app.lang,
+                                "onboarding.lang_saved",
+                                &[("path", &path.display())],
+                            ),
+                        ))
+                    }
+                    Err(e) => app.notice = Some((state::CheckLevel::Warn, e)),
+                }
             }
         }
         if app.quit {

@@ -421,7 +421,8 @@ pub struct LaunchState {
     pub security_group_ids: Vec<String>,
     /// The user accepted the placement mismatches shown in the checklist.
     pub override_mismatch: bool,
-    pub price: Load<String>,
+    /// Worded when drawn (`L` re-words it).
+    pub price: Load<crate::i18n::Text>,
     /// The zone's instance quota, as the API said it (worded when drawn,
     /// against the count being typed).
     pub quota: Load<ZoneQuota>,

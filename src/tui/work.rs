@@ -256,11 +256,9 @@ async fn price(
     count: i64,
 ) -> JobEvent {
     match account::launch_price(eng, &zone, &instance_type, image_id, count).await {
-        Ok(p) => JobEvent::Price(Ok(crate::tui::screens::launch::price_value(
-            lang,
-            p.amount,
-            &p.charge_unit,
-        ))),
+        Ok(p) => JobEvent::Price(Ok(crate::i18n::Text::per_lang(|l| {
+            crate::tui::screens::launch::price_value(l, p.amount, &p.charge_unit)
+        }))),
         Err(StepError::Cloud(e)) => match refused_field(e.code().unwrap_or("")) {
             Some(field) => JobEvent::PriceRefused {
                 field,

@@ -138,9 +138,9 @@ pub fn app(lang: Lang, screen: Screen) -> App {
     a.launch.subnet_id = "subnet-gz3".into();
     a.launch.security_group_ids = vec!["sg-web".into()];
     // As the app words them (InquiryPriceRunInstances' ItemPrice, the zone's quota).
-    a.launch.price = Load::Ready(tcscale::tui::screens::launch::price_value(
-        lang, 0.45, "HOUR",
-    ));
+    a.launch.price = Load::Ready(tcscale::i18n::Text::per_lang(|l| {
+        tcscale::tui::screens::launch::price_value(l, 0.45, "HOUR")
+    }));
     a.launch.quota = Load::Ready(ZoneQuota {
         used: 2,
         total: 50,

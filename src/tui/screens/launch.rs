@@ -70,7 +70,8 @@ fn check_lines(app: &App, checks: &[Check], pane_w: u16) -> Vec<Line<'static>> {
     let lang = app.lang;
     let l = &app.launch;
     let mut right = checklist::lines(checks);
-    right.push(load_line(app, &t(lang, "wizard.launch.price"), &l.price));
+    let price = l.price.map_ref(|p| p.in_lang(lang));
+    right.push(load_line(app, &t(lang, "wizard.launch.price"), &price));
     let count = l.count.value.trim().parse().unwrap_or(0);
     let quota = l.quota.map_ref(|q| q.text(lang, count));
     right.push(load_line(app, &t(lang, "wizard.launch.quota"), &quota));
