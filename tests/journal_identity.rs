@@ -279,9 +279,7 @@ async fn wizard_run(flow: Flow, dir: &std::path::Path) -> Journal {
     }
     assert_eq!(d.app.screen, Screen::Summary);
     d.until("the summary's health", |a| a.in_flight == 0).await;
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
     only_run(dir)
 }
 

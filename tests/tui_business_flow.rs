@@ -176,7 +176,5 @@ async fn business_servers_whole_flow_with_keys_against_the_sandbox() {
             "{id} on :{existing_port}: {after_targets:?}"
         );
     }
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }

@@ -400,7 +400,5 @@ async fn session_servers_whole_flow_with_keys_against_the_sandbox() {
     assert!(plan.session.as_ref().is_some_and(|p| p.count >= 1));
     // No ^O was pressed: a resume must not accept mismatches either.
     assert!(!plan.override_consistency);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }

@@ -182,9 +182,7 @@ async fn sdk_m_marks_only_its_row_by_hand_and_the_others_still_go_through_tat() 
     assert!(mine.contains("by hand"), "{mine}");
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Summary);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -215,9 +213,7 @@ async fn sdk_whole_step_by_hand_asks_first_and_then_skips_tat() {
     for r in &rows {
         assert!(!file_of(&d, &r.instance_id, &r.path).contains(&r.after));
     }
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,9 +275,7 @@ async fn sdk_a_finished_wave_keeps_its_state_while_the_next_runs() {
         }
         assert_eq!(r.status, TargetStatus::Bound, "{}", r.instance_id);
     }
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// Rules tcscale added to `group` (its description marks them).
@@ -402,9 +396,7 @@ async fn sg_an_unticked_server_keeps_its_group_unless_a_ticked_one_shares_it() {
         first.contains(&shared[1]),
         "the unticked row says why its group got the rule: {first}"
     );
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// Defect 8 (c): at 80x24 the resume confirm's buttons show above the
@@ -529,9 +521,7 @@ async fn notice_of_a_failed_launch_goes_once_the_retry_succeeds() {
         "the failure was retried away:\n{screen}"
     );
     assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -570,9 +560,7 @@ async fn notice_of_an_unfit_clb_goes_once_another_is_created() {
     assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
     d.until("the CLB", |a| a.screen == Screen::Bind).await;
     assert!(d.app.notice.is_none(), "{:?}", d.app.notice);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -624,9 +612,7 @@ async fn accepted_mismatches_are_no_longer_shown_once_fixed() {
     d.key(KeyCode::Enter);
     assert!(d.app.confirm.is_none());
     assert!(notice(&d).contains("placement differs"), "{}", notice(&d));
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// The Source screen of the session flow, its cursor on `id`.
@@ -683,9 +669,7 @@ async fn source_a_greyed_server_says_why_and_is_not_copied() {
     assert!(footer(&screen).contains("copy this server"), "{screen}");
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Image);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -719,9 +703,7 @@ async fn source_of_the_other_role_asks_naming_its_role() {
     d.key(KeyCode::Enter);
     assert!(d.app.confirm.is_none());
     assert_eq!(d.app.screen, Screen::Image);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -744,9 +726,7 @@ async fn source_keeps_the_role_column_at_80_columns() {
             "{screen}"
         );
     }
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// The sandbox's image (the session servers'): the business server has
@@ -914,9 +894,7 @@ async fn as_a_bad_field_shows_as_typed_and_a_failed_setup_leads_back_to_the_form
         .handle()
         .with_world(|w| w.autoscaling.groups.len());
     assert_eq!(groups, 1, "no second group");
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 #[test]
@@ -1057,9 +1035,7 @@ async fn launch_price_and_quota_follow_the_fields_and_a_refused_type_or_zone_blo
     d.key(KeyCode::Enter);
     let c = d.app.confirm.clone().expect("the confirm");
     assert!(c.calls.iter().any(|c| c.action == "RunInstances"));
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 // Issue 22, defect 10: the Overview is never stale after a change this
@@ -1129,9 +1105,7 @@ mod fresh_overview {
         assert_eq!(d.app.screen, Screen::Overview);
         assert_eq!(discoveries(&jobs), 1, "{jobs:?}");
         d.until("the new world", |a| !bound(a, &id)).await;
-        if let Some(sb) = d.session.sandbox.take() {
-            sb.shutdown().await;
-        }
+        d.shutdown().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1156,9 +1130,7 @@ mod fresh_overview {
         assert!(d.app.arch.ready().is_some());
         let screen = render(&d.app, 120, 40);
         assert!(screen.contains("updated 0s ago"), "{screen}");
-        if let Some(sb) = d.session.sandbox.take() {
-            sb.shutdown().await;
-        }
+        d.shutdown().await;
     }
 }
 
@@ -1225,9 +1197,7 @@ async fn d9_clb_name_and_ports_are_checked_as_typed_naming_field_and_range() {
     let errs = field_errors(&render(&d.app, 120, 40));
     assert_eq!(errs.len(), 1, "the backend port's error as typed");
     assert!(errs[0].contains("Backend port"), "{errs:?}");
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// 9(a): the Auto Scaling launch configuration's name is checked as typed.
@@ -1434,9 +1404,7 @@ async fn as_the_confirm_shows_every_request_the_setup_sends_policy_included() {
     wrong.extend(holds("ScheduledAction", &made_schedule, &schedule));
     wrong.extend(holds("ScalingPolicy", &made_policy, &policy));
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// Ctrl-L, as typed in a form (a plain `L` is a letter there).
@@ -1511,9 +1479,7 @@ async fn language_key_rewords_the_field_errors_on_screen() {
     assert!(has_cjk(&zh), "Chinese: {zh}");
     ctrl_l(&mut d);
     assert_eq!(error_line(&render(&d.app, 120, 40)), en);
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// The RequestId of the RunInstances call that launched `id`, as the
@@ -1583,9 +1549,7 @@ async fn e_opens_a_failed_launchs_error_with_code_request_id_and_explanation() {
     assert_eq!(d.app.screen, Screen::Launch);
     let after = render(&d.app, 80, 24);
     assert!(!after.contains("错误码"), "{after}");
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }
 
 /// The Launch price is worded when drawn: L (^L from a field) re-words the
@@ -1600,7 +1564,5 @@ async fn the_launch_price_follows_the_language_key() {
     let screen = render(&d.app, 120, 40);
     assert!(screen.contains("元/小时"), "{screen}");
     assert!(!screen.contains("hour each"), "{screen}");
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }

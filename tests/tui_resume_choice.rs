@@ -138,7 +138,5 @@ async fn resuming_a_wizard_run_keeps_the_existing_clb_the_user_picked() {
     for id in &new_ids {
         assert!(session.bound.contains(id), "{id} bound: {session:?}");
     }
-    if let Some(sb) = d.session.sandbox.take() {
-        sb.shutdown().await;
-    }
+    d.shutdown().await;
 }

@@ -24,6 +24,13 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// Stops the in-process sandbox the driver's session runs on.
+    pub async fn shutdown(&mut self) {
+        if let Some(sb) = self.session.sandbox.take() {
+            sb.shutdown().await;
+        }
+    }
+
     pub async fn new() -> Driver {
         let session = sandbox_session(Lang::En, false)
             .await
