@@ -169,20 +169,7 @@ const PUBLIC_CLB: &str = "lb-8xk2pub1";
 const BUSINESS_SOURCE: &str = "ins-bizn0de1";
 
 fn add_existing_clb(w: &mut World) {
-    let mut lb = w
-        .clb
-        .load_balancers
-        .iter()
-        .find(|l| l.id == "lb-ops4int1")
-        .unwrap()
-        .clone();
-    lb.id = EXISTING.into();
-    lb.name = "auth-internal".into();
-    lb.project_id = 1002189;
-    lb.subnet_id = "subnet-gz3a1b2c".into();
-    lb.vips = vec!["10.0.1.201".into()];
-    lb.listeners.clear();
-    w.clb.load_balancers.push(lb);
+    tui_support::add_internal_clb(w, EXISTING);
 }
 
 /// Moves the cursor of a list screen to `row` (Up/Down).

@@ -25,16 +25,7 @@ async fn to_security_group(d: &mut Driver, before_check: impl FnOnce(&Driver, &[
     assert_eq!(d.app.screen, Screen::Source);
     d.key(KeyCode::Enter);
     assert_eq!(d.app.screen, Screen::Image);
-    d.confirm("CreateImage");
-    d.until("image NORMAL", |a| a.image.progress.is_done())
-        .await;
-    d.key(KeyCode::Enter);
-    d.confirm("RunInstances");
-    d.until("instances RUNNING", |a| a.launch.progress.is_done())
-        .await;
-    let new_ids = d.launched_ids();
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.screen, Screen::LoadBalancer);
+    let new_ids = d.image_and_launch().await;
     d.confirm("CreateLoadBalancer");
     d.until("the CLB", |a| a.screen == Screen::Bind).await;
     d.confirm("RegisterTargets");
@@ -489,6 +480,17 @@ fn launch_fail(d: &Driver, p: f64) {
     sb.handle().with_world(|w| w.faults.launch_fail = p);
 }
 
+/// To the Launch screen, then a launch the sandbox fails.
+async fn to_failed_launch(d: &mut Driver) {
+    to_launch(d).await;
+    launch_fail(d, 1.0);
+    d.confirm("RunInstances");
+    d.until_even_failing("the launch to fail", |a| {
+        matches!(a.launch.progress, Progress::Failed { .. })
+    })
+    .await;
+}
+
 fn notice(d: &Driver) -> String {
     d.app.notice.clone().map(|(_, t)| t).unwrap_or_default()
 }
@@ -496,13 +498,7 @@ fn notice(d: &Driver) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn notice_of_a_failed_launch_goes_once_the_retry_succeeds() {
     let mut d = Driver::new().await;
-    to_launch(&mut d).await;
-    launch_fail(&d, 1.0);
-    d.confirm("RunInstances");
-    d.until_even_failing("the launch to fail", |a| {
-        matches!(a.launch.progress, Progress::Failed { .. })
-    })
-    .await;
+    to_failed_launch(&mut d).await;
     assert!(notice(&d).contains("Launch failed"), "{}", notice(&d));
     // ⏎ retries (the notice says so), and this time the servers start.
     launch_fail(&d, 0.0);
@@ -1500,13 +1496,7 @@ fn launch_request_id(d: &Driver, id: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn e_opens_a_failed_launchs_error_with_code_request_id_and_explanation() {
     let mut d = Driver::new().await;
-    to_launch(&mut d).await;
-    launch_fail(&d, 1.0);
-    d.confirm("RunInstances");
-    d.until_even_failing("the launch to fail", |a| {
-        matches!(a.launch.progress, Progress::Failed { .. })
-    })
-    .await;
+    to_failed_launch(&mut d).await;
     let id = d.app.launch.instances[0].0.clone();
     let rid = launch_request_id(&d, &id);
     assert!(!rid.is_empty(), "the sandbox names the launch's RequestId");

@@ -35,22 +35,7 @@ async fn resuming_a_wizard_run_keeps_the_existing_clb_the_user_picked() {
     let mut d = Driver::new().await;
     d.until("discovery", |a| a.arch.ready().is_some()).await;
     let sim = d.session.sandbox.as_ref().expect("sandbox").handle();
-    sim.with_world(|w| {
-        let mut lb = w
-            .clb
-            .load_balancers
-            .iter()
-            .find(|l| l.id == OTHER_PROJECT)
-            .unwrap()
-            .clone();
-        lb.id = EXISTING.into();
-        lb.name = "auth-internal".into();
-        lb.project_id = 1002189;
-        lb.subnet_id = "subnet-gz3a1b2c".into();
-        lb.vips = vec!["10.0.1.201".into()];
-        lb.listeners.clear();
-        w.clb.load_balancers.push(lb);
-    });
+    sim.with_world(|w| tui_support::add_internal_clb(w, EXISTING));
     d.key(KeyCode::Char('r'));
     d.until("discovery again", |a| {
         a.arch
@@ -60,16 +45,7 @@ async fn resuming_a_wizard_run_keeps_the_existing_clb_the_user_picked() {
     .await;
     d.key(KeyCode::Enter); // scale out session servers
     d.key(KeyCode::Enter); // the session server
-    d.confirm("CreateImage");
-    d.until("image NORMAL", |a| a.image.progress.is_done())
-        .await;
-    d.key(KeyCode::Enter);
-    d.confirm("RunInstances");
-    d.until("instances RUNNING", |a| a.launch.progress.is_done())
-        .await;
-    let new_ids = d.launched_ids();
-    d.key(KeyCode::Enter);
-    assert_eq!(d.app.screen, Screen::LoadBalancer);
+    let new_ids = d.image_and_launch().await;
     // A CLB of another project could bind none of these servers: it is
     // shown with the reason, and picking it says so instead of going on.
     let other = d

@@ -24,6 +24,23 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// From the Image screen: confirms CreateImage, waits for it, goes on
+    /// to Launch, confirms RunInstances, waits until the copies run, and
+    /// goes on to the Load balancer screen; the copies' ids.
+    pub async fn image_and_launch(&mut self) -> Vec<String> {
+        self.confirm("CreateImage");
+        self.until("image NORMAL", |a| a.image.progress.is_done())
+            .await;
+        self.key(KeyCode::Enter);
+        self.confirm("RunInstances");
+        self.until("instances RUNNING", |a| a.launch.progress.is_done())
+            .await;
+        let new_ids = self.launched_ids();
+        self.key(KeyCode::Enter);
+        assert_eq!(self.app.screen, Screen::LoadBalancer);
+        new_ids
+    }
+
     /// Stops the in-process sandbox the driver's session runs on.
     pub async fn shutdown(&mut self) {
         if let Some(sb) = self.session.sandbox.take() {
@@ -182,4 +199,24 @@ impl Driver {
             .in_world(world.as_deref());
         d
     }
+}
+
+/// Adds to `w` an internal CLB `id` in the session servers' project and
+/// subnet (a copy of lb-ops4int1, which serves another project), with no
+/// listener: an existing CLB the wizard can pick for them.
+pub fn add_internal_clb(w: &mut tcscale::sim::world::World, id: &str) {
+    let mut lb = w
+        .clb
+        .load_balancers
+        .iter()
+        .find(|l| l.id == "lb-ops4int1")
+        .unwrap()
+        .clone();
+    lb.id = id.into();
+    lb.name = "auth-internal".into();
+    lb.project_id = 1002189;
+    lb.subnet_id = "subnet-gz3a1b2c".into();
+    lb.vips = vec!["10.0.1.201".into()];
+    lb.listeners.clear();
+    w.clb.load_balancers.push(lb);
 }
